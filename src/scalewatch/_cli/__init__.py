@@ -1,0 +1,1 @@
+"""Command groups of the ``scalewatch`` CLI (one module per group)."""

@@ -1,0 +1,74 @@
+"""The ``scalewatch`` command line: a thin Typer layer over the library.
+
+Each command group lives in ``scalewatch/_cli/<group>.py`` and only parses
+arguments and calls the library. Heavy imports (fitting, plotting, torch) happen
+inside the commands, never at start-up, so ``scalewatch --help`` stays fast.
+One handler turns any :class:`~scalewatch.errors.ScalewatchError` (and the
+builtin errors it subclasses) into a one-line message on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from scalewatch._cli import datasets as _datasets
+from scalewatch._cli import fit as _fit
+from scalewatch._cli import runs as _runs
+
+app = typer.Typer(
+    name="scalewatch",
+    help="Is scaling hitting a wall? Fit scaling laws to real runs and measure it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(_runs.app, name="runs")
+app.add_typer(_datasets.app, name="datasets")
+_fit.register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    if version:
+        from scalewatch import __version__
+
+        typer.echo(f"scalewatch {__version__}")
+        raise typer.Exit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; library errors become a one-line message and exit code 1."""
+    from scalewatch.errors import ScalewatchError
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except ScalewatchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

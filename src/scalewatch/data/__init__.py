@@ -1,0 +1,1 @@
+"""scalewatch.data"""
