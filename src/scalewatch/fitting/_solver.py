@@ -1,0 +1,178 @@
+"""A batched Levenberg-Marquardt solver: many problems, one set of numpy calls.
+
+Instead of a Python loop of scipy calls, B problems (start points, bootstrap
+resamples, or both) advance together: each iteration computes every residual,
+gradient and Gauss-Newton curvature as (B, n), (B, p) and (B, p, p) arrays and
+solves B small damped systems with one batched ``numpy.linalg.solve``.
+Problems that converge drop out of the active set, so the work shrinks as the
+batch finishes.
+
+Robust losses enter through iteratively reweighted curvature J^T diag(w omega) J
+(see :mod:`scalewatch.fitting._losses`). Bounds are handled by projection:
+parameters at a bound whose gradient points outwards are held fixed for that
+step (projected Newton).
+
+References
+----------
+Levenberg (1944); Marquardt (1963); damping update of Nielsen (1999),
+"Damping parameter in Marquardt's method", IMM-REP-1999-05.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Status", "BatchSolution", "levenberg_marquardt"]
+
+
+class Status:
+    """Per-problem outcome codes of :func:`levenberg_marquardt`."""
+
+    RUNNING = 0
+    FTOL = 1  # relative decrease of the objective below ftol
+    XTOL = 2  # relative step below xtol
+    GTOL = 3  # projected gradient vanished
+    STALLED = 4  # no damping gave a decrease: a minimum to machine precision
+    MAX_ITER = 5  # iteration budget spent before convergence
+    INVALID = 6  # the objective is not finite at the start
+
+    MESSAGES = {
+        0: "running",
+        1: "relative decrease of the objective below ftol",
+        2: "relative step below xtol",
+        3: "gradient vanished",
+        4: "no further decrease possible at machine precision",
+        5: "iteration limit reached before convergence",
+        6: "objective not finite at the starting point",
+    }
+    CONVERGED = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class BatchSolution:
+    """Final state of every problem in the batch."""
+
+    u: np.ndarray  # (B, p) internal parameters
+    f: np.ndarray  # (B,) objective
+    status: np.ndarray  # (B,) Status codes
+    n_iter: np.ndarray  # (B,) iterations used
+    lam: np.ndarray  # (B,) final damping, reusable as a warm start
+
+    @property
+    def converged(self) -> np.ndarray:
+        return np.isin(self.status, Status.CONVERGED)
+
+
+def _rows(w: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return w[idx] if w.ndim == 2 else w
+
+
+def levenberg_marquardt(
+    problem,
+    u0: np.ndarray,
+    w: np.ndarray,
+    *,
+    max_iter: int = 300,
+    ftol: float = 1e-13,
+    xtol: float = 1e-12,
+    gtol: float = 1e-15,
+    lam0: float | np.ndarray = 1e-3,
+    max_retries: int = 12,
+) -> BatchSolution:
+    """Minimise ``problem.objective`` from each row of ``u0`` (B, p) at once.
+
+    Parameters
+    ----------
+    problem : Problem
+        Supplies ``objective(u, w)`` and ``linearize(u, w)`` for batches.
+    u0 : ndarray, shape (B, p)
+        Starting points, internal parametrisation.
+    w : ndarray, shape (n,) or (B, n)
+        Observation weights, shared or one row per problem.
+    max_iter : int
+        Linearisations per problem.
+    ftol, xtol, gtol : float
+        Relative objective decrease, relative step and scaled gradient at
+        which a problem counts as converged.
+    lam0 : float or ndarray (B,)
+        Initial damping.
+    max_retries : int
+        Damping increases tried per linearisation before declaring a stall.
+    """
+    lo, hi = problem.lo, problem.hi
+    u = np.clip(np.array(u0, dtype=np.float64), lo, hi)
+    B, p = u.shape
+    f = problem.objective(u, w)
+    lam = np.broadcast_to(np.asarray(lam0, dtype=np.float64), (B,)).copy()
+    nu = np.full(B, 2.0)
+    status = np.where(np.isfinite(f), Status.RUNNING, Status.INVALID)
+    n_iter = np.zeros(B, dtype=np.int64)
+    eye = np.eye(p)
+
+    for _ in range(max_iter):
+        idx = np.flatnonzero(status == Status.RUNNING)
+        if idx.size == 0:
+            break
+        n_iter[idx] += 1
+        ua = u[idx]
+        wa = _rows(w, idx)
+        fa, g, H, dscale = problem.linearize(ua, wa)
+
+        # projected Newton: hold parameters at a bound whose gradient points out
+        held = ((ua <= lo) & (g > 0)) | ((ua >= hi) & (g < 0))
+        g = np.where(held, 0.0, g)
+        H = np.where(held[:, :, None] | held[:, None, :], 0.0, H)
+        scale = np.maximum(dscale, 1e-12 * np.maximum(dscale.max(axis=1, keepdims=True), 1e-300))
+        scale = np.where(held, 1.0, scale)
+
+        gnorm = np.max(np.abs(g) * np.sqrt(1.0 / scale), axis=1)
+        done_g = gnorm <= gtol * np.maximum(np.abs(fa), 1e-300) ** 0.5 + 1e-300
+        status[idx[done_g]] = Status.GTOL
+
+        # damping loop without re-linearising; `todo` indexes into idx
+        todo = np.flatnonzero(~done_g)
+        for _retry in range(max_retries):
+            if todo.size == 0:
+                break
+            ii = idx[todo]
+            Hd = H[todo] + lam[ii, None, None] * (scale[todo][:, :, None] * eye)
+            Hd = np.where(held[todo][:, :, None] | held[todo][:, None, :], eye * held[todo][:, :, None], Hd)
+            try:
+                step = -np.linalg.solve(Hd, g[todo][..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                step = -np.einsum("bpq,bq->bp", np.linalg.pinv(Hd), g[todo])
+            ut = np.clip(u[ii] + step, lo, hi)
+            step = ut - u[ii]
+            ft = problem.objective(ut, _rows(w, ii))
+            pred_red = -(np.einsum("bp,bp->b", g[todo], step) + 0.5 * np.einsum("bp,bpq,bq->b", step, H[todo], step))
+            actual = f[ii] - ft
+            ok = np.isfinite(ft) & (actual > 0)
+            # Nielsen's update: shrink damping by the gain ratio, grow it geometrically on rejection
+            ratio = np.where(pred_red > 0, actual / np.where(pred_red > 0, pred_red, 1.0), 0.0)
+            acc = ii[ok]
+            if acc.size:
+                r = ratio[ok]
+                lam[acc] *= np.maximum(1.0 / 3.0, 1.0 - (2.0 * np.minimum(r, 1.0) - 1.0) ** 3)
+                lam[acc] = np.maximum(lam[acc], 1e-15)
+                nu[acc] = 2.0
+                small_f = actual[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300)
+                unorm = np.linalg.norm(u[acc], axis=1)
+                small_x = np.linalg.norm(step[ok], axis=1) <= xtol * (unorm + xtol)
+                u[acc] = ut[ok]
+                f[acc] = ft[ok]
+                status[acc[small_f]] = Status.FTOL
+                status[acc[~small_f & small_x]] = Status.XTOL
+            rej = ii[~ok]
+            if rej.size:
+                lam[rej] *= nu[rej]
+                nu[rej] *= 2.0
+                stalled = lam[rej] > 1e16
+                status[rej[stalled]] = Status.STALLED
+            todo = todo[~ok]
+            todo = todo[status[idx[todo]] == Status.RUNNING]
+        # any still in `todo` exhausted their retries; they re-linearise next iteration
+
+    status[status == Status.RUNNING] = Status.MAX_ITER
+    return BatchSolution(u=u, f=f, status=status, n_iter=n_iter, lam=lam)
