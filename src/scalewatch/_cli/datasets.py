@@ -2,6 +2,121 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import typer
 
 app = typer.Typer(help="Public scaling datasets, fetched by name and pinned by sha256.", no_args_is_help=True)
+
+
+def _local_text(status: str, mirror_only: bool) -> str:
+    if status in ("mirror", "cache", "mirror+cache"):
+        return f"yes ({status})"
+    if status == "bad hash":
+        return "no (a mirror file fails its sha256)"
+    if mirror_only:
+        return "no (mirror-only: set SCALEWATCH_DATA_MIRROR)"
+    return "no (downloaded on first load)" if status == "no" else "partly (rest downloaded on load)"
+
+
+def _rows_text(rows: int, rows_of: str) -> str:
+    return f"{rows:,} {rows_of}"
+
+
+def _check_name(name: str) -> str:
+    from scalewatch.data import datasets
+
+    try:
+        datasets.info(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from None
+    return name
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    # A pipe or file gets wide lines instead of rich's 80-column default.
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
+@app.command("list")
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead of a table."),
+) -> None:
+    """List the public datasets: rows, licence, citation and whether they are on this machine."""
+    from scalewatch.data import datasets
+
+    records = []
+    for name in datasets.names():
+        meta = datasets.info(name)
+        status = datasets.local_status(name)
+        record = meta.to_dict()
+        del record["files"]
+        record["local"] = status
+        records.append(record)
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+
+    from rich.table import Table
+
+    table = Table(title="scalewatch public datasets", show_lines=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column("local")
+    table.add_column("license")
+    table.add_column("citation")
+    for r in records:
+        table.add_row(r["name"], _rows_text(r["rows"], r["rows_of"]), _local_text(r["local"], r["mirror_only"]),
+                      r["license"], r["citation"])
+    _console().print(table)
+
+
+@app.command("info")
+def info(
+    name: str = typer.Argument(..., help="Dataset name (see `scalewatch datasets list`).", callback=_check_name),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Show a dataset's source, commit, licence, citation and pinned files (sha256 and URL)."""
+    from scalewatch.data import datasets
+
+    record = datasets.info(name).to_dict()
+    record["local"] = datasets.local_status(name)
+    if as_json:
+        typer.echo(json.dumps(record, indent=2))
+        return
+    lines = [
+        f"{record['name']}: {record['title']}",
+        f"rows:      {_rows_text(record['rows'], record['rows_of'])}",
+        f"local:     {_local_text(record['local'], record['mirror_only'])}",
+        f"source:    {record['source_url']}",
+        f"license:   {record['license']}",
+        f"citation:  {record['citation']}",
+        "files:",
+    ]
+    for f in record["files"]:
+        where = f["url"] or "mirror-only (derived from upstream; no download)"
+        folder = "" if f["dataset"] == name else f"{f['dataset']}/"
+        lines.append(f"  {folder}{f['path']}  sha256 {f['sha256']}  {where}")
+    typer.echo("\n".join(lines))
+
+
+@app.command("fetch")
+def fetch(
+    names: list[str] = typer.Argument(None, help="Dataset names; none with --all."),
+    all_: bool = typer.Option(False, "--all", help="Fetch every dataset that can be fetched."),
+) -> None:
+    """Make datasets local: verify mirror files, download the rest into the cache."""
+    from scalewatch.data import datasets
+
+    if all_ == bool(names):
+        raise typer.BadParameter("give dataset names or --all, not both or neither", param_hint="NAMES")
+    chosen = datasets.names() if all_ else [_check_name(n) for n in names]
+    for name in chosen:
+        if all_ and datasets.info(name).mirror_only and datasets.local_status(name) not in ("mirror", "mirror+cache"):
+            typer.echo(f"{name}: skipped (mirror-only, and no mirror copy)", err=True)
+            continue
+        paths = datasets.download(name)
+        typer.echo(f"{name}: {len(paths)} files, {datasets.local_status(name)}")

@@ -2,11 +2,15 @@
 
 A scaling study is a :class:`RunSet`: three tables (runs, benchmark scores,
 loss curves) with explicit units (raw counts, FLOP, nats per token). Build one
-with :func:`validate_runs` from DataFrames, or with an importer.
+with :func:`validate_runs` from DataFrames, or with an importer
+(:func:`read_runs`, :func:`from_dataframe`, :func:`from_mlflow`); keep runs
+and dataset tables in a :class:`Registry` (an embedded DuckDB file).
 """
 
 from __future__ import annotations
 
+from scalewatch.data._importers import FORMATS, from_dataframe, from_mlflow, read_runs, write_runs
+from scalewatch.data._registry import ENV_DB, RUN_FILTERS, ImportSummary, Registry, default_registry_path
 from scalewatch.data._schema import (
     CURVE_COLUMNS,
     LOSS_UNITS,
@@ -17,11 +21,11 @@ from scalewatch.data._schema import (
     ColumnSpec,
     RunSet,
 )
-from scalewatch.data._validate import validate_runs
+from scalewatch.data._validate import COUNT_UNITS, COMPUTE_UNITS, LOSS_SPLITS, UNIT_KEYS, validate_runs
 
 __all__ = [
+    # schema
     "RunSet",
-    "validate_runs",
     "ColumnSpec",
     "RUN_COLUMNS",
     "SCORE_COLUMNS",
@@ -29,4 +33,21 @@ __all__ = [
     "REQUIRED_RUN_COLUMNS",
     "PARAMS_KINDS",
     "LOSS_UNITS",
+    "LOSS_SPLITS",
+    "UNIT_KEYS",
+    "COUNT_UNITS",
+    "COMPUTE_UNITS",
+    # validation and import
+    "validate_runs",
+    "read_runs",
+    "from_dataframe",
+    "from_mlflow",
+    "write_runs",
+    "FORMATS",
+    # registry
+    "Registry",
+    "ImportSummary",
+    "default_registry_path",
+    "ENV_DB",
+    "RUN_FILTERS",
 ]

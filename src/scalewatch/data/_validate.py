@@ -17,7 +17,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -130,11 +130,19 @@ class _Table:
     frame: pd.DataFrame
     source: str  # e.g. "runs.csv" or "runs.csv (scores)"
     labels: Sequence[str] | None = None  # per-row labels; default "row <i+1>"
+    renamed: Mapping[str, str] | None = None  # field -> the user's column it was mapped from
 
     def where(self, i: int, column: str | None = None) -> str:
         label = self.labels[i] if self.labels is not None else f"row {i + 1}"
-        col = f", column '{column}'" if column is not None else ""
-        return f"{self.source} {label}{col}"
+        return f"{self.source} {label}{self.column(column)}"
+
+    def column(self, name: str | None) -> str:
+        """", column 'x'" as the user named it (with the field it was mapped to)."""
+        if name is None:
+            return ""
+        if self.renamed and name in self.renamed:
+            return f", column '{self.renamed[name]}' (mapped to '{name}')"
+        return f", column '{name}'"
 
 
 class _Problems:
@@ -443,8 +451,9 @@ def _scale_counts(table: _Table, frame: pd.DataFrame, column: str, units: Mappin
         )
 
 
-def _wide_scores(frame: pd.DataFrame, source: str, problems: _Problems) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _wide_scores(table: _Table, problems: _Problems) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Melt "score:<benchmark>:<metric>[:<shots>]" columns into long score rows."""
+    frame, source = table.frame, table.source
     cols = [c for c in frame.columns if c.startswith(SCORE_COLUMN_PREFIX)]
     if not cols:
         return frame, None
@@ -470,7 +479,8 @@ def _wide_scores(frame: pd.DataFrame, source: str, problems: _Problems) -> tuple
                 "benchmark": fields[0].strip(),
                 "metric": fields[1].strip(),
                 "shots": pd.Series([shots] * len(frame), dtype="Int64", index=frame.index),
-                "value": frame[col],
+                # checked here, under the column name the user wrote
+                "value": _numeric_column(table, col, problems, hint="a score must be a finite number"),
                 "_row": np.arange(len(frame)),
             }
         )
@@ -618,7 +628,7 @@ def _validate_run_table(table: _Table, units: Mapping[str, str], problems: _Prob
             j = first_of[rid]
             same = frame.iloc[[j]].reset_index(drop=True).equals(frame.iloc[[i]].reset_index(drop=True))
             problems.add(
-                f"{table.source} {_label(table, j)} and {_label(table, i)}, column 'run_id': value {_fmt(rid)} "
+                f"{table.source} {_label(table, j)} and {_label(table, i)}{table.column('run_id')}: value {_fmt(rid)} "
                 f"appears twice; run ids must be unique "
                 f"({'the rows are identical: drop one' if same else 'rename one run or drop one row'})"
             )
@@ -764,8 +774,9 @@ def _validate(
     problems = _Problems()
     checked_units = _check_units(units)
     frame, unknown = _prepare_columns(runs, problems)
-    frame, wide = _wide_scores(frame, runs.source, problems)
-    runs = _Table("runs", frame, runs.source, runs.labels)
+    runs = replace(runs, frame=frame)
+    frame, wide = _wide_scores(runs, problems)
+    runs = replace(runs, frame=frame)
     run_frame, loss_scale = _validate_run_table(runs, checked_units, problems, stacklevel=stacklevel + 1)
 
     score_frames: list[pd.DataFrame] = []

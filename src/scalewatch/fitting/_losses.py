@@ -97,18 +97,17 @@ class Huber(Loss):
             raise ValueError(f"Huber(delta={self.delta!r}): delta must be a finite number > 0, e.g. 1e-3.")
 
     def rho(self, r):
+        # m (a - m/2) with m = min(|r|, delta) is r^2/2 inside delta and delta (|r| - delta/2) outside
         a = np.abs(r)
-        d = self.delta
-        return np.where(a <= d, 0.5 * r * r, d * (a - 0.5 * d))
+        m = np.minimum(a, self.delta)
+        return m * (a - 0.5 * m)
 
     def psi(self, r):
         d = self.delta
         return np.clip(r, -d, d)
 
     def omega(self, r):
-        a = np.abs(r)
-        with np.errstate(divide="ignore"):
-            return np.where(a <= self.delta, 1.0, self.delta / a)
+        return self.delta / np.maximum(np.abs(r), self.delta)
 
     def dpsi(self, r):
         return (np.abs(r) <= self.delta).astype(np.float64)

@@ -61,7 +61,8 @@ class Problem:
         with np.errstate(all="ignore"):
             pred, _ = self.law.evaluate(self.features, self.theta(u))
             if self.space == "log":
-                return np.log(np.where(pred > 0, pred, np.nan)) - self.target
+                # log of a non-positive prediction is NaN or -inf: the objective becomes inf
+                return np.log(pred) - self.target
             return pred - self.target
 
     def _scale(self, r: np.ndarray, w: np.ndarray) -> np.ndarray | None:
@@ -89,12 +90,13 @@ class Problem:
         theta = self.theta(u)
         with np.errstate(all="ignore"):
             pred, J = self.law.evaluate(self.features, theta, jac=True)
-            J = J * np.where(self.log_mask, theta, 1.0)[..., None, :]  # chain rule through exp(u)
+            dtheta = np.where(self.log_mask, theta, 1.0)[..., None, :]  # chain rule through theta = exp(u)
             if self.space == "log":
-                r = np.log(np.where(pred > 0, pred, np.nan)) - self.target
-                J = J / pred[..., None]
+                r = np.log(pred) - self.target
+                J = J * (dtheta / pred[..., None])  # d log(pred) = d pred / pred
             else:
                 r = pred - self.target
+                J = J * dtheta
             s = self._scale(r, w)
             if s is None:
                 z = r
@@ -107,9 +109,10 @@ class Problem:
                 om = w * self.loss.omega(z) / (s * s)[..., None]
                 dp = w * self.loss.dpsi(z) / (s * s)[..., None]
             f = self.objective_from_residuals(r, w)
-            g = np.einsum("...np,...n->...p", J, psi)
-            H = np.einsum("...np,...nq->...pq", J * dp[..., None], J)
-            D = np.einsum("...np,...n->...p", J * J, om)
+            Jt = np.swapaxes(J, -1, -2)  # (B, p, n): contiguous per-parameter rows for matmul
+            g = (Jt @ psi[..., None])[..., 0]
+            H = (Jt * dp[..., None, :]) @ J
+            D = ((Jt * Jt) @ om[..., None])[..., 0]
         bad = ~np.isfinite(f) | ~np.isfinite(g).all(axis=-1) | ~np.isfinite(H).all(axis=(-1, -2)) | ~np.isfinite(D).all(axis=-1)
         if bad.any():
             f = np.where(bad, np.inf, f)

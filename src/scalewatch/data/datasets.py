@@ -1,0 +1,325 @@
+"""Public scaling datasets by name: fetched, pinned by sha256, validated.
+
+>>> from scalewatch import datasets
+>>> ds = datasets.load("chinchilla-hoffmann2022")  # doctest: +SKIP
+>>> ds.runs.runs[["params", "tokens", "loss"]].head()  # doctest: +SKIP
+
+Each dataset is one or more files of a public repository, pinned to a commit
+and by sha256 (see :func:`info`). A file is read from the first place that has
+it:
+
+1. the *mirror*, a folder named by the environment variable
+   ``SCALEWATCH_DATA_MIRROR`` and laid out like the project's ``shared/data``
+   (``<mirror>/<dataset>/<file>``); a mirror file whose sha256 differs from its
+   pin is an error;
+2. the download cache, ``$SCALEWATCH_CACHE_DIR/datasets`` (default: the
+   platform's user cache folder, e.g. ``~/.cache/scalewatch/datasets``);
+3. ``https://raw.githubusercontent.com/<repo>/<commit>/<path>``, checked against
+   the pin before it is cached.
+
+Files that were *derived* from the upstream data rather than copied byte for
+byte (flattened notebooks, JSON results or pickles) have no URL: such datasets
+are **mirror-only** (:attr:`DatasetInfo.mirror_only`). Downloaded data are never
+unpickled.
+
+Runs go through :func:`scalewatch.data.validate_runs`; everything that is not a
+run (per-problem counts, trend series, prices, NIST problems, ...) is a table
+whose columns are documented in :attr:`Dataset.columns`. Parsed datasets are
+kept in memory per process, and :func:`load` returns a fresh copy each time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from scalewatch.data._loaders._catalog import CATALOG, DatasetInfo
+from scalewatch.data._loaders._fetch import (
+    CACHE_ENV,
+    MIRROR_ENV,
+    FileSpec,
+    cache_dir,
+    fetch,
+    local_copy,
+    mirror_dir,
+)
+from scalewatch.data._loaders._tables import check_table
+from scalewatch.data._schema import ColumnSpec, RunSet
+from scalewatch.errors import DatasetUnavailableError, DataWarning
+
+__all__ = [
+    "Dataset",
+    "DatasetInfo",
+    "FileSpec",
+    "names",
+    "info",
+    "load",
+    "local_status",
+    "download",
+    "MIRROR_ENV",
+    "CACHE_ENV",
+]
+
+# dataset name -> loader module in scalewatch.data._loaders
+_LOADERS: Mapping[str, str] = MappingProxyType(
+    {
+        "chinchilla-hoffmann2022": "chinchilla",
+        "datablations-runs": "datablations",
+        "gadre-overtraining-scaling": "gadre",
+        "obsscaling": "obsscaling",
+        "pythia-evals": "pythia",
+        "llmonkeys-pythia-math": "llmonkeys",
+        "porian-compute-optimal-isoflops": "porian",
+        "epoch-ai-models": "epoch_models",
+        "epoch-ml-hardware": "epoch_hardware",
+        "epoch-benchmark-stitching": "epoch_benchmarks",
+        "microprocessor-trend-data": "microprocessor",
+        "nist-strd-nonlinear": "nist",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded public dataset: validated runs plus documented side tables.
+
+    Attributes
+    ----------
+    name : str
+        Dataset name (see :func:`names`).
+    citation : str
+        The paper and the data source to cite.
+    license : str
+        Licence of the upstream data.
+    source_url : str
+        Upstream repository at the pinned commit.
+    runs : RunSet
+        Runs (``source`` = ``name``, ``citation`` filled in), their scores and
+        loss curves, validated by :func:`scalewatch.data.validate_runs`. Empty
+        for datasets that are not training runs (hardware, trend series, NIST).
+    tables : mapping of str to pandas.DataFrame
+        Everything that is not a run, checked against ``columns``.
+    columns : mapping of str to tuple of ColumnSpec
+        For each table, its columns: name, dtype, unit and meaning.
+    notes : tuple of str
+        What the loader decided (units, rows left out, caveats) and any
+        warnings of the validation.
+    info : DatasetInfo
+        Pinned files, commit and row count.
+    """
+
+    name: str
+    citation: str
+    license: str
+    source_url: str
+    runs: RunSet
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
+    columns: Mapping[str, tuple[ColumnSpec, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    notes: tuple[str, ...] = ()
+    info: DatasetInfo | None = None
+
+    def __repr__(self) -> str:
+        tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items()) or "none"
+        return f"Dataset({self.name!r}, {self.runs!r}, tables: {tables})"
+
+    def describe(self) -> pd.DataFrame:
+        """One row per table column: table, column, dtype, unit and meaning.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``table, column, dtype, unit, required, doc``.
+        """
+        rows = [
+            (table, c.name, c.dtype, c.unit, c.required, c.doc)
+            for table, specs in self.columns.items()
+            for c in specs
+        ]
+        return pd.DataFrame(rows, columns=["table", "column", "dtype", "unit", "required", "doc"])
+
+    def _copy(self) -> Dataset:
+        runs = RunSet(runs=self.runs.runs.copy(), scores=self.runs.scores.copy(), curves=self.runs.curves.copy())
+        tables = MappingProxyType({k: v.copy() for k, v in self.tables.items()})
+        return Dataset(self.name, self.citation, self.license, self.source_url, runs, tables, self.columns,
+                       self.notes, self.info)
+
+
+def names() -> tuple[str, ...]:
+    """Names of the public datasets, in catalogue order.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(CATALOG)
+
+
+def info(name: str) -> DatasetInfo:
+    """Metadata of a dataset without loading it: citation, licence, pinned files, rows.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`names`.
+
+    Returns
+    -------
+    DatasetInfo
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known dataset (the message lists the close matches).
+    """
+    try:
+        return CATALOG[name]
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(str(name), list(CATALOG), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(
+            f"dataset name={name!r} is not known; {hint}known datasets: {', '.join(CATALOG)}"
+        ) from None
+
+
+def local_status(name: str) -> str:
+    """Where the dataset's files are on this machine, without downloading anything.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`names`.
+
+    Returns
+    -------
+    str
+        ``"mirror"`` or ``"cache"`` (every file there, verified), ``"mirror+cache"``
+        (some in each), ``"partial"`` (some files missing), ``"no"`` (none), or
+        ``"bad hash"`` (a mirror file does not match its pin).
+    """
+    places = set()
+    for spec in info(name).files:
+        try:
+            found = local_copy(spec)
+        except DatasetUnavailableError:
+            return "bad hash"
+        places.add(found[1] if found is not None else None)
+    if places == {None}:
+        return "no"
+    if None in places:
+        return "partial"
+    return "+".join(sorted(places, key=["mirror", "cache"].index))
+
+
+def download(name: str) -> list[Path]:
+    """Make every file of a dataset local (mirror or cache), downloading what is missing.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`names`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The verified local files.
+
+    Raises
+    ------
+    DatasetUnavailableError
+        As :func:`load`.
+    """
+    return [fetch(spec) for spec in info(name).files]
+
+
+# (name, mirror, cache) -> parsed dataset; load() hands out copies
+_LOADED: dict[tuple[str, str, str], Dataset] = {}
+
+
+def load(name: str) -> Dataset:
+    """Load a public dataset by name: fetch (or find) its pinned files, parse and validate them.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`, e.g. ``"chinchilla-hoffmann2022"``.
+
+    Returns
+    -------
+    Dataset
+        A fresh copy (changing it does not change later loads). The first load
+        in a process parses the files; later ones reuse the parsed result.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known dataset.
+    DatasetUnavailableError
+        If a file is in none of mirror, cache or upstream (offline, or a
+        mirror-only file with no mirror); or a mirror file or download does not
+        match its pinned sha256. The message names what was tried and how to
+        get the data.
+    DataValidationError
+        If the pinned data break the run schema or a table's documented columns
+        (a bug in scalewatch: please report it).
+
+    Examples
+    --------
+    >>> from scalewatch import datasets
+    >>> ds = datasets.load("nist-strd-nonlinear")  # doctest: +SKIP
+    >>> ds.tables["parameters"].query("problem == 'Misra1a'")[["name", "certified_value"]]  # doctest: +SKIP
+      name  certified_value
+    0   b1     2.389421e+02
+    1   b2     5.501564e-04
+    """
+    meta = info(name)
+    key = (name, str(mirror_dir()), str(cache_dir()))
+    parsed = _LOADED.get(key)
+    if parsed is None:
+        parsed = _build(meta)
+        _LOADED[key] = parsed
+    return parsed._copy()
+
+
+def _build(meta: DatasetInfo) -> Dataset:
+    from scalewatch.data import validate_runs
+
+    specs = {(f.dataset, f.path): f for f in meta.files}
+
+    def get(path: str, dataset: str | None = None) -> Path:
+        return fetch(specs[(dataset or meta.name, path)])
+
+    loader: Callable[[Callable[..., Path]], Any] = importlib.import_module(
+        f"scalewatch.data._loaders.{_LOADERS[meta.name]}"
+    ).load
+    parsed = loader(get)
+    runs = parsed.runs.assign(source=meta.name, citation=meta.citation) if len(parsed.runs) else parsed.runs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        runset = validate_runs(runs, parsed.scores, parsed.curves, source=meta.name)
+    notes = list(parsed.notes)
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            # Heterogeneous public data (e.g. compute far from 6ND): kept as a note, not re-raised on every load.
+            notes.append(f"validation: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    tables = {k: check_table(meta.name, k, df, parsed.columns[k]) for k, df in parsed.tables.items()}
+    return Dataset(
+        name=meta.name,
+        citation=meta.citation,
+        license=meta.license,
+        source_url=meta.source_url,
+        runs=runset,
+        tables=MappingProxyType(tables),
+        columns=MappingProxyType(dict(parsed.columns)),
+        notes=tuple(notes),
+        info=meta,
+    )
