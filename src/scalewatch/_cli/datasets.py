@@ -76,7 +76,9 @@ def list_(
 
 @app.command("info")
 def info(
-    name: str = typer.Argument(..., help="Dataset name (see `scalewatch datasets list`).", callback=_check_name),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="Dataset name (see `scalewatch datasets list`).", callback=_check_name
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Show a dataset's source, commit, licence, citation and pinned files (sha256 and URL)."""
@@ -118,5 +120,5 @@ def fetch(
         if all_ and datasets.info(name).mirror_only and datasets.local_status(name) not in ("mirror", "mirror+cache"):
             typer.echo(f"{name}: skipped (mirror-only, and no mirror copy)", err=True)
             continue
-        paths = datasets.download(name)
+        paths = datasets.fetch(name)
         typer.echo(f"{name}: {len(paths)} files, {datasets.local_status(name)}")

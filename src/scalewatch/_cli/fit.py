@@ -49,11 +49,11 @@ def fit_command(
     """Fit a scaling law (default: Chinchilla, Huber delta 1e-3 on log loss) and print the report."""
     import warnings
 
-    from scalewatch import laws as laws_mod
     from scalewatch.errors import IdentifiabilityWarning
     from scalewatch.fitting import bootstrap, fit
+    from scalewatch.laws._registry import get as get_law
 
-    law_obj = laws_mod.get(law)
+    law_obj = get_law(law)
     runs = _load_runs(source)
     needed = [c for c in ("loss",) if c in runs.columns]
     runs = runs.dropna(subset=needed) if needed else runs

@@ -152,7 +152,13 @@ def _read_csv(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
         header = pd.read_csv(path, nrows=0)
         # ids and names stay text ("007" is not 7); everything else is inferred
         dtype = {c: "string" for c in header.columns if mapping.get(str(c), str(c)) in _STRING_FIELDS}
-        return pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=_CSV_NA)
+        with warnings.catch_warnings():
+            # index_col=False: a first row with extra cells must not silently become the index;
+            # pandas then warns that it drops cells, which is an error here
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=_CSV_NA, index_col=False)
+    except pd.errors.ParserWarning:
+        raise DataValidationError(_long_row_message(path)) from None
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path.name}: the file is empty; a runs CSV needs a header row") from None
     except pd.errors.ParserError as exc:
@@ -161,6 +167,19 @@ def _read_csv(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
         raise DataValidationError(
             f"{path.name}: byte {exc.start} is not UTF-8 text; save the file as UTF-8"
         ) from None
+
+
+def _long_row_message(path: Path) -> str:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows))
+        for lineno, row in enumerate(rows, start=2):
+            if len(row) > width:
+                return (f"{path.name}: not a valid CSV file: line {lineno} (data row {lineno - 1}) has {len(row)} "
+                        f"fields but the header has {width}; remove the extra delimiters or name the columns")
+    return f"{path.name}: not a valid CSV file: a row has more fields than the header"  # pragma: no cover
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -56,6 +56,8 @@ _DUCK_TYPES: Final[Mapping[str, str]] = {
     "Int64": "BIGINT",
     "datetime64[ns]": "TIMESTAMP_NS",
 }
+# Python types an object column may hold to be stored as JSON (exactly: tuples would come back as lists).
+_JSON_TYPES: Final[frozenset[type]] = frozenset({str, int, float, bool, list, dict})
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,127}$")
 _SCORE_KEY: Final[tuple[str, ...]] = ("run_id", "benchmark", "metric", "shots")
 _CURVE_KEY: Final[tuple[str, ...]] = ("run_id", "step")
@@ -254,6 +256,7 @@ class Registry:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         import duckdb
 
+        self._con: duckdb.DuckDBPyConnection | None = None
         self.path = Path(path).expanduser() if path is not None else default_registry_path()
         self.read_only = read_only
         if read_only and not self.path.is_file():
@@ -266,9 +269,14 @@ class Registry:
             except OSError as exc:
                 raise RegistryError(f"registry {self.path}: cannot create its folder: {exc.strerror}") from None
         try:
-            self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), read_only=read_only)
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             text = " ".join(str(exc).split())
+            if "different configuration" in text:
+                raise RegistryError(
+                    f"registry {self.path}: already open in this process with read_only={not read_only}; close "
+                    "that Registry first, or open this one the same way"
+                ) from None
             if "lock" in text.lower():
                 raise RegistryError(
                     f"registry {self.path}: in use by another process; wait for it to finish ({text[:200]})"
@@ -829,10 +837,10 @@ def _where(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         if not values:
             continue
         if kind == "tag":
+            # validation stores tags as "a,b" with each tag stripped
             clauses.append("(" + " OR ".join(
-                "list_contains(list_transform(string_split(coalesce(tags, ''), ','), x -> trim(x)), ?)"
-                for _ in values) + ")")
-            params.extend(values)
+                "list_contains(string_split(coalesce(tags, ''), ','), ?)" for _ in values) + ")")
+            params.extend(v.strip() for v in values)
         elif kind == "nocase":
             clauses.append(f"lower({column}) IN ({', '.join('?' for _ in values)})")
             params.extend(v.lower() for v in values)
@@ -883,18 +891,19 @@ def _encode_table(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[str, 
             s = pd.Series(s.to_numpy(dtype="timedelta64[ns]").view("int64"), index=s.index).mask(s.isna())
             s = s.astype("Int64")
         elif s.dtype == object:
-            present = [v for v in s if v is not None and not (isinstance(v, float) and np.isnan(v))]
-            kinds = {type(v).__name__ for v in present}
-            if all(isinstance(v, str) for v in present):
+            if all(isinstance(v, str) for v in s if v is not None):
+                # strings with None for missing: plain VARCHAR (NaN among them takes the JSON path)
                 s = s.astype("string")
-            elif all(isinstance(v, (list, dict)) for v in present):
+            elif all(type(v) in _JSON_TYPES for v in s if v is not None):
+                # numbers beyond int64 (FLOP counts read from CSV), mixed scalars, lists and
+                # dicts: JSON keeps each value's Python type, NaN included (as the token NaN)
                 spec["codec"] = "json"
-                s = pd.Series([None if v is None or (isinstance(v, float) and np.isnan(v)) else json.dumps(v)
-                               for v in s], index=s.index, dtype="string")
+                s = pd.Series([None if v is None else json.dumps(v) for v in s], index=s.index, dtype="string")
             else:
+                kinds = sorted({type(v).__name__ for v in s if v is not None and type(v) not in _JSON_TYPES})
                 raise DataValidationError(
-                    f"put_table({name!r}), column {col!r}: holds mixed Python objects ({', '.join(sorted(kinds))}); "
-                    "convert the column to one type first"
+                    f"put_table({name!r}), column {col!r}: holds Python objects of type {', '.join(kinds)} that "
+                    "cannot be stored; convert the column to numbers, strings, or lists and dicts of them"
                 )
         elif pd.api.types.is_complex_dtype(s.dtype):
             raise DataValidationError(f"put_table({name!r}), column {col!r}: complex numbers cannot be stored")

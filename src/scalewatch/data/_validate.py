@@ -501,6 +501,11 @@ def _validate_run_table(table: _Table, units: Mapping[str, str], problems: _Prob
     # strings
     for name in ("run_id", "model_id", "family", "source", "citation", "tags", "config"):
         out[name] = _string_column(frame[name]) if name in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    # tags: "a, b," -> "a,b", so that a tag filter can split on commas
+    tags = out["tags"].str.split(",").map(
+        lambda parts: ",".join(p.strip() for p in parts if p.strip()) if isinstance(parts, list) else parts
+    )
+    out["tags"] = tags.astype("string").mask(tags.astype("string") == "", pd.NA)
     for name in ("run_id", "model_id"):
         for i in _first_rows(out[name].isna().to_numpy()):
             problems.add(f"{table.where(i, name)}: value is empty; every run needs a {name} (fill it in or drop the row)")

@@ -34,7 +34,7 @@ import difflib
 import importlib
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -42,15 +42,8 @@ from typing import Any
 import pandas as pd
 
 from scalewatch.data._loaders._catalog import CATALOG, DatasetInfo
-from scalewatch.data._loaders._fetch import (
-    CACHE_ENV,
-    MIRROR_ENV,
-    FileSpec,
-    cache_dir,
-    fetch,
-    local_copy,
-    mirror_dir,
-)
+from scalewatch.data._loaders._fetch import CACHE_ENV, MIRROR_ENV, FileSpec, cache_dir, local_copy, mirror_dir
+from scalewatch.data._loaders._fetch import fetch as _fetch_file
 from scalewatch.data._loaders._tables import check_table
 from scalewatch.data._schema import ColumnSpec, RunSet
 from scalewatch.errors import DatasetUnavailableError, DataWarning
@@ -63,7 +56,7 @@ __all__ = [
     "info",
     "load",
     "local_status",
-    "download",
+    "fetch",
     "MIRROR_ENV",
     "CACHE_ENV",
 ]
@@ -121,10 +114,10 @@ class Dataset:
     license: str
     source_url: str
     runs: RunSet
-    tables: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
-    columns: Mapping[str, tuple[ColumnSpec, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    notes: tuple[str, ...] = ()
-    info: DatasetInfo | None = None
+    tables: Mapping[str, pd.DataFrame]
+    columns: Mapping[str, tuple[ColumnSpec, ...]]
+    notes: tuple[str, ...]
+    info: DatasetInfo
 
     def __repr__(self) -> str:
         tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items()) or "none"
@@ -218,7 +211,7 @@ def local_status(name: str) -> str:
     return "+".join(sorted(places, key=["mirror", "cache"].index))
 
 
-def download(name: str) -> list[Path]:
+def fetch(name: str) -> list[Path]:
     """Make every file of a dataset local (mirror or cache), downloading what is missing.
 
     Parameters
@@ -236,7 +229,7 @@ def download(name: str) -> list[Path]:
     DatasetUnavailableError
         As :func:`load`.
     """
-    return [fetch(spec) for spec in info(name).files]
+    return [_fetch_file(spec) for spec in info(name).files]
 
 
 # (name, mirror, cache) -> parsed dataset; load() hands out copies
@@ -294,7 +287,7 @@ def _build(meta: DatasetInfo) -> Dataset:
     specs = {(f.dataset, f.path): f for f in meta.files}
 
     def get(path: str, dataset: str | None = None) -> Path:
-        return fetch(specs[(dataset or meta.name, path)])
+        return _fetch_file(specs[(dataset or meta.name, path)])
 
     loader: Callable[[Callable[..., Path]], Any] = importlib.import_module(
         f"scalewatch.data._loaders.{_LOADERS[meta.name]}"

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.fitting import _bootstrap
+from scalewatch.fitting._fit import _table
 from scalewatch.fitting._result import FitResult
 from scalewatch.laws import Chinchilla
 
@@ -757,7 +758,7 @@ def isoflop_allocation(
 
     Parameters
     ----------
-    data : DataFrame, mapping or RunSet
+    data : DataFrame, mapping, RunSet or Dataset
         One row per run: its FLOP budget (column ``compute``, ``C`` or
         ``flops``; or, lacking one, ``6 * params * tokens``), parameters
         (``params`` or ``N``) and final loss (``loss``). A RunSet's runs table works.
@@ -815,7 +816,7 @@ def isoflop_allocation(
     if not (isinstance(budget_rtol, (int, float)) and 0 <= budget_rtol < 1):
         raise ValueError(f"isoflop_allocation(budget_rtol={budget_rtol!r}); use a relative tolerance in [0, 1), e.g. 0.01.")
     n_boot = None if bootstrap is None else _check_resamples("isoflop_allocation", bootstrap)
-    df = _frame(getattr(data, "runs", data), what)
+    df = _frame(_table(data), what)
     N = _column(df, "params", columns, ("params", "N"), what)
     L = _column(df, "loss", columns, ("loss",), what)
     C = _column(df, "compute", columns, ("compute", "C", "flops"), what, required=False)
@@ -909,10 +910,10 @@ def envelope_allocation(
 
     Parameters
     ----------
-    curves : DataFrame, mapping or RunSet
+    curves : DataFrame, mapping, RunSet or Dataset
         One row per curve point with ``run_id``, ``tokens`` (seen so far, a raw
         count) and ``loss``; plus ``params`` unless ``runs`` gives it. A RunSet
-        supplies both its curves and runs tables.
+        (or a Dataset) supplies both its curves and runs tables.
     runs : DataFrame or mapping, optional
         One row per run with ``run_id`` and ``params`` (N).
     columns : mapping, optional
@@ -954,6 +955,8 @@ def envelope_allocation(
     if isinstance(n_grid, bool) or not isinstance(n_grid, (int, np.integer)) or n_grid < 10:
         raise ValueError(f"envelope_allocation(n_grid={n_grid!r}); use an int >= 10 (Hoffmann et al. use 1500).")
     n_boot = None if bootstrap is None else _check_resamples("envelope_allocation", bootstrap)
+    if hasattr(curves, "runs") and hasattr(curves.runs, "curves"):
+        curves = curves.runs  # a Dataset: its RunSet
     if runs is None and hasattr(curves, "curves") and hasattr(curves, "runs"):
         curves, runs = curves.curves, curves.runs
     cdf = _frame(curves, what)

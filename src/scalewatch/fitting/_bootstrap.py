@@ -128,21 +128,33 @@ def _starts(problem: Problem, fit: FitResult, w: np.ndarray, n_grid: int) -> np.
 
 
 def _solve_chunk(problem: Problem, W: np.ndarray, starts: np.ndarray, screen_iter: int, keep: int, max_iter: int):
+    """Screen every start of every resample, then converge each resample's best ``keep``.
+
+    A runner-up that screening already brought into the same basin as the best
+    start (all internal coordinates within 1e-3) is not refined twice.
+    """
     R, S = len(W), len(starts)
     u0 = np.tile(starts, (R, 1))  # (R*S, p), resample-major
     Wb = np.repeat(W, S, axis=0)
     scr = levenberg_marquardt(problem, u0, Wb, max_iter=screen_iter)
-    f = scr.f.reshape(R, S)
-    # keep the best `keep` starts of each resample (ties broken by order)
-    order = np.argsort(f, axis=1, kind="stable")[:, :keep]
-    rows = (np.arange(R)[:, None] * S + order).ravel()
+    f = np.where(np.isfinite(scr.f), scr.f, np.inf).reshape(R, S)
+    order = np.argsort(f, axis=1, kind="stable")[:, :keep]  # (R, keep)
+    flat = np.arange(R)[:, None] * S + order
+    owner = np.repeat(np.arange(R), keep)
+    rows = flat.ravel()
+    best_u = scr.u[flat[:, 0]]
+    same_basin = np.all(np.abs(scr.u[rows] - np.repeat(best_u, keep, axis=0)) < 1e-3, axis=1)
+    same_basin[::keep] = False  # always refine the best start itself
+    rows, owner = rows[~same_basin], owner[~same_basin]
     fin = levenberg_marquardt(problem, scr.u[rows], Wb[rows], max_iter=max_iter, lam0=scr.lam[rows])
-    ff = fin.f.reshape(R, keep)
-    ok = np.isin(fin.status, Status.CONVERGED).reshape(R, keep) & np.isfinite(ff)
-    ff = np.where(ok, ff, np.inf)
-    j = np.argmin(ff, axis=1)
-    pick = np.arange(R) * keep + j
-    return fin.u[pick], ok[np.arange(R), j]
+    ok = np.isin(fin.status, Status.CONVERGED) & np.isfinite(fin.f)
+    score = np.where(ok, fin.f, np.inf)
+    # per resample: the refined start with the lowest objective
+    order2 = np.lexsort((score, owner))
+    first = np.ones(len(order2), dtype=bool)
+    first[1:] = owner[order2][1:] != owner[order2][:-1]
+    pick = order2[first]  # one row per resample, in resample order
+    return fin.u[pick], ok[pick]
 
 
 def bootstrap(
