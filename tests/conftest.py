@@ -4,6 +4,7 @@ and nothing is written to the user's real cache or registry."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # developer run plain `pytest` from a checkout that sits beside shared/.
     if "SCALEWATCH_DATA_MIRROR" not in os.environ and SHARED_DATA.is_dir():
         os.environ["SCALEWATCH_DATA_MIRROR"] = str(SHARED_DATA)
+    # Session- and module-scoped fixtures run before any function-scoped one, so
+    # the cache and registry are redirected here too, before any fixture loads data.
+    home = Path(tempfile.mkdtemp(prefix="scalewatch-tests-"))
+    os.environ["SCALEWATCH_CACHE_DIR"] = str(home / "cache")
+    os.environ["SCALEWATCH_DB"] = str(home / "registry.duckdb")
 
 
 @pytest.fixture(autouse=True)

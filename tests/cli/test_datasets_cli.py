@@ -33,8 +33,18 @@ def test_list_table_shows_every_dataset_with_rows_license_citation_and_local_cop
     out = result.output
     for name in datasets.names():
         assert name in out
-    for text in ("245 runs", "1,745 runs", "5,774 chips", "465 series", "27 problems", "Apache-2.0", "CC BY 4.0",
-                 "arXiv:2203.15556", "citation", "license"):
+    for text in (
+        "245 runs",
+        "1,745 runs",
+        "5,774 chips",
+        "465 series",
+        "27 problems",
+        "Apache-2.0",
+        "CC BY 4.0",
+        "arXiv:2203.15556",
+        "citation",
+        "license",
+    ):
         assert text in out
     assert out.count("yes (mirror)") == 12
 
@@ -94,8 +104,9 @@ def test_fetch_downloads_into_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert len(list((tmp_path / "cache" / "datasets" / "nist-strd-nonlinear").glob("*.dat"))) == 27
 
 
-def test_fetch_all_skips_mirror_only_datasets_without_a_mirror(no_local_data: None,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_fetch_all_skips_mirror_only_datasets_without_a_mirror(
+    no_local_data: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["datasets", "fetch", "--all"]) == 1
     err = capsys.readouterr().err
     # the first fetchable dataset fails offline with the library's one-line message
@@ -103,8 +114,9 @@ def test_fetch_all_skips_mirror_only_datasets_without_a_mirror(no_local_data: No
     assert err.count("\n") == 1 and "Network is unreachable" in err and "go online" in err
 
 
-def test_offline_fetch_is_one_line_on_stderr_and_exit_1(no_local_data: None,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_offline_fetch_is_one_line_on_stderr_and_exit_1(
+    no_local_data: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["datasets", "fetch", "datablations-runs"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""

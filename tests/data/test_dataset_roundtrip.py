@@ -15,8 +15,9 @@ from scalewatch.errors import DataWarning
 
 def _assert_runset_equal(got: RunSet, want: RunSet) -> None:
     for part in ("runs", "scores", "curves"):
-        pd.testing.assert_frame_equal(getattr(got, part).reset_index(drop=True),
-                                      getattr(want, part).reset_index(drop=True), obj=part)
+        pd.testing.assert_frame_equal(
+            getattr(got, part).reset_index(drop=True), getattr(want, part).reset_index(drop=True), obj=part
+        )
 
 
 def _revalidation_warns(ds: datasets.Dataset) -> contextlib.AbstractContextManager[object]:

@@ -194,6 +194,11 @@ def test_import_of_a_runset_and_type_errors(tmp_path: Path) -> None:
         assert reg.import_runs(rs).added == 1
         with pytest.raises(TypeError, match="already validated"):
             reg.import_runs(rs, units={"params": "billions"})
+        # a RunSet built by hand is checked before anything is written
+        bad = RunSet(runs=rs.runs.assign(run_id="b", params=-1.0))
+        with pytest.raises(DataValidationError, match=r"^<RunSet> row 1, column 'params': value -1\.0 is not"):
+            reg.import_runs(bad)
+        assert len(reg) == 1
         with pytest.raises(TypeError, match="must be a RunSet, a DataFrame or a file path, got int"):
             reg.import_runs(3)  # type: ignore[arg-type]
 
@@ -280,6 +285,7 @@ def test_malformed_import_is_refused_whole(db: Path, tmp_path: Path, files: dict
     assert snapshot(db) == before
 
 
+@pytest.mark.slow
 def test_killed_import_leaves_the_registry_as_it_was(db: Path, tmp_path: Path) -> None:
     """SIGKILL a real import while its transaction is open; reopening finds the registry unchanged."""
     n = 300_000  # > 2 DuckDB row groups (122,880 rows) before the pause, so uncommitted data reach the file
@@ -337,7 +343,8 @@ def test_runs_filters(db: Path) -> None:
         assert isinstance(one, RunSet)
         with pytest.raises(TypeError, match=r"unknown filter 'famly'; allowed: run_id, model_id, family"):
             reg.runs(famly="pythia")
-        with pytest.raises(DataValidationError, match=r"min_params=2000000000\.0, max_params=1000000000\.0\): the minimum exceeds"):
+        with pytest.raises(DataValidationError,
+                           match=r"min_params=2000000000\.0, max_params=1000000000\.0\): the minimum exceeds"):
             reg.runs(min_params=2e9, max_params=1e9)
 
 
@@ -488,6 +495,7 @@ def test_put_table_errors_change_nothing(db: Path) -> None:
     assert snapshot(db) == before
 
 
+@pytest.mark.slow
 def test_every_csv_of_the_mirror_round_trips(mirror: Path, tmp_path: Path) -> None:
     files = sorted(mirror.rglob("*.csv"))
     assert files, f"no CSV files under {mirror}"

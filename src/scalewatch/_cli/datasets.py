@@ -69,8 +69,13 @@ def list_(
     table.add_column("license")
     table.add_column("citation")
     for r in records:
-        table.add_row(r["name"], _rows_text(r["rows"], r["rows_of"]), _local_text(r["local"], r["mirror_only"]),
-                      r["license"], r["citation"])
+        table.add_row(
+            r["name"],
+            _rows_text(r["rows"], r["rows_of"]),
+            _local_text(r["local"], r["mirror_only"]),
+            r["license"],
+            r["citation"],
+        )
     _console().print(table)
 
 

@@ -12,7 +12,7 @@ import math
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -97,22 +97,21 @@ _DB = typer.Option(None, "--db", help=_DB_HELP, dir_okay=False)
 def import_(
     file: str = typer.Argument(..., help="CSV, Parquet or JSON-lines file, or an MLflow store "
                                          "(sqlite:///mlflow.db, a .db file or an mlruns folder)."),
-    map_: Optional[list[str]] = typer.Option(  # noqa: UP045 - typer needs Optional
+    map_: list[str] | None = typer.Option(
         None, "--map", help="COLUMN=FIELD: read the file's COLUMN as the run field FIELD; repeatable."
     ),
-    units: Optional[list[str]] = typer.Option(  # noqa: UP045
+    units: list[str] | None = typer.Option(
         None, "--units", help="FIELD=UNIT, e.g. params=billions, compute=pf_days, loss=bits; repeatable."
     ),
-    scores: Optional[Path] = typer.Option(None, "--scores", help="Long-form scores file (default <stem>.scores.<ext>)."),  # noqa: UP045
-    curves: Optional[Path] = typer.Option(None, "--curves", help="Loss-curve file (default <stem>.curves.<ext>)."),  # noqa: UP045
-    format_: Optional[str] = typer.Option(None, "--format", help="csv, parquet or jsonl (default: from the suffix)."),  # noqa: UP045
-    experiment: Optional[str] = typer.Option(None, "--experiment", help="MLflow experiment name or id (default all)."),  # noqa: UP045
-    db: Optional[Path] = _DB,  # noqa: UP045
+    scores: Path | None = typer.Option(None, "--scores", help="Long-form scores file (default <stem>.scores.<ext>)."),
+    curves: Path | None = typer.Option(None, "--curves", help="Loss-curve file (default <stem>.curves.<ext>)."),
+    format_: str | None = typer.Option(None, "--format", help="csv, parquet or jsonl (default: from the suffix)."),
+    experiment: str | None = typer.Option(None, "--experiment", help="MLflow experiment name or id (default all)."),
+    db: Path | None = _DB,
     as_json: bool = typer.Option(False, "--json", help="Print the import summary as JSON."),
 ) -> None:
     """Import runs from FILE into the registry, all or nothing; re-importing adds nothing."""
-    from scalewatch.data import Registry
-    from scalewatch.data import _importers
+    from scalewatch.data import Registry, _importers
 
     mapping = _pairs(map_, "--map", "n_params=params")
     unit_map = _pairs(units, "--units", "params=billions")
@@ -122,13 +121,11 @@ def import_(
             if scores is not None or curves is not None or format_ is not None:
                 raise DataValidationError("--scores, --curves and --format do not apply to an MLflow store")
             try:
-                runset, ignored = _importers._from_mlflow(file, experiment=experiment, mapping=mapping,
-                                                          units=unit_map, include_unfinished=False, stacklevel=2)
-            except ImportError as exc:
+                with Registry(db) as reg:
+                    summary = reg.import_mlflow(file, experiment=experiment, mapping=mapping, units=unit_map)
+            except ImportError as exc:  # mlflow-skinny is optional
                 typer.echo(f"error: {exc}", err=True)
                 raise typer.Exit(1) from None
-            with Registry(db) as reg:
-                summary = reg._import(runset, f"MLflow {_importers._tracking_uri(file)}", tuple(ignored))
         else:
             if experiment is not None:
                 raise DataValidationError(f"--experiment applies to an MLflow store only, and {file} is not one")
@@ -159,17 +156,17 @@ def _num(value: Any) -> str:
 
 @app.command("list")
 def list_(
-    family: Optional[list[str]] = _FAMILY,  # noqa: UP045
-    source: Optional[list[str]] = _SOURCE,  # noqa: UP045
-    model: Optional[list[str]] = _MODEL,  # noqa: UP045
-    tag: Optional[list[str]] = _TAG,  # noqa: UP045
-    min_params: Optional[str] = _MIN_PARAMS,  # noqa: UP045
-    max_params: Optional[str] = _MAX_PARAMS,  # noqa: UP045
-    min_tokens: Optional[str] = _MIN_TOKENS,  # noqa: UP045
-    max_tokens: Optional[str] = _MAX_TOKENS,  # noqa: UP045
-    min_compute: Optional[str] = _MIN_COMPUTE,  # noqa: UP045
-    max_compute: Optional[str] = _MAX_COMPUTE,  # noqa: UP045
-    db: Optional[Path] = _DB,  # noqa: UP045
+    family: list[str] | None = _FAMILY,
+    source: list[str] | None = _SOURCE,
+    model: list[str] | None = _MODEL,
+    tag: list[str] | None = _TAG,
+    min_params: str | None = _MIN_PARAMS,
+    max_params: str | None = _MAX_PARAMS,
+    min_tokens: str | None = _MIN_TOKENS,
+    max_tokens: str | None = _MAX_TOKENS,
+    min_compute: str | None = _MIN_COMPUTE,
+    max_compute: str | None = _MAX_COMPUTE,
+    db: Path | None = _DB,
     as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON list of objects (all fields)."),
 ) -> None:
     """List the runs in the registry (N and D raw counts, C in FLOP, loss in nats/token)."""
@@ -209,18 +206,18 @@ def list_(
 @app.command("export")
 def export(
     out: Path = typer.Argument(..., help="Output file (.csv, .parquet or .jsonl)."),
-    format_: Optional[str] = typer.Option(None, "--format", help="csv, parquet or jsonl (default: from the suffix)."),  # noqa: UP045
-    family: Optional[list[str]] = _FAMILY,  # noqa: UP045
-    source: Optional[list[str]] = _SOURCE,  # noqa: UP045
-    model: Optional[list[str]] = _MODEL,  # noqa: UP045
-    tag: Optional[list[str]] = _TAG,  # noqa: UP045
-    min_params: Optional[str] = _MIN_PARAMS,  # noqa: UP045
-    max_params: Optional[str] = _MAX_PARAMS,  # noqa: UP045
-    min_tokens: Optional[str] = _MIN_TOKENS,  # noqa: UP045
-    max_tokens: Optional[str] = _MAX_TOKENS,  # noqa: UP045
-    min_compute: Optional[str] = _MIN_COMPUTE,  # noqa: UP045
-    max_compute: Optional[str] = _MAX_COMPUTE,  # noqa: UP045
-    db: Optional[Path] = _DB,  # noqa: UP045
+    format_: str | None = typer.Option(None, "--format", help="csv, parquet or jsonl (default: from the suffix)."),
+    family: list[str] | None = _FAMILY,
+    source: list[str] | None = _SOURCE,
+    model: list[str] | None = _MODEL,
+    tag: list[str] | None = _TAG,
+    min_params: str | None = _MIN_PARAMS,
+    max_params: str | None = _MAX_PARAMS,
+    min_tokens: str | None = _MIN_TOKENS,
+    max_tokens: str | None = _MAX_TOKENS,
+    min_compute: str | None = _MIN_COMPUTE,
+    max_compute: str | None = _MAX_COMPUTE,
+    db: Path | None = _DB,
 ) -> None:
     """Write the registry's runs to OUT; CSV and Parquet get side files for scores and curves."""
     from scalewatch.data import Registry, write_runs
@@ -236,7 +233,7 @@ def export(
 @app.command("remove")
 def remove(
     run_ids: list[str] = typer.Argument(..., help="Run ids to remove, with their scores and curves."),
-    db: Optional[Path] = _DB,  # noqa: UP045
+    db: Path | None = _DB,
 ) -> None:
     """Remove runs from the registry, all or nothing."""
     from scalewatch.data import Registry

@@ -21,7 +21,7 @@ from scalewatch.data._schema import (
     ColumnSpec,
     RunSet,
 )
-from scalewatch.data._validate import COUNT_UNITS, COMPUTE_UNITS, LOSS_SPLITS, UNIT_KEYS, validate_runs
+from scalewatch.data._validate import COMPUTE_UNITS, COUNT_UNITS, LOSS_SPLITS, UNIT_KEYS, validate_runs
 
 __all__ = [
     # schema

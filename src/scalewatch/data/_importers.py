@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.data._schema import CURVE_COLUMNS, RUN_COLUMNS, SCORE_COLUMNS, RunSet
-from scalewatch.data._validate import SCORE_COLUMN_PREFIX, _Table, _validate
+from scalewatch.data._validate import _Table, _validate
 from scalewatch.errors import DataValidationError
 
 __all__ = [
@@ -220,15 +220,9 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[str], pd.DataFrame | Non
     curve_labels: list[str] = []
     saw_scores = saw_curves = False
     try:
-        handle = path.open(encoding="utf-8")
-    except UnicodeDecodeError:  # pragma: no cover - open() does not decode
-        raise
-    with handle:
-        try:
-            lines = list(handle)
-        except UnicodeDecodeError as exc:
-            raise DataValidationError(f"{path.name}: byte {exc.start} is not UTF-8 text; save the file as UTF-8") \
-                from None
+        lines = path.read_text(encoding="utf-8").split("\n")  # JSON lines end at \n only
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(f"{path.name}: byte {exc.start} is not UTF-8 text; save the file as UTF-8") from None
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -511,11 +505,13 @@ def _tracking_uri(tracking_uri: str | os.PathLike[str]) -> str:
 
 
 def is_mlflow_uri(text: str | os.PathLike[str]) -> bool:
-    """True for an MLflow tracking URI or store: ``sqlite:///...``, ``file:...``, an ``mlruns`` folder."""
+    """True for an MLflow store: ``sqlite:///...``, ``file:...``, a ``.db`` file or an ``mlruns`` folder."""
     text = os.fspath(text)
-    if text.startswith(("sqlite:", "file:", "mlflow:")):
+    if text.startswith(("sqlite:", "file:")):
         return True
     path = Path(text)
+    if path.suffix in (".db", ".sqlite", ".sqlite3") and path.is_file():
+        return True
     return path.is_dir() and (path.name == "mlruns" or (path / "0" / "meta.yaml").is_file()
                               or any(path.glob("*/meta.yaml")))
 
@@ -534,8 +530,8 @@ def _from_mlflow(
         from mlflow.tracking import MlflowClient
     except ImportError as exc:
         raise ImportError(
-            "reading MLflow runs needs mlflow-skinny (and sqlalchemy, alembic for a sqlite store): "
-            "pip install 'scalewatch[mlflow]'"
+            "reading MLflow runs needs mlflow-skinny (and sqlalchemy and alembic for an sqlite store): "
+            "pip install mlflow-skinny sqlalchemy alembic"
         ) from exc
     uri = _tracking_uri(tracking_uri)
     checked = _check_mapping(mapping)
@@ -688,7 +684,7 @@ def from_mlflow(
     ------
     ImportError
         If ``mlflow-skinny`` (and for sqlite, ``sqlalchemy`` and ``alembic``) is
-        not installed: ``pip install 'scalewatch[mlflow]'``.
+        not installed: ``pip install mlflow-skinny sqlalchemy alembic``.
     DataValidationError
         If the store cannot be read, the experiment does not exist, there are no
         runs, or a value is invalid (messages name the run).

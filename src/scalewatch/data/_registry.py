@@ -19,12 +19,14 @@ index of generic tables, each kept in a table named ``"table:<name>"``);
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.data._schema import CURVE_COLUMNS, RUN_COLUMNS, SCORE_COLUMNS, ColumnSpec, RunSet
-from scalewatch.errors import DataValidationError, RegistryError
+from scalewatch.data._validate import _isin, validate_runs
+from scalewatch.errors import DataValidationError, DataWarning, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -364,8 +367,9 @@ class Registry:
         Parameters
         ----------
         data : RunSet, pandas.DataFrame, str or path-like
-            A validated RunSet, a DataFrame of runs, or a CSV, Parquet or
-            JSON-lines file (see :func:`~scalewatch.data.read_runs`).
+            A RunSet (checked again, since its constructor does not validate;
+            its DataWarnings are not repeated), a DataFrame of runs, or a CSV,
+            Parquet or JSON-lines file (see :func:`~scalewatch.data.read_runs`).
         mapping : mapping of str to str, optional
             Column name -> run field, for a DataFrame or file.
         units : mapping of str to str, optional
@@ -400,8 +404,11 @@ class Registry:
             if mapping is not None or units is not None or scores is not None or curves is not None:
                 raise TypeError("import_runs(RunSet): mapping, units, scores and curves apply to raw input only; "
                                 "the RunSet is already validated")
-            runset = data
             label = source or "<RunSet>"
+            # RunSet() does not validate: check again (errors only; its warnings were given when it was built)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataWarning)
+                runset = validate_runs(data.runs, data.scores, data.curves, source=label)
         elif isinstance(data, pd.DataFrame):
             for name, side in (("scores", scores), ("curves", curves)):
                 if side is not None and not isinstance(side, pd.DataFrame):
@@ -425,6 +432,30 @@ class Registry:
                 f"import_runs(data=...) must be a RunSet, a DataFrame or a file path, got {type(data).__name__}"
             )
         return self._import(runset, label, tuple(ignored))
+
+    def import_mlflow(
+        self,
+        tracking_uri: str | os.PathLike[str],
+        *,
+        experiment: str | None = None,
+        mapping: Mapping[str, str] | None = None,
+        units: Mapping[str, str] | None = None,
+        include_unfinished: bool = False,
+    ) -> ImportSummary:
+        """Add the runs of a local MLflow store, all or nothing (see :func:`~scalewatch.data.from_mlflow`).
+
+        Returns
+        -------
+        ImportSummary
+            ``source`` is ``"MLflow <tracking uri>"``; ``ignored_columns`` lists
+            the params, metrics and tags that match no field and were not mapped.
+        """
+        from scalewatch.data import _importers
+
+        self._write()
+        runset, ignored = _importers._from_mlflow(tracking_uri, experiment=experiment, mapping=mapping, units=units,
+                                                  include_unfinished=include_unfinished, stacklevel=3)
+        return self._import(runset, f"MLflow {_importers._tracking_uri(tracking_uri)}", tuple(ignored))
 
     def _import(self, runset: RunSet, label: str, ignored: tuple[str, ...]) -> ImportSummary:
         import duckdb
@@ -458,7 +489,7 @@ class Registry:
                     f"{old_runs['source'].iloc[i]!r}); give this run a new run_id, or remove the stored one first "
                     f"(scalewatch runs remove {rid})"
                 )
-            add_runs = new_runs[~new_runs["run_id"].isin(set(old_runs["run_id"].dropna()))]
+            add_runs = new_runs[~_isin(new_runs["run_id"], old_runs["run_id"])]
 
             old_scores = _canonical(
                 con.execute(
@@ -505,10 +536,8 @@ class Registry:
                 )
             con.commit()
         except BaseException as exc:
-            try:
+            with contextlib.suppress(duckdb.Error):  # the transaction may already be gone
                 con.rollback()
-            except duckdb.Error:  # pragma: no cover - the transaction is already gone
-                pass
             if isinstance(exc, duckdb.Error):
                 raise RegistryError(f"registry {self.path}: import of {label} failed, nothing written "
                                     f"({' '.join(str(exc).split())[:300]})") from None

@@ -185,15 +185,24 @@ def _first_rows(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+def _isin(series: pd.Series, values: Any) -> np.ndarray:
+    """``series.isin(values)`` as a bool array; NA is never in.
+
+    Through object arrays: pandas' python-storage string ``isin`` loops in Python
+    (seconds for 1e5 ids), the object path hashes in C.
+    """
+    left = series.astype(object).where(series.notna(), None)
+    right = pd.Series(list(values) if not isinstance(values, (pd.Series, pd.Index)) else values).astype(object)
+    return (left.isin(right.dropna().to_numpy()) & series.notna()).to_numpy(dtype=bool)
+
+
 # -- column conversion -----------------------------------------------------------------
 
 
 def _is_missing_scalar(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
-    if isinstance(v, (float, np.floating)) and math.isnan(v):
-        return True
-    return False
+    return isinstance(v, (float, np.floating)) and math.isnan(v)
 
 
 def _to_text(value: Any) -> Any:
@@ -232,10 +241,7 @@ def _numeric_column(table: _Table, column: str, problems: _Problems, *, hint: st
         )
         return pd.Series(np.nan, index=series.index, dtype="float64")
     if pd.api.types.is_numeric_dtype(series):
-        out = series.astype("float64")
-        if out.isna().any() and isinstance(series.dtype, np.dtype):
-            # In a float column NaN is pandas' missing marker: accept it as missing.
-            pass
+        out = series.astype("float64")  # NaN in a numeric column is pandas' missing marker: missing
     else:
         raw = series.astype(object)
         text = pd.Series(
@@ -344,7 +350,9 @@ def _date_column(table: _Table, column: str, problems: _Problems) -> pd.Series:
     parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
     bad = text.notna().to_numpy() & parsed.isna().to_numpy()
     for i in _first_rows(bad):
-        problems.add(f"{table.where(i, column)}: value {_fmt(text.iloc[i])} is not a date; write an ISO date (2023-07-18)")
+        problems.add(
+            f"{table.where(i, column)}: value {_fmt(text.iloc[i])} is not a date; write an ISO date (2023-07-18)"
+        )
     return parsed.dt.tz_localize(None).astype("datetime64[ns]")
 
 
@@ -409,7 +417,8 @@ def _check_units(units: Mapping[str, str] | None) -> dict[str, str]:
     for key, value in units.items():
         if key not in UNIT_KEYS:
             raise DataValidationError(
-                f"units: unknown key {key!r}; allowed keys: {', '.join(UNIT_KEYS)} (e.g. units={{'params': 'billions'}})"
+                f"units: unknown key {key!r}; allowed keys: {', '.join(UNIT_KEYS)} "
+                "(e.g. units={'params': 'billions'})"
             )
         unit = str(value).strip().lower().replace("-", "_").replace(" ", "_")
         if key == "loss":
@@ -496,11 +505,11 @@ def _validate_run_table(table: _Table, units: Mapping[str, str], problems: _Prob
     frame = table.frame
     n = len(frame)
     out: dict[str, pd.Series] = {}
-    specs = _SPECS["runs"]
 
     # strings
     for name in ("run_id", "model_id", "family", "source", "citation", "tags", "config"):
-        out[name] = _string_column(frame[name]) if name in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        out[name] = (_string_column(frame[name]) if name in frame
+                     else pd.Series(pd.NA, index=frame.index, dtype="string"))
     # tags: "a, b," -> "a,b", so that a tag filter can split on commas
     tags = out["tags"].str.split(",").map(
         lambda parts: ",".join(p.strip() for p in parts if p.strip()) if isinstance(parts, list) else parts
@@ -508,7 +517,9 @@ def _validate_run_table(table: _Table, units: Mapping[str, str], problems: _Prob
     out["tags"] = tags.astype("string").mask(tags.astype("string") == "", pd.NA)
     for name in ("run_id", "model_id"):
         for i in _first_rows(out[name].isna().to_numpy()):
-            problems.add(f"{table.where(i, name)}: value is empty; every run needs a {name} (fill it in or drop the row)")
+            problems.add(
+                f"{table.where(i, name)}: value is empty; every run needs a {name} (fill it in or drop the row)"
+            )
 
     # numbers, checked in the user's units before any scaling
     hints = {
@@ -695,7 +706,7 @@ def _validate_scores(table: _Table, run_ids: pd.Series, problems: _Problems) -> 
     for i in _first_rows(value.isna().to_numpy() & frame["value"].map(_is_missing_scalar).to_numpy(dtype=bool)):
         problems.add(f"{table.where(i, 'value')}: value is empty; give the score or drop the row")
     out["value"] = value
-    known = out["run_id"].isin(set(run_ids.dropna())).fillna(False).to_numpy(dtype=bool)
+    known = _isin(out["run_id"], run_ids)
     for i in _first_rows(out["run_id"].notna().to_numpy() & ~known):
         problems.add(
             f"{table.where(i, 'run_id')}: value {_fmt(out['run_id'].iloc[i])} is not a run in the runs table; "
@@ -739,7 +750,7 @@ def _validate_curves(table: _Table, runs: pd.DataFrame, loss_scale: pd.Series, u
     for i in _first_rows(loss.isna().to_numpy() & frame["loss"].map(_is_missing_scalar).to_numpy(dtype=bool)):
         problems.add(f"{table.where(i, 'loss')}: value is empty; give the loss or drop the point")
     scale_of = dict(zip(runs["run_id"].astype(object), loss_scale.to_numpy(), strict=True))
-    known = out["run_id"].isin(list(scale_of)).fillna(False).to_numpy(dtype=bool)
+    known = _isin(out["run_id"], list(scale_of))
     for i in _first_rows(out["run_id"].notna().to_numpy() & ~known):
         problems.add(
             f"{table.where(i, 'run_id')}: value {_fmt(out['run_id'].iloc[i])} is not a run in the runs table; "

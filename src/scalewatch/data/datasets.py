@@ -132,17 +132,16 @@ class Dataset:
             Columns ``table, column, dtype, unit, required, doc``.
         """
         rows = [
-            (table, c.name, c.dtype, c.unit, c.required, c.doc)
-            for table, specs in self.columns.items()
-            for c in specs
+            (table, c.name, c.dtype, c.unit, c.required, c.doc) for table, specs in self.columns.items() for c in specs
         ]
         return pd.DataFrame(rows, columns=["table", "column", "dtype", "unit", "required", "doc"])
 
     def _copy(self) -> Dataset:
         runs = RunSet(runs=self.runs.runs.copy(), scores=self.runs.scores.copy(), curves=self.runs.curves.copy())
         tables = MappingProxyType({k: v.copy() for k, v in self.tables.items()})
-        return Dataset(self.name, self.citation, self.license, self.source_url, runs, tables, self.columns,
-                       self.notes, self.info)
+        return Dataset(
+            self.name, self.citation, self.license, self.source_url, runs, tables, self.columns, self.notes, self.info
+        )
 
 
 def names() -> tuple[str, ...]:
@@ -177,9 +176,7 @@ def info(name: str) -> DatasetInfo:
     except (KeyError, TypeError):
         close = difflib.get_close_matches(str(name), list(CATALOG), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ValueError(
-            f"dataset name={name!r} is not known; {hint}known datasets: {', '.join(CATALOG)}"
-        ) from None
+        raise ValueError(f"dataset name={name!r} is not known; {hint}known datasets: {', '.join(CATALOG)}") from None
 
 
 def local_status(name: str) -> str:

@@ -273,7 +273,7 @@ def _as_compute(name: str, compute: Any) -> np.ndarray:
         raise ValueError(f"{name}(compute=...) needs a 1-d array of FLOP budgets; got shape {C.shape}.")
     if not np.all(np.isfinite(C) & (C > 0)):
         i = int(np.flatnonzero(~(np.isfinite(C) & (C > 0)))[0])
-        raise ValueError(f"{name}(compute=...) needs positive finite FLOP; entry {i} is {C[i]!r}.")
+        raise ValueError(f"{name}(compute=...) needs positive finite FLOP; entry {i} is {float(C[i])!r}.")
     return C
 
 
@@ -660,7 +660,7 @@ def _column(df: pd.DataFrame, role: str, columns: Mapping[str, str] | None, alia
 def _positive(x: np.ndarray, role: str, what: str) -> None:
     bad = np.flatnonzero(~(np.isfinite(x) & (x > 0)))
     if bad.size:
-        raise ValueError(f"{what}: {role} must be positive and finite; row {int(bad[0])} has {x[bad[0]]!r}. Drop or fix it.")
+        raise ValueError(f"{what}: {role} must be positive and finite; row {int(bad[0])} has {float(x[bad[0]])!r}. Drop or fix it.")
 
 
 # -- Approach 2: isoFLOP profiles --------------------------------------------------------

@@ -841,7 +841,7 @@ def leave_largest_out(
         m = max(1, math.ceil(n_out * n))
     if not np.all(np.isfinite(values)):
         i = int(np.flatnonzero(~np.isfinite(values))[0])
-        raise ValueError(f"leave_largest_out(by={by!r}): row {i} has no finite {by_name} ({values[i]!r}).")
+        raise ValueError(f"leave_largest_out(by={by!r}): row {i} has no finite {by_name} ({float(values[i])!r}).")
     threshold = float(np.sort(values)[::-1][m - 1])
     test = values >= threshold  # ties with the m-th largest are held out too
     train = ~test

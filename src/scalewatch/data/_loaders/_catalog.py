@@ -83,13 +83,11 @@ class DatasetInfo:
             "commit": self.commit,
             "params_kind": self.params_kind,
             "mirror_only": self.mirror_only,
-            "files": [
-                {"path": f.path, "dataset": f.dataset, "sha256": f.sha256, "url": f.url} for f in self.files
-            ],
+            "files": [{"path": f.path, "dataset": f.dataset, "sha256": f.sha256, "url": f.url} for f in self.files],
         }
 
 
-def _record(
+def _add(
     name: str,
     *,
     title: str,
@@ -103,7 +101,8 @@ def _record(
     params_kind: str,
     source_url: str | None = None,
     extra: tuple[tuple[str, str], ...] = (),
-) -> DatasetInfo:
+) -> None:
+    """Build a dataset's record from its pins and add it to the catalogue."""
     files = [
         FileSpec(path=path, sha256=sha, upstream=upstream.get(path), dataset=name, repository=repository, commit=commit)
         for path, sha in PINS[name].items()
@@ -112,9 +111,9 @@ def _record(
     if unknown:  # a typo in the table below
         raise KeyError(f"{name}: upstream paths for unpinned files {sorted(unknown)}")
     for other, path in extra:  # a file of another dataset (read as that dataset pins it)
-        spec = next(f for f in _FILES_BY_DATASET[other] if f.path == path)
+        spec = next(f for f in _CATALOG[other].files if f.path == path)
         files.append(spec)
-    return DatasetInfo(
+    info = DatasetInfo(
         name=name,
         title=title,
         citation=citation,
@@ -127,91 +126,99 @@ def _record(
         rows_of=rows_of,
         params_kind=params_kind,
     )
-
-
-_FILES_BY_DATASET: dict[str, tuple[FileSpec, ...]] = {}
-
-
-def _add(info: DatasetInfo) -> None:
-    _FILES_BY_DATASET[info.name] = info.files
-    _CATALOG[info.name] = info
+    _CATALOG[name] = info
 
 
 _CATALOG: dict[str, DatasetInfo] = {}
 _EPOCH_COSTS = ("epoch-research/training-cost-trends", "107575861481c1450a065ee1ee6680120a636647")
 
-_add(_record(
+_add(
     "chinchilla-hoffmann2022",
     title="Chinchilla training runs: 245 final losses read off Hoffmann et al. (2022), Figure 4",
-    citation=("Hoffmann et al. (2022), Training Compute-Optimal Large Language Models, arXiv:2203.15556 (Figure 4); "
-              "data extracted by Besiroglu, Erdil, Barnett and You (2024), Chinchilla Scaling: A replication attempt, "
-              "arXiv:2404.10102, https://github.com/epoch-research/analyzing-chinchilla"),
+    citation=(
+        "Hoffmann et al. (2022), Training Compute-Optimal Large Language Models, arXiv:2203.15556 (Figure 4); "
+        "data extracted by Besiroglu, Erdil, Barnett and You (2024), Chinchilla Scaling: A replication attempt, "
+        "arXiv:2404.10102, https://github.com/epoch-research/analyzing-chinchilla"
+    ),
     license="no licence file upstream; factual data read off a published figure, used with attribution (cite both)",
     repository="epoch-research/analyzing-chinchilla",
     commit="92258837425e1b5f2851d624287f0120583a3d0e",
     upstream={"svg_extracted_data.csv": "data/svg_extracted_data.csv"},
     rows=245,
     params_kind="total",
-))
-_add(_record(
+)
+_add(
     "datablations-runs",
     title="Data-constrained scaling: final validation losses of repeated-data runs (Muennighoff et al. 2023)",
-    citation=("Muennighoff, Rush, Barak, Le Scao, Piktus, Tazi, Pyysalo, Wolf and Raffel (2023), Scaling "
-              "Data-Constrained Language Models, NeurIPS 2023, arXiv:2305.16264; data: "
-              "https://github.com/huggingface/datablations (utils/parametric_fit.ipynb)"),
+    citation=(
+        "Muennighoff, Rush, Barak, Le Scao, Piktus, Tazi, Pyysalo, Wolf and Raffel (2023), Scaling "
+        "Data-Constrained Language Models, NeurIPS 2023, arXiv:2305.16264; data: "
+        "https://github.com/huggingface/datablations (utils/parametric_fit.ipynb)"
+    ),
     license="Apache-2.0",
     repository="huggingface/datablations",
     commit="13701315b163f1c54642b94ad237b2699187c3ee",
     upstream={},  # parsed from the notebook's dict literals: mirror-only
     rows=308,
     params_kind="total",
-))
-_add(_record(
+)
+_add(
     "gadre-overtraining-scaling",
-    title="Over-training testbed: 104 open_lm models, eight evaluation losses and 46 downstream tasks (Gadre et al. 2024)",
-    citation=("Gadre et al. (2024), Language models scale reliably with over-training and on downstream tasks, "
-              "arXiv:2403.08540; data: https://github.com/mlfoundations/scaling (exp_data/)"),
+    title="Over-training testbed: 104 open_lm models, 8 eval losses, 46 downstream tasks (Gadre et al. 2024)",
+    citation=(
+        "Gadre et al. (2024), Language models scale reliably with over-training and on downstream tasks, "
+        "arXiv:2403.08540; data: https://github.com/mlfoundations/scaling (exp_data/)"
+    ),
     license="MIT (Copyright (c) 2024 mlfoundations)",
     repository="mlfoundations/scaling",
     commit="a003c4913793ac2ae7ef87b28ecb562955d026d5",
     upstream={p: "exp_data/" + p.removeprefix("raw/exp_data/") for p in PINS["gadre-overtraining-scaling"]},
     rows=104,
     params_kind="total",
-))
-_add(_record(
+)
+_add(
     "obsscaling",
     title="Observational scaling laws: 148 base models with size, data, compute and benchmark scores",
-    citation=("Ruan, Maddison and Hashimoto (2024), Observational Scaling Laws and the Predictability of Language "
-              "Model Performance, arXiv:2405.10938; data: https://github.com/ryoungj/ObsScaling (eval_results/)"),
+    citation=(
+        "Ruan, Maddison and Hashimoto (2024), Observational Scaling Laws and the Predictability of Language "
+        "Model Performance, arXiv:2405.10938; data: https://github.com/ryoungj/ObsScaling (eval_results/)"
+    ),
     license="Apache-2.0",
     repository="ryoungj/ObsScaling",
     commit="4d6e1e43fd2635d04654aa77d1df9d5266ea0382",
     upstream={p: "eval_results/" + p for p in PINS["obsscaling"]},
     rows=148,
     params_kind="total",
-))
-_add(_record(
+)
+_add(
     "pythia-evals",
     title="Pythia: lm-eval-harness results of 16 models at 27 checkpoints (Biderman et al. 2023)",
-    citation=("Biderman et al. (2023), Pythia: A Suite for Analyzing Large Language Models Across Training and "
-              "Scaling, ICML 2023, arXiv:2304.01373; data: https://github.com/EleutherAI/pythia (evals/)"),
+    citation=(
+        "Biderman et al. (2023), Pythia: A Suite for Analyzing Large Language Models Across Training and "
+        "Scaling, ICML 2023, arXiv:2304.01373; data: https://github.com/EleutherAI/pythia (evals/)"
+    ),
     license="Apache-2.0",
     repository="EleutherAI/pythia",
     commit="a19eecb807ec2c79a39ebf18108816e6ffffc1d5",
-    upstream={p: "evals/" + ("opt/" if "/opt-" in p else "bloom/") + p.removeprefix("baselines/")
-              for p in PINS["pythia-evals"] if p.startswith("baselines/")},
+    upstream={
+        p: "evals/" + ("opt/" if "/opt-" in p else "bloom/") + p.removeprefix("baselines/")
+        for p in PINS["pythia-evals"]
+        if p.startswith("baselines/")
+    },
     rows=432,
     params_kind="total",
-))
-_add(_record(
+)
+_add(
     "llmonkeys-pythia-math",
     title="Large Language Monkeys: per-problem correct samples of 7 Pythia models on 128 MATH problems",
-    citation=("Brown, Juravsky, Ehrlich, Clark, Le, Re and Mirhoseini (2024), Large Language Monkeys: Scaling "
-              "Inference Compute with Repeated Sampling, arXiv:2407.21787; data: "
-              "https://huggingface.co/datasets/ScalingIntelligence/monkey_business, counts as processed by "
-              "Schaeffer et al. (2025), How Do Large Language Monkeys Get Their Power (Laws)?, ICML 2025"),
+    citation=(
+        "Brown, Juravsky, Ehrlich, Clark, Le, Re and Mirhoseini (2024), Large Language Monkeys: Scaling "
+        "Inference Compute with Repeated Sampling, arXiv:2407.21787; data: "
+        "https://huggingface.co/datasets/ScalingIntelligence/monkey_business, counts as processed by "
+        "Schaeffer et al. (2025), How Do Large Language Monkeys Get Their Power (Laws)?, ICML 2025"
+    ),
     license="MIT per the monkey_business dataset card; read from a processed copy in a repository without a "
-            "licence (review before redistributing)",
+    "licence (review before redistributing)",
     repository="RylanSchaeffer/KoyejoLab-Large-How-Do-Language-Monkey-Power-Get-Their-Power",
     commit="cd078aef2a13e4310fab204860b99c4c39c25d40",
     source_url="https://huggingface.co/datasets/ScalingIntelligence/monkey_business",
@@ -219,26 +226,30 @@ _add(_record(
     rows=7,
     params_kind="total",
     extra=(("pythia-evals", "pythia_models.csv"),),
-))
-_add(_record(
+)
+_add(
     "porian-compute-optimal-isoflops",
     title="IsoFLOP training runs behind the Kaplan/Chinchilla reconciliation (Porian et al. 2024)",
-    citation=("Porian, Wortsman, Jitsev, Schmidt and Carmon (2024), Resolving Discrepancies in Compute-Optimal "
-              "Scaling of Language Models, NeurIPS 2024, arXiv:2406.19146; data: "
-              "https://github.com/formll/resolving-scaling-law-discrepancies (data/*.pickle.xz)"),
+    citation=(
+        "Porian, Wortsman, Jitsev, Schmidt and Carmon (2024), Resolving Discrepancies in Compute-Optimal "
+        "Scaling of Language Models, NeurIPS 2024, arXiv:2406.19146; data: "
+        "https://github.com/formll/resolving-scaling-law-discrepancies (data/*.pickle.xz)"
+    ),
     license="MIT (the licence's copyright line names 'Scott Chacon and others'; check before redistributing)",
     repository="formll/resolving-scaling-law-discrepancies",
     commit="0dc60d91b8a525858a3067fc9e4a46ff5374cc6f",
     upstream={},  # flattened from pickles, which scalewatch never unpickles: mirror-only
     rows=1745,
     params_kind="mixed",
-))
-_add(_record(
+)
+_add(
     "epoch-ai-models",
     title="Epoch AI's AI-models database (June 2025 snapshot) with frontier training-cost estimates",
-    citation=("Epoch AI, Data on AI Models, https://epoch.ai/data/ai-models (snapshot of 2025-06-20 in "
-              "https://github.com/epoch-research/training-cost-trends); Cottier, Rahman, Fattorini, Maslej, "
-              "Besiroglu and Owen (2024), The rising costs of training frontier AI models, arXiv:2405.21015"),
+    citation=(
+        "Epoch AI, Data on AI Models, https://epoch.ai/data/ai-models (snapshot of 2025-06-20 in "
+        "https://github.com/epoch-research/training-cost-trends); Cottier, Rahman, Fattorini, Maslej, "
+        "Besiroglu and Owen (2024), The rising costs of training frontier AI models, arXiv:2405.21015"
+    ),
     license="Apache-2.0 (repository licence at the pinned commit)",
     repository=_EPOCH_COSTS[0],
     commit=_EPOCH_COSTS[1],
@@ -246,18 +257,22 @@ _add(_record(
         "all_ml_systems_full_view.csv": "data/All ML Systems - full view.csv",
         "model_costs.csv": "model_costs.csv",
         "model_costs_updated.csv": "model_costs_updated.csv",
-        **{f"frontier_systems_by_{r}.json": f"data/frontier_systems_by_{r}.json"
-           for r in ("top_n", "window_percentile", "backward_window_percentile", "residual_from_trend")},
+        **{
+            f"frontier_systems_by_{r}.json": f"data/frontier_systems_by_{r}.json"
+            for r in ("top_n", "window_percentile", "backward_window_percentile", "residual_from_trend")
+        },
     },
     rows=1892,
     params_kind="total",
-))
-_add(_record(
+)
+_add(
     "epoch-ml-hardware",
-    title="Epoch AI's ML hardware (chip) and hardware price databases (June 2025) and the PPI used to deflate prices",
-    citation=("Epoch AI, ML hardware database and hardware price database, as used in Cottier et al. (2024), "
-              "arXiv:2405.21015 (https://github.com/epoch-research/training-cost-trends); US Bureau of Labor "
-              "Statistics, PPI PCU518210518210 via FRED"),
+    title="Epoch AI's ML hardware (chip) and hardware price databases (June 2025), and a PPI to deflate prices",
+    citation=(
+        "Epoch AI, ML hardware database and hardware price database, as used in Cottier et al. (2024), "
+        "arXiv:2405.21015 (https://github.com/epoch-research/training-cost-trends); US Bureau of Labor "
+        "Statistics, PPI PCU518210518210 via FRED"
+    ),
     license="Apache-2.0 (Epoch CSVs); public domain (BLS series)",
     repository=_EPOCH_COSTS[0],
     commit=_EPOCH_COSTS[1],
@@ -269,26 +284,30 @@ _add(_record(
     rows=5774,
     rows_of="chips",
     params_kind="-",
-))
-_add(_record(
+)
+_add(
     "epoch-benchmark-stitching",
     title="Benchmark scores of 574 model versions behind Epoch AI's benchmark stitching (Nov 2025)",
-    citation=("Epoch AI (2025), A Rosetta Stone for AI Benchmarks (benchmark stitching), "
-              "https://github.com/epoch-research/benchmark-stitching; external scores as reported by the sources "
-              "named in each row"),
+    citation=(
+        "Epoch AI (2025), A Rosetta Stone for AI Benchmarks (benchmark stitching), "
+        "https://github.com/epoch-research/benchmark-stitching; external scores as reported by the sources "
+        "named in each row"
+    ),
     license="MIT (Copyright (c) 2025 Epoch AI)",
     repository="epoch-research/benchmark-stitching",
     commit="f87d3cc8e8a8f8471be475ebce58fb9a73b4e756",
     upstream={p: "data/" + p for p in PINS["epoch-benchmark-stitching"]},
     rows=574,
     params_kind="-",
-))
-_add(_record(
+)
+_add(
     "microprocessor-trend-data",
     title="50 years of microprocessor trends: transistors, single-thread performance, clock, power, cores",
-    citation=("K. Rupp, Microprocessor Trend Data, https://github.com/karlrupp/microprocessor-trend-data; "
-              "original data up to 2010 collected by M. Horowitz, F. Labonte, O. Shacham, K. Olukotun, "
-              "L. Hammond and C. Batten; data for 2010-2021 by K. Rupp"),
+    citation=(
+        "K. Rupp, Microprocessor Trend Data, https://github.com/karlrupp/microprocessor-trend-data; "
+        "original data up to 2010 collected by M. Horowitz, F. Labonte, O. Shacham, K. Olukotun, "
+        "L. Hammond and C. Batten; data for 2010-2021 by K. Rupp"
+    ),
     license="CC BY 4.0",
     repository="karlrupp/microprocessor-trend-data",
     commit="f2121ab2b83a156b114fe34e62e1edeca98e8e38",
@@ -296,13 +315,15 @@ _add(_record(
     rows=465,
     rows_of="series",
     params_kind="-",
-))
-_add(_record(
+)
+_add(
     "nist-strd-nonlinear",
     title="NIST StRD nonlinear regression: 27 problems with certified parameter values",
-    citation=("NIST/ITL Statistical Reference Datasets, Nonlinear Regression, "
-              "https://www.itl.nist.gov/div898/strd/nls/nls_main.shtml (plus each problem's own reference); "
-              "files as copied in https://github.com/lmfit/lmfit-py (NIST_STRD/)"),
+    citation=(
+        "NIST/ITL Statistical Reference Datasets, Nonlinear Regression, "
+        "https://www.itl.nist.gov/div898/strd/nls/nls_main.shtml (plus each problem's own reference); "
+        "files as copied in https://github.com/lmfit/lmfit-py (NIST_STRD/)"
+    ),
     license="public domain (US Government work, 17 U.S.C. 105)",
     repository="lmfit/lmfit-py",
     commit="fe389bbbd1fe936cd73742bd81fc6fce7ac92858",
@@ -310,6 +331,6 @@ _add(_record(
     rows=27,
     rows_of="problems",
     params_kind="-",
-))
+)
 
 CATALOG: Mapping[str, DatasetInfo] = MappingProxyType(_CATALOG)

@@ -31,7 +31,9 @@ from scalewatch.errors import DatasetUnavailableError
 MIRROR_ENV = "SCALEWATCH_DATA_MIRROR"
 CACHE_ENV = "SCALEWATCH_CACHE_DIR"
 
-_SET_MIRROR = f"set {MIRROR_ENV} to a copy of the scalewatch data mirror (one folder per dataset, laid out like shared/data)"
+_SET_MIRROR = (
+    f"set {MIRROR_ENV} to a copy of the scalewatch data mirror (one folder per dataset, laid out like shared/data)"
+)
 _HOW_TO_GET = f"{_SET_MIRROR}, or go online so that the file can be downloaded"
 
 
@@ -167,7 +169,9 @@ def fetch(spec: FileSpec) -> Path:
         return found[0]
     mirror = mirror_dir()
     tried_mirror = (
-        f"mirror {mirror / spec.dataset / spec.path} (missing)" if mirror is not None else f"no mirror ({MIRROR_ENV} is unset)"
+        f"mirror {mirror / spec.dataset / spec.path} (missing)"
+        if mirror is not None
+        else f"no mirror ({MIRROR_ENV} is unset)"
     )
     cached = cache_dir() / spec.dataset / spec.path
     url = spec.url

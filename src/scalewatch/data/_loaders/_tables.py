@@ -54,7 +54,9 @@ def typed_frame(specs: tuple[ColumnSpec, ...], data: dict[str, Any]) -> pd.DataF
         elif _is_scalar(value):
             series = _cast(pd.Series([value] * n, dtype=object), c.dtype)
         else:
-            series = _cast((value if isinstance(value, pd.Series) else pd.Series(value)).reset_index(drop=True), c.dtype)
+            series = _cast(
+                (value if isinstance(value, pd.Series) else pd.Series(value)).reset_index(drop=True), c.dtype
+            )
         out[c.name] = series
     return pd.DataFrame(out)
 
@@ -105,13 +107,17 @@ def check_table(dataset: str, name: str, df: pd.DataFrame, specs: tuple[ColumnSp
         col = out[c.name]
         if c.required and col.isna().any():
             row = int(np.flatnonzero(col.isna().to_numpy())[0])
-            raise DataValidationError(f"{where}: column {c.name!r} has {int(col.isna().sum())} missing values (first at row {row})")
+            raise DataValidationError(
+                f"{where}: column {c.name!r} has {int(col.isna().sum())} missing values (first at row {row})"
+            )
         if c.dtype in ("float64", "Int64"):
             values = col.to_numpy(dtype="float64", na_value=np.nan)
             bad = np.isinf(values)
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
-                raise DataValidationError(f"{where}: column {c.name!r} has {int(bad.sum())} infinite values (first at row {row})")
+                raise DataValidationError(
+                    f"{where}: column {c.name!r} has {int(bad.sum())} infinite values (first at row {row})"
+                )
     return out
 
 

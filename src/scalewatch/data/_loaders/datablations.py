@@ -35,9 +35,17 @@ def load(get: Callable[..., Path]) -> Parsed:
         for d, u in zip(done["deduplicated_data"], done["used_in_notebook_fit"], strict=True)
     ]
     configs = [
-        to_json({"seed": None if pd.isna(s) else int(s), "note": note, "deduplicated_data": int(d),
-                 "used_in_notebook_fit": int(u)})
-        for s, note, d, u in zip(done["seed"], done["note"], done["deduplicated_data"], done["used_in_notebook_fit"], strict=True)
+        to_json(
+            {
+                "seed": None if pd.isna(s) else int(s),
+                "note": note,
+                "deduplicated_data": int(d),
+                "used_in_notebook_fit": int(u),
+            }
+        )
+        for s, note, d, u in zip(
+            done["seed"], done["note"], done["deduplicated_data"], done["used_in_notebook_fit"], strict=True
+        )
     ]
     runs = runs_frame(
         {
@@ -65,7 +73,8 @@ def load(get: Callable[..., Path]) -> Parsed:
         tables={"unfinished": unfinished[[c.name for c in UNFINISHED_COLUMNS]]},
         columns={"unfinished": UNFINISHED_COLUMNS},
         notes=(
-            f"{len(unfinished)} runs had not finished (loss recorded as 0 upstream): kept out of runs, see table 'unfinished'",
+            f"{len(unfinished)} runs had not finished (loss recorded as 0 upstream): kept out of runs, "
+            "see table 'unfinished'",
             f"{int((done['deduplicated_data'] == 1).sum())} runs on deduplicated data are tagged 'deduplicated' "
             "(the upstream fit leaves them out; use tag 'used_in_notebook_fit' to reproduce it)",
         ),

@@ -140,26 +140,41 @@ def load(get: Callable[..., Path]) -> Parsed:
             "notes": mv["Notes"],
         }
     )
-    runs = runs_frame({"run_id": versions["run_id"], "model_id": versions["version"], "family": versions["model"],
-                       "release_date": versions["release_date"]})
+    runs = runs_frame(
+        {
+            "run_id": versions["run_id"],
+            "model_id": versions["version"],
+            "family": versions["model"],
+            "release_date": versions["release_date"],
+        }
+    )
 
     br = pd.read_csv(get("benchmarks_runs.csv"), encoding="utf-8-sig")
     epoch_runs = pd.DataFrame(
         {
-            "record_id": br["id"], "benchmark": br["task"], "model_version": br["model"],
-            "best_score": br["Best score (across scorers)"], "scores": br["Scores"], "task_version": br["task version"],
-            "started_at": br["started_at"], "status": br["Status"],
+            "record_id": br["id"],
+            "benchmark": br["task"],
+            "model_version": br["model"],
+            "best_score": br["Best score (across scorers)"],
+            "scores": br["Scores"],
+            "task_version": br["task version"],
+            "started_at": br["started_at"],
+            "status": br["Status"],
         }
     )
     parts = []
     for stem, (benchmark, column, how, used) in _EXTERNAL.items():
-        df = pd.read_csv(get(f"external_benchmark_{stem}.csv"), encoding="utf-8-sig", dtype={column: "string"} if how == "%" else None)
+        df = pd.read_csv(
+            get(f"external_benchmark_{stem}.csv"),
+            encoding="utf-8-sig",
+            dtype={column: "string"} if how == "%" else None,
+        )
         parts.append(
             pd.DataFrame(
                 {
                     "benchmark": benchmark,
                     "column": column,
-                    "record_id": _first(df, "UUID", "id", "ID") if "UUID" in df.columns else _first(df, "id", "ID"),
+                    "record_id": _first(df, "UUID", "id", "ID"),  # livebench's `id` is a model name
                     "model_version": _first(df, "Model version"),
                     "name": _first(df, "Name", "Agent", "Model"),
                     "value": _main_value(df[column], how),
@@ -177,36 +192,72 @@ def load(get: Callable[..., Path]) -> Parsed:
     usable = external[external["in_upstream_fit"] & external["value"].notna() & external["model_version"].isin(known)]
     long = pd.concat(
         [
-            pd.DataFrame({"model_version": epoch_runs["model_version"], "benchmark": epoch_runs["benchmark"],
-                          "metric": "score", "value": epoch_runs["best_score"]}),
-            pd.DataFrame({"model_version": usable["model_version"], "benchmark": usable["benchmark"],
-                          "metric": usable["unit"].map({"fraction": "score", "minutes": "time_horizon_minutes"}),
-                          "value": usable["value"]}),
+            pd.DataFrame(
+                {
+                    "model_version": epoch_runs["model_version"],
+                    "benchmark": epoch_runs["benchmark"],
+                    "metric": "score",
+                    "value": epoch_runs["best_score"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "model_version": usable["model_version"],
+                    "benchmark": usable["benchmark"],
+                    "metric": usable["unit"].map({"fraction": "score", "minutes": "time_horizon_minutes"}),
+                    "value": usable["value"],
+                }
+            ),
         ],
         ignore_index=True,
     )
     # Upstream keeps the maximum of repeated reports of one (model version, benchmark).
     best = long.groupby(["model_version", "benchmark", "metric"], as_index=False, sort=True)["value"].max()
-    scores = scores_frame({"run_id": NAME + ":" + best["model_version"], "benchmark": best["benchmark"],
-                           "metric": best["metric"], "value": best["value"]})
+    scores = scores_frame(
+        {
+            "run_id": NAME + ":" + best["model_version"],
+            "benchmark": best["benchmark"],
+            "metric": best["metric"],
+            "value": best["value"],
+        }
+    )
 
     bo = pd.read_csv(get("benchmark_optim.csv"))
-    benchmarks = pd.DataFrame({"benchmark": bo["benchmark"], "optimized_for": bo["optimized_for"], "is_coding": bo["is_coding"],
-                               "is_math": bo["is_math"],
-                               "release_date": pd.to_datetime(bo["benchmark_release_date"], format="%Y/%m/%d"),
-                               "source": bo["source"]})
+    benchmarks = pd.DataFrame(
+        {
+            "benchmark": bo["benchmark"],
+            "optimized_for": bo["optimized_for"],
+            "is_coding": bo["is_coding"],
+            "is_math": bo["is_math"],
+            "release_date": pd.to_datetime(bo["benchmark_release_date"], format="%Y/%m/%d"),
+            "source": bo["source"],
+        }
+    )
     distilled = pd.read_csv(get("distilled_models.csv"))
-    n_dropped = int((external["in_upstream_fit"] & external["value"].notna() & ~external["model_version"].isin(known)).sum())
+    n_dropped = int(
+        (external["in_upstream_fit"] & external["value"].notna() & ~external["model_version"].isin(known)).sum()
+    )
     return Parsed(
         runs=runs,
         scores=scores,
         curves=curves_frame(),
-        tables={"model_versions": versions, "external": external, "epoch_runs": epoch_runs, "benchmarks": benchmarks,
-                "distilled": distilled},
-        columns={"model_versions": VERSION_COLUMNS, "external": EXTERNAL_COLUMNS, "epoch_runs": EPOCH_RUN_COLUMNS,
-                 "benchmarks": BENCHMARK_COLUMNS, "distilled": DISTILLED_COLUMNS},
+        tables={
+            "model_versions": versions,
+            "external": external,
+            "epoch_runs": epoch_runs,
+            "benchmarks": benchmarks,
+            "distilled": distilled,
+        },
+        columns={
+            "model_versions": VERSION_COLUMNS,
+            "external": EXTERNAL_COLUMNS,
+            "epoch_runs": EPOCH_RUN_COLUMNS,
+            "benchmarks": BENCHMARK_COLUMNS,
+            "distilled": DISTILLED_COLUMNS,
+        },
         notes=(
-            "scores: one main column per benchmark as a fraction, maximum over repeated reports (upstream data_loader.py)",
+            "scores: one main column per benchmark as a fraction, maximum over repeated reports "
+            "(upstream data_loader.py)",
             f"{n_dropped} external scores name no known model version and stay only in table 'external'",
             "BoolQ and MCBench are left out of scores as upstream does; METR is metric 'time_horizon_minutes'",
             "release dates are as upstream (upstream's analysis patches a few, e.g. gemini-exp-1206)",

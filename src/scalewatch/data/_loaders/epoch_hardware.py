@@ -28,9 +28,21 @@ _CHIP_FIELDS = (
     ("Release price (USD)", "release_price_usd", "float64", "USD", "launch price"),
     ("FP64 (double precision) performance (FLOP/s)", "fp64_flops", "float64", "FLOP/s", "peak FP64 throughput"),
     ("FP32 (single precision) performance (FLOP/s)", "fp32_flops", "float64", "FLOP/s", "peak FP32 throughput"),
-    ("FP16 (half precision) performance (FLOP/s)", "fp16_flops", "float64", "FLOP/s", "peak FP16 throughput (non-tensor)"),
+    (
+        "FP16 (half precision) performance (FLOP/s)",
+        "fp16_flops",
+        "float64",
+        "FLOP/s",
+        "peak FP16 throughput (non-tensor)",
+    ),
     ("TF32 (TensorFloat-32) performance (FLOP/s)", "tf32_flops", "float64", "FLOP/s", "peak TF32 tensor throughput"),
-    ("Tensor-FP16/BF16 performance (FLOP/s)", "tensor_fp16_bf16_flops", "float64", "FLOP/s", "peak FP16/BF16 tensor throughput"),
+    (
+        "Tensor-FP16/BF16 performance (FLOP/s)",
+        "tensor_fp16_bf16_flops",
+        "float64",
+        "FLOP/s",
+        "peak FP16/BF16 tensor throughput",
+    ),
     ("FP8 performance (FLOP/s)", "fp8_flops", "float64", "FLOP/s", "peak FP8 throughput"),
     ("FP4 performance (FLOP/s)", "fp4_flops", "float64", "FLOP/s", "peak FP4 throughput"),
     ("INT16 performance (OP/s)", "int16_ops", "float64", "OP/s", "peak INT16 throughput"),
@@ -38,7 +50,13 @@ _CHIP_FIELDS = (
     ("INT4 performance (OP/s)", "int4_ops", "float64", "OP/s", "peak INT4 throughput"),
     ("Memory size per board (Byte)", "memory_bytes", "float64", "byte", "memory per board"),
     ("Memory bandwidth (byte/s)", "memory_bandwidth", "float64", "byte/s", "memory bandwidth"),
-    ("Intranode bandwidth (byte/s)", "intranode_bandwidth", "float64", "byte/s", "chip-to-chip bandwidth within a node"),
+    (
+        "Intranode bandwidth (byte/s)",
+        "intranode_bandwidth",
+        "float64",
+        "byte/s",
+        "chip-to-chip bandwidth within a node",
+    ),
     ("Internode bandwidth (bit/s)", "internode_bandwidth", "float64", "bit/s", "network bandwidth between nodes"),
     ("Die Size (mm^2)", "die_size_mm2", "float64", "mm^2", "die area"),
     ("TDP (W)", "tdp_w", "float64", "W", "thermal design power"),
@@ -49,7 +67,13 @@ _CHIP_FIELDS = (
     ("Process size (nm)", "process_nm", "float64", "nm", "process node"),
     ("Foundry", "foundry", "string", "", "foundry"),
     ("Number of transistors (millions)", "transistors_millions", "float64", "millions", "transistor count in millions"),
-    ("Number of ML models trained", "n_ml_models_trained", "float64", "count", "models in Epoch's database trained on it"),
+    (
+        "Number of ML models trained",
+        "n_ml_models_trained",
+        "float64",
+        "count",
+        "models in Epoch's database trained on it",
+    ),
     ("Last modified", "last_modified", "datetime64[ns]", "", "last edit of the record"),
 )
 CHIP_COLUMNS = tuple(Col(n, d, u, doc, required=(n == "hardware_name")) for _, n, d, u, doc in _CHIP_FIELDS)
@@ -70,8 +94,13 @@ PRICE_COLUMNS = (
 )
 PPI_COLUMNS = (
     Col("date", "datetime64[ns]", "", "month (first day)", required=True),
-    Col("index", "float64", "", "PPI 'Data processing, hosting and related services' (PCU518210518210), Dec 2000 = 100",
-        required=True),
+    Col(
+        "index",
+        "float64",
+        "",
+        "PPI 'Data processing, hosting and related services' (PCU518210518210), Dec 2000 = 100",
+        required=True,
+    ),
 )
 
 
@@ -87,7 +116,9 @@ def _read_chips(path: Path) -> tuple[pd.DataFrame, int]:
             i += 2
             continue
         if len(row) != len(header):
-            raise DataValidationError(f"dataset {NAME!r}: chip record {i + 1} has {len(row)} fields, expected {len(header)}")
+            raise DataValidationError(
+                f"dataset {NAME!r}: chip record {i + 1} has {len(row)} fields, expected {len(header)}"
+            )
         fixed.append(row)
         i += 1
     return pd.DataFrame(fixed, columns=header).replace("", pd.NA), repaired
@@ -119,8 +150,9 @@ def load(get: Callable[..., Path]) -> Parsed:
         }
     )
     ppi_raw = pd.read_csv(get("PCU518210518210.csv"))
-    ppi = pd.DataFrame({"date": pd.to_datetime(ppi_raw["observation_date"], format="%Y-%m-%d"),
-                        "index": ppi_raw["PCU518210518210"]})
+    ppi = pd.DataFrame(
+        {"date": pd.to_datetime(ppi_raw["observation_date"], format="%Y-%m-%d"), "index": ppi_raw["PCU518210518210"]}
+    )
     return Parsed(
         runs=runs_frame({}),
         scores=scores_frame(),
@@ -128,8 +160,10 @@ def load(get: Callable[..., Path]) -> Parsed:
         tables={"chips": chips, "prices": prices, "ppi": ppi},
         columns={"chips": CHIP_COLUMNS, "prices": PRICE_COLUMNS, "ppi": PPI_COLUMNS},
         notes=(
-            f"{repaired} chip record split over two lines upstream was joined back (NVIDIA GeForce RTX 2080 Ti Founders Edition)",
-            "upstream's computed 'Energy efficiency' field (infinite where TDP is 0) and link/lookup columns are left out",
+            f"{repaired} chip record split over two lines upstream was joined back "
+            "(NVIDIA GeForce RTX 2080 Ti Founders Edition)",
+            "upstream's computed 'Energy efficiency' field (infinite where TDP is 0) and link/lookup columns "
+            "are left out",
             "prices are nominal US dollars; table 'ppi' is the BLS index upstream uses to adjust for inflation",
         ),
     )

@@ -36,21 +36,44 @@ _MODEL_FIELDS = (
     ("Organization categorization", "organization_categorization", "string", "", "Industry, Academia, ..."),
     ("Country (of organization)", "country", "string", "", "country of the developer(s)"),
     ("Publication date", "publication_date", "datetime64[ns]", "", "publication or release date"),
-    ("Notability criteria", "notability_criteria", "string", "", "why the model is 'notable' (empty: not in the notable subset)"),
+    (
+        "Notability criteria",
+        "notability_criteria",
+        "string",
+        "",
+        "why the model is 'notable' (empty: not in the notable subset)",
+    ),
     ("Parameters", "parameters", "float64", "count", "parameters"),
     ("Training compute (FLOP)", "training_compute", "float64", "FLOP", "training compute"),
     ("Training compute lower bound", "training_compute_lower", "float64", "FLOP", "lower bound of training compute"),
     ("Training compute upper bound", "training_compute_upper", "float64", "FLOP", "upper bound of training compute"),
-    ("Training compute estimation method", "training_compute_estimation_method", "string", "", "how Epoch estimated the compute"),
-    ("Training dataset size (datapoints)", "dataset_size", "float64", "datapoints",
-     "training dataset size in the database's 'datapoints' (unit varies, see dataset_size_unit)"),
+    (
+        "Training compute estimation method",
+        "training_compute_estimation_method",
+        "string",
+        "",
+        "how Epoch estimated the compute",
+    ),
+    (
+        "Training dataset size (datapoints)",
+        "dataset_size",
+        "float64",
+        "datapoints",
+        "training dataset size in the database's 'datapoints' (unit varies, see dataset_size_unit)",
+    ),
     ("Epochs", "epochs", "float64", "", "passes over the training dataset"),
     ("Training time (hours)", "training_time_hours", "float64", "h", "wall-clock training time"),
     ("Training hardware", "training_hardware", "string", "", "accelerators used"),
     ("Hardware quantity", "hardware_quantity", "float64", "count", "number of accelerators"),
     ("Hardware utilization", "hardware_utilization", "float64", "", "model FLOP utilisation (fraction)"),
     ("Training chip-hours", "training_chip_hours", "float64", "h", "accelerator-hours"),
-    ("Training compute cost (2023 USD)", "training_compute_cost_2023_usd", "float64", "USD (2023)", "Epoch's cost estimate"),
+    (
+        "Training compute cost (2023 USD)",
+        "training_compute_cost_2023_usd",
+        "float64",
+        "USD (2023)",
+        "Epoch's cost estimate",
+    ),
     ("Training power draw (W)", "training_power_draw_w", "float64", "W", "power draw of the training cluster"),
     ("Batch size", "batch_size", "float64", "", "batch size (as recorded; units vary)"),
     ("Confidence", "confidence", "string", "", "Epoch's confidence: Confident, Likely, Speculative, Unknown"),
@@ -64,8 +87,13 @@ _MODEL_FIELDS = (
 MODEL_COLUMNS = (
     Col("run_id", "string", "", "run of this model", required=True),
     *(Col(name, dtype, unit, doc, required=(name == "model")) for _, name, dtype, unit, doc in _MODEL_FIELDS),
-    Col("dataset_size_unit", "string", "", "'tokens' or 'words' as judged by scalewatch from Dataset size notes "
-        "(language models only), else 'other'", required=True),
+    Col(
+        "dataset_size_unit",
+        "string",
+        "",
+        "'tokens' or 'words' as judged by scalewatch from Dataset size notes (language models only), else 'other'",
+        required=True,
+    ),
 )
 COST_COLUMNS = (
     Col("model", "string", "", "model name (joins models.model)", required=True),
@@ -116,8 +144,10 @@ def load(get: Callable[..., Path]) -> Parsed:
     size = models["dataset_size"].where((models["dataset_size_unit"] == "tokens") & models["base_model"].isna())
     epochs = models["epochs"].where(size.notna())
     notable = raw["Notability criteria"].notna()
-    tags = [",".join(t for t in [*(d.split(",") if isinstance(d, str) else []), "notable" if n else ""] if t)
-            for d, n in zip(raw["Domain"], notable, strict=True)]
+    tags = [
+        ",".join(t for t in [*(d.split(",") if isinstance(d, str) else []), "notable" if n else ""] if t)
+        for d, n in zip(raw["Domain"], notable, strict=True)
+    ]
     runs = runs_frame(
         {
             "run_id": run_id,
@@ -136,8 +166,13 @@ def load(get: Callable[..., Path]) -> Parsed:
     )
 
     costs = pd.read_csv(get("model_costs.csv")).rename(
-        columns={"Model": "model", "Cloud_Cost": "cloud_cost_usd", "Hardware_Acquisition_Cost": "hardware_acquisition_cost_usd",
-                 "Hardware_Capex_Energy_Cost": "hardware_capex_energy_cost_usd"})
+        columns={
+            "Model": "model",
+            "Cloud_Cost": "cloud_cost_usd",
+            "Hardware_Acquisition_Cost": "hardware_acquisition_cost_usd",
+            "Hardware_Capex_Energy_Cost": "hardware_capex_energy_cost_usd",
+        }
+    )
     costs_updated = pd.read_csv(get("model_costs_updated.csv")).rename(columns={"Model": "model", "Cost": "cost_usd"})
     frontier = [
         (rule, int(threshold), model)
@@ -150,12 +185,21 @@ def load(get: Callable[..., Path]) -> Parsed:
         runs=runs,
         scores=scores_frame(),
         curves=curves_frame(),
-        tables={"models": models, "costs": costs, "costs_updated": costs_updated,
-                "frontier": pd.DataFrame(frontier, columns=["rule", "threshold", "model"])},
-        columns={"models": MODEL_COLUMNS, "costs": COST_COLUMNS, "costs_updated": COST_UPDATED_COLUMNS,
-                 "frontier": FRONTIER_COLUMNS},
+        tables={
+            "models": models,
+            "costs": costs,
+            "costs_updated": costs_updated,
+            "frontier": pd.DataFrame(frontier, columns=["rule", "threshold", "model"]),
+        },
+        columns={
+            "models": MODEL_COLUMNS,
+            "costs": COST_COLUMNS,
+            "costs_updated": COST_UPDATED_COLUMNS,
+            "frontier": FRONTIER_COLUMNS,
+        },
         notes=(
-            f"tokens are filled for {n_tokens} language models whose dataset size is in tokens (see models.dataset_size_unit) "
+            f"tokens are filled for {n_tokens} language models whose dataset size is in tokens "
+            "(see models.dataset_size_unit) "
             "and that are not fine-tunes of a base model; tokens = dataset size x epochs where epochs are recorded, "
             "else one pass is assumed",
             "cost_usd is Epoch's training compute cost in 2023 US dollars",

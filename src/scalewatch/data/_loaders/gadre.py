@@ -57,8 +57,14 @@ TASK_COLUMNS = (
     Col("description", "string", "", "upstream description"),
 )
 GRID_COLUMNS = (
-    Col("key", "string", "", "upstream hyperparameter-search key (shape-batch-lr-wd-?-tokens-warmup-cooldown; "
-        "fields not documented upstream)", required=True),
+    Col(
+        "key",
+        "string",
+        "",
+        "upstream hyperparameter-search key (shape-batch-lr-wd-?-tokens-warmup-cooldown; "
+        "fields not documented upstream)",
+        required=True,
+    ),
     Col("loss", "float64", "nats/token", "final loss of that search run", required=True),
 )
 
@@ -150,8 +156,15 @@ def load(get: Callable[..., Path]) -> Parsed:
         for task, value in doc["eval_metrics"]["icl"].items():
             score_rows.append((f"{NAME}:{name}", task, shots.get(task), value))
     s = pd.DataFrame(score_rows, columns=["run_id", "benchmark", "shots", "value"])
-    scores = scores_frame({"run_id": s["run_id"], "benchmark": s["benchmark"], "metric": "accuracy",
-                           "shots": s["shots"], "value": s["value"]})
+    scores = scores_frame(
+        {
+            "run_id": s["run_id"],
+            "benchmark": s["benchmark"],
+            "metric": "accuracy",
+            "shots": s["shots"],
+            "value": s["value"],
+        }
+    )
 
     grid = json.loads(get("raw/exp_data/grid.json").read_text(encoding="utf-8"))
     return Parsed(

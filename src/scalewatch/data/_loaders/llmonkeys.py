@@ -30,8 +30,13 @@ COVERAGE_COLUMNS = (
     Col("run_id", "string", "", "run (model)", required=True),
     Col("benchmark", "string", "", "'MATH'", required=True),
     Col("k", "Int64", "count", "samples per problem", required=True),
-    Col("coverage", "float64", "", "mean over problems of the unbiased pass@k estimator 1 - C(n-c, k)/C(n, k)",
-        required=True),
+    Col(
+        "coverage",
+        "float64",
+        "",
+        "mean over problems of the unbiased pass@k estimator 1 - C(n-c, k)/C(n, k)",
+        required=True,
+    ),
     Col("n_problems", "Int64", "count", "problems averaged over (128)", required=True),
 )
 
@@ -58,8 +63,14 @@ def load(get: Callable[..., Path]) -> Parsed:
             "tokens": pythia.loc[sizes, "final_tokens"].to_numpy(dtype="float64"),
         }
     )
-    scores = scores_frame({"run_id": coverage["model"].map(run_of), "benchmark": coverage["benchmark"],
-                           "metric": "pass@" + coverage["k"].astype(str), "value": coverage["coverage"]})
+    scores = scores_frame(
+        {
+            "run_id": coverage["model"].map(run_of),
+            "benchmark": coverage["benchmark"],
+            "metric": "pass@" + coverage["k"].astype(str),
+            "value": coverage["coverage"],
+        }
+    )
     per_problem = counts.assign(run_id=counts["model"].map(run_of))[[c.name for c in PER_PROBLEM_COLUMNS]]
     cov = coverage.assign(run_id=coverage["model"].map(run_of))[[c.name for c in COVERAGE_COLUMNS]]
     return Parsed(

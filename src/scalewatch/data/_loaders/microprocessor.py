@@ -29,11 +29,23 @@ SERIES = {
 }
 SERIES_COLUMNS = (
     Col("metric", "string", "", f"one of {[m for m, _ in SERIES.values()]}", required=True),
-    Col("unit", "string", "", "unit of `value`: count, MHz, 'SPECint x 10^3', thousands (of transistors), W", required=True),
+    Col(
+        "unit",
+        "string",
+        "",
+        "unit of `value`: count, MHz, 'SPECint x 10^3', thousands (of transistors), W",
+        required=True,
+    ),
     Col("year", "float64", "year", "fractional year", required=True),
     Col("value", "float64", "", "the measurement, in `unit`", required=True),
-    Col("block", "Int64", "", "data block in the file: 0 = Horowitz et al. data up to ~2010 digitised from their plot; "
-        "higher = blocks added by Rupp (separated by '####' upstream)", required=True),
+    Col(
+        "block",
+        "Int64",
+        "",
+        "data block in the file: 0 = Horowitz et al. data up to ~2010 digitised from their plot; "
+        "higher = blocks added by Rupp (separated by '####' upstream)",
+        required=True,
+    ),
     Col("note", "string", "", "inline comment (e.g. processor name)"),
     Col("source_file", "string", "", "upstream file", required=True),
 )
@@ -41,14 +53,20 @@ PROCESSOR_COLUMNS = (
     Col("name", "string", "", "processor", required=True),
     Col("year", "float64", "year", "fractional year", required=True),
     Col("transistors_billion", "float64", "billions", "transistor count in billions"),
-    Col("specint2006_equiv", "float64", "SPECint2006", "single-thread SPECint2006 (post-2017: SPECint2017 x 9.0, per upstream)"),
+    Col(
+        "specint2006_equiv",
+        "float64",
+        "SPECint2006",
+        "single-thread SPECint2006 (post-2017: SPECint2017 x 9.0, per upstream)",
+    ),
     Col("frequency_ghz", "float64", "GHz", "clock"),
     Col("tdp_w", "float64", "W", "thermal design power"),
     Col("threads", "Int64", "count", "logical cores (SMT threads counted separately)"),
     Col("note", "string", "", "inline comment or source URL"),
 )
 _NEWDATA = re.compile(
-    r"^(?P<name>.+?)\s+(?P<year>\d{4}\.\d+)\s+(?P<tr>\S+)\s+(?P<spec>\S+)\s+(?P<freq>\S+)\s+(?P<tdp>\S+)\s+(?P<threads>\S+)"
+    r"^(?P<name>.+?)\s+(?P<year>\d{4}\.\d+)\s+(?P<tr>\S+)\s+(?P<spec>\S+)\s+(?P<freq>\S+)\s+(?P<tdp>\S+)"
+    r"\s+(?P<threads>\S+)"
     r"\s*(?:#\s*(?P<note>.*?))?\s*$"
 )
 
@@ -68,7 +86,9 @@ def _series(path: Path, name: str) -> pd.DataFrame:
         data, _, note = text.partition("#")
         fields = data.split()
         if len(fields) != 2:
-            raise DataValidationError(f"dataset {NAME!r}: {name} line {lineno} has {len(fields)} fields, expected 2 (year value)")
+            raise DataValidationError(
+                f"dataset {NAME!r}: {name} line {lineno} has {len(fields)} fields, expected 2 (year value)"
+            )
         rows.append((metric, unit, float(fields[0]), float(fields[1]), block, note.strip() or None, name))
     return pd.DataFrame(rows, columns=[c.name for c in SERIES_COLUMNS])
 
@@ -84,10 +104,22 @@ def _processors(path: Path) -> pd.DataFrame:
             continue
         m = _NEWDATA.match(line)
         if m is None:
-            raise DataValidationError(f"dataset {NAME!r}: newdata.txt line {lineno} is not 'name year transistors specint freq tdp threads'")
+            raise DataValidationError(
+                f"dataset {NAME!r}: newdata.txt line {lineno} is not 'name year transistors specint freq tdp threads'"
+            )
         threads = _number(m["threads"])
-        rows.append((m["name"], float(m["year"]), _number(m["tr"]), _number(m["spec"]), _number(m["freq"]),
-                     _number(m["tdp"]), None if threads is None else int(threads), m["note"] or None))
+        rows.append(
+            (
+                m["name"],
+                float(m["year"]),
+                _number(m["tr"]),
+                _number(m["spec"]),
+                _number(m["freq"]),
+                _number(m["tdp"]),
+                None if threads is None else int(threads),
+                m["note"] or None,
+            )
+        )
     return pd.DataFrame(rows, columns=[c.name for c in PROCESSOR_COLUMNS])
 
 

@@ -24,7 +24,13 @@ PROBLEM_COLUMNS = (
     Col("problem", "string", "", "NIST dataset name, e.g. 'Misra1a'", required=True),
     Col("difficulty", "string", "", "NIST's level of difficulty: Lower, Average or Higher", required=True),
     Col("model_class", "string", "", "e.g. 'Exponential Class'", required=True),
-    Col("formula", "string", "", "model as NIST writes it, lines joined, e.g. 'y = b1*(1-exp[-b2*x])  +  e'", required=True),
+    Col(
+        "formula",
+        "string",
+        "",
+        "model as NIST writes it, lines joined, e.g. 'y = b1*(1-exp[-b2*x])  +  e'",
+        required=True,
+    ),
     Col("n_params", "Int64", "", "number of parameters b1..bK", required=True),
     Col("n_observations", "Int64", "", "rows of data", required=True),
     Col("degrees_of_freedom", "Int64", "", "n_observations - n_params", required=True),
@@ -91,17 +97,33 @@ def parse_dat(name: str, text: str) -> tuple[dict, list[dict], pd.DataFrame]:
         m = _PARAM.match(line)
         if m is None:
             raise DataValidationError(f"dataset {NAME!r}: {name}.dat parameter line {line.strip()!r} is malformed")
-        params.append({"problem": name, "name": m[1], "start1": float(m[2]), "start2": float(m[3]),
-                       "certified_value": float(m[4]), "certified_std_dev": float(m[5]),
-                       "certified_value_str": m[4], "certified_std_dev_str": m[5]})
+        params.append(
+            {
+                "problem": name,
+                "name": m[1],
+                "start1": float(m[2]),
+                "start2": float(m[3]),
+                "certified_value": float(m[4]),
+                "certified_std_dev": float(m[5]),
+                "certified_value_str": m[4],
+                "certified_std_dev_str": m[5],
+            }
+        )
 
     header = lines[data_first - 2].split(":", 1)[1].split()
     values = [[float(v) for v in line.split()] for line in lines[data_first - 1 : data_last]]
     if any(len(v) != len(header) for v in values):
         raise DataValidationError(f"dataset {NAME!r}: {name}.dat data rows do not all have columns {header}")
     raw = pd.DataFrame(values, columns=header)
-    data = pd.DataFrame({"problem": name, "obs": range(1, len(raw) + 1), "y": raw["y"],
-                         "x": raw["x"] if "x" in raw else raw["x1"], "x2": raw["x2"] if "x2" in raw else None})
+    data = pd.DataFrame(
+        {
+            "problem": name,
+            "obs": range(1, len(raw) + 1),
+            "y": raw["y"],
+            "x": raw["x"] if "x" in raw else raw["x1"],
+            "x2": raw.get("x2"),
+        }
+    )
 
     stats = lines[first_param - 1 + n_params :]
     rss = _after_colon(stats, "Residual Sum of Squares")
@@ -116,10 +138,18 @@ def parse_dat(name: str, text: str) -> tuple[dict, list[dict], pd.DataFrame]:
             break
         reference.append(line.strip())
     problem = {
-        "problem": name, "difficulty": difficulty, "model_class": model_class, "formula": " ".join(formula_lines),
-        "n_params": n_params, "n_observations": n_obs, "degrees_of_freedom": int(_after_colon(stats, "Degrees of Freedom")),
-        "residual_sum_of_squares": float(rss), "residual_std_dev": float(rsd),
-        "residual_sum_of_squares_str": rss, "residual_std_dev_str": rsd, "data_columns": ",".join(header),
+        "problem": name,
+        "difficulty": difficulty,
+        "model_class": model_class,
+        "formula": " ".join(formula_lines),
+        "n_params": n_params,
+        "n_observations": n_obs,
+        "degrees_of_freedom": int(_after_colon(stats, "Degrees of Freedom")),
+        "residual_sum_of_squares": float(rss),
+        "residual_std_dev": float(rsd),
+        "residual_sum_of_squares_str": rss,
+        "residual_std_dev_str": rsd,
+        "data_columns": ",".join(header),
         "reference": " ".join(reference),
     }
     return problem, params, data
@@ -136,8 +166,11 @@ def load(get: Callable[..., Path]) -> Parsed:
         runs=runs_frame({}),
         scores=scores_frame(),
         curves=curves_frame(),
-        tables={"problems": pd.DataFrame(problems), "parameters": pd.DataFrame(params),
-                "data": pd.concat(data, ignore_index=True)},
+        tables={
+            "problems": pd.DataFrame(problems),
+            "parameters": pd.DataFrame(params),
+            "data": pd.concat(data, ignore_index=True),
+        },
         columns={"problems": PROBLEM_COLUMNS, "parameters": PARAMETER_COLUMNS, "data": DATA_COLUMNS},
         notes=("data are not training runs: use the tables (one row per problem, parameter and observation)",),
     )

@@ -29,8 +29,13 @@ OPTIMAL_COLUMNS = (
     Col("config_id", "string", "", "configuration key, as in the runs' tags", required=True),
     Col("upstream_label", "string", "", "upstream legend label (empty for some configurations)"),
     Col("flops", "float64", "FLOP", "compute budget", required=True),
-    Col("n_star", "float64", "count", "compute-optimal N under the configuration's param_count "
-        "(empty where upstream has no estimate: 4 smallest budgets)"),
+    Col(
+        "n_star",
+        "float64",
+        "count",
+        "compute-optimal N under the configuration's param_count "
+        "(empty where upstream has no estimate: 4 smallest budgets)",
+    ),
     Col("t_star", "float64", "count", "compute-optimal training tokens"),
     Col("multiplier_star", "float64", "", "t_star / n_star (tokens per parameter)"),
     Col("loss_star", "float64", "nats/token", "loss at the optimum"),
@@ -45,7 +50,9 @@ def _config_id(df: pd.DataFrame) -> pd.Series:
 
 
 def load(get: Callable[..., Path]) -> Parsed:
-    pts = pd.read_csv(get("isoflop_points.csv"), dtype={c: "string" for c in (*_CONFIG, "upstream_label", "source_file")})
+    pts = pd.read_csv(
+        get("isoflop_points.csv"), dtype={c: "string" for c in (*_CONFIG, "upstream_label", "source_file")}
+    )
     cfg = _config_id(pts)
     run_id = NAME + ":" + cfg + "/C=" + pts["flops"].map("{:.4g}".format) + "/N=" + pts["params"].map("{:.10g}".format)
     if run_id.duplicated().any():
@@ -54,8 +61,14 @@ def load(get: Callable[..., Path]) -> Parsed:
     if unknown:
         raise DataValidationError(f"dataset {NAME!r}: unknown param_count {sorted(unknown)}")
     configs = [
-        to_json({**{c: row[c] for c in _CONFIG}, "upstream_label": row["upstream_label"],
-                 "source_file": row["source_file"], "config_row": int(row["config_row"])})
+        to_json(
+            {
+                **{c: row[c] for c in _CONFIG},
+                "upstream_label": row["upstream_label"],
+                "source_file": row["source_file"],
+                "config_row": int(row["config_row"]),
+            }
+        )
         for row in pts.to_dict("records")
     ]
     runs = runs_frame(

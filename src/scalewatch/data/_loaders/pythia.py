@@ -45,11 +45,34 @@ EVAL_COLUMNS = (
 SUMMARY_COLUMNS = (
     Col("run_id", "string", "", "run (model at checkpoint)", required=True),
     Col("shots", "Int64", "", "in-context examples", required=True),
-    *(Col(c, "float64", "", f"{c.removesuffix('_acc').removesuffix('_ppl')} "
-          f"{'perplexity' if c.endswith('_ppl') else 'accuracy (fraction)'}", required=True)
-      for c in ("lambada_openai_acc", "lambada_openai_ppl", "piqa_acc", "winogrande_acc", "wsc_acc", "arc_easy_acc",
-                "arc_challenge_acc", "sciq_acc", "logiqa_acc")),
-    Col("mmlu_acc_macro_avg", "float64", "", "unweighted mean accuracy over the 57 hendrycksTest subtasks", required=True),
+    *(
+        Col(
+            c,
+            "float64",
+            "",
+            f"{c.removesuffix('_acc').removesuffix('_ppl')} "
+            f"{'perplexity' if c.endswith('_ppl') else 'accuracy (fraction)'}",
+            required=True,
+        )
+        for c in (
+            "lambada_openai_acc",
+            "lambada_openai_ppl",
+            "piqa_acc",
+            "winogrande_acc",
+            "wsc_acc",
+            "arc_easy_acc",
+            "arc_challenge_acc",
+            "sciq_acc",
+            "logiqa_acc",
+        )
+    ),
+    Col(
+        "mmlu_acc_macro_avg",
+        "float64",
+        "",
+        "unweighted mean accuracy over the 57 hendrycksTest subtasks",
+        required=True,
+    ),
 )
 BASELINE_COLUMNS = (
     Col("model", "string", "", "baseline model, e.g. 'opt-1.3b', 'bloom-560m'", required=True),
@@ -72,13 +95,30 @@ def load(get: Callable[..., Path]) -> Parsed:
     long = pd.read_csv(get("pythia_evals_long.csv"), dtype={"model": "string", "task": "string", "metric": "string"})
 
     ckpt = summary.drop_duplicates(["model", "step"]).sort_values(["params_total", "deduped", "step"], kind="stable")
-    ckpt = ckpt.merge(models[["model", "n_layers", "d_model", "n_heads"]], on="model", how="left", validate="many_to_one")
+    ckpt = ckpt.merge(
+        models[["model", "n_layers", "d_model", "n_heads"]], on="model", how="left", validate="many_to_one"
+    )
     run_id = _run_ids(ckpt["model"], ckpt["step"])
     configs = [
-        to_json({"step": int(st), "deduped": bool(d), "params_nonembedding": int(pn), "n_layers": int(nl),
-                 "d_model": int(dm), "n_heads": int(nh)})
-        for st, d, pn, nl, dm, nh in zip(ckpt["step"], ckpt["deduped"], ckpt["params_nonembedding"], ckpt["n_layers"],
-                                         ckpt["d_model"], ckpt["n_heads"], strict=True)
+        to_json(
+            {
+                "step": int(st),
+                "deduped": bool(d),
+                "params_nonembedding": int(pn),
+                "n_layers": int(nl),
+                "d_model": int(dm),
+                "n_heads": int(nh),
+            }
+        )
+        for st, d, pn, nl, dm, nh in zip(
+            ckpt["step"],
+            ckpt["deduped"],
+            ckpt["params_nonembedding"],
+            ckpt["n_layers"],
+            ckpt["d_model"],
+            ckpt["n_heads"],
+            strict=True,
+        )
     ]
     runs = runs_frame(
         {
@@ -96,10 +136,25 @@ def load(get: Callable[..., Path]) -> Parsed:
         }
     )
     long_ids = _run_ids(long["model"], long["step"])
-    scores = scores_frame({"run_id": long_ids, "benchmark": long["task"], "metric": long["metric"],
-                           "shots": long["num_fewshot"], "value": long["value"]})
-    evals = pd.DataFrame({"run_id": long_ids, "task": long["task"], "metric": long["metric"],
-                          "shots": long["num_fewshot"], "value": long["value"], "stderr": long["stderr"]})
+    scores = scores_frame(
+        {
+            "run_id": long_ids,
+            "benchmark": long["task"],
+            "metric": long["metric"],
+            "shots": long["num_fewshot"],
+            "value": long["value"],
+        }
+    )
+    evals = pd.DataFrame(
+        {
+            "run_id": long_ids,
+            "task": long["task"],
+            "metric": long["metric"],
+            "shots": long["num_fewshot"],
+            "value": long["value"],
+            "stderr": long["stderr"],
+        }
+    )
     summary_table = summary.assign(run_id=_run_ids(summary["model"], summary["step"]), shots=summary["num_fewshot"])
     summary_table = summary_table[[c.name for c in SUMMARY_COLUMNS]]
 
@@ -117,9 +172,18 @@ def load(get: Callable[..., Path]) -> Parsed:
         runs=runs,
         scores=scores,
         curves=curves_frame(),
-        tables={"models": models[[c.name for c in MODEL_COLUMNS]], "evals": evals, "summary": summary_table,
-                "baselines": baselines},
-        columns={"models": MODEL_COLUMNS, "evals": EVAL_COLUMNS, "summary": SUMMARY_COLUMNS, "baselines": BASELINE_COLUMNS},
+        tables={
+            "models": models[[c.name for c in MODEL_COLUMNS]],
+            "evals": evals,
+            "summary": summary_table,
+            "baselines": baselines,
+        },
+        columns={
+            "models": MODEL_COLUMNS,
+            "evals": EVAL_COLUMNS,
+            "summary": SUMMARY_COLUMNS,
+            "baselines": BASELINE_COLUMNS,
+        },
         notes=(
             "one run per (model, checkpoint); no training loss is published with these evaluations",
             "step-0 checkpoints (random initialisation, 0 tokens seen) have empty tokens: the run schema needs D > 0",

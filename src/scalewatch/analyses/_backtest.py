@@ -1,0 +1,583 @@
+r"""Extrapolation backtest: fit below a cut-off, predict the runs above it.
+
+A scaling law is useful for what it says about runs nobody has trained yet.
+:func:`backtest` measures exactly that on runs that *were* trained: for each
+cut-off in a variable ``by`` (compute, model size, tokens per parameter,
+epochs, ...), every candidate law is fitted to the runs at or below the
+cut-off and asked to predict each run above it (rolling origin: several
+cut-offs, each a separate experiment). Laws are compared on the held-out
+error, never on the in-sample fit.
+
+Errors and intervals
+--------------------
+The *excess* of a held-out run is :math:`e = \log L_{obs} - \log \hat L`
+(positive: the run is worse than the law predicts, the direction of a wall),
+reported in percent (100 e is the relative excess to first order).
+
+Each held-out run gets a prediction interval from two sources:
+
+* parameter uncertainty: the fit on the training runs is bootstrapped
+  (:func:`scalewatch.bootstrap`, runs resampled, every resample refitted with
+  a multi-start search) and every resample predicts the run;
+* residual scale: to each resampled prediction a training residual, drawn at
+  random, is added (a residual bootstrap on log scale).
+
+Coverage is reported for both the full interval ("parameter + residual") and
+the parameter-only interval, so a reader sees how much of the width is
+estimation error and how much is run-to-run scatter.
+
+Which runs a law sees
+---------------------
+Laws of the runs' own inputs (Chinchilla, Kaplan's L(N, D), the data-
+constrained law) are fitted to all training runs. Laws of the single variable
+``by`` (the saturating and broken power laws in compute) describe the best
+loss reached per budget, so they are fitted to the *frontier*: the runs no
+cheaper run beats (:func:`~scalewatch.analyses._pretraining_data.frontier`).
+All laws are also scored on the held-out frontier runs, the one set every law
+predicts, and the comparison between laws uses that set when a one-variable
+law takes part.
+
+References
+----------
+Tashman (2000), "Out-of-sample tests of forecasting accuracy", Int. J.
+Forecasting 16(4) (rolling origin). Efron & Tibshirani (1993), ch. 6 and 9
+(bootstrap prediction error, residual resampling). Hoffmann et al. (2022),
+arXiv:2203.15556; Kaplan et al. (2020), arXiv:2001.08361; Caballero et al.
+(2022), arXiv:2210.14891; Muennighoff et al. (2023), arXiv:2305.16264.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalewatch.analyses._pretraining_data import frontier, runs_table
+from scalewatch.errors import IdentifiabilityWarning
+from scalewatch.fitting import FitResult, bootstrap, fit
+from scalewatch.laws import BrokenPowerLaw, Chinchilla, DataConstrained, KaplanND, Law, SaturatingPowerLaw
+
+__all__ = ["LAW_NAMES", "LawSpec", "BacktestResult", "backtest", "resolve_laws", "quiet_fit", "default_cutoffs"]
+
+#: names accepted in ``laws=``, with the law each stands for
+LAW_NAMES: Mapping[str, str] = {
+    "chinchilla": "Chinchilla L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022)",
+    "kaplan_nd": "Kaplan L(N, D) = ((Nc/N)^(alphaN/alphaD) + Dc/D)^alphaD (Kaplan et al. 2020)",
+    "data_constrained": "data-constrained L(N, D, U_D) (Muennighoff et al. 2023)",
+    "saturating": "saturating power law L(x) = E + A x^-alpha in `by`, on the frontier",
+    "broken": "broken power law with one break in `by` (Caballero et al. 2022), on the frontier",
+    "broken2": "broken power law with two breaks in `by`, on the frontier",
+}
+
+#: relative share of the by-range (log scale) at which default cut-offs sit
+_DEFAULT_QUANTILES = (0.6, 0.75, 0.9)
+
+
+@dataclass(frozen=True)
+class LawSpec:
+    """A candidate law of a backtest: its label, the Law value and which runs it is fitted to."""
+
+    label: str
+    law: Law
+    scope: str  # "runs" (all runs) or "frontier" (the lower envelope of loss against `by`)
+
+    @property
+    def min_train(self) -> int:
+        """Training runs needed: the parameters plus three, so residuals keep some spread."""
+        return self.law.n_params + 3
+
+
+def resolve_laws(laws: Any, by: str, *, what: str = "backtest") -> tuple[LawSpec, ...]:
+    """Turn ``laws=`` (names or Law values) into :class:`LawSpec` values."""
+    if isinstance(laws, (str, Law)):
+        laws = (laws,)
+    try:
+        items = list(laws)
+    except TypeError:
+        raise TypeError(f"{what}(laws=...) takes law names or Law values; got {type(laws).__name__}.") from None
+    if not items:
+        raise ValueError(f"{what}(laws=()) is empty; name at least one law, e.g. laws=('chinchilla',).")
+    specs = []
+    for item in items:
+        if isinstance(item, Law):
+            scope = "frontier" if len(item.inputs) == 1 else "runs"
+            specs.append(LawSpec(item.name, item, scope))
+            continue
+        if not isinstance(item, str):
+            raise TypeError(f"{what}(laws=...) takes law names or Law values; got {item!r} ({type(item).__name__}).")
+        if item == "chinchilla":
+            specs.append(LawSpec(item, Chinchilla(), "runs"))
+        elif item in ("kaplan_nd", "kaplan"):
+            specs.append(LawSpec("kaplan_nd", KaplanND(), "runs"))
+        elif item == "data_constrained":
+            specs.append(LawSpec(item, DataConstrained(), "runs"))
+        elif item == "saturating":
+            specs.append(LawSpec(item, SaturatingPowerLaw(inputs=(by,)), "frontier"))
+        elif item == "broken":
+            specs.append(LawSpec(item, BrokenPowerLaw(n_breaks=1, inputs=(by,)), "frontier"))
+        elif item == "broken2":
+            specs.append(LawSpec(item, BrokenPowerLaw(n_breaks=2, inputs=(by,)), "frontier"))
+        else:
+            raise ValueError(f"{what}(laws=[{item!r}, ...]): unknown law name; known names: {', '.join(LAW_NAMES)} (or pass a Law).")
+    labels = [s.label for s in specs]
+    dup = sorted({lab for lab in labels if labels.count(lab) > 1})
+    if dup:
+        raise ValueError(f"{what}(laws=...) names {dup} more than once.")
+    return tuple(specs)
+
+
+def quiet_fit(law: Law, data: Any, notes: list[str] | None = None, **kwargs: Any) -> FitResult:
+    """:func:`scalewatch.fit` with its IdentifiabilityWarnings turned into notes.
+
+    The analyses fit many subsets of the runs; identifiability problems of a
+    subset are part of the result (they are listed in its notes), not a
+    warning to the caller. Any other warning passes through unchanged.
+    Floating-point warnings of the solver on extreme trial steps (inf - inf
+    while a break point runs off to infinity) are silenced: the solver rejects
+    those steps itself.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IdentifiabilityWarning)
+        with np.errstate(all="ignore"):
+            result = fit(law, data, **kwargs)
+    for w in caught:
+        if issubclass(w.category, IdentifiabilityWarning):
+            if notes is not None:
+                notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
+def quiet_bootstrap(result: FitResult, n: int, seed: Any, **kwargs: Any):
+    """:func:`scalewatch.bootstrap` with the solver's floating-point warnings silenced (see :func:`quiet_fit`)."""
+    with np.errstate(all="ignore"):
+        return bootstrap(result, n, seed=seed, **kwargs)
+
+
+def default_cutoffs(values: np.ndarray, quantiles: Sequence[float] = _DEFAULT_QUANTILES) -> tuple[float, ...]:
+    """Cut-offs at fractions of the range of ``values`` on log scale, snapped to observed values.
+
+    A cut-off at fraction q of the way from the smallest to the largest value
+    (in log) is moved down to the largest observed value not above it, so
+    that "at or below the cut-off" has an unambiguous meaning.
+    """
+    v = np.sort(np.unique(values[np.isfinite(values) & (values > 0)]))
+    if v.size < 2:
+        return ()
+    lo, hi = math.log(v[0]), math.log(v[-1])
+    out = []
+    for q in quantiles:
+        target = math.exp(lo + q * (hi - lo))
+        snapped = float(v[v <= target * (1 + 1e-12)].max())
+        if snapped < v[-1] and snapped not in out:
+            out.append(snapped)
+    return tuple(out)
+
+
+def _fmt_num(x: float) -> str:
+    return f"{x:.3g}"
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """Held-out errors and interval coverage of candidate laws at several cut-offs. Immutable.
+
+    Attributes
+    ----------
+    predictions : pandas.DataFrame
+        One row per (law, cut-off, held-out run): ``law``, ``cutoff``,
+        ``run_id``, the ``by`` value, ``params``, ``tokens``, ``compute`` (when
+        present), ``observed``, ``predicted``, ``excess`` (log obs - log pred),
+        ``lo``, ``hi`` (prediction interval of the loss), ``covered``,
+        ``lo_param``, ``hi_param``, ``covered_param`` and ``on_frontier``.
+    summary : pandas.DataFrame
+        One row per (law, cut-off, test set) with test set ``"runs"`` (all
+        held-out runs; laws of N and D) or ``"frontier"`` (held-out frontier
+        runs; every law): ``n_train``, ``n_test``, ``rmse_pct``,
+        ``bias_pct`` (mean excess), ``max_abs_pct``, ``coverage``,
+        ``coverage_param``, ``converged``, ``n_boot``, ``n_failed``.
+    by : str
+        The variable the cut-offs are in.
+    cutoffs : tuple of float
+        Cut-offs, in units of ``by``: a law is fitted to runs with ``by <= cutoff``.
+    laws : tuple of str
+        Law labels, in the order given.
+    scopes : dict
+        Law label -> ``"runs"`` or ``"frontier"``.
+    ci : float
+        Nominal coverage of the prediction intervals.
+    loss : str
+        The robust loss of the fits.
+    n_boot : int
+        Bootstrap resamples per fit.
+    seed : int or None
+        The seed given (None when a Generator or None was passed).
+    notes : tuple of str
+        Identifiability warnings of the fits and other remarks.
+    fits : dict
+        (law label, cut-off) -> FitResult on the training runs.
+    """
+
+    predictions: pd.DataFrame = field(repr=False)
+    summary: pd.DataFrame = field(repr=False)
+    by: str
+    cutoffs: tuple[float, ...]
+    laws: tuple[str, ...]
+    scopes: dict[str, str] = field(repr=False)
+    ci: float
+    loss: str
+    n_boot: int
+    seed: int | None
+    notes: tuple[str, ...] = field(repr=False, default=())
+    fits: dict[tuple[str, float], FitResult] = field(repr=False, default_factory=dict)
+    data_source: str = ""
+
+    # -- derived views -----------------------------------------------------------------
+    @property
+    def compare_on(self) -> str:
+        """The held-out set on which laws are compared: "frontier" if a one-variable law takes part, else "runs"."""
+        return "frontier" if "frontier" in self.scopes.values() else "runs"
+
+    def ranking(self) -> pd.DataFrame:
+        """Laws ordered by mean held-out RMSE over the cut-offs (on :attr:`compare_on`), best first."""
+        s = self.summary[self.summary["test_set"] == self.compare_on]
+        agg = (
+            s.groupby("law", sort=False)
+            .agg(rmse_pct=("rmse_pct", "mean"), bias_pct=("bias_pct", "mean"), coverage=("coverage", "mean"), n_cutoffs=("cutoff", "size"))
+            .sort_values("rmse_pct", kind="stable")
+        )
+        return agg.reset_index()
+
+    def law_summary(self, law: str, test_set: str = "runs") -> pd.DataFrame:
+        """The summary rows of one law on one test set, one per cut-off."""
+        if law not in self.laws:
+            raise KeyError(f"no law {law!r} in this backtest; have {list(self.laws)}.")
+        return self.summary[(self.summary["law"] == law) & (self.summary["test_set"] == test_set)].reset_index(drop=True)
+
+    # -- describe ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe summary."""
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, (np.floating, float)):
+                return float(v) if np.isfinite(v) else None
+            if isinstance(v, (np.integer,)):
+                return int(v)
+            if isinstance(v, np.bool_):
+                return bool(v)
+            return v
+
+        return {
+            "by": self.by,
+            "cutoffs": [float(c) for c in self.cutoffs],
+            "laws": list(self.laws),
+            "scopes": dict(self.scopes),
+            "ci": self.ci,
+            "loss": self.loss,
+            "n_boot": self.n_boot,
+            "seed": self.seed,
+            "interval": "bootstrap of the training fit (parameter uncertainty) plus resampled training residuals (residual scale)",
+            "compare_on": self.compare_on,
+            "summary": [{k: clean(v) for k, v in row.items()} for row in self.summary.to_dict("records")],
+            "ranking": [{k: clean(v) for k, v in row.items()} for row in self.ranking().to_dict("records")],
+            "notes": list(self.notes),
+            "data_source": self.data_source,
+        }
+
+    def report(self) -> str:
+        """Aligned text report: one line per law, cut-off and test set."""
+        pct = f"{100 * self.ci:g}%"
+        lines = [
+            f"[[Backtest]] fit at or below each cut-off in {self.by}, predict the runs above it",
+            f"    loss        {self.loss}; {self.n_boot} bootstrap resamples per fit",
+            f"    intervals   {pct}: parameter bootstrap + resampled training residuals (param-only coverage in brackets)",
+            f"    {'law':<18} {'cut-off':<10} {'set':<9} {'train':>5} {'test':>5} {'RMSE%':>7} {'bias%':>7} {'cover':>6} {'(param)':>8}",
+        ]
+        for row in self.summary.itertuples():
+            flag = "" if row.converged else "  (fit not converged)"
+            lines.append(
+                f"    {row.law:<18} {_fmt_num(row.cutoff):<10} {row.test_set:<9} {row.n_train:>5d} {row.n_test:>5d} "
+                f"{row.rmse_pct:>7.2f} {row.bias_pct:>+7.2f} {row.coverage:>6.2f} {row.coverage_param:>8.2f}{flag}"
+            )
+        rk = self.ranking()
+        lines.append(f"[[Ranking]] mean held-out RMSE on {self.compare_on} runs: " + ", ".join(f"{r.law} {r.rmse_pct:.2f}%" for r in rk.itertuples()))
+        if self.notes:
+            lines.append("[[Notes]]")
+            lines.extend(f"    {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"BacktestResult(by={self.by!r}, laws={list(self.laws)}, cutoffs={[_fmt_num(c) for c in self.cutoffs]})"
+
+    def to_finding(self, **kwargs: Any):
+        """This backtest as a :class:`~scalewatch.analyses.Finding` (see :func:`scalewatch.analyses.pretraining.backtest_finding`)."""
+        from scalewatch.analyses.pretraining import backtest_finding
+
+        return backtest_finding(self, **kwargs)
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"backtest({name}={value!r}); use an integer >= {minimum}.")
+    if value < minimum:
+        raise ValueError(f"backtest({name}={value!r}); use an integer >= {minimum}.")
+    return int(value)
+
+
+def backtest(
+    data: Any,
+    laws: Any = ("chinchilla", "kaplan_nd", "saturating", "broken"),
+    *,
+    cutoffs: Sequence[float] | None = None,
+    by: str = "compute",
+    loss: str = "huber",
+    n_boot: int = 200,
+    ci: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+    residual_draws: int = 2000,
+) -> BacktestResult:
+    r"""Fit each law on runs at or below each cut-off and predict the runs above it.
+
+    Parameters
+    ----------
+    data : Dataset, RunSet, DataFrame or mapping
+        Runs with ``loss`` and the columns the laws read (``params`` for N,
+        ``tokens`` for D, ``unique_tokens`` for U_D) and the column ``by``.
+        ``compute`` is filled in as 6 N D where missing.
+    laws : sequence of str or Law, default ("chinchilla", "kaplan_nd", "saturating", "broken")
+        Candidate laws, by name (see :data:`LAW_NAMES`) or as Law values. A
+        one-input Law is fitted to the frontier of loss against ``by``.
+    cutoffs : sequence of float, optional
+        Cut-offs in units of ``by``. Default: at 60%, 75% and 90% of the
+        log range of ``by``, snapped to observed values.
+    by : str, default "compute"
+        Column that orders the runs: ``"compute"``, ``"params"``,
+        ``"tokens_per_param"``, ``"epochs"``, or any positive numeric column.
+    loss : str, default "huber"
+        Robust loss of every fit (Huber, delta 1e-3, on log residuals, as
+        Hoffmann et al. 2022).
+    n_boot : int, default 200
+        Bootstrap resamples of each training fit (parameter uncertainty).
+    ci : float, default 0.95
+        Nominal coverage of the prediction intervals.
+    seed : int, Generator or None, default 0
+        Seed of the bootstrap and residual draws; one generator is made from
+        it and handed down.
+    residual_draws : int, default 2000
+        Total draws per held-out run of the predictive distribution (resamples
+        times residuals per resample).
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    ValueError
+        Unknown law name, ``by`` not a column or not positive, a cut-off with
+        too few runs at or below it for some law (each needs its parameter
+        count plus 3) or no run above it, ``ci`` outside (0, 1).
+    TypeError
+        ``data`` or ``laws`` of the wrong type, non-integer ``n_boot``.
+
+    Notes
+    -----
+    Excess :math:`e_j = \log L_j - \log \hat L_j`; RMSE and bias are
+    :math:`100\sqrt{\overline{e^2}}` and :math:`100\,\bar e` (percent). A
+    run is covered when its loss lies inside the :math:`100\,ci`\% quantile
+    interval of :math:`\hat L^{(b)}_j \exp(-r^{(b)})`, with
+    :math:`\hat L^{(b)}_j` the prediction of bootstrap resample b and
+    :math:`r^{(b)}` a training residual (log prediction minus log loss) drawn
+    with replacement.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scalewatch import laws
+    >>> from scalewatch.analyses.pretraining import backtest
+    >>> N, D = (a.ravel() for a in np.meshgrid(np.geomspace(1e7, 1e10, 6), np.geomspace(1e9, 1e12, 6)))
+    >>> truth = dict(E=1.7, A=400.0, B=1500.0, alpha=0.34, beta=0.36)
+    >>> runs = {"params": N, "tokens": D, "loss": laws.Chinchilla()(np.c_[N, D], **truth)}
+    >>> result = backtest(runs, laws=["chinchilla"], n_boot=20)
+    >>> bool(result.summary["rmse_pct"].max() < 0.01)
+    True
+    """
+    what = "backtest(data=...)"
+    df = runs_table(data, what=what)
+    if not isinstance(by, str) or by not in df.columns:
+        raise ValueError(f"backtest(by={by!r}): no such column; columns: {list(df.columns)}.")
+    byv = pd.to_numeric(df[by], errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~(np.isfinite(byv) & (byv > 0)))
+    if bad.size:
+        raise ValueError(f"backtest(by={by!r}) needs positive finite values; row {int(bad[0])} has {byv[bad[0]]!r}. Drop that run first.")
+    if not (isinstance(ci, (int, float)) and 0 < ci < 1):
+        raise ValueError(f"backtest(ci={ci!r}); use a coverage level between 0 and 1, e.g. 0.95.")
+    n_boot = _check_int("n_boot", n_boot, 2)
+    residual_draws = _check_int("residual_draws", residual_draws, 1)
+    specs = resolve_laws(laws, by)
+    rng = np.random.default_rng(seed)
+    on_front = np.zeros(len(df), dtype=bool)
+    on_front[frontier(df, by).index.to_numpy()] = True
+
+    def n_train_for(spec: LawSpec, cut: float) -> int:
+        mask = byv <= cut * (1 + 1e-12)
+        return int((mask & on_front).sum() if spec.scope == "frontier" else mask.sum())
+
+    if cutoffs is None:
+        cands = default_cutoffs(byv)
+        cutoffs_t = tuple(c for c in cands if all(n_train_for(s, c) >= s.min_train for s in specs))
+        if not cutoffs_t:
+            need = ", ".join(f"{s.label} needs {s.min_train}" for s in specs)
+            raise ValueError(
+                f"backtest(data=...) has {len(df)} runs ({int(on_front.sum())} on the frontier in {by}); no default cut-off "
+                f"leaves enough training runs below it ({need}). Pass cutoffs=... or fewer/simpler laws."
+            )
+    else:
+        try:
+            cutoffs_t = tuple(float(c) for c in (cutoffs if np.ndim(cutoffs) else [cutoffs]))
+        except (TypeError, ValueError):
+            raise TypeError(f"backtest(cutoffs={cutoffs!r}); pass numbers in units of {by!r}.") from None
+        if not cutoffs_t:
+            raise ValueError("backtest(cutoffs=[]) is empty; pass at least one cut-off or None for the defaults.")
+        for c in cutoffs_t:
+            if not (np.isfinite(c) and c > 0):
+                raise ValueError(f"backtest(cutoffs=[..., {c!r}, ...]): cut-offs must be positive numbers in units of {by!r}.")
+            n_above = int((byv > c * (1 + 1e-12)).sum())
+            if n_above == 0:
+                raise ValueError(
+                    f"backtest(cutoffs=[..., {c:g}, ...]): no run has {by} above {c:g} (largest: {byv.max():g}); "
+                    "nothing to predict. Use a smaller cut-off."
+                )
+            for s in specs:
+                n_tr = n_train_for(s, c)
+                if n_tr < s.min_train:
+                    where = " frontier" if s.scope == "frontier" else ""
+                    raise ValueError(
+                        f"backtest(cutoffs=[..., {c:g}, ...]): only {n_tr}{where} runs have {by} <= {c:g}; {s.label} has "
+                        f"{s.law.n_params} parameters and needs at least {s.min_train} training runs. Raise the cut-off "
+                        "or drop that law."
+                    )
+    cutoffs_t = tuple(sorted(cutoffs_t))
+    y_all = df["loss"].to_numpy(float)
+    if np.any(~(y_all > 0)):
+        i = int(np.flatnonzero(~(y_all > 0))[0])
+        raise ValueError(f"{what}: loss must be positive (fits use log residuals); row {i} has {y_all[i]!r}.")
+
+    notes: list[str] = []
+    fits: dict[tuple[str, float], FitResult] = {}
+    pred_rows: list[pd.DataFrame] = []
+    summ_rows: list[dict[str, Any]] = []
+    alpha = 1.0 - ci
+    keep_cols = [c for c in ("run_id", "params", "tokens", "unique_tokens", "compute") if c in df.columns]
+    for cut in cutoffs_t:
+        train_all = byv <= cut * (1 + 1e-12)
+        test_all = ~train_all
+        for spec in specs:
+            train = train_all & on_front if spec.scope == "frontier" else train_all
+            test = test_all & on_front if spec.scope == "frontier" else test_all
+            law = spec.law
+            fit_notes: list[str] = []
+            kwargs: dict[str, Any] = {"loss": loss, "raise_on_failure": False, "seed": rng}
+            if isinstance(law, BrokenPowerLaw):
+                # broken laws meet flat valleys (a break sliding past the data); cap the work
+                kwargs["max_iter"] = 200
+            y_tr = y_all[train]
+            if spec.scope == "frontier":
+                res = quiet_fit(law, df.loc[train, [c for c in df.columns if c != "loss"]], fit_notes, y=y_tr, **kwargs)
+            else:
+                res = quiet_fit(law, df.loc[train], fit_notes, y=y_tr, **kwargs)
+            notes.extend(f"{spec.label} @ {by} <= {cut:.3g}: {m}" for m in fit_notes)
+            if not res.converged:
+                notes.append(f"{spec.label} @ {by} <= {cut:.3g}: the fit did not converge ({res.message}); its predictions are still scored")
+            fits[(spec.label, cut)] = res
+            bs = quiet_bootstrap(res, n_boot, rng)
+            if bs.n_failed:
+                notes.append(f"{spec.label} @ {by} <= {cut:.3g}: {bs.n_failed}/{n_boot} bootstrap resamples failed (excluded)")
+            theta_b = np.column_stack([bs.samples[nm] for nm in law.param_names])  # (B, p)
+            # every held-out run that this law can be scored on: its own test set, plus the frontier ones
+            score = test | (test_all & on_front)
+            idx = np.flatnonzero(score)
+            X_te = _design(res, df.loc[idx])
+            with np.errstate(all="ignore"):
+                pred = law.predict(X_te, res.theta)  # (m,)
+                pred_b = law.predict(X_te, theta_b)  # (B, m)
+            ok = np.all(np.isfinite(pred_b) & (pred_b > 0), axis=1)
+            log_pb = np.log(pred_b[ok])
+            B = log_pb.shape[0]
+            per = max(1, math.ceil(residual_draws / max(B, 1)))
+            r_tr = res.residuals[np.isfinite(res.residuals)]
+            draws = rng.choice(r_tr, size=(B, per, len(idx)), replace=True)
+            log_ystar = (log_pb[:, None, :] - draws).reshape(B * per, len(idx))
+            lo, hi = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
+            lo_p, hi_p = np.quantile(log_pb, [alpha / 2, 1 - alpha / 2], axis=0)
+            obs = y_all[idx]
+            lobs = np.log(obs)
+            block = df.loc[idx, keep_cols].copy()
+            block.insert(0, "cutoff", cut)
+            block.insert(0, "law", spec.label)
+            block[by] = byv[idx]
+            block = block.assign(
+                observed=obs,
+                predicted=pred,
+                excess=lobs - np.log(pred),
+                lo=np.exp(lo),
+                hi=np.exp(hi),
+                covered=(lobs >= lo) & (lobs <= hi),
+                lo_param=np.exp(lo_p),
+                hi_param=np.exp(hi_p),
+                covered_param=(lobs >= lo_p) & (lobs <= hi_p),
+                on_frontier=on_front[idx],
+                in_scope=test[idx],
+            )
+            pred_rows.append(block)
+            sets = [("runs", test[idx])] if spec.scope == "runs" else []
+            sets.append(("frontier", on_front[idx]))
+            for set_name, m in sets:
+                e = block["excess"].to_numpy(float)[m]
+                summ_rows.append(
+                    {
+                        "law": spec.label,
+                        "cutoff": cut,
+                        "test_set": set_name,
+                        "n_train": int(train.sum()),
+                        "n_test": int(m.sum()),
+                        "rmse_pct": float(100 * np.sqrt(np.mean(e * e))) if e.size else math.nan,
+                        "bias_pct": float(100 * np.mean(e)) if e.size else math.nan,
+                        "max_abs_pct": float(100 * np.max(np.abs(e))) if e.size else math.nan,
+                        "coverage": float(np.mean(block["covered"].to_numpy(bool)[m])) if e.size else math.nan,
+                        "coverage_param": float(np.mean(block["covered_param"].to_numpy(bool)[m])) if e.size else math.nan,
+                        "converged": bool(res.converged),
+                        "n_boot": int(n_boot),
+                        "n_failed": int(bs.n_failed + (~ok).sum()),
+                    }
+                )
+    predictions = pd.concat(pred_rows, ignore_index=True) if pred_rows else pd.DataFrame()
+    summary = pd.DataFrame(summ_rows)
+    return BacktestResult(
+        predictions=predictions,
+        summary=summary,
+        by=by,
+        cutoffs=cutoffs_t,
+        laws=tuple(s.label for s in specs),
+        scopes={s.label: s.scope for s in specs},
+        ci=float(ci),
+        loss=str(loss),
+        n_boot=n_boot,
+        seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
+        notes=tuple(dict.fromkeys(notes)),
+        fits=fits,
+        data_source=str(getattr(data, "name", "") or ""),
+    )
+
+
+def _design(res: FitResult, rows: pd.DataFrame) -> np.ndarray:
+    """Inputs of ``res.law`` for ``rows``, read the way :func:`scalewatch.fit` reads them."""
+    from scalewatch.fitting._fit import design_from
+
+    return design_from(res.law, rows, None)
