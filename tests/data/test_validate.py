@@ -44,6 +44,15 @@ def test_output_has_the_schema_columns_and_dtypes() -> None:
     assert repr(rs) == "RunSet(3 runs, 0 scores, 0 curve points)"
 
 
+def test_one_id_column_is_enough() -> None:
+    frame = _runs().drop(columns=["run_id"])
+    out = validate_runs(frame, source="runs.csv")
+    assert list(out.runs["run_id"]) == list(frame["model_id"])
+    frame = _runs().drop(columns=["model_id"])
+    out = validate_runs(frame, source="runs.csv")
+    assert list(out.runs["model_id"]) == list(frame["run_id"])
+
+
 def test_input_is_not_modified() -> None:
     df = _runs(loss=[3.2, 2.9, 2.6], loss_unit=["bits", "nats", "nats"])
     copy = df.copy(deep=True)
@@ -223,7 +232,7 @@ MALFORMED = [
      r"^runs\.csv row 1, column 'params': value '70M' has a unit suffix; write the raw count 7e\+07"),
     ("duplicate run", {"run_id": ["p70m", "p160m", "p70m"]}, {},
      r"^runs\.csv row 1 and row 3, column 'run_id': value 'p70m' appears twice"),
-    ("missing run_id column", {"run_id": None}, {},
+    ("missing both id columns", {"run_id": None, "model_id": None}, {},
      r"^runs\.csv: required column 'run_id' is missing .*--map yourcolumn=run_id"),
     ("empty model_id", {"model_id": ["pythia-70m", None, "pythia-410m"]}, {},
      r"^runs\.csv row 2, column 'model_id': value is empty"),

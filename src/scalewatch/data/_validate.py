@@ -394,6 +394,13 @@ def _prepare_columns(table: _Table, problems: _Problems) -> tuple[pd.DataFrame, 
         )
         problems.raise_if_any()
     frame = frame.set_axis(names, axis=1).reset_index(drop=True)
+    if table.name == "runs":
+        # One id is enough: most files name a run by its model; the other id is copied
+        # (duplicates are still refused below, so a model trained twice needs run_ids).
+        if "run_id" not in frame.columns and "model_id" in frame.columns:
+            frame = frame.assign(run_id=frame["model_id"])
+        elif "model_id" not in frame.columns and "run_id" in frame.columns:
+            frame = frame.assign(model_id=frame["run_id"])
     specs = _SPECS[table.name]
     missing = [c.name for c in specs.values() if c.required and c.name not in frame.columns]
     if missing:
@@ -843,7 +850,8 @@ def validate_runs(
     Parameters
     ----------
     runs : pandas.DataFrame
-        One row per run. Needs ``run_id`` and ``model_id``; every other column of
+        One row per run. Needs ``run_id`` or ``model_id`` (the missing one is
+        copied from the other); every other column of
         :data:`~scalewatch.data.RUN_COLUMNS` is optional. Columns named
         ``score:<benchmark>:<metric>`` or ``score:<benchmark>:<metric>:<shots>``
         become rows of the scores table.
