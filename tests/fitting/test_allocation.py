@@ -130,7 +130,9 @@ def test_given_bootstrap_equals_requested_one(epoch_fit):
     """bootstrap=<int> (derived= functions) and a BootstrapResult mapped afterwards agree exactly."""
     budgets = [1e21, CHINCHILLA_FLOP]
     requested = compute_optimal(epoch_fit, budgets, bootstrap=50, seed=7)
-    given = compute_optimal(epoch_fit, budgets, bootstrap=bootstrap(epoch_fit, 50, seed=7))
+    # a bootstrap run for other purposes (its own derived= quantities) can be reused
+    own = bootstrap(epoch_fit, 50, seed=7, derived={"a": lambda p: p["beta"] / (p["alpha"] + p["beta"])})
+    given = compute_optimal(epoch_fit, budgets, bootstrap=own)
     assert requested.intervals.keys() == given.intervals.keys()
     for name in requested.intervals:
         np.testing.assert_allclose(requested.intervals[name], given.intervals[name], rtol=1e-12, err_msg=name)
@@ -161,7 +163,8 @@ def test_allocation_describes_itself(hoffmann_fit):
 def test_compute_optimal_errors(hoffmann_fit, epoch_fit):
     with pytest.raises(TypeError, match="FitResult"):
         compute_optimal(HOFFMANN, 1e21)
-    kaplan = fit(laws.KaplanN(), {"N": np.geomspace(1e6, 1e9, 8), "loss": laws.KaplanN()(np.geomspace(1e6, 1e9, 8), Nc=8.8e13, alphaN=0.076)})
+    N = np.geomspace(1e6, 1e9, 8)
+    kaplan = fit(laws.KaplanN(), {"N": N, "loss": laws.KaplanN()(N, Nc=8.8e13, alphaN=0.076)})
     with pytest.raises(ValueError, match="needs a fit of laws.Chinchilla.*'kaplan_n'"):
         compute_optimal(kaplan, 1e21)
     with pytest.raises(ValueError, match="entry 1 is -1.0"):
@@ -292,6 +295,20 @@ def test_isoflop_leaves_out_unbracketed_budgets_and_says_why():
     assert "not used: minimum at the largest model" in res.report()
 
 
+def test_isoflop_window_counts_model_sizes_not_runs():
+    """Two seeds per size: the window still spans 5 sizes, and a profile whose lowest
+    loss is at its largest size is flagged whichever seed of that size is lower."""
+    df = synthetic_isoflops()
+    twins = pd.concat([df.assign(loss=df["loss"] * 1.0005), df.assign(loss=df["loss"] * 0.9995)], ignore_index=True)
+    res = isoflop_allocation(twins)
+    assert (res.points["n_fitted"] == 5).all() and (res.points["n_points"] == 18).all()
+    assert res.a == pytest.approx(isoflop_allocation(df).a, abs=1e-9)
+    top = twins["compute"] == twins["compute"].max()
+    cut = twins[top & (twins["params"] <= np.sort(twins.loc[top, "params"].unique())[3])]
+    res = isoflop_allocation(pd.concat([twins[~top], cut]))
+    assert not res.points["used"].iloc[-1] and "largest model" in res.points["reason"].iloc[-1]
+
+
 def test_isoflop_bootstrap_is_seeded():
     rng = np.random.default_rng(3)
     df = synthetic_isoflops()
@@ -310,7 +327,7 @@ def test_isoflop_bootstrap_is_seeded():
 
 def test_isoflop_errors():
     df = synthetic_isoflops()
-    with pytest.raises(ValueError, match="at least 3 points"):
+    with pytest.raises(ValueError, match="at least 3 model sizes"):
         isoflop_allocation(df, window=2)
     with pytest.raises(ValueError, match="no params column"):
         isoflop_allocation(df.drop(columns="params"))

@@ -253,3 +253,17 @@ def test_input_name_errors():
         laws.PowerLaw(inputs="N").predict({"x": [1.0]}, [1.0, 0.5])
     with pytest.raises(ValueError, match=r"has parameters \['A', 'alpha'\]; missing \['alpha'\], unknown \['beta'\]"):
         laws.PowerLaw().predict({"x": [1.0]}, {"A": 1.0, "beta": 0.5})
+
+
+def test_every_catalogued_law_is_found_by_name():
+    found = laws.catalogue()
+    assert set(found) == {
+        "power_law", "saturating_power_law", "kaplan_n", "kaplan_d", "kaplan_c", "kaplan_nd",
+        "chinchilla", "data_constrained", "broken_power_law", "sigmoid",
+    }  # fmt: skip
+    for name, cls in found.items():
+        law = laws.get(name)
+        assert isinstance(law, cls) and law.name == name
+    assert laws.get("broken_power_law", n_breaks=3).n_params == 12
+    with pytest.raises(ValueError, match=r"unknown law 'kaplan'; known laws: broken_power_law, chinchilla"):
+        laws.get("kaplan")

@@ -150,7 +150,8 @@ class Comparison:
         lines = [
             f"[[Comparison]] {len(self.names)} laws, {self.n_obs} observations, {self.loss} on {self.space} residuals",
             "    criteria from a Gaussian likelihood of the residuals; k = parameters + 1 (the variance)",
-            f"    {'law':<{w}} {'params':>6} {'objective':>12} {'AIC':>11} {'dAIC':>9} {'weight':>8} {'AICc':>11} {'BIC':>11} {'dBIC':>9}",
+            f"    {'law':<{w}} {'params':>6} {'objective':>12} {'AIC':>11} {'dAIC':>9} {'weight':>8} "
+            f"{'AICc':>11} {'BIC':>11} {'dBIC':>9}",
         ]
         for i, name in enumerate(self.names):
             lines.append(
@@ -285,7 +286,9 @@ def compare(*fit_results: FitResult, names: Sequence[str] | None = None) -> Comp
     first = fit_results[0]
     for i, f in enumerate(fit_results):
         if not f.converged:
-            raise ValueError(f"compare(): fit #{i + 1} ({labels[i]}) did not converge ({f.message}); compare converged fits only.")
+            raise ValueError(
+                f"compare(): fit #{i + 1} ({labels[i]}) did not converge ({f.message}); compare converged fits only."
+            )
         if i == 0:
             continue
         if f.loss != first.loss:
@@ -390,7 +393,9 @@ def _group_labels(func: str, law: Law, X: np.ndarray, groups: Any) -> tuple[np.n
         return np.arange(n), "runs"
     if isinstance(groups, str):
         if groups not in law.inputs:
-            raise ValueError(f"{func}(groups={groups!r}): use 'runs', one of the law's inputs {list(law.inputs)}, or an array of labels.")
+            raise ValueError(
+                f"{func}(groups={groups!r}): use 'runs', one of the law's inputs {list(law.inputs)}, or an array of labels."
+            )
         return np.unique(X[:, law.inputs.index(groups)], return_inverse=True)[1], f"groups of equal {groups}"
     labels = np.asarray(groups)
     if labels.shape != (n,):
@@ -468,14 +473,18 @@ class CVResult:
             "n_folds": int(self.n_folds),
             "n_obs": int(self.n_obs),
             "grouping": self.grouping,
-            "seed": self.seed if isinstance(self.seed, (int, type(None))) else "generator",
+            "seed": self.seed,
             "loss": self.loss,
             "space": self.space,
             "rmse_log": self.rmse_log,
             "mape_percent": self.mape,
             "folds": [
-                {"n_test": int(self.fold_sizes[k]), "rmse_log": float(self.fold_rmse_log[k]), "mape_percent": float(self.fold_mape[k]),
-                 "params": {p: float(v) for p, v in self.fold_params[k].items()}}
+                {
+                    "n_test": int(self.fold_sizes[k]),
+                    "rmse_log": float(self.fold_rmse_log[k]),
+                    "mape_percent": float(self.fold_mape[k]),
+                    "params": {p: float(v) for p, v in self.fold_params[k].items()},
+                }
                 for k in range(self.n_folds)
             ],
         }
@@ -494,7 +503,9 @@ class CVResult:
         ]
         for k in range(self.n_folds):
             ps = " ".join(f"{self.fold_params[k][p]:>10.4g}" for p in names)
-            lines.append(f"    {k:<5} {int(self.fold_sizes[k]):>4} {self.fold_rmse_log[k]:>10.4g} {self.fold_mape[k]:>8.4g}  {ps}")
+            lines.append(
+                f"    {k:<5} {int(self.fold_sizes[k]):>4} {self.fold_rmse_log[k]:>10.4g} {self.fold_mape[k]:>8.4g}  {ps}"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -614,7 +625,7 @@ def cross_validate(
         loss=fits[0].loss.label(),
         space=fits[0].space,
         grouping=grouping,
-        seed=seed if isinstance(seed, (int, type(None))) else "generator",
+        seed=int(seed) if isinstance(seed, (int, np.integer)) else (None if seed is None else "generator"),
         fold_fits=tuple(fits),
     )
 
@@ -720,7 +731,8 @@ class HoldoutResult:
         for i in range(self.n_test):
             name = self.run_ids[i] if self.run_ids is not None else f"row {int(self.rows[i])}"
             lines.append(
-                f"    {name[:16]:<16} {self.by_values[i]:>12.4g} {self.y[i]:>10.5g} {self.predictions[i]:>10.5g} {self.pct_error[i]:>+9.3f}"
+                f"    {name[:16]:<16} {self.by_values[i]:>12.4g} {self.y[i]:>10.5g} {self.predictions[i]:>10.5g} "
+                f"{self.pct_error[i]:>+9.3f}"
             )
         return "\n".join(lines)
 

@@ -25,6 +25,8 @@ law                      inputs               reference
 ('E', 'A', 'B', 'alpha', 'beta')
 >>> laws.BrokenPowerLaw(n_breaks=1).param_names
 ('a', 'b', 'c0', 'c1', 'd1', 'f1')
+>>> laws.get("broken_power_law", n_breaks=2).n_params
+9
 """
 
 from scalewatch.laws._base import Law, Param, as_design
@@ -34,6 +36,7 @@ from scalewatch.laws._custom import CustomLaw, custom
 from scalewatch.laws._data_constrained import DataConstrained
 from scalewatch.laws._kaplan import PF_DAY, KaplanC, KaplanD, KaplanN, KaplanND
 from scalewatch.laws._power import PowerLaw, SaturatingPowerLaw
+from scalewatch.laws._registry import catalogue, get
 from scalewatch.laws._sigmoid import Sigmoid
 
 __all__ = [
@@ -53,4 +56,6 @@ __all__ = [
     "Sigmoid",
     "CustomLaw",
     "custom",
+    "catalogue",
+    "get",
 ]

@@ -88,7 +88,6 @@ class BrokenPowerLaw(Law):
     """
 
     name: ClassVar[str] = "broken_power_law"
-    output: ClassVar[str] = "y"
     formula: ClassVar[str] = "y = a + b x^-c0 prod_i (1 + (x/d_i)^(1/f_i))^(-c_i f_i)"
     citation: ClassVar[str] = "Caballero et al. (2022), 'Broken Neural Scaling Laws', arXiv:2210.14891, eq. 1"
     linear_params: ClassVar[tuple[str, ...]] = ("a", "b")

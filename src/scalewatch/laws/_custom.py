@@ -262,7 +262,8 @@ def custom(
             f"the signature, so name each one, e.g. `def {fname}(x, b1, b2)`."
         )
     names = [p.name for p in args]
-    input_names = normalise_inputs("custom", inputs, len((inputs,) if isinstance(inputs, str) else tuple(inputs)))
+    given = (inputs,) if isinstance(inputs, str) else tuple(inputs)
+    input_names = normalise_inputs("custom", given, len(given))
     missing_inputs = [n for n in input_names if n not in names]
     if missing_inputs:
         raise ValueError(

@@ -51,7 +51,6 @@ class PowerLaw(Law):
     name: ClassVar[str] = "power_law"
     formula: ClassVar[str] = "y = A x^-alpha"
     citation: ClassVar[str] = "power law on log-log axes; cf. Kaplan et al. (2020), arXiv:2001.08361, eqs. 1.1-1.3"
-    output: ClassVar[str] = "y"
     linear_params: ClassVar[tuple[str, ...]] = ("A",)
     inputs: tuple[str, ...] = field(default=("x",), kw_only=True)
 

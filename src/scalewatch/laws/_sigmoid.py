@@ -70,7 +70,6 @@ class Sigmoid(Law):
 
     name: ClassVar[str] = "sigmoid"
     output: ClassVar[str] = "score"
-    formula: ClassVar[str] = "y = floor + (ceiling - floor) / (1 + exp(-/+ k (x - x0)))"
     citation: ClassVar[str] = (
         "four-parameter logistic link as in Ruan et al. (2024), arXiv:2405.10938, and Owen (2024), arXiv:2401.04757"
     )
@@ -121,6 +120,12 @@ class Sigmoid(Law):
             Param("x0", -np.inf, np.inf, "linear", _X0_GRID, "midpoint, units of x"),
         ]
         return tuple(ps)
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        floor = "floor" if self.floor is None else f"{self.floor:g}"
+        sign = "-" if self.increasing else ""
+        return f"y = {floor} + (ceiling - {floor}) / (1 + exp({sign}k ({self.inputs[0]} - x0)))"
 
     @property
     def linear_params(self) -> tuple[str, ...]:
