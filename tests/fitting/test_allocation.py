@@ -12,7 +12,7 @@ from scipy.optimize import minimize_scalar
 from scalewatch import datasets, laws
 from scalewatch.data import RunSet
 from scalewatch.fitting import bootstrap, fit
-from scalewatch.fitting._allocation import (
+from scalewatch.fitting import (
     Allocation,
     AllocationLaw,
     compute_optimal,

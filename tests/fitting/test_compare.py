@@ -12,7 +12,7 @@ from scalewatch import laws
 from scalewatch.data import RunSet
 from scalewatch.errors import IdentifiabilityWarning
 from scalewatch.fitting import fit
-from scalewatch.fitting._compare import (
+from scalewatch.fitting import (
     Comparison,
     CVResult,
     HoldoutResult,

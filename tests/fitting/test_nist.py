@@ -129,16 +129,8 @@ MODELS = {
     "BoxBOD": boxbod, "Rat42": rat42, "Rat43": rat43, "Eckerle4": eckerle4, "Bennett5": bennett5,
 }  # fmt: skip
 
-# Cases the solver does not yet meet, with the reason seen (same tolerances as the rest).
-# strict: once the solver improves, the unexpected pass fails and the entry must go.
-KNOWN_FAILURES = {
-    ("BoxBOD", 1): "stops on the plateau b2 -> large (exp(-b2 x) = 0, zero gradient in b2), objective 4886 vs 584",
-    ("Eckerle4", 1): "drifts to b2 ~ 3e3 (a flat Gaussian) and hits the iteration limit, objective 0.249 vs 7.3e-4",
-    ("MGH10", 1): "b1 -> 0 with b2, b3 ~ 1e5: iteration limit, objective 5.7e8 vs 44",
-    ("MGH17", 1): "stops by ftol on the plateau b4, b5 -> large, objective 0.553 vs 2.7e-5",
-    ("ENSO", 1): "stops by ftol with the RSS right to 11 digits but b8 (sd 2.4x its value) to 5.5 digits",
-    ("ENSO", 2): "stops by ftol with the RSS right to 11 digits but b8 (sd 2.4x its value) to 5.6 digits",
-}
+# Every case must pass: no known failures (keep this mapping for honesty if one ever regresses).
+KNOWN_FAILURES: dict[tuple[str, int], str] = {}
 
 
 def _case(name: str, start: int):

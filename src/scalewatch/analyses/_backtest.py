@@ -74,8 +74,8 @@ LAW_NAMES: Mapping[str, str] = {
     "broken2": "broken power law with two breaks in `by`, on the frontier",
 }
 
-#: relative share of the by-range (log scale) at which default cut-offs sit
-_DEFAULT_QUANTILES = (0.6, 0.75, 0.9)
+#: shares of the runs (largest `by` first) held out by the default cut-offs
+_DEFAULT_HOLDOUT = (0.4, 0.25, 0.1)
 
 
 @dataclass(frozen=True)
@@ -175,24 +175,26 @@ def quiet_bootstrap(result: FitResult, n: int, seed: Any, **kwargs: Any):
         return bootstrap(result, n, seed=seed, **kwargs)
 
 
-def default_cutoffs(values: np.ndarray, quantiles: Sequence[float] = _DEFAULT_QUANTILES) -> tuple[float, ...]:
-    """Cut-offs at fractions of the range of ``values`` on log scale, snapped to observed values.
+def default_cutoffs(values: np.ndarray, holdout: Sequence[float] = _DEFAULT_HOLDOUT) -> tuple[float, ...]:
+    """Cut-offs that hold out the top ``holdout`` shares of the runs, snapped to observed values.
 
-    A cut-off at fraction q of the way from the smallest to the largest value
-    (in log) is moved down to the largest observed value not above it, so
-    that "at or below the cut-off" has an unambiguous meaning.
+    For a share f, the cut-off is the largest observed value with at least
+    ``ceil(f n)`` runs strictly above it, so "at or below the cut-off" has an
+    unambiguous meaning even with ties.
     """
-    v = np.sort(np.unique(values[np.isfinite(values) & (values > 0)]))
-    if v.size < 2:
-        return ()
-    lo, hi = math.log(v[0]), math.log(v[-1])
-    out = []
-    for q in quantiles:
-        target = math.exp(lo + q * (hi - lo))
-        snapped = float(v[v <= target * (1 + 1e-12)].max())
-        if snapped < v[-1] and snapped not in out:
-            out.append(snapped)
-    return tuple(out)
+    v = np.sort(values[np.isfinite(values) & (values > 0)])
+    n = v.size
+    out: list[float] = []
+    for f in holdout:
+        k = max(1, int(math.ceil(f * n)))
+        if k >= n:
+            continue
+        cand = v[: n - k]  # the values with at least k runs above them
+        above = n - np.searchsorted(v, cand, side="right")
+        ok = cand[above >= k]
+        if ok.size and float(ok.max()) not in out:
+            out.append(float(ok.max()))
+    return tuple(sorted(out))
 
 
 def _fmt_num(x: float) -> str:
@@ -252,6 +254,10 @@ class BacktestResult:
     notes: tuple[str, ...] = field(repr=False, default=())
     fits: dict[tuple[str, float], FitResult] = field(repr=False, default_factory=dict)
     data_source: str = ""
+    #: (law, cut-off) -> (run_ids (m,), log predictions of the bootstrap resamples (B, m), training residuals)
+    draws: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(repr=False, default_factory=dict)
+    #: (law, cut-off) -> BootstrapResult of the training fit
+    bootstraps: dict[tuple[str, float], Any] = field(repr=False, default_factory=dict)
 
     # -- derived views -----------------------------------------------------------------
     @property
@@ -274,6 +280,56 @@ class BacktestResult:
         if law not in self.laws:
             raise KeyError(f"no law {law!r} in this backtest; have {list(self.laws)}.")
         return self.summary[(self.summary["law"] == law) & (self.summary["test_set"] == test_set)].reset_index(drop=True)
+
+    def null_mean_excess(
+        self, law: str, cutoff: float, run_ids: Sequence[Any] | None = None, *, n_draws: int = 4000, seed: Any = 0
+    ) -> tuple[float, np.ndarray]:
+        """Observed mean excess of held-out runs and draws of it under the law (percent).
+
+        Under the law, a held-out run's log loss is a bootstrap resample's log
+        prediction minus a training residual; the mean excess of the chosen
+        runs over the training fit's predictions is drawn ``n_draws`` times
+        that way. Comparing the observed mean with these draws asks whether
+        the runs sit *systematically* above (or below) the law, with parameter
+        uncertainty shared between runs taken into account.
+
+        Parameters
+        ----------
+        law, cutoff :
+            Which fit (a label of :attr:`laws` and one of :attr:`cutoffs`).
+        run_ids : sequence, optional
+            Held-out runs to average; default all held-out runs in the law's scope.
+
+        Returns
+        -------
+        observed : float
+            Mean excess, percent.
+        draws : ndarray (n_draws,)
+            Mean excess under the law, percent.
+        """
+        key = (law, float(cutoff))
+        if key not in self.draws:
+            raise KeyError(f"no fit of {law!r} at cut-off {cutoff!r}; have {sorted(self.draws)}.")
+        ids, log_pb, resid = self.draws[key]
+        p = self.predictions[(self.predictions["law"] == law) & (self.predictions["cutoff"] == float(cutoff))]
+        if run_ids is None:
+            sel = p["in_scope"].to_numpy(bool)
+        else:
+            wanted = set(run_ids)
+            sel = p["run_id"].isin(wanted).to_numpy(bool)
+            missing = wanted - set(p["run_id"][sel])
+            if missing:
+                raise KeyError(f"runs {sorted(missing)[:5]} are not held out at {law!r}, cut-off {cutoff:g}.")
+        if not sel.any():
+            raise ValueError(f"no held-out runs selected for {law!r} at cut-off {cutoff:g}.")
+        observed = float(100 * p["excess"].to_numpy(float)[sel].mean())
+        rng = np.random.default_rng(seed)
+        log_hat = np.log(p["predicted"].to_numpy(float)[sel])
+        b = rng.integers(0, log_pb.shape[0], size=n_draws)
+        r = rng.choice(resid, size=(n_draws, int(sel.sum())), replace=True)
+        # y* = pred_b exp(-r): excess of y* over the training fit's prediction
+        draws = 100 * ((log_pb[b][:, sel] - r) - log_hat[None, :]).mean(axis=1)
+        return observed, draws
 
     # -- describe ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -369,8 +425,8 @@ def backtest(
         Candidate laws, by name (see :data:`LAW_NAMES`) or as Law values. A
         one-input Law is fitted to the frontier of loss against ``by``.
     cutoffs : sequence of float, optional
-        Cut-offs in units of ``by``. Default: at 60%, 75% and 90% of the
-        log range of ``by``, snapped to observed values.
+        Cut-offs in units of ``by``. Default: the values that hold out the
+        top 40%, 25% and 10% of the runs (see :func:`default_cutoffs`).
     by : str, default "compute"
         Column that orders the runs: ``"compute"``, ``"params"``,
         ``"tokens_per_param"``, ``"epochs"``, or any positive numeric column.
@@ -486,6 +542,8 @@ def backtest(
 
     notes: list[str] = []
     fits: dict[tuple[str, float], FitResult] = {}
+    draws_store: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    boots: dict[tuple[str, float], Any] = {}
     pred_rows: list[pd.DataFrame] = []
     summ_rows: list[dict[str, Any]] = []
     alpha = 1.0 - ci
@@ -514,6 +572,7 @@ def backtest(
                 notes.append(f"{spec.label} @ {by} <= {cut:.3g}: the fit did not converge ({res.message}); its predictions are still scored")
             fits[(spec.label, cut)] = res
             bs = quiet_bootstrap(res, n_boot, rng)
+            boots[(spec.label, cut)] = bs
             if bs.n_failed:
                 notes.append(f"{spec.label} @ {by} <= {cut:.3g}: {bs.n_failed}/{n_boot} bootstrap resamples failed (excluded)")
             theta_b = np.column_stack([bs.samples[nm] for nm in law.param_names])  # (B, p)
@@ -533,6 +592,7 @@ def backtest(
             log_ystar = (log_pb[:, None, :] - draws).reshape(B * per, len(idx))
             lo, hi = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
             lo_p, hi_p = np.quantile(log_pb, [alpha / 2, 1 - alpha / 2], axis=0)
+            draws_store[(spec.label, cut)] = (df["run_id"].to_numpy()[idx], log_pb, r_tr)
             obs = y_all[idx]
             lobs = np.log(obs)
             block = df.loc[idx, keep_cols].copy()
@@ -590,6 +650,8 @@ def backtest(
         notes=tuple(dict.fromkeys(notes)),
         fits=fits,
         data_source=str(getattr(data, "name", "") or ""),
+        draws=draws_store,
+        bootstraps=boots,
     )
 
 

@@ -149,7 +149,8 @@ class _Stats:
 def _sup_f(E: np.ndarray, Ht: np.ndarray, pairs: np.ndarray, dof0: int) -> _Stats:
     """sup-F statistics of one and two hinges for every column of E (n, B) (residuals already off G)."""
     ssr0 = np.einsum("nb,nb->b", E, E)
-    nrm2 = np.einsum("nj,nj->j", Ht, Ht)
+    gram = Ht.T @ Ht  # (J, J)
+    nrm2 = np.diag(gram).copy()
     Z = Ht.T @ E  # (J, B)
     with np.errstate(all="ignore"):
         red1 = Z * Z / nrm2[:, None]
@@ -162,7 +163,7 @@ def _sup_f(E: np.ndarray, Ht: np.ndarray, pairs: np.ndarray, dof0: int) -> _Stat
     if pairs.size:
         j, l = pairs[:, 0], pairs[:, 1]
         s11, s22 = nrm2[j], nrm2[l]
-        s12 = np.einsum("nj,nj->j", Ht[:, j], Ht[:, l])
+        s12 = gram[j, l]
         det = s11 * s22 - s12 * s12
         zj, zl = Z[j], Z[l]
         with np.errstate(all="ignore"):
@@ -374,6 +375,8 @@ def break_test(
     loss: str = "huber",
     starts: Any = None,
     fit_result: FitResult | None = None,
+    cutoff_fit: FitResult | None = None,
+    out_of_sample: str = "always",
     seed: int | np.random.Generator | None = 0,
 ) -> BreakTestResult:
     r"""Test for a break in the scaling of loss against ``by`` beyond what the law describes.
@@ -415,6 +418,12 @@ def break_test(
         Passed to :func:`scalewatch.fit` (e.g. known parameters in a simulation).
     fit_result : FitResult, optional
         A fit of ``law`` to exactly these runs, to reuse.
+    cutoff_fit : FitResult, optional
+        A fit of ``law`` to the runs at or below ``cutoff``, to reuse in the
+        held-out check (e.g. a backtest's).
+    out_of_sample : {"always", "if_significant"}, default "always"
+        Run the held-out check always, or only when ``p_value < level`` (it
+        cannot change the decision otherwise; the calibration uses this).
     seed : int, Generator or None, default 0
         Seed of the wild bootstrap.
 
@@ -429,6 +438,8 @@ def break_test(
         ``level``/``margin``/``trim``/``max_breaks``, unknown law or column.
     """
     what = "break_test"
+    if out_of_sample not in ("always", "if_significant"):
+        raise ValueError(f"break_test(out_of_sample={out_of_sample!r}); use 'always' or 'if_significant'.")
     if max_breaks not in (1, 2) or isinstance(max_breaks, bool):
         raise ValueError(f"break_test(max_breaks={max_breaks!r}); use 1 or 2.")
     level = _check_level("break_test(level=...)", level)
@@ -515,7 +526,10 @@ def break_test(
     red = (e0 @ H) ** 2 / nrm
     profile = pd.DataFrame({"break_at": np.exp(taus), "F": red / np.maximum(e0 @ e0 - red, 1e-300) * (dof0 - 1)})
 
-    oos = _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin)
+    if out_of_sample == "always" or p_value < level:
+        oos = _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit)
+    else:
+        oos = {"evaluable": False, "wins": False, "reason": "skipped: the test is not significant"}
     detected = bool(p_value < level and oos.get("evaluable", False) and oos.get("wins", False))
     return BreakTestResult(
         law=spec.label,
@@ -547,7 +561,7 @@ def break_test(
     )
 
 
-def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin) -> dict[str, Any]:
+def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit=None) -> dict[str, Any]:
     byv = df[by].to_numpy(float)
     if cutoff is None:
         cutoff = float(np.quantile(byv, 1 - holdout, method="lower"))
@@ -562,7 +576,12 @@ def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, 
     if starts is not None:
         kw["starts"] = starts
     fit_notes: list[str] = []
-    res = quiet_fit(spec.law, tr, fit_notes, y=y[train], **kw)
+    if cutoff_fit is not None:
+        if cutoff_fit.n_obs != n_tr:
+            raise ValueError(f"break_test(cutoff_fit=...) was fitted to {cutoff_fit.n_obs} runs, not the {n_tr} at or below the cut-off.")
+        res = cutoff_fit
+    else:
+        res = quiet_fit(spec.law, tr, fit_notes, y=y[train], **kw)
     notes.extend(f"out-of-sample fit ({by} <= {cutoff:.3g}): {m}" for m in fit_notes)
     X_tr, X_te = _design(res, tr), _design(res, df[~train])
     with np.errstate(all="ignore"):
@@ -814,7 +833,7 @@ def calibrate_break_test(
             df = design_df.assign(loss=np.exp(logy))
             res = break_test(
                 df, law, by=by, scope="runs", max_breaks=max_breaks, level=level, margin=margin,
-                n_boot=n_boot, starts=starts, seed=rng,
+                n_boot=n_boot, starts=starts, out_of_sample="if_significant", seed=rng,
             )
             if kind == "null":
                 p_null.append(res.p_value)

@@ -147,7 +147,11 @@ def run_search(problem: Problem, w: np.ndarray, starts: Any, rng: np.random.Gene
         pts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
         if pts.shape[-1] != law.n_params:
             raise ValueError(f"starts has shape {pts.shape}; {law.name} needs (S, {law.n_params}) in the order {law.param_names}.")
-        label = f"{len(pts)} given start(s)"
+        if len(pts) <= 16:
+            # a few explicit starts: refine each with both step rules (cheap, and surer)
+            label = f"{len(pts)} given start(s), each refined by both step rules"
+            return multistart(problem, problem.to_u(pts), w, keep=keep, max_iter=max_iter, both_rules=True), label
+        label = f"{len(pts)} given starts"
     return multistart(problem, problem.to_u(pts), w, keep=keep, max_iter=max_iter), label
 
 
@@ -163,7 +167,7 @@ def fit(
     weights: Any = None,
     starts: Any = None,
     keep: int = 12,
-    max_iter: int = 500,
+    max_iter: int = 2000,
     seed: int | np.random.Generator | None = 0,
     raise_on_failure: bool = True,
 ) -> FitResult:

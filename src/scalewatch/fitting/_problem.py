@@ -48,7 +48,8 @@ class Problem:
         """Natural parameters from internal ones (same shape)."""
         if not self.log_mask.any():
             return u
-        return np.where(self.log_mask, np.exp(np.where(self.log_mask, u, 0.0)), u)
+        with np.errstate(over="ignore"):  # exp of a huge log-parameter is inf: the objective says so
+            return np.where(self.log_mask, np.exp(np.where(self.log_mask, u, 0.0)), u)
 
     def to_u(self, theta: np.ndarray) -> np.ndarray:
         theta = np.asarray(theta, dtype=np.float64)

@@ -71,9 +71,29 @@ def _sorted(sol: BatchSolution) -> BatchSolution:
     return BatchSolution(u=sol.u[order], f=sol.f[order], status=sol.status[order], n_iter=sol.n_iter[order], lam=sol.lam[order])
 
 
-def multistart(problem, starts_u: np.ndarray, w: np.ndarray, *, screen_iter: int = 8, keep: int = 16, max_iter: int = 500) -> SearchResult:
-    """Advance every start ``screen_iter`` iterations, then converge the best ``keep``."""
+def multistart(
+    problem,
+    starts_u: np.ndarray,
+    w: np.ndarray,
+    *,
+    screen_iter: int = 8,
+    keep: int = 16,
+    max_iter: int = 500,
+    both_rules: bool = False,
+) -> SearchResult:
+    """Advance every start ``screen_iter`` iterations, then converge the best ``keep``.
+
+    With ``both_rules`` (used for a handful of explicit starts), every start is
+    refined twice, once with the Levenberg-Marquardt step and once with the
+    plain trust-region step, and the better optimum wins: the two rules fail
+    on different problems, so together they are much surer than either.
+    """
     starts_u = np.atleast_2d(starts_u)
+    if both_rules:
+        u0 = np.vstack([starts_u, starts_u])
+        rule = np.repeat([False, True], len(starts_u))
+        refined = levenberg_marquardt(problem, u0, w, max_iter=max_iter, trust_region=rule)
+        return SearchResult(best=_sorted(refined), n_starts=len(starts_u), n_refined=len(u0))
     screened = levenberg_marquardt(problem, starts_u, w, max_iter=screen_iter)
     top = distinct(screened.u, screened.f, keep)
     if top.size == 0:

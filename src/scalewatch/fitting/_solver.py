@@ -69,6 +69,35 @@ def _rows(w: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return w[idx] if w.ndim == 2 else w
 
 
+def _trust_region_step(H: np.ndarray, g: np.ndarray, radius: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """argmin g.s + s.H.s/2 subject to |s| = radius, for each problem of a batch.
+
+    With H = Q diag(d) Q^T, s(m) = -Q (d + m)^-1 Q^T g; the multiplier m >= max(0, -min d)
+    making |s(m)| = radius is found by bisection on log scale (|s(m)| decreases in m).
+    Held parameters get no step. (The "hard case" of Moré & Sorensen 1983, where g is
+    orthogonal to the lowest eigenvector, is treated approximately by the lower bound.)
+    """
+    mask = free.astype(np.float64)
+    Hf = H * mask[:, :, None] * mask[:, None, :] + np.eye(H.shape[-1]) * (1.0 - mask)[:, :, None]
+    gf = g * mask
+    d, Q = np.linalg.eigh(Hf)
+    c = np.einsum("bpq,bp->bq", Q, gf)  # Q^T g
+    low = np.maximum(0.0, -d.min(axis=1)) + 1e-300
+    gnorm = np.linalg.norm(gf, axis=1)
+    lo = np.log(low + 1e-30 * np.maximum(np.abs(d).max(axis=1), 1e-300))
+    hi = np.log(np.maximum(gnorm / radius, 1e-300) + np.abs(d).max(axis=1) + 1e-300)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        m = np.exp(mid)
+        norm = np.sqrt(np.sum((c / (d + m[:, None])) ** 2, axis=1))
+        too_long = norm > radius
+        lo = np.where(too_long, mid, lo)
+        hi = np.where(too_long, hi, mid)
+    m = np.exp(hi)
+    step = -np.einsum("bpq,bq->bp", Q, c / (d + m[:, None]))
+    return step * mask
+
+
 def levenberg_marquardt(
     problem,
     u0: np.ndarray,
@@ -80,6 +109,7 @@ def levenberg_marquardt(
     gtol: float = 1e-15,
     lam0: float | np.ndarray = 1e-3,
     max_retries: int = 12,
+    trust_region: bool | np.ndarray = False,
 ) -> BatchSolution:
     """Minimise ``problem.objective`` from each row of ``u0`` (B, p) at once.
 
@@ -100,6 +130,13 @@ def levenberg_marquardt(
         Initial damping.
     max_retries : int
         Damping increases tried per linearisation before declaring a stall.
+    trust_region : bool or ndarray (B,) of bool
+        Step rule per problem. False: the Levenberg-Marquardt step (damping
+        scaled by the curvature's diagonal), replaced by the trust-region step
+        only when it is longer than the trust radius. True: always the exact
+        trust-region step in the plain norm (as scipy's "trf" with x_scale=1),
+        slower per iteration but surer on problems whose parameters can
+        "evaporate" onto plateaus (NIST MGH10, MGH17 from their first start).
     """
     lo, hi = problem.lo, problem.hi
     u = np.clip(np.array(u0, dtype=np.float64), lo, hi)
@@ -107,6 +144,11 @@ def levenberg_marquardt(
     f = problem.objective(u, w)
     lam = np.broadcast_to(np.asarray(lam0, dtype=np.float64), (B,)).copy()
     nu = np.full(B, 2.0)
+    # Trust radius on the plain step length, as in scipy's "trf" (initial radius
+    # max(|u0|, 1)): it stops a first Gauss-Newton step from leaping onto a
+    # plateau where an exponent is huge and the model flat (NIST BoxBOD, MGH17).
+    radius = np.maximum(np.linalg.norm(u, axis=1), 1.0)
+    trust = np.broadcast_to(np.asarray(trust_region, dtype=bool), (B,))
     status = np.where(np.isfinite(f), Status.RUNNING, Status.INVALID)
     n_iter = np.zeros(B, dtype=np.int64)
     eye = np.eye(p)
@@ -127,7 +169,7 @@ def levenberg_marquardt(
         scale = np.maximum(dscale, 1e-12 * np.maximum(dscale.max(axis=1, keepdims=True), 1e-300))
         scale = np.where(held, 1.0, scale)
 
-        gnorm = np.max(np.abs(g) * np.sqrt(1.0 / scale), axis=1)
+        gnorm = np.max(np.abs(g) / np.sqrt(scale), axis=1)
         done_g = gnorm <= gtol * np.maximum(np.abs(fa), 1e-300) ** 0.5 + 1e-300
         status[idx[done_g]] = Status.GTOL
 
@@ -143,23 +185,41 @@ def levenberg_marquardt(
                 step = -np.linalg.solve(Hd, g[todo][..., None])[..., 0]
             except np.linalg.LinAlgError:
                 step = -np.einsum("bpq,bq->bp", np.linalg.pinv(Hd), g[todo])
+            norm = np.linalg.norm(step, axis=1)
+            over = (norm > radius[ii]) | trust[ii]
+            if over.any():
+                # the damped step leaves the trust region: take the exact trust-region
+                # step in the plain norm instead (its direction tends to the gradient,
+                # not to the least-curved parameter, as the radius shrinks)
+                free = ~held[todo][over]
+                step[over] = _trust_region_step(H[todo][over], g[todo][over], radius[ii][over], free)
             ut = np.clip(u[ii] + step, lo, hi)
             step = ut - u[ii]
+            snorm = np.linalg.norm(step, axis=1)
             ft = problem.objective(ut, _rows(w, ii))
             pred_red = -(np.einsum("bp,bp->b", g[todo], step) + 0.5 * np.einsum("bp,bpq,bq->b", step, H[todo], step))
             actual = f[ii] - ft
             ok = np.isfinite(ft) & (actual > 0)
             # Nielsen's update: shrink damping by the gain ratio, grow it geometrically on rejection
             ratio = np.where(pred_red > 0, actual / np.where(pred_red > 0, pred_red, 1.0), 0.0)
+            # trust radius: grow after a good model prediction, shrink after a poor one
+            radius[ii] = np.where(ok & (ratio > 0.75), np.maximum(radius[ii], 3.0 * snorm), radius[ii])
+            radius[ii] = np.where(~ok | (ratio < 0.25), np.maximum(0.5 * snorm, 1e-300), radius[ii])
             acc = ii[ok]
             if acc.size:
                 r = ratio[ok]
                 lam[acc] *= np.maximum(1.0 / 3.0, 1.0 - (2.0 * np.minimum(r, 1.0) - 1.0) ** 3)
                 lam[acc] = np.maximum(lam[acc], 1e-15)
                 nu[acc] = 2.0
-                small_f = actual[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300)
                 unorm = np.linalg.norm(u[acc], axis=1)
-                small_x = np.linalg.norm(step[ok], axis=1) <= xtol * (unorm + xtol)
+                small_x = snorm[ok] <= xtol * (unorm + xtol)
+                # a small decrease counts only when the model also predicts no more
+                # and the step is small: flat directions (NIST ENSO's b8) still move
+                small_f = (
+                    (actual[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
+                    & (pred_red[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
+                    & (snorm[ok] <= 1e-10 * (unorm + 1e-10))
+                )
                 u[acc] = ut[ok]
                 f[acc] = ft[ok]
                 status[acc[small_f]] = Status.FTOL
@@ -167,8 +227,10 @@ def levenberg_marquardt(
             rej = ii[~ok]
             if rej.size:
                 lam[rej] *= nu[rej]
-                nu[rej] *= 2.0
-                stalled = lam[rej] > 1e16
+                nu[rej] = np.minimum(nu[rej] * 2.0, 64.0)
+                # stalled: no decrease even for a step too small to change u in float64
+                tiny = snorm[~ok] <= 4 * np.finfo(float).eps * (np.linalg.norm(u[rej], axis=1) + 1e-300)
+                stalled = tiny | (lam[rej] > 1e30)
                 status[rej[stalled]] = Status.STALLED
             todo = todo[~ok]
             todo = todo[status[idx[todo]] == Status.RUNNING]
