@@ -74,6 +74,9 @@ LAW_NAMES: Mapping[str, str] = {
     "broken2": "broken power law with two breaks in `by`, on the frontier",
 }
 
+#: slack of interval ends on log scale (relative 1e-9): rounding, not uncertainty
+_LOG_SLACK = 1e-9
+
 #: shares of the runs (largest `by` first) held out by the default cut-offs
 _DEFAULT_HOLDOUT = (0.4, 0.25, 0.1)
 
@@ -592,6 +595,9 @@ def backtest(
             log_ystar = (log_pb[:, None, :] - draws).reshape(B * per, len(idx))
             lo, hi = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
             lo_p, hi_p = np.quantile(log_pb, [alpha / 2, 1 - alpha / 2], axis=0)
+            # a rounding-level slack, so that exact data sit inside their own zero-width intervals
+            lo, lo_p = lo - _LOG_SLACK, lo_p - _LOG_SLACK
+            hi, hi_p = hi + _LOG_SLACK, hi_p + _LOG_SLACK
             draws_store[(spec.label, cut)] = (df["run_id"].to_numpy()[idx], log_pb, r_tr)
             obs = y_all[idx]
             lobs = np.log(obs)

@@ -335,9 +335,9 @@ def _seed_repr(seed: Any) -> int | None:
     return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
 
 
-def _check_level(name: str, value: Any) -> float:
-    if not (isinstance(value, (int, float)) and 0 < value < 1):
-        raise ValueError(f"{name}={value!r}; use a probability between 0 and 1, e.g. 0.05.")
+def _check_level(func: str, arg: str, value: Any) -> float:
+    if isinstance(value, bool) or not (isinstance(value, (int, float)) and 0 < value < 1):
+        raise ValueError(f"{func}({arg}={value!r}); use a probability between 0 and 1, e.g. 0.05.")
     return float(value)
 
 
@@ -442,8 +442,8 @@ def break_test(
         raise ValueError(f"break_test(out_of_sample={out_of_sample!r}); use 'always' or 'if_significant'.")
     if max_breaks not in (1, 2) or isinstance(max_breaks, bool):
         raise ValueError(f"break_test(max_breaks={max_breaks!r}); use 1 or 2.")
-    level = _check_level("break_test(level=...)", level)
-    ci = _check_level("break_test(ci=...)", ci)
+    level = _check_level("break_test", "level", level)
+    ci = _check_level("break_test", "ci", ci)
     if not (isinstance(margin, (int, float)) and 0 <= margin < 1):
         raise ValueError(f"break_test(margin={margin!r}); use a relative improvement in [0, 1), e.g. 0.05.")
     if not (isinstance(trim, (int, float)) and 0 < trim < 0.5):
@@ -789,7 +789,7 @@ def calibrate_break_test(
     """
     if isinstance(n_datasets, bool) or not isinstance(n_datasets, (int, np.integer)) or n_datasets < 5:
         raise ValueError(f"calibrate_break_test(n_datasets={n_datasets!r}); use an integer >= 5 (20-40 for a quick check).")
-    level = _check_level("calibrate_break_test(level=...)", level)
+    level = _check_level("calibrate_break_test", "level", level)
     law = law if law is not None else Chinchilla()
     if not isinstance(law, Law):
         raise TypeError(f"calibrate_break_test(law=...) takes a Law; got {type(law).__name__}.")
@@ -1004,7 +1004,7 @@ def top_residuals(
     df = runs_table(data, what=f"{what}(data=...)")
     if by not in df.columns:
         raise ValueError(f"top_residuals(by={by!r}): no such column; columns: {list(df.columns)}.")
-    ci = _check_level("top_residuals(ci=...)", ci)
+    ci = _check_level("top_residuals", "ci", ci)
     spec = _single_law(law, by, what)
     df, scope = _scoped(df, spec, by, scope)
     n = len(df)

@@ -401,9 +401,6 @@ class WallTestResult:
         bt = self.backtest
         cut = bt.cutoffs[0]
         p = bt.predictions[(bt.predictions["law"] == self.law) & (bt.predictions["cutoff"] == cut) & bt.predictions["in_scope"]]
-        fit = bt.fits[(self.law, cut)]
-        train_x = fit.X  # not used for x: plot the runs table instead
-        del train_x
         figs: dict[str, dict[str, Any]] = {}
         figs["heldout"] = _figure(
             f"{self.dataset}: {self.law} fitted up to {cut:.2g} {self._unit}, held-out runs",
@@ -530,7 +527,7 @@ def wall_test(
         Calibrate the break rule on synthetic runs with this data's design,
         the fitted law as truth and its residuals as noise.
     n_calibration : int, optional
-        Synthetic datasets each way; default 20 (6 with ``fast``).
+        Synthetic datasets each way; default 16 (6 with ``fast``).
     level : float, default 0.05
         Significance level of every test.
     fast : bool, default False
@@ -555,7 +552,7 @@ def wall_test(
         raise ValueError(f"wall_test(law={law!r}) must be one of laws={labels}.")
     rng = np.random.default_rng(seed)
     n_boot = n_boot if n_boot is not None else (30 if fast else 100)
-    n_cal = n_calibration if n_calibration is not None else (6 if fast else 20)
+    n_cal = n_calibration if n_calibration is not None else (6 if fast else 16)
     if cutoffs is None:
         hold = holdout[:1] if fast else holdout
         cutoffs = default_cutoffs(df[by].to_numpy(float), hold) if by in df.columns else None
@@ -580,7 +577,7 @@ def wall_test(
             noise=-fit.residuals,
             by=by,
             level=level,
-            n_boot=99 if fast else 199,
+            n_boot=99,
             seed=rng,
         )
     verdict, reason = wall_verdict(
@@ -978,7 +975,7 @@ def repetition_test(
         Fit the backtest on runs of at most this many epochs (Muennighoff et al.
         find up to about 4 epochs almost as good as fresh data).
     n_boot : int, optional
-        Bootstrap resamples; default 60 (20 with ``fast``).
+        Bootstrap resamples; default 50 (20 with ``fast``).
     level : float, default 0.05
         Significance level.
     fast : bool, default False
@@ -999,7 +996,7 @@ def repetition_test(
         if col not in df.columns:
             raise ValueError(f"repetition_test(data=...) needs a {col!r} column.")
     rng = np.random.default_rng(seed)
-    n_boot = n_boot if n_boot is not None else (20 if fast else 60)
+    n_boot = n_boot if n_boot is not None else (20 if fast else 50)
     law = DataConstrained()
     from scalewatch.analyses._backtest import _data_constrained_starts
 

@@ -72,30 +72,47 @@ def _rows(w: np.ndarray, idx: np.ndarray) -> np.ndarray:
 def _trust_region_step(H: np.ndarray, g: np.ndarray, radius: np.ndarray, free: np.ndarray) -> np.ndarray:
     """argmin g.s + s.H.s/2 subject to |s| = radius, for each problem of a batch.
 
-    With H = Q diag(d) Q^T, s(m) = -Q (d + m)^-1 Q^T g; the multiplier m >= max(0, -min d)
-    making |s(m)| = radius is found by bisection on log scale (|s(m)| decreases in m).
-    Held parameters get no step. (The "hard case" of Moré & Sorensen 1983, where g is
-    orthogonal to the lowest eigenvector, is treated approximately by the lower bound.)
+    With H = Q diag(d) Q^T, s(m) = -Q (d + m)^-1 Q^T g, and the multiplier
+    m > max(0, -min d) solving 1/|s(m)| = 1/radius is found by safeguarded
+    Newton steps on that nearly linear equation (Moré & Sorensen 1983); the
+    caller only asks when the damped step is longer than the radius. Held
+    parameters get no step. The "hard case" (g orthogonal to the lowest
+    eigenvector) is treated approximately through the lower bound of m.
     """
     mask = free.astype(np.float64)
     Hf = H * mask[:, :, None] * mask[:, None, :] + np.eye(H.shape[-1]) * (1.0 - mask)[:, :, None]
     gf = g * mask
     d, Q = np.linalg.eigh(Hf)
-    c = np.einsum("bpq,bp->bq", Q, gf)  # Q^T g
-    low = np.maximum(0.0, -d.min(axis=1)) + 1e-300
-    gnorm = np.linalg.norm(gf, axis=1)
-    lo = np.log(low + 1e-30 * np.maximum(np.abs(d).max(axis=1), 1e-300))
-    hi = np.log(np.maximum(gnorm / radius, 1e-300) + np.abs(d).max(axis=1) + 1e-300)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        m = np.exp(mid)
-        norm = np.sqrt(np.sum((c / (d + m[:, None])) ** 2, axis=1))
-        too_long = norm > radius
-        lo = np.where(too_long, mid, lo)
-        hi = np.where(too_long, hi, mid)
-    m = np.exp(hi)
-    step = -np.einsum("bpq,bq->bp", Q, c / (d + m[:, None]))
-    return step * mask
+    c2 = np.einsum("bpq,bp->bq", Q, gf) ** 2  # (Q^T g)^2
+    dmin = d.min(axis=1)
+    lo = np.maximum(0.0, -dmin)  # |s(m)| > radius just right of here
+    hi = lo + np.sqrt(c2.sum(axis=1)) / radius + 1e-300  # |s(m)| <= |g| / (dmin + m) <= radius here
+
+    def length(m):
+        return np.sqrt(np.sum(c2 / (d + m[:, None]) ** 2, axis=1))
+
+    # bracket by bisection on log(m - lo), then polish by Newton on phi(m) = 1/|s| - 1/radius,
+    # which is concave and increasing, so Newton steps from the left stay left of the root
+    a = np.log(np.maximum(hi - lo, 1e-300)) - 60.0
+    b = np.log(np.maximum(hi - lo, 1e-300))
+    for _ in range(16):
+        mid = 0.5 * (a + b)
+        long = length(lo + np.exp(mid)) > radius
+        a = np.where(long, mid, a)
+        b = np.where(long, b, mid)
+    m = lo + np.exp(a)
+    for _ in range(6):
+        den = d + m[:, None]
+        n2 = np.sum(c2 / den**2, axis=1)
+        n3 = np.sum(c2 / den**3, axis=1)
+        norm = np.sqrt(n2)
+        phi = 1.0 / norm - 1.0 / radius
+        m = m + np.maximum(-phi * n2 * norm / np.maximum(n3, 1e-300), 0.0)
+    den = d + m[:, None]
+    step = -np.einsum("bpq,bq->bp", Q, np.einsum("bpq,bp->bq", Q, gf) / den) * mask
+    # guard: never longer than the radius, whatever the root-finding left
+    norm = np.linalg.norm(step, axis=1)
+    return step * np.minimum(1.0, radius / np.maximum(norm, 1e-300))[:, None]
 
 
 def levenberg_marquardt(
@@ -202,9 +219,11 @@ def levenberg_marquardt(
             ok = np.isfinite(ft) & (actual > 0)
             # Nielsen's update: shrink damping by the gain ratio, grow it geometrically on rejection
             ratio = np.where(pred_red > 0, actual / np.where(pred_red > 0, pred_red, 1.0), 0.0)
-            # trust radius: grow after a good model prediction, shrink after a poor one
+            # trust radius: grows after a good model prediction; shrinks only under the
+            # trust-region rule (under the LM rule the damping already reacts to poor
+            # steps, and the radius is just a cap on leaps)
             radius[ii] = np.where(ok & (ratio > 0.75), np.maximum(radius[ii], 3.0 * snorm), radius[ii])
-            radius[ii] = np.where(~ok | (ratio < 0.25), np.maximum(0.5 * snorm, 1e-300), radius[ii])
+            radius[ii] = np.where(trust[ii] & (~ok | (ratio < 0.25)), np.maximum(0.5 * snorm, 1e-300), radius[ii])
             acc = ii[ok]
             if acc.size:
                 r = ratio[ok]
