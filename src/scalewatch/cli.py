@@ -15,6 +15,7 @@ import typer
 
 from scalewatch._cli import datasets as _datasets
 from scalewatch._cli import fit as _fit
+from scalewatch._cli import report as _report
 from scalewatch._cli import runs as _runs
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_datasets.app, name="datasets")
 _fit.register(app)
+_report.register(app)
 
 
 @app.callback()

@@ -35,8 +35,10 @@ with a multi-start search; :func:`scalewatch.bootstrap`):
   the way, :math:`2 \ln 9 / k`.
 
 Each link gets a status (rule in :func:`link_status`): ``tracking`` (the
-score still rises at the frontier), ``saturated`` (the frontier has made
-more than 90 % of the rise), ``at chance`` (less than 10 %: the benchmark
+score still rises at the frontier: less than 90 % of the rise made),
+``saturated`` (more than 90 % of the rise made), ``uncertain`` (the
+interval of the share made straddles 90 %), ``at chance`` (the frontier scores less than
+three points above the floor, or less than 10 % of the rise: the benchmark
 has not left chance level), ``no signal`` (:math:`R^2 < 0.3`: the score does
 not follow x) or ``failed`` (no converged fit).
 
@@ -80,7 +82,7 @@ __all__ = [
 ]
 
 #: statuses a link can have, strongest signal first
-STATUSES = ("tracking", "saturated", "at chance", "no signal", "failed")
+STATUSES = ("tracking", "saturated", "uncertain", "at chance", "no signal", "failed")
 
 #: cap on the steepness in standardised units: the 10-90 % rise spans at least 2 ln 9 / 100 = 4.4 % of the data's x-range
 K_MAX_Z = 100.0
@@ -288,44 +290,69 @@ class LinkFit:
         return f"LinkFit({self.benchmark!r} vs {self.x_name}: {self.status}, n={self.n}, R2={self.r2:.3f})"
 
 
-def link_status(estimates: Mapping[str, float], intervals: Mapping[str, tuple[float, float]], r2: float, converged: bool = True) -> str:
+def link_status(
+    estimates: Mapping[str, float],
+    intervals: Mapping[str, tuple[float, float]],
+    r2: float,
+    converged: bool = True,
+    *,
+    chance_margin: float = 0.03,
+) -> str:
     """The status of a link, by an explicit rule.
 
     Parameters
     ----------
     estimates, intervals : mapping
-        Must hold ``progress`` (share of the floor-to-ceiling rise achieved at
-        the frontier) and its interval.
+        Must hold ``frontier_score``, ``floor`` and ``progress`` (share of
+        the floor-to-ceiling rise achieved at the frontier); ``intervals``
+        holds the interval of ``progress`` where the link was bootstrapped.
     r2 : float
         Coefficient of determination of the full-data fit.
     converged : bool
         Whether the full-data fit converged.
+    chance_margin : float, default 0.03
+        A frontier score less than this above the floor counts as chance.
 
     Returns
     -------
     str
-        ``"failed"`` when the fit did not converge; ``"no signal"`` when
-        :math:`R^2 < 0.3`; ``"at chance"`` when the upper end of the progress
-        interval is below 0.1; ``"saturated"`` when its lower end is above 0.9;
-        ``"tracking"`` otherwise.
+        In this order: ``"failed"`` when the fit did not converge; ``"at
+        chance"`` when the predicted frontier score is less than
+        ``chance_margin`` above the floor, or the upper end of the progress
+        interval is below 0.1; ``"no signal"`` when :math:`R^2 < 0.3`;
+        ``"saturated"`` when the lower end of the progress interval is above
+        0.9; ``"tracking"`` when its upper end is below 0.9 (the score is
+        still rising: more than 10 % of the rise is left at the frontier);
+        ``"uncertain"`` when the interval straddles 0.9. Without an interval
+        the point estimate decides.
 
     Examples
     --------
-    >>> link_status({"progress": 0.5}, {"progress": (0.4, 0.6)}, r2=0.9)
+    >>> est = {"frontier_score": 0.6, "floor": 0.25, "progress": 0.5}
+    >>> link_status(est, {"progress": (0.4, 0.6)}, r2=0.9)
     'tracking'
-    >>> link_status({"progress": 0.97}, {"progress": (0.93, 0.99)}, r2=0.9)
+    >>> link_status(dict(est, progress=0.97), {"progress": (0.93, 0.99)}, r2=0.9)
     'saturated'
+    >>> link_status(dict(est, frontier_score=0.26), {}, r2=0.05)
+    'at chance'
+    >>> link_status(est, {"progress": (0.5, 0.98)}, r2=0.9)
+    'uncertain'
     """
     if not converged:
         return "failed"
+    p = estimates.get("progress", math.nan)
+    lo, hi = intervals.get("progress", (p, p))
+    if not (math.isfinite(lo) and math.isfinite(hi)):  # no bootstrap: judge by the point estimate
+        lo = hi = p
+    if estimates.get("frontier_score", math.nan) - estimates.get("floor", math.nan) < chance_margin or hi < 0.1:
+        return "at chance"
     if not (r2 >= 0.3):
         return "no signal"
-    lo, hi = intervals.get("progress", (estimates.get("progress", math.nan),) * 2)
-    if hi < 0.1:
-        return "at chance"
     if lo > 0.9:
         return "saturated"
-    return "tracking"
+    if hi < 0.9:
+        return "tracking"
+    return "uncertain"
 
 
 def _derived(law: _UnitSigmoid, theta: np.ndarray, zf: float, span: float) -> dict[str, np.ndarray]:
@@ -370,6 +397,7 @@ def fit_link(
     ci: float = 0.95,
     seed: int | np.random.Generator | None = 0,
     k_max: float = K_MAX_Z,
+    groups: Any = None,
 ) -> LinkFit:
     r"""Fit one sigmoid link from ``x`` to scores ``y`` and bootstrap it.
 
@@ -399,6 +427,10 @@ def fit_link(
         Seed of the resampling.
     k_max : float, default 100
         Cap on the steepness per span of x (see the module docstring).
+    groups : array-like (n,), optional
+        Resampling unit of the bootstrap: points with the same label are
+        drawn together (e.g. all checkpoints of one model, whose scores are
+        not independent). Default: every point on its own.
 
     Returns
     -------
@@ -422,6 +454,11 @@ def fit_link(
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
     if xv.shape != yv.shape:
         raise ValueError(f"fit_link(x, y): x has {xv.size} values and y has {yv.size}; pass one score per x.")
+    labels = None
+    if groups is not None:
+        labels = np.asarray(groups).reshape(-1)
+        if labels.shape != xv.shape:
+            raise ValueError(f"fit_link(groups=...): {labels.size} labels for {xv.size} points; pass one label per point.")
     if not (np.all(np.isfinite(xv)) and np.all(np.isfinite(yv))):
         raise ValueError(f"fit_link({benchmark!r}): x and y must be finite; drop the rows with missing values first.")
     law = _UnitSigmoid(floor=floor, increasing=bool(increasing), score_range=score_range, k_max=k_max)
@@ -467,16 +504,17 @@ def fit_link(
     intervals: dict[str, tuple[float, float]] = {k: (math.nan, math.nan) for k in estimates}
     samples = None
     n_failed = 0
-    # A link whose scores do not follow x (R^2 < 0.3) is "no signal" whatever its
-    # intervals; its ill-posed resamples are the slowest, so they are not drawn.
-    boot_it = converged and n_boot and r2 >= 0.3
+    # A link at chance or without signal keeps that status whatever its intervals
+    # (see link_status); its ill-posed resamples are the slowest, so none are drawn.
+    pre = link_status(estimates, {}, r2, converged)
+    boot_it = bool(n_boot) and pre not in ("failed", "at chance", "no signal")
     if converged and n_boot and not boot_it:
-        notes.append("no bootstrap: R^2 < 0.3, the scores do not follow x")
+        notes.append(f"no bootstrap: the link is {pre!r} on the full data")
     if boot_it:
         with np.errstate(all="ignore"):
             # starts: the full-data local optima (no fresh exponent grid per resample: 4x faster,
             # and the links are well identified whenever they are bootstrapped)
-            boot = bootstrap(result, int(n_boot), seed=seed, ci=ci, threads=1, n_grid_starts=0, max_iter=200)
+            boot = bootstrap(result, int(n_boot), groups=labels, seed=seed, ci=ci, threads=1, n_grid_starts=0, max_iter=200)
         n_failed = boot.n_failed
         samples = np.column_stack([boot.samples[n] for n in law.param_names]) if boot.samples else None
         if samples is not None and len(samples) >= 2:
@@ -616,6 +654,7 @@ def fit_links(
     x_name: str | None = None,
     min_points: int = 8,
     source: str = "",
+    groups: str | None = None,
     **kwargs: Any,
 ) -> LinkSet:
     """Fit a sigmoid link per benchmark of a long score table.
@@ -646,6 +685,9 @@ def fit_links(
         Benchmarks with fewer finite points are skipped (listed in ``skipped``).
     source : str
         Label of the data's origin.
+    groups : str, optional
+        Column whose values are the bootstrap's resampling unit (e.g. the
+        model, when the table holds several checkpoints per model).
     **kwargs
         Passed to :func:`fit_link` (``loss``, ``delta``, ``n_boot``, ``ci``, ``seed``).
 
@@ -655,8 +697,8 @@ def fit_links(
     """
     if not hasattr(table, "columns"):
         raise TypeError(f"fit_links(table=...) takes a pandas DataFrame; got {type(table).__name__}.")
-    for col, arg in ((x, "x"), (y, "y"), (benchmark, "benchmark")):
-        if col not in table.columns:
+    for col, arg in ((x, "x"), (y, "y"), (benchmark, "benchmark"), (groups, "groups")):
+        if col is not None and col not in table.columns:
             raise ValueError(f"fit_links({arg}={col!r}): the table has no such column (columns: {list(table.columns)}).")
     t0 = time.perf_counter()
     inc = ("loss" not in x.lower()) if increasing is None else bool(increasing)
@@ -678,5 +720,6 @@ def fit_links(
             fl = floors.get(name)
         else:
             fl = floors
-        links.append(fit_link(xv[ok], yv[ok], floor=fl, increasing=inc, benchmark=name, x_name=x_name or x, **kwargs))
+        labels = sub[groups].to_numpy()[ok] if groups is not None else None
+        links.append(fit_link(xv[ok], yv[ok], floor=fl, increasing=inc, benchmark=name, x_name=x_name or x, groups=labels, **kwargs))
     return LinkSet(links=tuple(links), x_name=x_name or x, source=source, skipped=skipped, seconds=time.perf_counter() - t0)

@@ -32,6 +32,10 @@ __all__ = [
     "gadre_runs",
     "datablations_runs",
     "porian_runs",
+    "CHINCHILLA",
+    "GADRE",
+    "DATABLATIONS",
+    "PORIAN",
 ]
 
 #: C = 6 N D: ~2 FLOP per parameter and token forward, ~4 backward (Kaplan et al. 2020, sec. 2.1).
@@ -145,16 +149,37 @@ def config_values(df: pd.DataFrame, key: str) -> pd.Series:
 # -- the public datasets the registered findings use ------------------------------------
 
 
-def chinchilla_runs() -> tuple[pd.DataFrame, str]:
+def _dataset(name: str, ds: Any) -> Any:
+    """``ds`` if given (checked to be ``name``), else the public dataset loaded by name."""
+    if ds is None:
+        from scalewatch.data.datasets import load
+
+        return load(name)
+    if getattr(ds, "name", None) != name:
+        raise ValueError(f"expected the public dataset {name!r}; got {getattr(ds, 'name', type(ds).__name__)!r}.")
+    return ds
+
+
+#: the public datasets the registered findings read
+CHINCHILLA = "chinchilla-hoffmann2022"
+GADRE = "gadre-overtraining-scaling"
+DATABLATIONS = "datablations-runs"
+PORIAN = "porian-compute-optimal-isoflops"
+
+
+def chinchilla_runs(ds: Any = None) -> tuple[pd.DataFrame, str]:
     """Hoffmann et al.'s isoFLOP runs, the five highest-loss runs dropped.
 
     The five runs with the highest loss sit at the far small-data edge of the
     isoFLOP profiles (under 0.25 tokens per parameter); Besiroglu et al.
     (2024) leave them out of their replication of Approach 3, and so do we.
-    """
-    from scalewatch.data.datasets import load
 
-    ds = load("chinchilla-hoffmann2022")
+    Parameters
+    ----------
+    ds : Dataset, optional
+        The loaded public dataset (a report passes its own); loaded by name when None.
+    """
+    ds = _dataset(CHINCHILLA, ds)
     df = runs_table(ds)
     df = df.sort_values("loss", kind="stable").iloc[:-5].sort_values("compute", kind="stable").reset_index(drop=True)
     note = (
@@ -164,7 +189,7 @@ def chinchilla_runs() -> tuple[pd.DataFrame, str]:
     return df, note
 
 
-def gadre_runs(train_dataset: str | None = None) -> tuple[pd.DataFrame, str]:
+def gadre_runs(train_dataset: str | None = None, ds: Any = None) -> tuple[pd.DataFrame, str]:
     """Gadre et al.'s over-training grid with ``chinchilla_multiplier`` M (tokens per parameter / 20).
 
     Parameters
@@ -172,10 +197,10 @@ def gadre_runs(train_dataset: str | None = None) -> tuple[pd.DataFrame, str]:
     train_dataset : str, optional
         One of ``"c4_original"``, ``"rpj"``, ``"rw_original"``; all three when None.
         The loss is always the C4 validation loss.
+    ds : Dataset, optional
+        The loaded public dataset; loaded by name when None.
     """
-    from scalewatch.data.datasets import load
-
-    ds = load("gadre-overtraining-scaling")
+    ds = _dataset(GADRE, ds)
     df = runs_table(ds)
     df["chinchilla_multiplier"] = config_values(df, "chinchilla_multiplier").astype(float)
     df["train_dataset"] = config_values(df, "train_dataset").astype(str)
@@ -192,11 +217,15 @@ def gadre_runs(train_dataset: str | None = None) -> tuple[pd.DataFrame, str]:
     return df, note
 
 
-def datablations_runs() -> tuple[pd.DataFrame, str]:
-    """Muennighoff et al.'s runs that the authors' parametric fit uses (tag ``used_in_notebook_fit``)."""
-    from scalewatch.data.datasets import load
+def datablations_runs(ds: Any = None) -> tuple[pd.DataFrame, str]:
+    """Muennighoff et al.'s runs that the authors' parametric fit uses (tag ``used_in_notebook_fit``).
 
-    ds = load("datablations-runs")
+    Parameters
+    ----------
+    ds : Dataset, optional
+        The loaded public dataset; loaded by name when None.
+    """
+    ds = _dataset(DATABLATIONS, ds)
     df = runs_table(ds)
     keep = df["tags"].fillna("").astype(str).str.split(",").apply(lambda t: "used_in_notebook_fit" in t)
     df = df[keep.to_numpy(bool)].sort_values("compute", kind="stable").reset_index(drop=True)
@@ -218,11 +247,15 @@ PORIAN_STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-def porian_runs() -> tuple[pd.DataFrame, str]:
-    """Porian et al.'s isoFLOP runs with a ``config_id`` column (dataset-hparams-warmup-decay-param_count-loss_type)."""
-    from scalewatch.data.datasets import load
+def porian_runs(ds: Any = None) -> tuple[pd.DataFrame, str]:
+    """Porian et al.'s isoFLOP runs with a ``config_id`` column (dataset-hparams-warmup-decay-param_count-loss_type).
 
-    ds = load("porian-compute-optimal-isoflops")
+    Parameters
+    ----------
+    ds : Dataset, optional
+        The loaded public dataset; loaded by name when None.
+    """
+    ds = _dataset(PORIAN, ds)
     df = runs_table(ds)
     parts = [config_values(df, k).astype(str) for k in ("dataset", "hparams", "warmup", "decay", "param_count", "loss_type")]
     df["config_id"] = parts[0].str.cat(parts[1:], sep="-")

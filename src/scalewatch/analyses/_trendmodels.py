@@ -270,7 +270,7 @@ def as_series(
     if scale == "log" and np.any(y <= 0):
         i = int(np.flatnonzero(y <= 0)[0])
         raise ValueError(
-            f"{what}(scale='log') needs values > 0; {value_column!r} has {y[i]!r} at {t[i]:.2f}. "
+            f"{what}(scale='log') needs values > 0; {value_column!r} has {float(y[i]):g} at {t[i]:.2f}. "
             "Use scale='linear' for series that can be zero or negative."
         )
     if t.size < 5:
@@ -546,8 +546,11 @@ def trend_law(model: str, series: TrendSeries) -> Law:
         # a midpoint more than 3 spans beyond the data: no plateau within reach of the data
         return LogisticTrend(t_ref=series.t_ref, scale=series.scale, m_lower=x0 - width, m_upper=x1 + 3.0 * width)
     if model == "piecewise":
-        ux = np.unique(series.t - series.t_ref)
-        lo, hi = (ux[1], ux[-2]) if ux.size >= 4 else (x0, x1)
+        # at least k observations on each side of the break (k = 3, or 10% of the data):
+        # a break with one or two points after it extrapolates a slope fitted to noise
+        x = series.t - series.t_ref
+        k = max(3, int(math.ceil(0.1 * x.size)))
+        lo, hi = (x[k - 1], x[-k - 1]) if x.size > 2 * k and x[k - 1] < x[-k - 1] else (x0, x1)
         return PiecewiseTrend(t_ref=series.t_ref, scale=series.scale, tau_lower=float(lo), tau_upper=float(hi))
     raise ValueError(f"unknown trend model {model!r}; models: {sorted(set(MODELS['log']) | set(MODELS['linear']))}.")
 
@@ -578,7 +581,7 @@ def _best_rows(rss: np.ndarray, rows: np.ndarray, keep: int) -> np.ndarray:
     return rows[order[np.isfinite(rss[order])]] if np.isfinite(rss[order]).any() else rows[:1]
 
 
-def _starts(law: Law, series: TrendSeries, keep: int = 3) -> np.ndarray:
+def _starts(law: Law, series: TrendSeries, keep: int = 2) -> np.ndarray:
     """Starting points (S, p): the best points of a profile over the nonlinear parameters.
 
     For each grid value of the nonlinear parameters (the break tau; the
@@ -629,7 +632,7 @@ def _starts(law: Law, series: TrendSeries, keep: int = 3) -> np.ndarray:
 # =============================================================================
 
 
-def _quiet_fit(law: Law, series: TrendSeries, notes: list[str], loss: str, weights: np.ndarray | None = None):
+def _quiet_fit(law: Law, series: TrendSeries, notes: list[str], loss: str):
     """:func:`scalewatch.fit` with identifiability warnings turned into notes (see analyses._backtest.quiet_fit)."""
     from scalewatch.fitting import fit
 
@@ -643,7 +646,6 @@ def _quiet_fit(law: Law, series: TrendSeries, notes: list[str], loss: str, weigh
                 loss=loss,
                 space=series.scale,
                 starts=_starts(law, series),
-                weights=weights,
                 keep=6,
                 max_iter=300,
             )
@@ -733,7 +735,7 @@ class TrendFit:
         """Median and central ``ci`` interval of the predictive distribution at ``years``, natural units."""
         ci = self.ci if ci is None else ci
         z = self.samples(years, n, seed=seed)
-        lo, med, hi = np.nanquantile(z, [(1 - ci) / 2, 0.5, (1 + ci) / 2], axis=0)
+        lo, med, hi = _quantiles(z, ci)
         back = np.exp if self.series.scale == "log" else (lambda v: v)
         return {"year": np.atleast_1d(np.asarray(years, dtype=np.float64)), "median": back(med), "low": back(lo), "high": back(hi)}
 
@@ -937,6 +939,20 @@ def crps_ensemble(samples: np.ndarray, obs: np.ndarray) -> np.ndarray:
     return term1 - 0.5 * term2
 
 
+def _quantiles(z: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower, median and upper quantiles of the finite samples per column (NaN where none is finite).
+
+    Predictions can overflow to inf for parameter draws far out on a
+    logistic's flat directions; those samples are set aside, not averaged.
+    """
+    z = np.where(np.isfinite(z), z, np.nan)
+    out = np.full((3, z.shape[1]), np.nan)
+    ok = np.isfinite(z).any(axis=0)
+    if ok.any():
+        out[:, ok] = np.nanquantile(z[:, ok], [(1 - ci) / 2, 0.5, (1 + ci) / 2], axis=0)
+    return out[0], out[1], out[2]
+
+
 @dataclass(frozen=True)
 class ForecastScore:
     """Held-out scores of one model's forecasts from one origin.
@@ -985,7 +1001,7 @@ def score_forecast(tf: TrendFit, held: TrendSeries, *, ci: float | None = None, 
     unit = _LN10 if held.scale == "log" else 1.0  # decades on the log scale
     z = z / unit
     obs = held.z / unit
-    lo, med, hi = np.nanquantile(z, [(1 - ci) / 2, 0.5, (1 + ci) / 2], axis=0)
+    lo, med, hi = _quantiles(z, ci)
     z = np.where(np.isfinite(z), z, med[None, :])
     return ForecastScore(
         model=tf.model,
@@ -1159,3 +1175,75 @@ def slowdown_test(
         block=blk,
         scale=series.scale,
     )
+
+
+# =============================================================================
+# Plotly figure helpers (plain JSON dicts; plotly itself is never imported)
+# =============================================================================
+
+
+def num(x: Any) -> float | None:
+    """A JSON-safe float (None for NaN and infinities)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def nums(xs: Any) -> list[float | None]:
+    return [num(x) for x in np.asarray(xs, dtype=float).ravel()]
+
+
+def figure(title: str, traces: list[dict[str, Any]], x_title: str, y_title: str, *, y_log: bool = False, x_log: bool = False, shapes: list | None = None) -> dict[str, Any]:
+    """A plotly figure as a JSON dict."""
+    layout: dict[str, Any] = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": x_title}, "type": "log" if x_log else "linear"},
+        "yaxis": {"title": {"text": y_title}, "type": "log" if y_log else "linear"},
+        "legend": {"orientation": "h"},
+        "template": "plotly_white",
+    }
+    if shapes:
+        layout["shapes"] = shapes
+    return {"data": traces, "layout": layout}
+
+
+def scatter(x: Any, y: Any, name: str, *, mode: str = "markers", text: Any = None, **extra: Any) -> dict[str, Any]:
+    tr: dict[str, Any] = {"type": "scatter", "mode": mode, "name": name, "x": nums(x), "y": nums(y)}
+    if text is not None:
+        tr["text"] = [str(t) for t in text]
+    tr.update(extra)
+    return tr
+
+
+def band(x: Any, low: Any, high: Any, name: str, color: str) -> list[dict[str, Any]]:
+    """Two traces that shade the area between ``low`` and ``high``."""
+    return [
+        {"type": "scatter", "mode": "lines", "x": nums(x), "y": nums(low), "line": {"width": 0, "color": color}, "showlegend": False, "hoverinfo": "skip", "name": name},
+        {"type": "scatter", "mode": "lines", "x": nums(x), "y": nums(high), "line": {"width": 0, "color": color}, "fill": "tonexty", "fillcolor": color, "name": name},
+    ]
+
+
+def histogram(samples: Any, name: str, *, bins: int = 60, log10: bool = False, **extra: Any) -> dict[str, Any]:
+    """A bar trace of the density of ``samples`` (binned here, so the figure stays small)."""
+    v = np.asarray(samples, dtype=float)
+    v = v[np.isfinite(v)]
+    if log10:
+        v = np.log10(v[v > 0])
+    dens, edges = np.histogram(v, bins=bins, density=True)
+    tr = {"type": "bar", "name": name, "x": nums(0.5 * (edges[1:] + edges[:-1])), "y": nums(dens), "opacity": 0.6}
+    tr.update(extra)
+    return tr
+
+
+def vline(x: float, dash: str = "dot", color: str = "grey") -> dict[str, Any]:
+    return {"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": x, "x1": x, "line": {"dash": dash, "width": 1, "color": color}}
+
+
+def hline(y: float, dash: str = "dot", color: str = "grey") -> dict[str, Any]:
+    return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y, "line": {"dash": dash, "width": 1, "color": color}}
+
+
+def vrect(x0: float, x1: float, color: str = "rgba(200,0,0,0.08)") -> dict[str, Any]:
+    return {"type": "rect", "yref": "paper", "y0": 0, "y1": 1, "x0": x0, "x1": x1, "fillcolor": color, "line": {"width": 0}}

@@ -27,6 +27,15 @@ property of the metric? Four analyses answer with numbers and intervals:
     obsscaling emergent tasks (exact match against BLEU where the data have
     both; the tasks with one metric only are reported as untestable).
 
+Each analysis returns a frozen result with ``report()``, ``to_dict()``,
+``figures()``, ``tables()``, ``method()`` and ``to_finding()``; the four are
+registered with the report (``scalewatch report``) under the keys
+``capabilities.links``, ``capabilities.observational_scaling``,
+``capabilities.decoupling`` and ``capabilities.emergence``. In the default
+mode they take 7 to 9 s together on two shared cores, data loading included;
+``fast=True`` (40 bootstrap resamples instead of 200, 200 instead of 1000 for
+the PCA; same data and rules) about 5 to 6 s.
+
 The building blocks work on a user's own benchmark table:
 :func:`fit_links`, :func:`decoupling_test`, :func:`principal_components`,
 :func:`impute_pca`, :func:`family_trends`, :func:`compare_metrics` and
@@ -53,6 +62,7 @@ Stone for AI Benchmarks" (benchmark hub) and "Data on AI Models".
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +81,7 @@ from scalewatch.analyses._emergence import (
     pairs_table,
     sharpness,
 )
+from scalewatch.analyses._finding import PALETTE, Figure, Finding, Number, band, curve, figure, hline, points
 from scalewatch.analyses._links import STATUSES, LinkFit, LinkSet, fit_link, fit_links, link_status
 from scalewatch.analyses._obsscaling import (
     PCAResult,
@@ -80,6 +91,7 @@ from scalewatch.analyses._obsscaling import (
     impute_pca,
     principal_components,
 )
+from scalewatch.report import analysis
 
 __all__ = [
     "VERDICTS",
@@ -220,6 +232,9 @@ _PYTHIA_COLUMNS = {
     "logiqa_acc": "logiqa",
     "mmlu_acc_macro_avg": "mmlu",
 }
+#: more pretraining tokens than any model of the obsscaling table could have seen (100 T; the largest
+#: published sets of 2024 are about 15-18 T): such counts are unit slips and their compute is dropped
+_MAX_PLAUSIBLE_TOKENS = 1e14
 _PYTHIA_FINAL_STEP = 143000  # last checkpoint of every Pythia model (Biderman et al. 2023, README)
 
 #: column names a wide user table may hold besides its benchmark columns
@@ -268,42 +283,20 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _figure(title: str, traces: list[dict[str, Any]], x_title: str, y_title: str, *, shapes: list | None = None) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "title": {"text": title},
-        "xaxis": {"title": {"text": x_title}},
-        "yaxis": {"title": {"text": y_title}},
-        "legend": {"orientation": "h"},
-        "template": "plotly_white",
-    }
-    if shapes:
-        layout["shapes"] = shapes
-    return {"data": traces, "layout": layout}
+def _err(y: Any, low: Any, high: Any) -> dict[str, Any]:
+    """Asymmetric error bars (plotly ``error_y``) from an interval."""
+    yy, lo, hi = (np.asarray(v, dtype=float) for v in (y, low, high))
+    return {"type": "data", "symmetric": False, "array": _nums(hi - yy), "arrayminus": _nums(yy - lo)}
 
 
-def _scatter(x: Any, y: Any, name: str, *, mode: str = "markers", text: Any = None, err: tuple | None = None, **extra: Any) -> dict[str, Any]:
-    tr: dict[str, Any] = {"type": "scatter", "mode": mode, "name": name, "x": _nums(x), "y": _nums(y)}
-    if text is not None:
-        tr["text"] = [str(t) for t in text]
-    if err is not None:
-        lo, hi = (np.asarray(e, dtype=float) for e in err)
-        yy = np.asarray(y, dtype=float)
-        tr["error_y"] = {"type": "data", "symmetric": False, "array": _nums(hi - yy), "arrayminus": _nums(yy - lo)}
-    tr.update(extra)
-    return tr
-
-
-def _hline(y: float) -> dict[str, Any]:
-    return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y, "line": {"dash": "dot", "width": 1}}
-
-
-def _band(curve: pd.DataFrame, name: str, group: str) -> list[dict[str, Any]]:
-    """Fitted curve with a shaded band (two traces, the second filling to the first)."""
-    xs = list(curve["x"]) + list(curve["x"])[::-1]
-    ys = list(curve["high"]) + list(curve["low"])[::-1]
+def _link_traces(link: LinkFit, color: str, label: str) -> list[dict[str, Any]]:
+    """Data points, fitted curve and 95 % band of one link (x in natural units)."""
+    xs = link.centre + link.fit.X[:, 0] * link.span  # the fit saw standardised x
+    c = link.curve(40)
     return [
-        {"type": "scatter", "mode": "lines", "name": name, "x": _nums(curve["x"]), "y": _nums(curve["score"]), "legendgroup": group},
-        {"type": "scatter", "mode": "lines", "x": _nums(xs), "y": _nums(ys), "fill": "toself", "line": {"width": 0}, "opacity": 0.2, "showlegend": False, "legendgroup": group, "hoverinfo": "skip"},
+        *band(c["x"], c["low"], c["high"], f"{label} band", color=color, group=label, showlegend=False),
+        curve(c["x"], c["score"], label, color=color, group=label),
+        points(xs, link.fit.y, label, color=color, group=label, showlegend=False, size=4),
     ]
 
 
@@ -435,8 +428,9 @@ def obsscaling_scores(benchmarks: Sequence[str] = OBSSCALING_BENCHMARKS) -> pd.D
         One row per (model, benchmark): ``model`` (Hugging Face id),
         ``family``, ``benchmark``, ``metric``, ``value`` (fraction; BLEU on
         0-100 for ``ipa_transliterate``/``bleu``), ``params``, ``tokens``,
-        ``compute`` (upstream's 6 N D; missing for 25 models) and
-        ``log10_compute``. The main benchmarks have metric ``accuracy``; the
+        ``compute`` (upstream's 6 N D; missing for 25 models, and set missing
+        for BTLM-3B, whose upstream token count of 627 T is the model card's
+        627 B in the wrong unit) and ``log10_compute``. The main benchmarks have metric ``accuracy``; the
         emergent tasks keep upstream's ``acc``, ``exact_match`` or ``bleu``.
     """
     ds = _load("obsscaling")
@@ -446,6 +440,12 @@ def obsscaling_scores(benchmarks: Sequence[str] = OBSSCALING_BENCHMARKS) -> pd.D
         sc = sc[sc["benchmark"].astype(str).isin(list(benchmarks))]
     df = sc.merge(runs, on="run_id", how="inner", validate="many_to_one")
     comp = df["compute"].astype(float).to_numpy()
+    # Upstream lists cerebras/btlm-3b-8k-base with 627 T tokens and 1.13e25 FLOP; its model card says 627 B
+    # tokens (1.13e22 FLOP). No model of the table was trained on more than 100 T tokens, so larger token
+    # counts are taken as unit slips: their compute is set missing (the model stays in the benchmark
+    # matrix) rather than corrected by guesswork.
+    implausible = df["tokens"].astype(float).to_numpy() > _MAX_PLAUSIBLE_TOKENS
+    comp = np.where(implausible, np.nan, comp)
     with np.errstate(divide="ignore", invalid="ignore"):
         lc = np.where(comp > 0, np.log10(np.where(comp > 0, comp, 1.0)), np.nan)
     return pd.DataFrame(
@@ -619,26 +619,29 @@ def links_verdict(counts: Mapping[str, int], plateaus: int, *, share: float = 0.
         Saturated links whose ceiling interval lies below 0.9: scores that
         stopped rising well short of a perfect score.
     share : float, default 0.5
-        Share of the informative links (tracking + saturated) needed.
+        Share of the informative links needed.
 
     Returns
     -------
     (str, str)
-        Verdict and the rule that gave it: **in step** when at least
-        ``share`` of the informative links still rise at the frontier
-        (tracking); **decoupling** when at least ``share`` of them are
-        plateaus below 0.9; **inconclusive** otherwise (and with no
-        informative link).
+        Verdict and the rule that gave it. Informative links are those that
+        left chance with a usable fit (tracking, saturated or uncertain).
+        **in step** when at least ``share`` of them still rise at the
+        frontier (tracking); **decoupling** when at least ``share`` of them
+        are plateaus below 0.9; **inconclusive** otherwise, and when no link
+        is informative.
 
     Examples
     --------
-    >>> links_verdict({"tracking": 12, "saturated": 3, "no signal": 2}, plateaus=3)[0]
+    >>> links_verdict({"tracking": 12, "saturated": 3, "uncertain": 2, "no signal": 2}, plateaus=3)[0]
     'in step'
     >>> links_verdict({"tracking": 1, "saturated": 5}, plateaus=5)[0]
     'decoupling'
+    >>> links_verdict({"at chance": 4}, plateaus=0)[0]
+    'inconclusive'
     """
     tracking = int(counts.get("tracking", 0))
-    informative = tracking + int(counts.get("saturated", 0))
+    informative = tracking + int(counts.get("saturated", 0)) + int(counts.get("uncertain", 0))
     if informative == 0:
         return "inconclusive", "no link left chance level with a usable fit"
     if tracking >= share * informative:
@@ -780,12 +783,16 @@ class DecouplingResult:
         The link's scale variable, and the variable that splits old from new.
     per_benchmark : pandas.DataFrame
         ``benchmark, cutoff, n_train, n_heldout, excess, low, high, verdict``
-        (excess: mean observed minus predicted score of the held-out models).
+        ``link_status, included`` (excess: mean observed minus predicted
+        score of the held-out models; benchmarks whose training link is at
+        chance or has no signal are shown with ``included = False`` and left
+        out of the mean).
     predictions : pandas.DataFrame
         One row per held-out score: ``model, benchmark, x, by, observed,
         predicted, lo, hi, excess``.
     excess, interval : float, (float, float)
-        Mean over benchmarks of the per-benchmark mean excess, and its interval.
+        Mean over the included benchmarks of the per-benchmark mean excess,
+        and its interval.
     verdict, reason : str
         :func:`decoupling_verdict` of ``excess``.
     links : dict
@@ -810,13 +817,21 @@ class DecouplingResult:
     note: str = ""
 
     def sentence(self) -> str:
-        if not len(self.per_benchmark):
-            return f"{self.label}: no benchmark had enough training and held-out models ({self.verdict})."
+        n_used = int(self.per_benchmark["included"].astype(bool).sum()) if len(self.per_benchmark) else 0
+        if not n_used:
+            return f"{self.label}: no benchmark had enough training and held-out models and an informative link ({self.verdict})."
+        left = len(self.per_benchmark) - n_used
+        extra = f"; {left} benchmark(s) whose training link is at chance or without signal are shown but not averaged" if left else ""
         return (
             f"{self.label}: the {self.n_heldout} held-out scores sit {100 * self.excess:+.1f} points "
             f"[{100 * self.interval[0]:+.1f}, {100 * self.interval[1]:+.1f}] from the link fitted on the rest "
-            f"(mean over {len(self.per_benchmark)} benchmarks): {self.verdict}."
+            f"(mean over {n_used} benchmarks{extra}): {self.verdict}."
         )
+
+    @property
+    def n_benchmarks(self) -> int:
+        """Benchmarks whose held-out excess enters the mean."""
+        return int(self.per_benchmark["included"].astype(bool).sum()) if len(self.per_benchmark) else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -877,6 +892,7 @@ def decoupling_test(
     seed: int = 0,
     min_train: int = 8,
     min_heldout: int = 2,
+    groups: str | None = None,
     label: str = "",
     x_name: str | None = None,
     note: str = "",
@@ -916,6 +932,9 @@ def decoupling_test(
         Seed of all resampling.
     min_train, min_heldout : int
         Benchmarks with fewer training or held-out scores are skipped.
+    groups : str, optional
+        Column whose values the training bootstrap draws together (e.g. the
+        model, for several checkpoints or versions per model).
     label, x_name, note : str
         Labels for reports.
     **link_kwargs
@@ -938,8 +957,8 @@ def decoupling_test(
     resamples are independent, which ignores their correlation through
     shared models).
     """
-    for col in (x, by, "benchmark", "value"):
-        if col not in table.columns:
+    for col in (x, by, "benchmark", "value", groups):
+        if col is not None and col not in table.columns:
             raise ValueError(f"decoupling_test: the table has no column {col!r} (columns: {list(table.columns)}).")
     if not 0 < holdout < 1:
         raise ValueError(f"decoupling_test(holdout={holdout!r}): use a share between 0 and 1, e.g. 0.25.")
@@ -968,7 +987,8 @@ def decoupling_test(
         fl = floors.get(name) if isinstance(floors, Mapping) else floors
         link = fit_link(
             train[x].to_numpy(float), train["value"].to_numpy(float), floor=fl, increasing=inc, benchmark=name,
-            x_name=x_name or x, n_boot=n_boot, ci=ci, seed=seed, **link_kwargs,
+            x_name=x_name or x, n_boot=n_boot, ci=ci, seed=seed, groups=None if groups is None else train[groups].to_numpy(),
+            **link_kwargs,
         )
         if not link.converged:
             skipped[name] = f"the link on the training models did not converge ({'; '.join(link.notes)[:120]})"
@@ -977,15 +997,24 @@ def decoupling_test(
         xt = test[x].to_numpy(float)
         yt = test["value"].to_numpy(float)
         pred = link.predict(xt)
-        samp = link.predict_samples(xt)  # (B, m)
         m = len(yt)
-        B = len(samp)
-        idx = rng.integers(0, m, size=(B, m))
-        e_draw = np.mean(yt[idx] - np.take_along_axis(samp, idx, axis=1), axis=1)  # (B,)
-        band = np.quantile(samp, [a / 2, 1 - a / 2], axis=0) if B > 1 else np.vstack([pred, pred])
         exc = float(np.mean(yt - pred))
-        lo, hi = (np.quantile(e_draw, [a / 2, 1 - a / 2]) if B > 1 else (math.nan, math.nan))
-        v, _ = decoupling_verdict(exc, float(lo), float(hi), m, tolerance=tolerance, min_heldout=min_heldout)
+        # A link at chance (or without signal) on the training models predicts chance for everything:
+        # its held-out excess is shown, but it tests nothing about the link, so it is not averaged.
+        included = link.status in ("tracking", "saturated", "uncertain")
+        samp = link.predict_samples(xt)  # (B, m)
+        B = len(samp)
+        band = np.quantile(samp, [a / 2, 1 - a / 2], axis=0) if B > 1 else np.vstack([pred, pred])
+        lo = hi = math.nan
+        if included and B > 1:
+            idx = rng.integers(0, m, size=(B, m))
+            e_draw = np.mean(yt[idx] - np.take_along_axis(samp, idx, axis=1), axis=1)  # (B,)
+            lo, hi = (float(v) for v in np.quantile(e_draw, [a / 2, 1 - a / 2]))
+            draws.append(e_draw)
+        if included:
+            v, _ = decoupling_verdict(exc, lo, hi, m, tolerance=tolerance, min_heldout=min_heldout)
+        else:
+            v = f"not tested (link {link.status})"
         rows.append(
             {
                 "benchmark": name,
@@ -993,13 +1022,13 @@ def decoupling_test(
                 "n_train": len(train),
                 "n_heldout": m,
                 "excess": exc,
-                "low": float(lo),
-                "high": float(hi),
+                "low": lo,
+                "high": hi,
                 "verdict": v,
                 "link_status": link.status,
+                "included": included,
             }
         )
-        draws.append(e_draw)
         preds.append(
             pd.DataFrame(
                 {
@@ -1015,16 +1044,17 @@ def decoupling_test(
                 }
             )
         )
-    per = pd.DataFrame(rows, columns=["benchmark", "cutoff", "n_train", "n_heldout", "excess", "low", "high", "verdict", "link_status"])
-    if len(per):
-        excess = float(per["excess"].mean())
-        L = min(len(d) for d in draws)
-        if L > 1:
+    per = pd.DataFrame(rows, columns=["benchmark", "cutoff", "n_train", "n_heldout", "excess", "low", "high", "verdict", "link_status", "included"])
+    used = per[per["included"].astype(bool)] if len(per) else per
+    if len(used):
+        excess = float(used["excess"].mean())
+        L = min((len(d) for d in draws), default=0)
+        if L > 1 and len(draws) == len(used):
             avg = np.mean(np.vstack([d[:L] for d in draws]), axis=0)
             interval = (float(np.quantile(avg, a / 2)), float(np.quantile(avg, 1 - a / 2)))
         else:
             interval = (math.nan, math.nan)
-        n_held = int(per["n_heldout"].sum())
+        n_held = int(used["n_heldout"].sum())
     else:
         excess, interval, n_held = math.nan, (math.nan, math.nan), 0
     verdict, reason = decoupling_verdict(excess, interval[0], interval[1], n_held, tolerance=tolerance)
@@ -1065,8 +1095,9 @@ class LinksAnalysis:
         over public models).
     family_offsets : pandas.DataFrame
         obsscaling families with at least 3 models: mean residual of their
-        scores from the pooled compute links (``offset``, score fraction,
-        positive = better than compute predicts) with a t interval.
+        models from the pooled compute links (``offset``, score fraction,
+        positive = better than compute predicts; each model's residual is
+        its mean over the benchmarks) with a t interval over the models.
     plateaus : int
         Saturated links whose ceiling interval lies below 0.9.
     """
@@ -1101,13 +1132,28 @@ class LinksAnalysis:
                     f"on Gadre et al.'s 104 models, {len(tr)} of {len(g)} tasks still gain at their lowest loss "
                     f"(median {100 * med:.0f} points per nat of C4 loss)"
                 )
-        informative = c["tracking"] + c["saturated"]
+        informative = c["tracking"] + c["saturated"] + c["uncertain"]
         return (
             f"Of {sum(c.values())} sigmoid links from loss or compute to benchmark scores, {c['tracking']} still rise at the "
-            f"frontier, {c['saturated']} have saturated ({self.plateaus} of them below a 0.9 score), {c['at chance']} have not "
-            f"left chance and {c['no signal'] + c['failed']} show no usable signal"
+            f"frontier, {c['saturated']} have saturated ({self.plateaus} of them below a 0.9 score), {c['uncertain']} are "
+            f"uncertain, {c['at chance']} have not left chance and {c['no signal'] + c['failed']} show no usable signal"
             + (f"; {parts[0]}" if parts else "")
             + f": {self.verdict} ({c['tracking']}/{informative} informative links tracking)."
+        )
+
+    def summary(self) -> str:
+        """One sentence (at most 400 characters) for the report."""
+        c = self.counts()
+        informative = c["tracking"] + c["saturated"] + c["uncertain"]
+        g = self.sets.get("gadre")
+        tail = ""
+        if g is not None and len(g):
+            n_tr = sum(lk.status == "tracking" for lk in g)
+            tail = f"; on Gadre et al.'s models {n_tr} of {len(g)} tasks still gain at the lowest C4 loss"
+        return (
+            f"Of {informative} sigmoid links from loss or compute to benchmark scores that left chance, {c['tracking']} still "
+            f"rise at the frontier, {c['saturated']} have saturated ({self.plateaus} below a 0.9 score) and {c['uncertain']} "
+            f"are uncertain{tail}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -1115,6 +1161,7 @@ class LinksAnalysis:
             "verdict": self.verdict,
             "reason": self.reason,
             "sentence": self.sentence(),
+            "summary": self.summary(),
             "counts": self.counts(),
             "plateaus": int(self.plateaus),
             "sets": {k: v.to_dict() for k, v in self.sets.items()},
@@ -1140,28 +1187,39 @@ class LinksAnalysis:
         if len(self.family_offsets):
             lines.append("--- obsscaling families: mean residual from the pooled compute links ---")
             for r in self.family_offsets.itertuples():
-                lines.append(f"    {r.family:<18} n {r.n:>3}  {100 * r.offset:+6.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}]")
+                lines.append(f"    {r.family:<18} {r.models:>2} models  {100 * r.offset:+6.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}]")
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
-        """Data and fitted links with 95 % bands, one figure per dataset (at most eight benchmarks each)."""
-        figs = {}
+    def figures(self) -> dict[str, Figure]:
+        """Data and fitted links with 95 % bands, one figure per dataset (the eight most informative links each)."""
+        figs: dict[str, Figure] = {}
         titles = {
-            "gadre": ("C4 validation loss (nats/token)", "Gadre et al. (2024): downstream accuracy against validation loss"),
-            "pythia": ("log10 training compute (FLOP)", "Pythia (sizes and checkpoints): zero-shot accuracy against compute"),
-            "obsscaling": ("log10 training compute (FLOP)", "Ruan et al. (2024) models: accuracy against compute, all families"),
+            "gadre": ("C4 validation loss (nats/token)", "Gadre et al. (2024): downstream accuracy against validation loss",
+                      "Lower loss is to the left; a curve still climbing at the left edge means lower loss still buys points."),
+            "pythia": ("log10 training compute (FLOP, 6ND)", "Pythia, all sizes and checkpoints: zero-shot accuracy against compute",
+                       "Every checkpoint of the 16 models; benchmarks at chance level are not drawn."),
+            "obsscaling": ("log10 training compute (FLOP, 6ND)", "Ruan et al. (2024) public models: accuracy against compute, families pooled",
+                           "Pooled over 40+ families whose compute efficiency differs (see the family offsets)."),
         }
+        order = {st: i for i, st in enumerate(STATUSES)}
         for label, s in self.sets.items():
+            shown = sorted((lk for lk in s.links if lk.fit is not None), key=lambda lk: (order[lk.status], -(lk.r2 if math.isfinite(lk.r2) else -1.0)))[:8]
+            if not shown:
+                continue
             traces = []
-            for link in list(s.links)[:8]:
-                if link.fit is None:
-                    continue
-                z = link.fit.X[:, 0]
-                xs = link.centre + z * link.span
-                traces.append(_scatter(xs, link.fit.y, link.benchmark, legendgroup=link.benchmark, opacity=0.5, marker={"size": 4}))
-                traces.extend(_band(link.curve(40), f"{link.benchmark} link", link.benchmark))
-            x_title, title = titles.get(label, (s.x_name, label))
-            figs[f"links_{label}"] = _figure(title, traces, x_title, "score (fraction)")
+            for i, link in enumerate(shown):
+                traces += _link_traces(link, PALETTE[i % len(PALETTE)], f"{link.benchmark} ({link.status})")
+            x_title, title, caption = titles.get(label, (s.x_name, label, ""))
+            figs[f"links_{label}"] = figure(title, traces, x_title=x_title, y_title="score (fraction)", x_log=False, y_log=False, caption=caption)
+        fo = self.family_offsets
+        if len(fo):
+            y = 100 * fo["offset"].to_numpy(float)
+            figs["family_offsets"] = figure(
+                "obsscaling families: mean score above (+) or below (-) the pooled compute links",
+                [points(list(fo["family"]), y, "family mean residual, 95% interval", color=PALETTE[0], error_y=_err(y, 100 * fo["low"], 100 * fo["high"]))],
+                x_title="family", y_title="score points", x_log=False, y_log=False, shapes=[hline(0.0)],
+                caption="Positive: the family scores above what its training compute predicts under the pooled links.",
+            )
         return figs
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -1179,23 +1237,25 @@ class LinksAnalysis:
             "no single chance level exists (TruthfulQA MC2). x is the C4 validation loss for Gadre et al.'s 104 models "
             "(17-task subset of their paper), log10 of 6ND training FLOP for Pythia (16 models, every zero-shot checkpoint "
             "after step 0) and for Ruan et al.'s public models (pooled over families; FLOP is upstream's 6ND). "
-            f"Intervals: {self.n_boot} bootstrap resamples of the models, each refitted (percentile, 95%); links with "
-            "R^2 < 0.3 are not bootstrapped. At the frontier (lowest loss, highest compute) each link reports its score, "
-            "progress (share of the floor-to-ceiling rise achieved), slope and headroom. Status: failed (no convergence), "
-            "no signal (R^2 < 0.3), at chance (progress interval below 0.1), saturated (progress interval above 0.9), "
-            "tracking otherwise. Family offsets: mean residual of each obsscaling family's scores from the pooled links "
-            "(t interval over the family's scores). Verdict rule: in step when at least half of the informative links "
-            "(tracking + saturated) are tracking; decoupling when at least half are plateaus (saturated with a ceiling "
+            f"Intervals: {self.n_boot} bootstrap resamples of the models (Pythia: whole models with all their checkpoints), "
+            "each refitted (percentile, 95%); links with "
+            "no signal or at chance on the full data are not bootstrapped. At the frontier (lowest loss, highest compute) each link reports its score, "
+            "progress (share of the floor-to-ceiling rise achieved), slope and headroom. Status, in this order: failed (no "
+            "convergence), at chance (frontier score less than 3 points above the floor, or progress interval below 0.1), "
+            "no signal (R^2 < 0.3), saturated (progress interval above 0.9), tracking (progress interval below 0.9), "
+            "uncertain (progress interval straddles 0.9). Family offsets: each obsscaling model's mean residual from the pooled "
+            "links over the benchmarks, averaged per family with a t interval over the family's models. Verdict rule: in step when at least half of the informative links "
+            "(tracking, saturated, uncertain) are tracking; decoupling when at least half are plateaus (saturated with a ceiling "
             "interval below 0.9); inconclusive otherwise."
         )
 
-    def to_finding(self):
-        """This analysis as a Finding for the report (needs scalewatch.analyses._finding)."""
+    def to_finding(self) -> Finding:
+        """This analysis as a :class:`~scalewatch.analyses._finding.Finding` (key ``capabilities.links``)."""
         return _links_finding(self)
 
 
 def _family_offsets(sets: LinkSet, table: pd.DataFrame, min_models: int = 3, ci: float = 0.95) -> pd.DataFrame:
-    from scipy import stats
+    from scipy.special import stdtrit  # Student t quantile; scipy.stats costs half a second to import
 
     parts = []
     for link in sets:
@@ -1204,32 +1264,39 @@ def _family_offsets(sets: LinkSet, table: pd.DataFrame, min_models: int = 3, ci:
             continue
         parts.append(sub.assign(resid=sub["value"].to_numpy(float) - link.predict(sub["log10_compute"].to_numpy(float))))
     if not parts:
-        return pd.DataFrame(columns=["family", "n", "models", "offset", "low", "high"])
+        return pd.DataFrame(columns=["family", "models", "n", "offset", "low", "high"])
     res = pd.concat(parts, ignore_index=True)
+    # one number per model (its mean residual over the benchmarks): a model's benchmarks are not
+    # independent draws, so the interval is over models
+    per_model = res.groupby(["family", "model"], sort=True).agg(resid=("resid", "mean"), n=("resid", "size")).reset_index()
     rows = []
-    for fam, g in res.groupby("family", sort=True):
-        nm = g["model"].nunique()
-        if nm < min_models:
+    for fam, g in per_model.groupby("family", sort=True):
+        if len(g) < min_models:
             continue
         r = g["resid"].to_numpy(float)
         se = r.std(ddof=1) / math.sqrt(len(r))
-        tq = stats.t.ppf(0.5 + ci / 2, len(r) - 1)
-        rows.append({"family": fam, "n": len(r), "models": nm, "offset": r.mean(), "low": r.mean() - tq * se, "high": r.mean() + tq * se})
+        tq = float(stdtrit(len(r) - 1, 0.5 + ci / 2))
+        rows.append({"family": fam, "models": len(r), "n": int(g["n"].sum()), "offset": r.mean(), "low": r.mean() - tq * se, "high": r.mean() + tq * se})
+    if not rows:
+        return pd.DataFrame(columns=["family", "models", "n", "offset", "low", "high"])
     return pd.DataFrame(rows).sort_values("offset").reset_index(drop=True)
 
 
-def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0) -> LinksAnalysis:
+def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0, gadre_tasks: Sequence[str] | None = GADRE_SUBSET) -> LinksAnalysis:
     """Sigmoid links from loss or compute to benchmark scores on three public datasets.
 
     Parameters
     ----------
     fast : bool, default False
-        Fewer bootstrap resamples (40) and fewer benchmarks (five Gadre tasks,
-        four Pythia tasks, four obsscaling benchmarks), for tests.
+        40 bootstrap resamples per link instead of 200 (noisier intervals;
+        same data, method and verdict rule).
     n_boot : int, optional
         Bootstrap resamples per link (default 200; 40 when ``fast``).
     seed : int, default 0
         Seed of the resampling.
+    gadre_tasks : sequence of str or None, default :data:`GADRE_SUBSET`
+        Gadre et al.'s tasks to link to the loss (None: all 46; about three
+        times slower).
 
     Returns
     -------
@@ -1237,18 +1304,22 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
     """
     t0 = time.perf_counter()
     nb = _n_boot(n_boot, fast)
-    gtasks = ("hellaswag", "arc_easy", "lambada_openai", "pubmed_qa_labeled", "boolq") if fast else GADRE_SUBSET
-    g = gadre_scores(gtasks)
+    g = gadre_scores(gadre_tasks)
+    gtasks = list(dict.fromkeys(g["benchmark"])) if gadre_tasks is None else list(gadre_tasks)
     gfloors = g.drop_duplicates("benchmark").set_index("benchmark")["floor"].to_dict()
     sets = {
         "gadre": fit_links(g, x="loss", floors=gfloors, increasing=False, benchmarks=list(gtasks), x_name="C4 validation loss", source="gadre-overtraining-scaling", n_boot=nb, seed=seed)
     }
     p = pythia_scores()
-    pb = ["lambada_openai", "arc_easy", "piqa", "mmlu"] if fast else list(_PYTHIA_COLUMNS.values())
-    sets["pythia"] = fit_links(p, x="log10_compute", floors=CHANCE["pythia-evals"], increasing=True, benchmarks=pb, x_name="log10 compute", source="pythia-evals", n_boot=nb, seed=seed)
+    pb = list(_PYTHIA_COLUMNS.values())
+    # the checkpoints of one model are not independent: the bootstrap draws whole models
+    sets["pythia"] = fit_links(
+        p, x="log10_compute", floors=CHANCE["pythia-evals"], increasing=True, benchmarks=pb, x_name="log10 compute",
+        source="pythia-evals", groups="size_model", n_boot=nb, seed=seed,
+    )
     o = obsscaling_scores()
     o = o[np.isfinite(o["log10_compute"])]
-    ob = ["MMLU", "ARC-C", "GSM8K", "HumanEval"] if fast else list(OBSSCALING_BENCHMARKS)
+    ob = list(OBSSCALING_BENCHMARKS)
     sets["obsscaling"] = fit_links(o, x="log10_compute", floors=CHANCE["obsscaling"], increasing=True, benchmarks=ob, x_name="log10 compute", source="obsscaling", n_boot=nb, seed=seed)
     offsets = _family_offsets(sets["obsscaling"], o)
     plateaus = sum(
@@ -1326,11 +1397,23 @@ class ObservationalAnalysis:
             f"{t.within_r2:.2f}, curvature {t.curvature:+.3f} [{t.curvature_interval[0]:+.3f}, {t.curvature_interval[1]:+.3f}]): {self.verdict}."
         )
 
+    def summary(self) -> str:
+        """One sentence (at most 400 characters) for the report."""
+        c = 100 * self.complete.cumulative
+        t = self.trends
+        return (
+            f"Three principal components of {len(self.complete.benchmarks)} benchmarks explain {c[0]:.1f}%, {c[1]:.1f}% and "
+            f"{c[2]:.1f}% of the variance over {len(self.complete.models)} complete models (Ruan et al.: about 84, 94, 97%), "
+            f"and within {t.n_families} families PC-1 rises {t.slope:.3f} [{t.slope_interval[0]:.3f}, {t.slope_interval[1]:.3f}] "
+            f"per decade of compute (within-family R^2 {t.within_r2:.2f})."
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "reason": self.reason,
             "sentence": self.sentence(),
+            "summary": self.summary(),
             "complete": self.complete.to_dict(),
             "imputed": self.imputed.to_dict(),
             "trends": self.trends.to_dict(),
@@ -1355,28 +1438,32 @@ class ObservationalAnalysis:
             ]
         )
 
-    def figures(self) -> dict[str, dict[str, Any]]:
+    def figures(self) -> dict[str, Figure]:
         k = len(self.complete.cumulative)
         pcs = [f"PC-{i + 1}" for i in range(k)]
         ci = self.complete.cumulative_intervals
-        var_fig = _figure(
-            "Cumulative variance explained by the principal components (obsscaling)",
+        cum = 100 * self.complete.cumulative
+        var_fig = figure(
+            "Cumulative variance explained by the principal components of the benchmark matrix",
             [
-                _scatter(pcs, self.complete.cumulative, f"complete models ({len(self.complete.models)})", mode="lines+markers", err=(ci[:, 0], ci[:, 1])),
-                _scatter(pcs, self.imputed.cumulative, f"all models, imputed ({len(self.imputed.models)})", mode="lines+markers"),
-                _scatter(pcs[:3], RUAN_CUMULATIVE, "Ruan et al. (2024), approx.", marker={"symbol": "x", "size": 10}),
+                curve(pcs, cum, f"complete models ({len(self.complete.models)})", color=PALETTE[0], mode="lines+markers", error_y=_err(cum, 100 * ci[:, 0], 100 * ci[:, 1])),
+                curve(pcs, 100 * self.imputed.cumulative, f"all models, imputed ({len(self.imputed.models)})", color=PALETTE[1], dash="dash"),
+                points(pcs[:3], [100 * v for v in RUAN_CUMULATIVE], "Ruan et al. (2024), approx.", color=PALETTE[2], held_out=True),
             ],
-            "component",
-            "cumulative share of variance",
+            x_title="component", y_title="cumulative share of variance (%)", x_log=False, y_log=False,
+            caption="Raw (unstandardised) scores as in the paper; error bars: bootstrap over models.",
         )
         traces = []
         cap = self.capability
-        for fam, g in cap.groupby("family", sort=True):
-            if fam not in set(self.trends.per_family["family"]):
-                continue
-            g = g.sort_values("log10_compute")
-            traces.append(_scatter(g["log10_compute"], g["PC-1"], str(fam), mode="lines+markers", text=g["model"]))
-        trend_fig = _figure("Capability score (PC-1) against training compute, per family", traces, "log10 training compute (FLOP)", "PC-1")
+        fams = list(self.trends.per_family["family"])
+        for i, fam in enumerate(fams):
+            g = cap[cap["family"] == fam].dropna(subset=["log10_compute"]).sort_values("log10_compute")
+            traces.append(curve(g["log10_compute"], g["PC-1"], str(fam), color=PALETTE[i % len(PALETTE)], mode="lines+markers", text=list(g["model"])))
+        trend_fig = figure(
+            "Capability score (PC-1) against training compute, per family",
+            traces, x_title="log10 training compute (FLOP, 6ND)", y_title="PC-1", x_log=False, y_log=False,
+            caption="Within a family PC-1 rises roughly linearly in log compute; families are shifted by their compute efficiency.",
+        )
         return {"pca_variance": var_fig, "pc1_vs_compute": trend_fig}
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -1401,7 +1488,8 @@ class ObservationalAnalysis:
             "bounded accuracies is convex where the smallest models sit at chance."
         )
 
-    def to_finding(self):
+    def to_finding(self) -> Finding:
+        """This analysis as a Finding (key ``capabilities.observational_scaling``)."""
         return _observational_finding(self)
 
 
@@ -1470,6 +1558,10 @@ class DecouplingAnalysis:
     headline : str
         The scenario that gives the verdict: the release-date test (the
         question asks about the *newest* models) when it has a result.
+    by_distillation : pandas.DataFrame
+        Release-date scenario: mean held-out excess of the versions Epoch
+        judges distilled from a larger model and of the others (``group, n,
+        excess, low, high``; intervals from the held-out scatter only).
     """
 
     scenarios: dict[str, DecouplingResult]
@@ -1481,6 +1573,7 @@ class DecouplingAnalysis:
     fast: bool = False
     seconds: float = math.nan
     n_distilled: int = 0
+    by_distillation: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def sentence(self) -> str:
         h = self.scenarios[self.headline]
@@ -1492,8 +1585,34 @@ class DecouplingAnalysis:
         return (
             f"Newest models against the compute link fitted on older ones: {100 * h.excess:+.1f} points "
             f"[{100 * h.interval[0]:+.1f}, {100 * h.interval[1]:+.1f}] over {h.n_heldout} held-out scores on "
-            f"{len(h.per_benchmark)} benchmarks ({self.verdict})" + (f"; {others}." if others else ".")
+            f"{h.n_benchmarks} benchmarks ({self.verdict}{self._distillation_clause()})" + (f"; {others}." if others else ".")
         )
+
+    def summary(self) -> str:
+        """One sentence (at most 400 characters) for the report."""
+
+        def iv(r: DecouplingResult) -> str:
+            return f"{100 * r.excess:+.1f} [{100 * r.interval[0]:+.1f}, {100 * r.interval[1]:+.1f}]"
+
+        h = self.scenarios[self.headline]
+        what = "Model versions in the newest quarter by release date" if self.headline == "release date" else "The models with the most compute"
+        others = [(k, r) for k, r in self.scenarios.items() if k in ("gadre size", "pythia size") and r.n_benchmarks]
+        tail = ""
+        if others:
+            tail = "; the largest models of controlled suites: " + ", ".join(
+                f"{'Gadre et al.' if k == 'gadre size' else 'Pythia'} {iv(r)}" for k, r in others
+            ) + " points"
+        return (
+            f"{what} score {iv(h)} points against the compute link fitted on the rest ({h.n_heldout} held-out scores, "
+            f"{h.n_benchmarks} benchmarks){tail}."
+        )
+
+    def _distillation_clause(self) -> str:
+        d = self.by_distillation
+        if not len(d) or self.headline != "release date" or (d["n"] == 0).any():
+            return ""
+        parts = [f"{g} {100 * e:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]" for g, e, lo, hi in d[["group", "excess", "low", "high"]].itertuples(index=False)]
+        return "; " + ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1501,8 +1620,10 @@ class DecouplingAnalysis:
             "reason": self.reason,
             "headline": self.headline,
             "sentence": self.sentence(),
+            "summary": self.summary(),
             "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
             "n_distilled_heldout": int(self.n_distilled),
+            "by_distillation": _records(self.by_distillation),
             "n_boot": int(self.n_boot),
             "seed": self.seed,
             "fast": self.fast,
@@ -1512,33 +1633,36 @@ class DecouplingAnalysis:
     def report(self) -> str:
         lines = [f"[[Capabilities: decoupling]] {self.verdict} (headline: {self.headline})", f"    {self.sentence()}", f"    rule: {self.reason}"]
         lines += [r.report() for r in self.scenarios.values()]
+        for r in self.by_distillation.itertuples():
+            lines.append(f"    release date, {r.group}: n {r.n}, {100 * r.excess:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}]")
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
-        figs = {}
+    def figures(self) -> dict[str, Figure]:
+        figs: dict[str, Figure] = {}
         for key, r in self.scenarios.items():
             p = r.predictions
+            if not len(p):
+                continue
+            is_date = pd.api.types.is_datetime64_any_dtype(p["by"])
             traces = []
-            for b, g in p.groupby("benchmark", sort=True):
-                by = g["by"]
-                xv = [str(pd.Timestamp(v).date()) for v in by] if pd.api.types.is_datetime64_any_dtype(by) else _nums(by)
-                tr = _scatter(np.zeros(len(g)), 100 * g["excess"].to_numpy(float), str(b), text=g["model"])
-                tr["x"] = xv
-                traces.append(tr)
-            figs[f"decoupling_{key.replace(' ', '_')}"] = _figure(
-                f"{r.label}: held-out models, observed minus predicted score",
-                traces,
-                r.by.replace("_", " "),
-                "observed - predicted (score points)",
-                shapes=[_hline(0.0)],
+            for i, (b, g) in enumerate(p.groupby("benchmark", sort=True)):
+                xv = [str(pd.Timestamp(v).date()) for v in g["by"]] if is_date else g["by"].to_numpy(float)
+                y = 100 * g["excess"].to_numpy(float)
+                traces.append(points(xv, y, str(b), color=PALETTE[i % len(PALETTE)], text=list(g["model"])))
+            figs[f"decoupling_{key.replace(' ', '_')}"] = figure(
+                f"{r.label}: observed minus predicted score",
+                traces, x_title=r.by.replace("_", " "), y_title="observed - predicted (score points)", x_log=not is_date, y_log=False,
+                shapes=[hline(0.0)], caption="Above zero: the held-out model beats what the link fitted on the others predicts.",
             )
         return figs
 
     def tables(self) -> dict[str, pd.DataFrame]:
         rows = []
         for k, r in self.scenarios.items():
-            rows.append({"scenario": k, "x": r.x_name, "by": r.by, "benchmarks": len(r.per_benchmark), "n_heldout": r.n_heldout, "excess": r.excess, "low": r.interval[0], "high": r.interval[1], "verdict": r.verdict})
+            rows.append({"scenario": k, "x": r.x_name, "by": r.by, "benchmarks": r.n_benchmarks, "n_heldout": r.n_heldout, "excess": r.excess, "low": r.interval[0], "high": r.interval[1], "verdict": r.verdict})
         out = {"decoupling_scenarios": pd.DataFrame(rows)}
+        if len(self.by_distillation):
+            out["decoupling_release_date_by_distillation"] = self.by_distillation
         for k, r in self.scenarios.items():
             out[f"decoupling_{k.replace(' ', '_')}"] = r.per_benchmark
         return out
@@ -1550,19 +1674,22 @@ class DecouplingAnalysis:
             "older or smaller models only and predicts the held-out ones; excess = observed - predicted score. Release "
             "date: Epoch AI's benchmark hub (model versions with their release dates) joined by model name with the "
             "training compute of Epoch's AI-models database; per benchmark the newest quarter of versions is held out "
-            f"({self.n_distilled} held-out scores belong to models Epoch judges distilled; post-trained and reasoning "
-            "versions are included as published). Compute: obsscaling base models, top quarter of compute per benchmark "
+            f"({self.n_distilled} held-out scores belong to models Epoch judges distilled, reported apart; post-trained "
+            "and reasoning versions are included as published). Compute: obsscaling base models, top quarter of compute per benchmark "
             "held out, pooled over families. Size: Gadre et al.'s 1.4B and 6.9B models predicted from the four smaller "
-            "sizes with the C4-loss link; Pythia's fully trained 2.8B, 6.9B and 12B models predicted from every "
+            "sizes with the link from C4 loss to the average accuracy over their 17-task subset (as in their paper); Pythia's fully trained 2.8B, 6.9B and 12B models predicted from every "
             f"checkpoint of the 70M-1.4B models with the compute link. Intervals: {self.n_boot} bootstrap resamples of "
-            "the training fit, each paired with a resample of the held-out models (percentile, 95%); the overall excess "
-            "averages the benchmarks with equal weight. Verdict rule (per scenario): in step when the interval lies within "
+            "the training fit (whole models drawn: a Pythia model with all its checkpoints, an Epoch model with all its "
+            "versions), each paired with a resample of the held-out models (percentile, 95%); the overall excess "
+            "averages the benchmarks with equal weight; benchmarks whose training link sits at chance or has no signal "
+            "are shown but not averaged (a link at chance predicts chance and tests nothing). Verdict rule (per scenario): in step when the interval lies within "
             f"+/-{100 * h.tolerance:g} points; ahead when it lies above 0; decoupling when below 0; inconclusive otherwise "
             f"or with fewer than 5 held-out scores. The finding's verdict is the {self.headline} scenario's, because the "
             "question asks about the newest models."
         )
 
-    def to_finding(self):
+    def to_finding(self) -> Finding:
+        """This analysis as a Finding (key ``capabilities.decoupling``)."""
         return _decoupling_finding(self)
 
 
@@ -1572,7 +1699,8 @@ def decoupling_analysis(*, fast: bool = False, n_boot: int | None = None, seed: 
     Parameters
     ----------
     fast : bool, default False
-        Fewer benchmarks and 40 resamples, for tests.
+        40 bootstrap resamples per training fit instead of 200 (same data,
+        method and verdict rule).
     n_boot : int, optional
         Bootstrap resamples per training fit (default 200).
     seed : int, default 0
@@ -1587,45 +1715,69 @@ def decoupling_analysis(*, fast: bool = False, n_boot: int | None = None, seed: 
     t0 = time.perf_counter()
     nb = _n_boot(n_boot, fast)
     scen: dict[str, DecouplingResult] = {}
-    eb = ["MMLU", "GPQA diamond", "MATH level 5"] if fast else None
-    e = epoch_release_scores(eb)
+    e = epoch_release_scores()
     scen["release date"] = decoupling_test(
         e, x="log10_compute", by="release_date", floors=CHANCE["epoch-benchmark-stitching"], increasing=True, tolerance=tolerance,
-        n_boot=nb, seed=seed, label="Epoch AI hub, newest quarter of model versions by release date", x_name="log10 compute",
+        n_boot=nb, seed=seed, groups="base_model", label="Epoch AI hub, newest quarter of model versions by release date", x_name="log10 compute",
     )
-    rel = scen["release date"].predictions
-    n_dist = 0
-    if len(rel):
-        dist = e.drop_duplicates("model").set_index("model")["distilled"]
-        n_dist = int(rel["model"].map(dist).fillna(False).astype(bool).sum())
-    o = obsscaling_scores(["MMLU", "ARC-C", "GSM8K", "HellaSwag"] if fast else OBSSCALING_BENCHMARKS)
+    by_dist = _distillation_split(scen["release date"], e, seed=seed)
+    n_dist = int(by_dist.loc[by_dist["group"] == "distilled", "n"].sum()) if len(by_dist) else 0
+    o = obsscaling_scores(OBSSCALING_BENCHMARKS)
     o = o[np.isfinite(o["log10_compute"])]
     scen["compute"] = decoupling_test(
         o, x="log10_compute", by="compute", floors=CHANCE["obsscaling"], increasing=True, tolerance=tolerance, n_boot=nb, seed=seed,
         label="obsscaling, top quarter of compute", x_name="log10 compute",
         note="pooled over families: part of the excess is the held-out families' compute efficiency",
     )
-    gt = ("hellaswag", "arc_easy", "lambada_openai", "piqa") if fast else GADRE_SUBSET
-    g = gadre_scores(gt)
-    gfloors = g.drop_duplicates("benchmark").set_index("benchmark")["floor"].to_dict()
+    # Gadre et al. extrapolate the *average* accuracy over their 17-task subset from loss; so do we
+    # (one link; its floor is the mean of the tasks' random baselines).
+    g = gadre_scores(GADRE_SUBSET)
+    avg = g.groupby("model", sort=True).agg(value=("value", "mean"), floor=("floor", "mean"), loss=("loss", "first"), params=("params", "first"))
+    avg = avg.reset_index().assign(benchmark=f"{len(GADRE_SUBSET)}-task average")
     scen["gadre size"] = decoupling_test(
-        g, x="loss", by="params", cutoff=5e8, floors=gfloors, increasing=False, tolerance=tolerance, n_boot=nb, seed=seed,
-        label="Gadre et al., 1.4B and 6.9B models from the four smaller sizes (C4 loss link)", x_name="C4 validation loss",
+        avg, x="loss", by="params", cutoff=5e8, floors=float(avg["floor"].iloc[0]), increasing=False, tolerance=tolerance, n_boot=nb,
+        seed=seed, min_heldout=2, label="Gadre et al., 1.4B and 6.9B models from the four smaller sizes (C4 loss -> 17-task average accuracy)",
+        x_name="C4 validation loss",
     )
     p = pythia_scores()
-    pb = ["lambada_openai", "arc_easy", "piqa", "sciq"] if fast else list(_PYTHIA_COLUMNS.values())
-    p = p[p["benchmark"].isin(pb)]
     scen["pythia size"] = decoupling_test(
         p, x="log10_compute", by="params", cutoff=2e9, heldout_filter=lambda t: t["final"].to_numpy(), floors=CHANCE["pythia-evals"],
-        increasing=True, tolerance=tolerance, n_boot=nb, seed=seed,
+        increasing=True, tolerance=tolerance, n_boot=nb, seed=seed, groups="size_model",
         label="Pythia, fully trained 2.8B-12B models from all checkpoints of 70M-1.4B (compute link)", x_name="log10 compute",
     )
-    headline = "release date" if len(scen["release date"].per_benchmark) else "compute"
+    headline = "release date" if scen["release date"].n_benchmarks else "compute"
     verdict, reason = scen[headline].verdict, f"{headline} scenario: {scen[headline].reason}"
     return DecouplingAnalysis(
         scenarios=scen, headline=headline, verdict=verdict, reason=reason, n_boot=nb, seed=seed, fast=fast,
-        seconds=time.perf_counter() - t0, n_distilled=n_dist,
+        seconds=time.perf_counter() - t0, n_distilled=n_dist, by_distillation=by_dist,
     )
+
+
+def _distillation_split(result: DecouplingResult, table: pd.DataFrame, *, seed: int = 0, n_draws: int = 2000, ci: float = 0.95) -> pd.DataFrame:
+    """Held-out excess of distilled and other model versions (benchmarks in the mean only).
+
+    The interval resamples the held-out scores of the group (their scatter
+    only; the links' parameter uncertainty is in the scenario's interval).
+    """
+    p = result.predictions
+    if not len(p):
+        return pd.DataFrame(columns=["group", "n", "excess", "low", "high"])
+    used = set(result.per_benchmark.loc[result.per_benchmark["included"].astype(bool), "benchmark"])
+    p = p[p["benchmark"].isin(used)]
+    flag = p["model"].map(table.drop_duplicates("model").set_index("model")["distilled"])
+    distilled = flag.fillna(False).astype(bool).to_numpy()
+    rng = np.random.default_rng(seed)
+    a = 1.0 - ci
+    rows = []
+    for group, mask in (("distilled", distilled), ("not distilled or unknown", ~distilled)):
+        e = p.loc[mask, "excess"].to_numpy(float)
+        if e.size == 0:
+            rows.append({"group": group, "n": 0, "excess": math.nan, "low": math.nan, "high": math.nan})
+            continue
+        draws = e[rng.integers(0, e.size, size=(n_draws, e.size))].mean(axis=1)
+        lo, hi = np.quantile(draws, [a / 2, 1 - a / 2])
+        rows.append({"group": group, "n": int(e.size), "excess": float(e.mean()), "low": float(lo), "high": float(hi)})
+    return pd.DataFrame(rows)
 
 
 # =============================================================================
@@ -1688,11 +1840,36 @@ class EmergenceAnalysis:
             f"{c['untestable']} task(s) have only a discontinuous metric ({len(sharp)} of them look sharp): {self.verdict}."
         )
 
+    def summary(self) -> str:
+        """One sentence (at most 400 characters) for the report."""
+        tested = [p for p in self.pairs if p.continuous is not None]
+        single = [p for p in self.pairs if p.continuous is None]
+        sharp = sum(p.discontinuous.shape == "sharp" for p in single)
+        parts = [
+            f"{p.task}: {p.discontinuous.metric} r = {p.discontinuous.relative_width:.2f}, {p.continuous.metric} r = "
+            f"{p.continuous.relative_width:.2f} ({p.label})"
+            for p in tested
+        ]
+        head = "; ".join(parts) if parts else "no task has a continuous metric in the data"
+        text = (
+            f"Relative width r of the rise with compute (small = emergent-looking): {head}; {len(single)} task(s) have only a "
+            f"discontinuous metric ({sharp} sharp), so they cannot separate a metric artefact from a real jump."
+        )
+        if len(text) > 400:
+            c = self.counts()
+            text = (
+                f"Of {len(tested)} tasks measured under two metrics, {c['metric artefact']} are metric artefacts, "
+                f"{c['emergent under both']} stay sharp under both and {c['smooth under both']} are smooth under both; "
+                f"{len(single)} task(s) have only a discontinuous metric ({sharp} sharp)."
+            )
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "reason": self.reason,
             "sentence": self.sentence(),
+            "summary": self.summary(),
             "counts": self.counts(),
             "pairs": [p.to_dict() for p in self.pairs],
             "gaps": list(self.gaps),
@@ -1709,41 +1886,33 @@ class EmergenceAnalysis:
         lines += [f"    gap: {g}" for g in self.gaps]
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
-        figs = {}
+    def figures(self) -> dict[str, Figure]:
+        figs: dict[str, Figure] = {}
         for p in self.pairs:
             if p.continuous is None:
                 continue
             traces = []
-            for s in (p.discontinuous, p.continuous):
-                link = s.link
-                if link.fit is None:
-                    continue
-                xs = link.centre + link.fit.X[:, 0] * link.span
-                traces.append(_scatter(xs, link.fit.y, f"{s.metric} ({s.shape})", legendgroup=s.metric))
-                traces.extend(_band(link.curve(40), f"{s.metric} sigmoid", s.metric))
-            key = f"emergence_{p.task}_{p.series}".replace(" ", "_").replace(",", "").replace("=", "")
-            figs[key] = _figure(
-                f"{p.task} ({p.series}): both metrics rescaled to [0, 1] over the models",
-                traces,
-                "log10 training compute (FLOP)",
-                "metric, rescaled (higher is better)",
+            for i, sh in enumerate((p.discontinuous, p.continuous)):
+                if sh.link.fit is not None:
+                    traces += _link_traces(sh.link, PALETTE[i], f"{sh.metric} ({sh.shape}, r = {sh.relative_width:.2f})")
+            if not traces:
+                continue
+            key = re.sub(r"[^a-z0-9]+", "_", f"emergence {p.task} {p.series}".lower()).strip("_")
+            figs[key] = figure(
+                f"{p.task} ({p.series}): one task under two metrics",
+                traces, x_title="log10 training compute (FLOP)", y_title="metric rescaled to [0, 1] (higher is better)", x_log=False, y_log=False,
+                caption="r: share of the compute range over which the fitted sigmoid rises from 10% to 90%; small r looks emergent.",
             )
-        rows = [p for p in self.pairs if p.continuous is None]
-        if rows:
-            figs["emergence_single_metric"] = _figure(
-                "Tasks with a discontinuous metric only: relative width of the rise (lower = sharper)",
-                [
-                    _scatter(
-                        [p.task for p in rows],
-                        [p.discontinuous.relative_width for p in rows],
-                        "relative 10-90% width",
-                        err=([p.discontinuous.interval[0] for p in rows], [p.discontinuous.interval[1] for p in rows]),
-                    )
-                ],
-                "task",
-                "relative width",
-                shapes=[_hline(SHARP_MAX), _hline(SMOOTH_MIN)],
+        single = [p for p in self.pairs if p.continuous is None]
+        if single:
+            r = [p.discontinuous.relative_width for p in single]
+            figs["emergence_single_metric"] = figure(
+                "Tasks with a discontinuous metric only: how sharply they rise",
+                [points([p.task for p in single], r, "relative 10-90% width, 95% interval", color=PALETTE[0],
+                        error_y=_err(r, [p.discontinuous.interval[0] for p in single], [p.discontinuous.interval[1] for p in single]))],
+                x_title="task", y_title="relative width r", x_log=False, y_log=False,
+                shapes=[hline(SHARP_MAX), hline(SMOOTH_MIN, dash="dot")],
+                caption=f"Below {SHARP_MAX}: sharp (looks emergent); above {SMOOTH_MIN}: smooth. No continuous metric exists in the data for these tasks.",
             )
         return figs
 
@@ -1766,7 +1935,8 @@ class EmergenceAnalysis:
             "task is a metric artefact or smooth under both; inconclusive otherwise."
         )
 
-    def to_finding(self):
+    def to_finding(self) -> Finding:
+        """This analysis as a Finding (key ``capabilities.emergence``)."""
         return _emergence_finding(self)
 
 
@@ -1776,7 +1946,8 @@ def emergence_analysis(*, fast: bool = False, n_boot: int | None = None, seed: i
     Parameters
     ----------
     fast : bool, default False
-        Fewer tasks and 40 resamples, for tests.
+        40 bootstrap resamples per curve instead of 200 (same data, method
+        and verdict rule).
     n_boot : int, optional
         Bootstrap resamples per curve (default 200).
     seed : int, default 0
@@ -1800,8 +1971,7 @@ def emergence_analysis(*, fast: bool = False, n_boot: int | None = None, seed: i
     )
     o = obsscaling_scores(benchmarks=[t for t, _, _ in _OBS_EMERGENT])
     o = o[np.isfinite(o["log10_compute"])]
-    tasks = _OBS_EMERGENT[:3] if fast else _OBS_EMERGENT
-    for task, dm, cm in tasks:
+    for task, dm, cm in _OBS_EMERGENT:
         sub = o[o["benchmark"] == task]
         w = sub.pivot_table(index="model", columns="metric", values="value", aggfunc="first")
         lc = sub.drop_duplicates("model").set_index("model")["log10_compute"]
@@ -1831,21 +2001,256 @@ def emergence_analysis(*, fast: bool = False, n_boot: int | None = None, seed: i
 
 
 # =============================================================================
-# Findings (filled in once scalewatch.analyses._finding exists)
+# Findings
 # =============================================================================
 
+_PAPERS = {
+    "ruan": "Ruan, Maddison & Hashimoto (2024), Observational Scaling Laws and the Predictability of Language Model Performance, arXiv:2405.10938",
+    "gadre": "Gadre et al. (2024), Language models scale reliably with over-training and on downstream tasks, arXiv:2403.08540",
+    "pythia": "Biderman et al. (2023), Pythia: A Suite for Analyzing Large Language Models Across Training and Scaling, ICML 2023, arXiv:2304.01373",
+    "owen": "Owen (2024), How predictable is language model benchmark performance?, arXiv:2401.04757",
+    "schaeffer": "Schaeffer, Miranda & Koyejo (2023), Are Emergent Abilities of Large Language Models a Mirage?, NeurIPS 2023, arXiv:2304.15004",
+    "wei": "Wei et al. (2022), Emergent Abilities of Large Language Models, TMLR, arXiv:2206.07682",
+    "epoch_hub": "Epoch AI (2025), A Rosetta Stone for AI Benchmarks (benchmark hub), https://github.com/epoch-research/benchmark-stitching",
+    "epoch_models": "Epoch AI, Data on AI Models, https://epoch.ai/data/ai-models",
+    "efron": "Efron & Tibshirani (1993), An Introduction to the Bootstrap, ch. 13",
+}
 
-def _links_finding(result: LinksAnalysis):  # pragma: no cover - replaced once the Finding API is in
-    raise NotImplementedError("the Finding API (scalewatch.analyses._finding) is not available yet")
+_LINK_LOSS = "least squares on linear residuals (score units)"
 
 
-def _observational_finding(result: ObservationalAnalysis):  # pragma: no cover
-    raise NotImplementedError("the Finding API (scalewatch.analyses._finding) is not available yet")
+def _pts(v: float) -> float:
+    """A score fraction in points (percentage points)."""
+    return 100.0 * float(v)
 
 
-def _decoupling_finding(result: DecouplingAnalysis):  # pragma: no cover
-    raise NotImplementedError("the Finding API (scalewatch.analyses._finding) is not available yet")
+def _link_numbers(label: str, s: LinkSet, unit: str, k: int = 2) -> list[Number]:
+    """Slope at the frontier of the ``k`` best-fitting informative links of a set."""
+    inf = [lk for lk in s.links if lk.status in ("tracking", "saturated", "uncertain") and lk.n_boot]
+    inf.sort(key=lambda lk: -lk.r2)
+    out = []
+    for lk in inf[:k]:
+        lo, hi = lk.intervals["slope"]
+        out.append(
+            Number(
+                f"{label} {lk.benchmark}: gain at the frontier",
+                _pts(lk.estimates["slope"]), _pts(lo), _pts(hi), unit=unit, ci=lk.ci,
+                note=f"status {lk.status}; R^2 {lk.r2:.2f}; frontier score {_pts(lk.estimates['frontier_score']):.1f} points",
+            )
+        )
+    return out
 
 
-def _emergence_finding(result: EmergenceAnalysis):  # pragma: no cover
-    raise NotImplementedError("the Finding API (scalewatch.analyses._finding) is not available yet")
+def _links_finding(result: LinksAnalysis) -> Finding:
+    c = result.counts()
+    informative = c["tracking"] + c["saturated"] + c["uncertain"]
+    count_note = f"count, of {informative} informative links (tracking, saturated or uncertain); a count has no interval"
+    numbers = [
+        Number("informative links still rising at the frontier", c["tracking"], unit="links", note=count_note),
+        Number("informative links saturated", c["saturated"], unit="links", note=count_note),
+        Number("saturated links with a ceiling below 0.9", result.plateaus, unit="links", note="count; ceiling interval entirely below a 0.9 score"),
+        Number("links at chance or without signal", c["at chance"] + c["no signal"] + c["failed"], unit="links", note=f"count, of {sum(c.values())} links"),
+    ]
+    units = {"gadre": "points per nat of C4 loss", "pythia": "points per decade of compute", "obsscaling": "points per decade of compute"}
+    for label, s in result.sets.items():
+        numbers += _link_numbers(label, s, units.get(label, "points per unit of x"))
+    fo = result.family_offsets
+    if len(fo):
+        for _, r in pd.concat([fo.head(1), fo.tail(1)]).iterrows():
+            numbers.append(
+                Number(
+                    f"obsscaling family offset, {r['family']}", _pts(r["offset"]), _pts(r["low"]), _pts(r["high"]), unit="points",
+                    note=f"mean residual of its {int(r['models'])} models from the pooled compute links (t interval over models)",
+                )
+            )
+    notes = []
+    for label, s in result.sets.items():
+        chance = [lk.benchmark for lk in s if lk.status in ("at chance", "no signal", "failed")]
+        if chance:
+            notes.append(f"{label}: {', '.join(chance)} at chance or without signal (no slope, not bootstrapped)")
+        failed = sum(lk.n_failed for lk in s)
+        boots = sum(lk.n_boot for lk in s)
+        if boots:
+            notes.append(f"{label}: {failed}/{boots} bootstrap resamples failed (excluded)")
+        for b, why in s.skipped.items():
+            notes.append(f"{label}: {b} skipped ({why})")
+    notes.append("obsscaling: BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)")
+    tables = {f"links, {k}": v.table() for k, v in result.sets.items()}
+    if len(fo):
+        tables["obsscaling family offsets"] = fo
+    return Finding(
+        key="capabilities.links",
+        question=QUESTION,
+        title="Links from loss and compute to benchmark scores",
+        verdict=result.verdict,
+        summary=result.summary(),
+        numbers=numbers,
+        figures=list(result.figures().values()),
+        tables=tables,
+        method=result.method(),
+        data_sources=list(result.sources),
+        citations=[_PAPERS[k] for k in ("gadre", "pythia", "ruan", "owen", "efron")],
+        loss_label=_LINK_LOSS,
+        notes=notes,
+        headline="informative links still rising at the frontier",
+    )
+
+
+def _observational_finding(result: ObservationalAnalysis) -> Finding:
+    c, ci = result.complete.cumulative, result.complete.cumulative_intervals
+    n_c = len(result.complete.models)
+    t = result.trends
+    numbers = [
+        Number("PC-1 gain per decade of compute (shared slope)", t.slope, *t.slope_interval, unit="PC-1 units per decade", ci=t.ci,
+               note=f"pooled over {t.n_families} families with family offsets; families resampled"),
+        Number(f"variance explained by PC-1 ({n_c} complete models)", _pts(c[0]), _pts(ci[0, 0]), _pts(ci[0, 1]), unit="%", ci=result.complete.ci),
+        Number(f"variance explained by PC-1 to PC-2 ({n_c} complete models)", _pts(c[1]), _pts(ci[1, 0]), _pts(ci[1, 1]), unit="%", ci=result.complete.ci),
+        Number(f"variance explained by PC-1 to PC-3 ({n_c} complete models)", _pts(c[2]), _pts(ci[2, 0]), _pts(ci[2, 1]), unit="%", ci=result.complete.ci),
+        Number(
+            f"variance explained by PC-1 ({len(result.imputed.models)} models, imputed)", _pts(result.imputed.cumulative[0]),
+            _pts(result.imputed.cumulative_intervals[0, 0]), _pts(result.imputed.cumulative_intervals[0, 1]), unit="%", ci=result.imputed.ci,
+        ),
+        Number("curvature of PC-1 in log10 compute", t.curvature, *t.curvature_interval, unit="PC-1 units per decade^2", ci=t.ci,
+               note="coefficient of (log10 C - mean)^2; positive where the smallest models sit at chance"),
+        Number("within-family R^2 of the pooled trend", t.within_r2, note="share of the within-family variance explained; no interval"),
+        Number("missing benchmark cells imputed", result.n_missing_cells, unit="cells",
+               note=f"count, of {result.n_models} x {len(result.complete.benchmarks)} cells; one-component PCA imputation"),
+    ]
+    notes = [
+        f"reference (Ruan et al. 2024): about {', '.join(f'{100 * v:.0f}%' for v in RUAN_CUMULATIVE)} for the first three components",
+        f"{result.n_without_compute} models without compute are in the PCA but not in the trend",
+        "BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)",
+    ]
+    return Finding(
+        key="capabilities.observational_scaling",
+        question=QUESTION,
+        title="Observational scaling: one capability score, linear in log compute",
+        verdict=result.verdict,
+        summary=result.summary(),
+        numbers=numbers,
+        figures=list(result.figures().values()),
+        tables={"PC loadings (complete models)": result.tables()["pc_loadings"], "PC-1 against log10 compute, per family": t.per_family},
+        method=result.method(),
+        data_sources=["obsscaling"],
+        citations=[_PAPERS["ruan"], "Cameron & Trivedi (2005), Microeconometrics, sec. 11.6 (cluster bootstrap)"],
+        notes=notes,
+        headline="PC-1 gain per decade of compute (shared slope)",
+    )
+
+
+def _decoupling_finding(result: DecouplingAnalysis) -> Finding:
+    names = {
+        "release date": "newest quarter by release date (Epoch AI hub): mean excess",
+        "compute": "top quarter by compute (obsscaling): mean excess",
+        "gadre size": "1.4B and 6.9B models from smaller ones (Gadre et al.): mean excess",
+        "pythia size": "2.8B-12B models from smaller ones (Pythia): mean excess",
+    }
+    numbers = []
+    for key, r in result.scenarios.items():
+        lo, hi = r.interval
+        numbers.append(
+            Number(names.get(key, f"{key}: mean excess"), _pts(r.excess) if math.isfinite(r.excess) else None,
+                   _pts(lo) if math.isfinite(lo) else None, _pts(hi) if math.isfinite(hi) else None, unit="score points", ci=r.ci,
+                   note=f"{r.n_heldout} held-out scores, {r.n_benchmarks} benchmarks; verdict {r.verdict}"
+                   if math.isfinite(lo) else f"no interval: {r.reason}")
+        )
+    for row in result.by_distillation.itertuples():
+        if row.n:
+            numbers.append(
+                Number(f"newest quarter by release date, {row.group}: mean excess", _pts(row.excess), _pts(row.low), _pts(row.high),
+                       unit="score points", note=f"{row.n} held-out scores; interval from their scatter only")
+            )
+    notes = []
+    for key, r in result.scenarios.items():
+        left = r.per_benchmark[~r.per_benchmark["included"].astype(bool)] if len(r.per_benchmark) else r.per_benchmark
+        for row in left.itertuples():
+            notes.append(f"{key}: {row.benchmark} not averaged (training link {row.link_status}); its held-out excess is {_pts(row.excess):+.1f} points")
+        for b, why in r.skipped.items():
+            notes.append(f"{key}: {b} skipped ({why})")
+        if r.note:
+            notes.append(f"{key}: {r.note}")
+    tables = {"scenarios": result.tables()["decoupling_scenarios"]}
+    for key, r in result.scenarios.items():
+        tables[f"per benchmark, {key}"] = r.per_benchmark
+    if len(result.by_distillation):
+        tables["newest models by distillation"] = result.by_distillation
+    return Finding(
+        key="capabilities.decoupling",
+        question=QUESTION,
+        title="Do newer and larger models match what their compute or loss predicts?",
+        verdict=result.verdict,
+        summary=result.summary(),
+        numbers=numbers,
+        figures=list(result.figures().values()),
+        tables=tables,
+        method=result.method(),
+        data_sources=["epoch-benchmark-stitching", "epoch-ai-models", "obsscaling", "gadre-overtraining-scaling", "pythia-evals"],
+        citations=[_PAPERS[k] for k in ("epoch_hub", "epoch_models", "ruan", "gadre", "pythia", "owen", "efron")],
+        loss_label=_LINK_LOSS,
+        notes=notes,
+        headline=numbers[0].name,
+    )
+
+
+def _emergence_finding(result: EmergenceAnalysis) -> Finding:
+    numbers = []
+    for p in result.pairs:
+        if p.continuous is None:
+            continue
+        for sh in (p.discontinuous, p.continuous):
+            numbers.append(
+                Number(f"{p.task}, {sh.metric}: relative width of the rise", sh.relative_width, *sh.interval, unit="share of compute range",
+                       note=f"{p.series}; {sh.shape}; pair: {p.label}")
+            )
+    single = [p for p in result.pairs if p.continuous is None]
+    numbers.append(Number("tasks with a discontinuous metric only (untestable)", len(single), unit="tasks",
+                          note="count; " + ", ".join(f"{p.task} r = {p.discontinuous.relative_width:.2f}" for p in single)))
+    sharp = [p.task for p in single if p.discontinuous.shape == "sharp"]
+    notes = list(result.gaps)
+    notes.append(f"single-metric tasks that look sharp: {', '.join(sharp) if sharp else 'none'} (rule: upper end of r's interval <= {SHARP_MAX})")
+    return Finding(
+        key="capabilities.emergence",
+        question=QUESTION,
+        title="Emergence or metric artefact?",
+        verdict=result.verdict,
+        summary=result.summary(),
+        numbers=numbers,
+        figures=list(result.figures().values()),
+        tables={"tasks and metrics": pairs_table(result.pairs)},
+        method=result.method(),
+        data_sources=["pythia-evals", "obsscaling"],
+        citations=[_PAPERS[k] for k in ("schaeffer", "wei", "ruan", "pythia", "efron")],
+        loss_label=_LINK_LOSS,
+        notes=notes,
+        headline=numbers[0].name if numbers else None,
+    )
+
+
+# -- registration with the report (scalewatch report runs these) -----------------
+
+_LINK_DATA = ("gadre-overtraining-scaling", "pythia-evals", "obsscaling")
+_DECOUPLING_DATA = ("epoch-benchmark-stitching", "epoch-ai-models", "obsscaling", "gadre-overtraining-scaling", "pythia-evals")
+
+
+@analysis("capabilities.links", question=QUESTION, requires=_LINK_DATA)
+def report_links(ctx: Any) -> Finding:
+    """Links from loss and compute to benchmark scores."""
+    return links_analysis(fast=ctx.fast, seed=ctx.seed).to_finding()
+
+
+@analysis("capabilities.observational_scaling", question=QUESTION, requires=("obsscaling",))
+def report_observational(ctx: Any) -> Finding:
+    """Observational scaling: principal components and capability against compute."""
+    return observational_analysis(fast=ctx.fast, seed=ctx.seed).to_finding()
+
+
+@analysis("capabilities.decoupling", question=QUESTION, requires=_DECOUPLING_DATA)
+def report_decoupling(ctx: Any) -> Finding:
+    """Newer and larger models against the link fitted on older and smaller ones."""
+    return decoupling_analysis(fast=ctx.fast, seed=ctx.seed).to_finding()
+
+
+@analysis("capabilities.emergence", question=QUESTION, requires=("pythia-evals", "obsscaling"))
+def report_emergence(ctx: Any) -> Finding:
+    """Emergence or metric artefact."""
+    return emergence_analysis(fast=ctx.fast, seed=ctx.seed).to_finding()

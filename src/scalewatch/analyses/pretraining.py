@@ -40,7 +40,22 @@ wall). With level :math:`\alpha` (default 0.05):
   detected break;
 * **holds**: otherwise: no systematic positive excess. A law that is too
   *pessimistic* (runs significantly better than predicted) also "holds" in
-  the sense of this question, and the sentence says so.
+  the sense of this question; the numbers show by how much.
+
+The over-training and repetition tests use the same rule with no break test
+(their "top of the range" is the most over-trained or most repeated runs).
+The allocation test has its own rule (:func:`allocation_verdict`): every
+well-determined exponent a of :math:`N_{opt} \propto C^a` (interval narrower
+than 0.3) must be consistent with Chinchilla's 0.5 +- 0.05.
+
+Registered findings
+-------------------
+``pretraining.wall_test`` (chinchilla-hoffmann2022), ``pretraining.overtraining``
+(gadre-overtraining-scaling), ``pretraining.repetition`` (datablations-runs) and
+``pretraining.allocation`` (all four pretraining datasets, with
+porian-compute-optimal-isoflops). With ``ctx.fast`` they use fewer bootstrap
+resamples, one backtest cut-off and a smaller break-test calibration; the rules
+are the same.
 """
 
 from __future__ import annotations
@@ -65,7 +80,12 @@ from scalewatch.analyses._breaks import (
     top_residuals,
 )
 from scalewatch.analyses._pretraining_data import (
+    CHINCHILLA,
+    DATABLATIONS,
+    GADRE,
+    PORIAN,
     PORIAN_STEPS,
+    _dataset,
     chinchilla_runs,
     datablations_runs,
     frontier,
@@ -73,7 +93,9 @@ from scalewatch.analyses._pretraining_data import (
     porian_runs,
     runs_table,
 )
+from scalewatch.analyses._finding import PALETTE, Figure, Finding, Number, figure, hline, points, vline
 from scalewatch.laws import Chinchilla, DataConstrained
+from scalewatch.report import analysis
 
 __all__ = [
     "VERDICTS",
@@ -101,6 +123,20 @@ __all__ = [
 ]
 
 VERDICTS = ("holds", "bends", "breaks", "inconclusive")
+
+#: how the laws are named in sentences and titles
+_DISPLAY: Mapping[str, str] = {
+    "chinchilla": "Chinchilla",
+    "kaplan_nd": "Kaplan L(N, D)",
+    "data_constrained": "data-constrained",
+    "saturating": "saturating power",
+    "broken": "broken power",
+    "broken2": "two-break power",
+}
+
+
+def _display(law: str) -> str:
+    return _DISPLAY.get(law, law)
 
 #: Muennighoff et al. (2023), sec. 5 / README of github.com/huggingface/datablations (C4 fit).
 PUBLISHED_R_D_STAR = 15.4
@@ -263,36 +299,21 @@ def _nums(xs: Any) -> list[float | None]:
     return [_num(x) for x in np.asarray(xs, dtype=float).ravel()]
 
 
-def _figure(title: str, traces: list[dict[str, Any]], x_title: str, y_title: str, *, x_log: bool = True, y_log: bool = False, shapes: list | None = None) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "title": {"text": title},
-        "xaxis": {"title": {"text": x_title}, "type": "log" if x_log else "linear"},
-        "yaxis": {"title": {"text": y_title}, "type": "log" if y_log else "linear"},
-        "legend": {"orientation": "h"},
-        "template": "plotly_white",
-    }
-    if shapes:
-        layout["shapes"] = shapes
-    return {"data": traces, "layout": layout}
+def _errors(y: Any, lo: Any, hi: Any) -> dict[str, Any]:
+    """A plotly ``error_y`` for intervals [lo, hi] around y."""
+    y, lo, hi = (np.asarray(v, dtype=float) for v in (y, lo, hi))
+    return {"type": "data", "symmetric": False, "array": _nums(hi - y), "arrayminus": _nums(y - lo), "thickness": 1.5, "width": 3}
 
 
-def _hline(y: float, dash: str = "dot") -> dict[str, Any]:
-    return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y, "line": {"dash": dash, "width": 1}}
-
-
-def _scatter(x, y, name: str, *, mode: str = "markers", err: tuple | None = None, text: Any = None, **extra: Any) -> dict[str, Any]:
-    tr: dict[str, Any] = {"type": "scatter", "mode": mode, "name": name, "x": _nums(x), "y": _nums(y)}
-    if err is not None:
-        lo, hi = err
-        tr["error_y"] = {"type": "data", "symmetric": False, "array": _nums(np.asarray(hi) - np.asarray(y)), "arrayminus": _nums(np.asarray(y) - np.asarray(lo))}
-    if text is not None:
-        tr["text"] = [str(t) for t in text]
-    tr.update(extra)
-    return tr
-
-
-def _ival(lo: float, hi: float, unit: str = "") -> list[float | None]:
-    return [_num(lo), _num(hi)]
+def _number(name: str, value: Any, low: Any = None, high: Any = None, unit: str = "", note: str = "", ci: float = 0.95) -> Number:
+    """A :class:`~scalewatch.analyses.Number`; without an interval the note says what the number is."""
+    lo, hi = _num(low), _num(high)
+    if lo is None or hi is None:
+        lo = hi = None
+    v = _num(value)
+    if (lo is None or v is None) and not note:
+        note = "a point estimate" if v is not None else "not estimable on these runs"
+    return Number(name, v, lo, hi, unit, ci if lo is not None else None, note)
 
 
 # =============================================================================
@@ -344,6 +365,7 @@ class WallTestResult:
     seconds: float = math.nan
     data_note: str = ""
     citation: str = ""
+    runs: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def sentence(self) -> str:
         h = self.heldout.iloc[0]
@@ -358,7 +380,7 @@ class WallTestResult:
             why = ", the broken law is not better out of sample" if bt.p_value < bt.level else ""
             brk = f"no break is detected (p = {bt.p_value:.2g}{why})"
         return (
-            f"Fitted to the runs up to {h.cutoff:.2g} {self._unit}, the {self.law} law predicts the {int(h.n_test)} larger runs "
+            f"Fitted to the runs up to {h.cutoff:.2g} {self._unit}, the {_display(self.law)} law predicts the {int(h.n_test)} larger runs "
             f"with mean excess {h.excess_pct:+.2f}% [{h.low:+.2f}, {h.high:+.2f}] (RMS {h.rmse_pct:.2f}%, {100 * h.coverage:.0f}% inside "
             f"{100 * self.backtest.ci:g}% intervals); the top {self.top.k} runs sit {self.top.mean_excess:+.2f}% "
             f"[{self.top.interval[0]:+.2f}, {self.top.interval[1]:+.2f}] from the law (p = {self.top.p_value:.2g}) and {brk}: {self.verdict}."
@@ -396,40 +418,106 @@ class WallTestResult:
             parts.append(self.calibration.report())
         return "\n".join(lines + parts)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
-        """Plotly figures (JSON dicts): held-out predictions, excess against ``by``, and the break profile."""
+    def figures(self) -> list[Figure]:
+        """Held-out runs against the prediction, held-out excess per law, and the break profile."""
         bt = self.backtest
         cut = bt.cutoffs[0]
+        pct = f"{100 * bt.ci:g}%"
         p = bt.predictions[(bt.predictions["law"] == self.law) & (bt.predictions["cutoff"] == cut) & bt.predictions["in_scope"]]
-        figs: dict[str, dict[str, Any]] = {}
-        figs["heldout"] = _figure(
-            f"{self.dataset}: {self.law} fitted up to {cut:.2g} {self._unit}, held-out runs",
-            [
-                _scatter(p[self.by], p["observed"], "held-out runs (observed)"),
-                _scatter(p[self.by], p["predicted"], f"prediction, {100 * bt.ci:g}% interval", err=(p["lo"], p["hi"]), marker={"symbol": "x"}),
-            ],
-            self.by,
-            "loss (nats/token)",
-        )
+        r = self.runs
+        train = r[self.by].to_numpy(float) <= cut * (1 + 1e-12)
+        figs = [
+            figure(
+                f"The {_display(self.law)} law fitted up to {cut:.2g} {self._unit}: the runs above, predicted",
+                [
+                    points(r[self.by][train], r["loss"][train], "training runs", color="#8c959f", size=5),
+                    points(p[self.by], p["observed"], "held-out runs", color=PALETTE[1], held_out=True),
+                    points(
+                        p[self.by], p["predicted"], f"prediction with {pct} interval", color=PALETTE[0], size=5,
+                        error_y={**_errors(p["predicted"], p["lo"], p["hi"]), "color": PALETTE[0]},
+                    ),
+                ],
+                x_title=f"{self.by} ({self._unit})" if self.by == "compute" else self.by,
+                y_title="final loss (nats/token)",
+                shapes=[vline(cut)],
+                caption=(
+                    f"Grey: the runs the law was fitted to; diamonds: the held-out runs; blue: the law's predictions with "
+                    f"{pct} prediction intervals (bootstrap of the fit plus resampled residuals). A wall would show as "
+                    "diamonds above their intervals at the right."
+                ),
+            )
+        ]
         traces = []
-        for law in bt.laws:
+        for i, law in enumerate(bt.laws):
             q = bt.predictions[(bt.predictions["law"] == law) & (bt.predictions["cutoff"] == cut) & bt.predictions["on_frontier"]]
-            traces.append(_scatter(q[self.by], 100 * q["excess"], f"{law} (frontier runs)"))
-        figs["excess"] = _figure(
-            f"{self.dataset}: held-out excess over each law (fit up to {cut:.2g} {self._unit})",
-            traces,
-            self.by,
-            "excess, % (log observed - log predicted)",
-            shapes=[_hline(0.0)],
+            traces.append(points(q[self.by], 100 * q["excess"], law, color=PALETTE[i % len(PALETTE)], mode="lines+markers"))
+        figs.append(
+            figure(
+                f"Held-out frontier runs: excess over each law (fitted up to {cut:.2g} {self._unit})",
+                traces,
+                x_title=self.by,
+                y_title="excess, % (100 log observed / predicted)",
+                y_log=False,
+                shapes=[hline(0.0)],
+                caption=(
+                    "Each law is fitted to the runs at or below the cut-off (one-variable laws to the frontier of best loss "
+                    "per budget) and scored on the held-out frontier runs, the set every law predicts. Above zero: the "
+                    "run is worse than the law predicts."
+                ),
+            )
         )
         prof = self.breaks.profile
-        figs["break_profile"] = _figure(
-            f"{self.dataset}: one-break F statistic against the law ({self.breaks.law})",
-            [_scatter(prof["break_at"], prof["F"], "F(break at)", mode="lines+markers")],
-            f"break location ({self.by})",
-            "F statistic",
+        figs.append(
+            figure(
+                f"Break test: one-break F statistic against the {self.breaks.law} law",
+                [points(prof["break_at"], prof["F"], "F(break location)", color=PALETTE[2], mode="lines+markers")],
+                x_title=f"break location ({self.by})",
+                y_title="F statistic",
+                y_log=False,
+                shapes=[vline(self.breaks.break_at[0], dash="dot")],
+                caption=(
+                    f"The hinge term's F statistic at each candidate break (trimmed {100 * self.breaks.trim:g}% from each "
+                    f"end); its maximum is the test statistic (p = {self.breaks.p_value:.2g} by wild bootstrap, both break "
+                    "counts). The dotted line marks the estimated break."
+                ),
+            )
         )
         return figs
+
+    def numbers(self) -> list[Number]:
+        """The reported numbers, with their intervals where there are any."""
+        ci = f"{100 * self.backtest.ci:g}%"
+        out = []
+        for h in self.heldout.itertuples():
+            tag = f"{self.by} > {h.cutoff:.3g}"
+            out += [
+                _number(f"held-out mean excess ({tag}, {h.n_test} runs)", h.excess_pct, h.low, h.high, "%", f"{ci} interval of the systematic offset"),
+                _number(f"held-out RMS excess ({tag})", h.rmse_pct, unit="%"),
+                _number(f"held-out coverage of {ci} prediction intervals ({tag})", h.coverage, note="parameter bootstrap + residuals"),
+                _number(f"held-out coverage, parameter-only intervals ({tag})", h.coverage_param),
+            ]
+        for r in self.backtest.ranking().itertuples():
+            out.append(_number(f"mean held-out RMS excess on {self.backtest.compare_on} runs: {r.law}", r.rmse_pct, unit="%"))
+        t = self.top
+        out.append(_number(f"top {t.k} runs ({self.by}): mean excess", t.mean_excess, t.interval[0], t.interval[1], "%", f"{100 * t.ci:g}% bootstrap; permutation p = {t.p_value:.3g}"))
+        b = self.breaks
+        out += [
+            _number("break test p-value (one or two breaks)", b.p_value),
+            _number(f"break location ({self.by})", b.break_at[0], b.break_interval[0], b.break_interval[1], self._unit, f"{100 * b.ci:g}% wild-bootstrap percentile"),
+            _number("slope change beyond the break", b.slope_change, b.slope_interval[0], b.slope_interval[1], "% of loss per decade"),
+        ]
+        if b.oos.get("evaluable"):
+            out += [
+                _number("held-out RMS excess, law alone", b.oos["rmse_law_pct"], unit="%"),
+                _number("held-out RMS excess, law with break", b.oos["rmse_broken_pct"], unit="%"),
+            ]
+        if self.calibration is not None:
+            c = self.calibration
+            out += [
+                _number("break rule false-alarm rate", c.false_alarm_rate, c.false_alarm_interval[0], c.false_alarm_interval[1], note=f"{c.n_datasets} null datasets, level {c.level:g}; 95% Clopper-Pearson"),
+                _number("break rule detection rate", c.detection_rate, c.detection_interval[0], c.detection_interval[1], note=f"{c.n_datasets} datasets, break of {c.break_slope_pct_per_decade:+g}% per decade"),
+            ]
+        return out
 
     def method(self) -> str:
         bt, br = self.backtest, self.breaks
@@ -508,8 +596,9 @@ def wall_test(
     Parameters
     ----------
     data : Dataset, RunSet, DataFrame or mapping, optional
-        Runs; default Hoffmann et al.'s isoFLOP runs (the five highest-loss
-        runs dropped, as Besiroglu et al. 2024).
+        Runs; default (None, or the loaded ``chinchilla-hoffmann2022``
+        dataset) Hoffmann et al.'s isoFLOP runs with the five highest-loss
+        runs dropped, as Besiroglu et al. (2024) do.
     law : str, default "chinchilla"
         The law under test (also the null of the break test and the law of
         the top residuals); must be one of ``laws``.
@@ -540,11 +629,12 @@ def wall_test(
     WallTestResult
     """
     t0 = time.perf_counter()
-    note = ""
+    note, citation = "", ""
     name = str(getattr(data, "name", "") or "your runs")
-    if data is None:
-        df, note = chinchilla_runs()
-        name = "chinchilla-hoffmann2022"
+    if data is None or getattr(data, "name", None) == CHINCHILLA:
+        ds = _dataset(CHINCHILLA, data)
+        df, note = chinchilla_runs(ds)
+        name, citation = CHINCHILLA, ds.citation
     else:
         df = runs_table(data, what="wall_test(data=...)")
     labels = [lab if isinstance(lab, str) else getattr(lab, "name", str(lab)) for lab in laws]
@@ -607,7 +697,8 @@ def wall_test(
         fast=fast,
         seconds=time.perf_counter() - t0,
         data_note=note,
-        citation=CITATIONS["hoffmann2022"] if data is None else "",
+        citation=citation,
+        runs=df[[c for c in dict.fromkeys(["run_id", by, "params", "tokens", "loss"]) if c in df.columns]].copy(),
     )
 
 
@@ -647,12 +738,14 @@ class OvertrainingResult:
     seed: int | None = 0
     seconds: float = math.nan
     data_note: str = ""
+    source: str = ""
+    citation: str = ""
 
     def sentence(self) -> str:
         f, h = self.far, self.heldout
         return (
             f"Fitted to runs with at most {self.cutoff:g}x the compute-optimal tokens per parameter (M <= {self.cutoff:g}), the "
-            f"{self.law} law predicts the {h['n']} more over-trained runs with mean excess {h['excess_pct']:+.2f}% "
+            f"{_display(self.law)} law predicts the {h['n']} more over-trained runs with mean excess {h['excess_pct']:+.2f}% "
             f"[{h['low']:+.2f}, {h['high']:+.2f}]; at M >= {self.far_multiplier:g} ({f['n']} runs) the excess is "
             f"{f['excess_pct']:+.2f}% [{f['low']:+.2f}, {f['high']:+.2f}] (p = {f['p']:.2g}), growing "
             f"{self.slope_pct_per_doubling:+.2f}% per doubling of M: {self.verdict}."
@@ -684,23 +777,43 @@ class OvertrainingResult:
             lines.append(f"    {r.group:<14} {r.M:>5g} {r.n:>3d} {r.excess_pct:>+8.2f} [{r.low:+7.2f}, {r.high:+7.2f}] {r.coverage:>6.2f}")
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
+    def figures(self) -> list[Figure]:
+        """Mean held-out excess against M, per training set."""
         traces = []
-        for g, q in self.by_multiplier.groupby("group", sort=False):
-            traces.append(_scatter(q["M"], q["excess_pct"], str(g), mode="lines+markers", err=(q["low"], q["high"])))
-        return {
-            "excess_vs_multiplier": _figure(
-                f"Over-trained runs: excess over {self.law} fitted at M <= {self.cutoff:g}",
+        for i, (g, q) in enumerate(self.by_multiplier.groupby("group", sort=False)):
+            traces.append(points(q["M"], q["excess_pct"], str(g), color=PALETTE[i % len(PALETTE)], mode="lines+markers",
+                                 error_y={**_errors(q["excess_pct"], q["low"], q["high"]), "color": PALETTE[i % len(PALETTE)]}))
+        return [
+            figure(
+                f"Over-trained runs: excess over the {_display(self.law)} law fitted at M <= {self.cutoff:g}",
                 traces,
-                "M = tokens per parameter / 20",
-                "mean excess, % (interval: systematic offset)",
-                shapes=[_hline(0.0)],
+                x_title="M = tokens per parameter / 20",
+                y_title="mean excess, % (100 log observed / predicted)",
+                y_log=False,
+                shapes=[hline(0.0)],
+                caption=(
+                    "Per training set and multiplier M, the mean excess of the held-out runs over the law fitted to the runs "
+                    "with M at or below the cut-off; bars: 95% interval of the systematic offset (parameter bootstrap plus "
+                    "residual scatter). Above zero: over-trained runs do worse than the law predicts."
+                ),
             )
-        }
+        ]
+
+    def numbers(self) -> list[Number]:
+        """The reported numbers, with their intervals where there are any."""
+        f, h = self.far, self.heldout
+        out = [
+            _number(f"held-out mean excess, M > {self.cutoff:g} ({h['n']} runs)", h["excess_pct"], h["low"], h["high"], "%", "95% interval of the systematic offset"),
+            _number(f"mean excess at M >= {self.far_multiplier:g} ({f['n']} runs)", f["excess_pct"], f["low"], f["high"], "%", f"one-sided p = {f['p']:.3g}"),
+            _number("trend of the excess", self.slope_pct_per_doubling, unit="% per doubling of M"),
+        ]
+        for r in self.by_multiplier.itertuples():
+            out.append(_number(f"mean excess, {r.group}, M = {r.M:g} ({r.n} runs)", r.excess_pct, r.low, r.high, "%"))
+        return out
 
     def method(self) -> str:
         return (
-            f"Backtest in the Chinchilla multiplier M = D / (20 N): the {self.law} law is fitted (Huber loss on log residuals) "
+            f"Backtest in the Chinchilla multiplier M = D / (20 N): the {_display(self.law)} law is fitted (Huber loss on log residuals) "
             f"to each training set's runs with M <= {self.cutoff:g} and predicts its runs with larger M; intervals from a "
             f"bootstrap of the fit ({self.n_boot} resamples) plus resampled training residuals. The mean excess of a group "
             "of held-out runs is compared with its distribution under the law (same draws), pooled over training sets "
@@ -752,8 +865,9 @@ def overtraining_test(
     ----------
     data : Dataset, RunSet, DataFrame or mapping, optional
         Runs with a ``chinchilla_multiplier`` column M (tokens per parameter
-        / 20; computed from ``tokens_per_param`` when absent); default Gadre
-        et al.'s over-training grid.
+        / 20; computed from ``tokens_per_param`` when absent); default (None,
+        or the loaded ``gadre-overtraining-scaling`` dataset) Gadre et al.'s
+        over-training grid.
     law : str, default "chinchilla"
         The law under test.
     cutoff : float, default 1.0
@@ -781,10 +895,14 @@ def overtraining_test(
     OvertrainingResult
     """
     t0 = time.perf_counter()
-    if data is None:
-        df, note = gadre_runs()
+    source, citation = "your runs", ""
+    if data is None or getattr(data, "name", None) == GADRE:
+        ds = _dataset(GADRE, data)
+        df, note = gadre_runs(ds=ds)
+        source, citation = GADRE, ds.citation
     else:
         df, note = runs_table(data, what="overtraining_test(data=...)"), ""
+        source = str(getattr(data, "name", "") or source)
     if "chinchilla_multiplier" not in df.columns:
         if "tokens_per_param" not in df.columns:
             raise ValueError("overtraining_test(data=...) needs a 'chinchilla_multiplier' column or params and tokens.")
@@ -833,6 +951,8 @@ def overtraining_test(
         seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
         seconds=time.perf_counter() - t0,
         data_note=note,
+        source=source,
+        citation=citation,
     )
 
 
@@ -878,6 +998,8 @@ class RepetitionResult:
     seed: int | None = 0
     seconds: float = math.nan
     data_note: str = ""
+    source: str = ""
+    citation: str = ""
 
     def sentence(self) -> str:
         c = self.constants[self.constants["fit"] == "all runs"].set_index("name")
@@ -925,19 +1047,44 @@ class RepetitionResult:
             lines.append(f"    {r.law:<17} RMSE {r.rmse_pct:6.2f}%  median |e| {r.median_abs_pct:5.2f}%  bias {r.bias_pct:+6.2f}%  coverage {r.coverage:.2f}")
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
+    def figures(self) -> list[Figure]:
+        """Mean held-out excess against epochs, for Chinchilla's and the data-constrained law."""
         traces = []
-        for law, q in self.by_epochs.groupby("law", sort=False):
-            traces.append(_scatter(q["epochs"], q["excess_pct"], str(law), mode="lines+markers", err=(q["low"], q["high"])))
-        return {
-            "excess_vs_epochs": _figure(
-                f"Multi-epoch runs: excess over each law fitted up to {self.cutoff:g} epochs",
+        for i, (law, q) in enumerate(self.by_epochs.groupby("law", sort=False)):
+            traces.append(points(q["epochs"], q["excess_pct"], str(law), color=PALETTE[i % len(PALETTE)], mode="lines+markers",
+                                 error_y={**_errors(q["excess_pct"], q["low"], q["high"]), "color": PALETTE[i % len(PALETTE)]}))
+        return [
+            figure(
+                f"Repeated data: excess over each law fitted to runs of at most {self.cutoff:g} epochs",
                 traces,
-                "epochs (geometric mean of the bin)",
-                "mean excess, % (interval: systematic offset)",
-                shapes=[_hline(0.0)],
+                x_title="epochs (geometric mean of the bin)",
+                y_title="mean excess, % (100 log observed / predicted)",
+                y_log=False,
+                shapes=[hline(0.0)],
+                caption=(
+                    "Runs binned by epochs over their unique data. Chinchilla's law counts every repeated token as new, "
+                    "the data-constrained law discounts repetitions (R_D*) and excess parameters (R_N*); bars: 95% "
+                    "interval of the systematic offset."
+                ),
             )
-        }
+        ]
+
+    def numbers(self) -> list[Number]:
+        """The reported numbers, with their intervals where there are any."""
+        out = []
+        for r in self.constants.itertuples():
+            label = {"R_D_star": "R_D*", "R_N_star": "R_N*"}.get(r.name, r.name)
+            out.append(_number(f"{label} ({r.fit})", r.estimate, r.low, r.high, note=f"published {r.published:g}; bootstrap percentile"))
+        for r in self.comparison.itertuples():
+            out += [
+                _number(f"held-out RMS excess, {r.law} (> {self.cutoff:g} epochs, {r.n_test} runs)", r.rmse_pct, unit="%"),
+                _number(f"held-out mean excess, {r.law}", r.bias_pct, unit="%"),
+                _number(f"held-out median |excess|, {r.law}", r.median_abs_pct, unit="%"),
+                _number(f"held-out coverage, {r.law}", r.coverage),
+            ]
+        t = self.top
+        out.append(_number(f"data-constrained law, runs beyond {self.top_epochs:.3g} epochs: mean excess", t["excess_pct"], t["low"], t["high"], "%", f"one-sided p = {t['p']:.3g}"))
+        return out
 
     def method(self) -> str:
         return (
@@ -970,7 +1117,8 @@ def repetition_test(
     ----------
     data : Dataset, RunSet, DataFrame or mapping, optional
         Runs with ``params``, ``tokens``, ``unique_tokens`` and ``loss``;
-        default the datablations runs of the authors' fit.
+        default (None, or the loaded ``datablations-runs`` dataset) the runs
+        of the authors' parametric fit.
     cutoff : float, default 4.0
         Fit the backtest on runs of at most this many epochs (Muennighoff et al.
         find up to about 4 epochs almost as good as fresh data).
@@ -988,10 +1136,14 @@ def repetition_test(
     RepetitionResult
     """
     t0 = time.perf_counter()
-    if data is None:
-        df, note = datablations_runs()
+    source, citation = "your runs", ""
+    if data is None or getattr(data, "name", None) == DATABLATIONS:
+        ds = _dataset(DATABLATIONS, data)
+        df, note = datablations_runs(ds)
+        source, citation = DATABLATIONS, ds.citation
     else:
         df, note = runs_table(data, what="repetition_test(data=...)"), ""
+        source = str(getattr(data, "name", "") or source)
     for col in ("params", "tokens", "unique_tokens"):
         if col not in df.columns:
             raise ValueError(f"repetition_test(data=...) needs a {col!r} column.")
@@ -1074,6 +1226,8 @@ def repetition_test(
         seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
         seconds=time.perf_counter() - t0,
         data_note=note + ("; " + "; ".join(dict.fromkeys(notes)) if notes else ""),
+        source=source,
+        citation=citation,
     )
 
 
@@ -1109,6 +1263,7 @@ class AllocationResult:
     seed: int | None = 0
     seconds: float = math.nan
     notes: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
 
     def sentence(self) -> str:
         e = self.estimates.set_index("estimate")
@@ -1150,29 +1305,56 @@ class AllocationResult:
             lines.append(f"    {r.config_id:<42} a = {r.a:.3f} [{r.low:.3f}, {r.high:.3f}]  {r.step}")
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, dict[str, Any]]:
-        steps = self.porian[self.porian["step"] != ""]
-        est = self.estimates
-        return {
-            "porian_steps": _figure(
-                "Porian et al. (2024): compute-optimal exponent a, from Kaplan's setting to Chinchilla's",
-                [
-                    _scatter(list(range(len(steps))), steps["a"], "a (isoFLOP, Approach 2)", err=(steps["low"], steps["high"]), text=steps["step"]),
-                ],
-                "step (see text)",
-                "a in N_opt ~ C^a",
+    def figures(self) -> list[Figure]:
+        """Porian et al.'s exponent along their steps, and the exponent per dataset and method."""
+        steps = self.porian[self.porian["step"] != ""].reset_index(drop=True)
+        est = self.estimates.reset_index(drop=True)
+        x_steps = list(range(len(steps)))
+        x_est = list(range(len(est)))
+        return [
+            figure(
+                "Porian et al. (2024): the compute-optimal exponent from Kaplan's setting to Chinchilla's",
+                [points(x_steps, steps["a"], "a (isoFLOP, approach 2)", color=PALETTE[0], text=steps["step"],
+                        error_y={**_errors(steps["a"], steps["low"], steps["high"]), "color": PALETTE[0]})],
+                x_title="correction (cumulative)",
+                y_title="a in N_opt ~ C^a",
                 x_log=False,
-                shapes=[_hline(CHINCHILLA_A), _hline(PORIAN_KAPLAN_A, "dash")],
+                y_log=False,
+                shapes=[hline(CHINCHILLA_A), hline(PORIAN_KAPLAN_A, dash="dot")],
+                layout={"xaxis": {"title": {"text": "correction (cumulative)"}, "type": "linear", "tickvals": x_steps,
+                                  "ticktext": [t.split(":")[0].lstrip("+ ") for t in steps["step"]]}},
+                caption=(
+                    "RefinedWeb runs of Porian et al., one configuration per step, each adding one correction to the "
+                    "previous; bars: 95% bootstrap interval (runs resampled within budgets). Dashed: a = 0.5 (Chinchilla); "
+                    "dotted: 0.88 (Porian et al.'s reproduction of Kaplan's setting)."
+                ),
             ),
-            "exponents": _figure(
-                "Compute-optimal exponent a per dataset and method",
-                [_scatter(list(range(len(est))), est["a"], "a", err=(est["low"], est["high"]), text=est["estimate"])],
-                "estimate (see table)",
-                "a in N_opt ~ C^a",
+            figure(
+                "Compute-optimal exponent per dataset and method",
+                [points(x_est, est["a"], "a", color=PALETTE[1], text=est["estimate"],
+                        error_y={**_errors(est["a"], est["low"], est["high"]), "color": PALETTE[1]})],
+                x_title="estimate",
+                y_title="a in N_opt ~ C^a",
                 x_log=False,
-                shapes=[_hline(CHINCHILLA_A), _hline(KAPLAN_A, "dash")],
+                y_log=False,
+                shapes=[hline(CHINCHILLA_A), hline(KAPLAN_A, dash="dot")],
+                layout={"xaxis": {"title": {"text": "estimate"}, "type": "linear", "tickvals": x_est,
+                                  "ticktext": [e.replace(" (approach", "<br>(approach") for e in est["estimate"]]}},
+                caption="Dashed: a = 0.5 (Hoffmann et al. 2022); dotted: 0.73 (Kaplan et al. 2020). Bars: 95% bootstrap intervals.",
             ),
-        }
+        ]
+
+    def numbers(self) -> list[Number]:
+        """The reported numbers, with their intervals where there are any."""
+        out = []
+        for r in self.estimates.itertuples():
+            out.append(_number(f"a (N_opt ~ C^a), {r.estimate}", r.a, r.low, r.high, note="95% bootstrap percentile"))
+            if np.isfinite(r.tokens_per_param):
+                out.append(_number(f"tokens per parameter at {self.reference_compute:.0e} FLOP, {r.estimate}", r.tokens_per_param, r.tpp_low, r.tpp_high))
+        for r in self.porian.itertuples():
+            label = r.step or r.label or r.config_id
+            out.append(_number(f"a, Porian et al. {r.config_id}", r.a, r.low, r.high, note=label))
+        return out
 
     def method(self) -> str:
         return (
@@ -1191,6 +1373,7 @@ class AllocationResult:
 
 
 def allocation_test(
+    datasets: Mapping[str, Any] | None = None,
     *,
     reference_compute: float = 1e23,
     n_boot: int | None = None,
@@ -1201,6 +1384,11 @@ def allocation_test(
 
     Parameters
     ----------
+    datasets : mapping name -> Dataset, optional
+        The loaded public datasets ``chinchilla-hoffmann2022``,
+        ``gadre-overtraining-scaling``, ``datablations-runs`` and
+        ``porian-compute-optimal-isoflops`` (a report passes its own); any
+        missing one is loaded by name.
     reference_compute : float, default 1e23
         FLOP budget at which tokens per parameter is reported.
     n_boot : int, optional
@@ -1245,7 +1433,9 @@ def allocation_test(
         )
         return al
 
-    ch, _ = chinchilla_runs()
+    given = dict(datasets or {})
+    dsets = {name: _dataset(name, given.get(name)) for name in (CHINCHILLA, GADRE, DATABLATIONS, PORIAN)}
+    ch, _ = chinchilla_runs(dsets[CHINCHILLA])
     approach3("chinchilla-hoffmann2022", ch)
     nominal = np.array(CHINCHILLA_BUDGETS)
     d = np.log(ch["compute"].to_numpy(float))[:, None] - np.log(nominal)[None, :]
@@ -1253,15 +1443,15 @@ def allocation_test(
     near = np.abs(d[np.arange(len(ch)), j]) <= 0.12 * math.log(10)
     approach2("chinchilla-hoffmann2022", ch[near].assign(budget=nominal[j][near]), columns={"compute": "budget"})
     notes.append(f"chinchilla-hoffmann2022 approach 2: {int(near.sum())} of {len(ch)} runs lie within 0.12 decades of a nominal budget")
-    g, _ = gadre_runs()
+    g, _ = gadre_runs(ds=dsets[GADRE])
     g = g[g["chinchilla_multiplier"] >= 0.5]
     for name, q in g.groupby("train_dataset", sort=True):
         approach3(f"gadre-overtraining-scaling/{name}", q)
-    db, _ = datablations_runs()
+    db, _ = datablations_runs(dsets[DATABLATIONS])
     approach3("datablations-runs, single epoch", db[db["epochs"] <= 1.0 + 1e-9])
     estimates = pd.DataFrame(rows)
 
-    pr, _ = porian_runs()
+    pr, _ = porian_runs(dsets[PORIAN])
     step_of = dict(PORIAN_STEPS)
     prow = []
     for cid, q in pr.groupby("config_id", sort=True):
@@ -1286,29 +1476,274 @@ def allocation_test(
         seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
         seconds=time.perf_counter() - t0,
         notes=tuple(dict.fromkeys(notes)),
+        citations=tuple(d.citation for d in dsets.values()),
     )
 
 
 # =============================================================================
-# findings (filled in against scalewatch.analyses._finding)
+# findings and their registration with the report
 # =============================================================================
 
-
-def _wall_finding(result: WallTestResult):  # pragma: no cover - replaced below once the Finding API is in
-    raise NotImplementedError
+_LOSS_LABEL = "Huber (delta=0.001) on log residuals"
 
 
-def _overtraining_finding(result: OvertrainingResult):  # pragma: no cover
-    raise NotImplementedError
+def _records(df: pd.DataFrame, columns: Sequence[str], rename: Mapping[str, str] | None = None, digits: int = 4) -> list[dict[str, Any]]:
+    """Table rows for a finding: chosen columns, floats rounded to ``digits`` significant digits."""
+    rows = []
+    for rec in df[list(columns)].to_dict("records"):
+        row = {}
+        for k, v in rec.items():
+            if isinstance(v, (float, np.floating)):
+                v = float(f"{float(v):.{digits}g}") if math.isfinite(v) else None
+            elif isinstance(v, (np.integer,)):
+                v = int(v)
+            elif isinstance(v, (np.bool_,)):
+                v = bool(v)
+            row[(rename or {}).get(k, k)] = v
+        rows.append(row)
+    return rows
 
 
-def _repetition_finding(result: RepetitionResult):  # pragma: no cover
-    raise NotImplementedError
+def _wall_finding(result: WallTestResult, key: str = "pretraining.wall_test") -> Finding:
+    bt = result.backtest
+    tables = [
+        (
+            "Backtest: held-out error of each law at each cut-off",
+            _records(bt.summary, ["law", "cutoff", "test_set", "n_train", "n_test", "rmse_pct", "bias_pct", "coverage", "coverage_param", "converged"],
+                     {"cutoff": f"cut-off ({result.by})", "test_set": "held-out set", "rmse_pct": "RMS excess %", "bias_pct": "mean excess %",
+                      "coverage_param": "coverage (parameter-only)"}),
+        ),
+        (
+            f"The {result.top.k} runs with the largest {result.by}",
+            _records(result.top.top, [c for c in ("run_id", "params", "tokens", "compute", "loss", "excess_pct") if c in result.top.top.columns],
+                     {"excess_pct": "excess %"}),
+        ),
+    ]
+    notes = [n for n in (result.data_note,) if n] + list(bt.notes) + list(result.breaks.notes)
+    sources = (result.dataset,)
+    citations = tuple(c for c in (result.citation,) if c) + tuple(
+        CITATIONS[k] for k in ("hoffmann2022", "kaplan2020", "besiroglu2024", "caballero2022", "andrews1993", "hansen1996", "tashman2000", "efron1993")
+    )
+    return Finding(
+        key=key,
+        question="pretraining",
+        title=f"Does the {_display(result.law)} law hold at the top of the {result.by} range? Backtest, break test, top runs",
+        verdict=result.verdict,
+        summary=result.sentence(),
+        numbers=result.numbers(),
+        figures=result.figures(),
+        tables=tables,
+        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
+        data_sources=sources,
+        citations=citations,
+        loss_label=_LOSS_LABEL,
+        notes=notes,
+        headline=result.numbers()[0].name,
+    )
 
 
-def _allocation_finding(result: AllocationResult):  # pragma: no cover
-    raise NotImplementedError
+def _overtraining_finding(result: OvertrainingResult, key: str = "pretraining.overtraining") -> Finding:
+    tables = [
+        (
+            "Held-out excess by training set and multiplier M",
+            _records(result.by_multiplier, ["group", "M", "n", "excess_pct", "low", "high", "coverage"],
+                     {"group": "training set", "excess_pct": "mean excess %", "low": "low %", "high": "high %"}),
+        )
+    ]
+    notes = [n for n in (result.data_note,) if n] + [n for bt in result.backtests.values() for n in bt.notes]
+    citations = tuple(c for c in (result.citation,) if c) + tuple(CITATIONS[k] for k in ("gadre2024", "hoffmann2022", "efron1993"))
+    numbers = result.numbers()
+    return Finding(
+        key=key,
+        question="pretraining",
+        title="Does the law hold far from the compute-optimal ratio (over-training up to 32x)?",
+        verdict=result.verdict,
+        summary=result.sentence(),
+        numbers=numbers,
+        figures=result.figures(),
+        tables=tables,
+        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
+        data_sources=(result.source,),
+        citations=citations,
+        loss_label=_LOSS_LABEL,
+        notes=notes,
+        headline=numbers[1].name,
+    )
 
 
-def backtest_finding(result: BacktestResult, **kwargs: Any):  # pragma: no cover
-    raise NotImplementedError
+def _repetition_finding(result: RepetitionResult, key: str = "pretraining.repetition") -> Finding:
+    tables = [
+        ("Data-constrained constants: this fit and the published ones",
+         _records(result.constants, ["name", "fit", "n_runs", "estimate", "low", "high", "published", "contains_published"],
+                  {"contains_published": "interval contains published"})),
+        (f"Held-out runs (more than {result.cutoff:g} epochs): Chinchilla against the data-constrained law",
+         _records(result.comparison, ["law", "n_test", "rmse_pct", "median_abs_pct", "bias_pct", "coverage"],
+                  {"rmse_pct": "RMS excess %", "median_abs_pct": "median |excess| %", "bias_pct": "mean excess %"})),
+        ("Held-out excess by epochs", _records(result.by_epochs, ["law", "epochs_low", "epochs_high", "n", "excess_pct", "low", "high"],
+                                               {"excess_pct": "mean excess %", "low": "low %", "high": "high %"})),
+    ]
+    notes = [n for n in (result.data_note,) if n] + list(result.backtest.notes)
+    if result.bootstrap.n_failed:
+        notes.append(f"{result.bootstrap.n_failed}/{result.bootstrap.n_resamples} bootstrap resamples of the data-constrained fit failed (excluded)")
+    citations = tuple(c for c in (result.citation,) if c) + tuple(CITATIONS[k] for k in ("muennighoff2023", "hoffmann2022", "efron1993"))
+    return Finding(
+        key=key,
+        question="pretraining",
+        title="Repeated data: the data-constrained law against Muennighoff et al.'s runs",
+        verdict=result.verdict,
+        summary=result.sentence(),
+        numbers=result.numbers(),
+        figures=result.figures(),
+        tables=tables,
+        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
+        data_sources=(result.source,),
+        citations=citations,
+        loss_label=_LOSS_LABEL,
+        notes=notes,
+    )
+
+
+def _allocation_finding(result: AllocationResult, key: str = "pretraining.allocation") -> Finding:
+    tables = [
+        ("Compute-optimal exponent a and tokens per parameter, per dataset and method",
+         _records(result.estimates, ["estimate", "n_runs", "a", "low", "high", "tokens_per_param", "tpp_low", "tpp_high"],
+                  {"tokens_per_param": f"D/N at {result.reference_compute:.0e} FLOP", "tpp_low": "D/N low", "tpp_high": "D/N high"})),
+        ("Porian et al. (2024): exponent per configuration",
+         _records(result.porian, ["config_id", "step", "label", "a", "low", "high", "budgets_used", "n_runs"],
+                  {"label": "upstream label"})),
+    ]
+    citations = tuple(result.citations) + tuple(CITATIONS[k] for k in ("hoffmann2022", "kaplan2020", "porian2024", "gadre2024", "muennighoff2023"))
+    return Finding(
+        key=key,
+        question="pretraining",
+        title="Compute-optimal allocation, and why Kaplan's and Chinchilla's disagree",
+        verdict=result.verdict,
+        summary=result.sentence(),
+        numbers=result.numbers(),
+        figures=result.figures(),
+        tables=tables,
+        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
+        data_sources=(CHINCHILLA, GADRE, DATABLATIONS, PORIAN),
+        citations=citations,
+        loss_label=_LOSS_LABEL,
+        notes=list(result.notes),
+    )
+
+
+def backtest_finding(result: BacktestResult, *, law: str | None = None, key: str = "pretraining.backtest", level: float = 0.05, seed: Any = 0) -> Finding:
+    """A :class:`~scalewatch.analyses.Finding` from a backtest alone (e.g. of a user's own runs).
+
+    The verdict uses :func:`wall_verdict` with the held-out runs only: the
+    mean held-out excess (smallest p over cut-offs, Bonferroni) and, as the
+    "top of the range", the held-out runs of the largest cut-off. No break
+    test is run, so the verdict is never "breaks".
+
+    Parameters
+    ----------
+    result : BacktestResult
+    law : str, optional
+        The law judged; default the first of ``result.laws`` fitted to all runs (else the first).
+    key : str
+        The finding's key.
+    level : float
+        Significance level.
+    seed : int, Generator or None
+        Seed of the draws under the law.
+    """
+    if law is None:
+        law = next((lab for lab in result.laws if result.scopes[lab] == "runs"), result.laws[0])
+    if law not in result.laws:
+        raise ValueError(f"backtest_finding(law={law!r}): the backtest has laws {list(result.laws)}.")
+    test_set = result.scopes[law]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for cut in result.cutoffs:
+        obs, draws = result.null_mean_excess(law, cut, seed=rng)
+        lo, hi = _offset_interval(obs, draws, result.ci)
+        s = result.law_summary(law, test_set)
+        s = s[s["cutoff"] == cut].iloc[0]
+        rows.append({"cutoff": cut, "n_test": int(s.n_test), "excess": obs, "low": lo, "high": hi, "p": _pvalue_upper(obs, draws), "rmse": float(s.rmse_pct), "coverage": float(s.coverage)})
+    p_min = min(1.0, min(r["p"] for r in rows) * len(rows))
+    best = min(rows, key=lambda r: r["p"])
+    last = rows[-1]
+    verdict, reason = wall_verdict(
+        n_test=max(r["n_test"] for r in rows), heldout_excess=best["excess"], heldout_p=p_min,
+        top_excess=last["excess"], top_p=last["p"], break_detected=False, level=level,
+    )
+    first = rows[0]
+    unit = "FLOP" if result.by == "compute" else result.by
+    summary = (
+        f"Fitted to the runs up to {first['cutoff']:.2g} {unit}, the {_display(law)} law predicts the {first['n_test']} runs above with mean "
+        f"excess {first['excess']:+.2f}% [{first['low']:+.2f}, {first['high']:+.2f}] (RMS {first['rmse']:.2f}%, "
+        f"{100 * first['coverage']:.0f}% inside {100 * result.ci:g}% intervals): {verdict}."
+    )
+    numbers = []
+    for r in rows:
+        tag = f"{result.by} > {r['cutoff']:.3g}"
+        numbers += [
+            _number(f"held-out mean excess ({tag}, {r['n_test']} runs)", r["excess"], r["low"], r["high"], "%", f"one-sided p = {r['p']:.3g}"),
+            _number(f"held-out RMS excess ({tag})", r["rmse"], unit="%", note="root mean square of 100 log(observed / predicted)"),
+            _number(f"held-out coverage ({tag})", r["coverage"], note=f"share inside {100 * result.ci:g}% prediction intervals"),
+        ]
+    for rk in result.ranking().itertuples():
+        numbers.append(_number(f"mean held-out RMS excess on {result.compare_on} runs: {rk.law}", rk.rmse_pct, unit="%", note="averaged over cut-offs"))
+    traces = []
+    for i, lab in enumerate(result.laws):
+        q = result.predictions[(result.predictions["law"] == lab) & (result.predictions["cutoff"] == result.cutoffs[0]) & result.predictions["in_scope"]]
+        traces.append(points(q[result.by], 100 * q["excess"], lab, color=PALETTE[i % len(PALETTE)]))
+    fig = figure(
+        f"Held-out excess over each law (fitted up to {result.cutoffs[0]:.2g} {unit})", traces, x_title=result.by,
+        y_title="excess, % (100 log observed / predicted)", y_log=False, shapes=[hline(0.0)],
+        caption="Each point a held-out run; above zero the run is worse than the law fitted below the cut-off predicts.",
+    )
+    method = (
+        f"Rolling-origin backtest in {result.by}: every law is fitted with {result.loss} loss to the runs at or below each cut-off "
+        f"({', '.join(f'{c:.3g}' for c in result.cutoffs)}) and predicts the runs above; {100 * result.ci:g}% prediction "
+        f"intervals from {result.n_boot} bootstrap resamples of the fit plus resampled training residuals. Verdict "
+        "(no break test): inconclusive with fewer than 5 held-out runs; bends if the held-out runs (smallest p over cut-offs, "
+        f"Bonferroni) or those of the largest cut-off sit significantly above the law (level {level:g}); holds otherwise."
+        f"\n\nVerdict reached: {reason}."
+    )
+    return Finding(
+        key=key,
+        question="pretraining",
+        title=f"Extrapolation backtest of the {_display(law)} law in {result.by}",
+        verdict=verdict,
+        summary=summary,
+        numbers=numbers,
+        figures=[fig],
+        tables=[("Held-out error of each law at each cut-off", _records(result.summary, list(result.summary.columns)))],
+        method=method,
+        data_sources=(result.data_source or "your runs",),
+        citations=tuple(CITATIONS[k] for k in ("tashman2000", "efron1993", "hoffmann2022")),
+        loss_label=_LOSS_LABEL if result.loss == "huber" else result.loss,
+        notes=list(result.notes),
+    )
+
+
+# -- registration: the report imports this module and runs these --------------------------------
+
+
+@analysis("pretraining.wall_test", question="pretraining", requires=(CHINCHILLA,), title="Wall test of Chinchilla's law: backtest, breaks, top runs")
+def wall_test_analysis(ctx: Any) -> Finding:
+    """Does Chinchilla's law hold at the top of the compute range?"""
+    return wall_test(ctx.dataset(CHINCHILLA), fast=ctx.fast, seed=ctx.seed).to_finding()
+
+
+@analysis("pretraining.overtraining", question="pretraining", requires=(GADRE,), title="Over-training up to 32x (Gadre et al.)")
+def overtraining_analysis(ctx: Any) -> Finding:
+    """Does the law hold far from the compute-optimal ratio?"""
+    return overtraining_test(ctx.dataset(GADRE), fast=ctx.fast, seed=ctx.seed).to_finding()
+
+
+@analysis("pretraining.repetition", question="pretraining", requires=(DATABLATIONS,), title="Repeated data (Muennighoff et al.)")
+def repetition_analysis(ctx: Any) -> Finding:
+    """Does repetition explain the deviations of multi-epoch runs?"""
+    return repetition_test(ctx.dataset(DATABLATIONS), fast=ctx.fast, seed=ctx.seed).to_finding()
+
+
+@analysis("pretraining.allocation", question="pretraining", requires=(CHINCHILLA, GADRE, DATABLATIONS, PORIAN), title="Compute-optimal allocation")
+def allocation_analysis(ctx: Any) -> Finding:
+    """Compute-optimal allocation with intervals, and Porian et al.'s explanation of Kaplan vs Chinchilla."""
+    dsets = {name: ctx.dataset(name) for name in (CHINCHILLA, GADRE, DATABLATIONS, PORIAN)}
+    return allocation_test(dsets, fast=ctx.fast, seed=ctx.seed).to_finding()

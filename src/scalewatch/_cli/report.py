@@ -1,0 +1,125 @@
+"""``scalewatch report``: run every analysis whose data are here and write the HTML report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to ``app``."""
+    app.command("report")(report_command)
+
+
+def report_command(
+    data: Optional[list[str]] = typer.Option(
+        None, "--data", metavar="NAME", help="Only analyses that use this dataset (repeatable; see `scalewatch datasets list`)."
+    ),
+    only: Optional[list[str]] = typer.Option(
+        None, "--only", metavar="KEY", help="Only analyses whose key matches this glob, e.g. 'pretraining.*' (repeatable)."
+    ),
+    out: Path = typer.Option(Path("scalewatch-report"), "--out", help="Folder for index.html and findings.json."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every resampling and random start."),
+    fast: bool = typer.Option(False, "--fast", help="Fewer resamples: a quick look, noisier intervals."),
+    open_: bool = typer.Option(False, "--open", help="Open the report in a web browser when done."),
+    list_: bool = typer.Option(False, "--list", help="List the registered analyses, their data and whether it is here; run nothing."),
+) -> None:
+    """Run every registered analysis whose datasets are on this machine and write a self-contained HTML report.
+
+    The report (DIR/index.html) works offline: plotly.js is inlined, no CDN.
+    DIR/findings.json holds every finding as data. Analyses whose data are
+    missing are listed with how to get them; analyses that raise are shown as
+    errors, and the exit code is then 1.
+    """
+    from scalewatch.report import data_status, load_analyses, run_report
+
+    if list_:
+        analyses, failures = load_analyses()
+        status = data_status([r for a in analyses for r in a.requires])
+        for a in analyses:
+            needs = ", ".join(f"{r} ({'here' if status[r][0] else 'missing'})" for r in a.requires) or "no dataset"
+            typer.echo(f"{a.key:<36} {a.question:<13} {needs}")
+        if failures:
+            from scalewatch.errors import ScalewatchError
+
+            raise ScalewatchError("; ".join(f"analysis module {f.module} failed to import: {f.error}" for f in failures))
+        return
+
+    show = sys.stderr.isatty()
+    if show:
+        report = _run_with_progress(run_report, data=data or (), only=only or (), seed=seed, fast=fast)
+    else:
+        report = run_report(data=data or (), only=only or (), seed=seed, fast=fast)
+    index = report.write(out)
+    _print_summary(report, index)
+    if open_:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+    if report.errors:
+        from scalewatch.errors import ScalewatchError
+
+        keys = ", ".join(o.key for o in report.errors)
+        # the one top-level handler prints it as one line on stderr and exits with 1
+        raise ScalewatchError(f"{len(report.errors)} analysis(es) raised ({keys}); the report shows the messages")
+
+
+def _run_with_progress(run_report, **kwargs):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    marks = {"ok": "[green]done[/]", "error": "[bold red]error[/]", "skipped": "[yellow]skipped[/]"}
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:
+        task = bar.add_task("analyses", total=None)
+
+        def progress(i, total, analysis, outcome):  # type: ignore[no-untyped-def]
+            if outcome is None:
+                bar.update(task, total=total, completed=i, description=f"{analysis.key}")
+                return
+            bar.update(task, completed=i)
+            verdicts = ", ".join(f.verdict for f in outcome.findings)
+            detail = f" {verdicts}" if verdicts else (f" {outcome.error}" if outcome.error else "")
+            bar.console.print(f"{marks[outcome.status]} {analysis.key} ({outcome.seconds:.1f} s){detail}", highlight=False, markup=True)
+
+        return run_report(progress=progress, **kwargs)
+
+
+_STYLE = {"ok": "green", "warn": "yellow", "bad": "red", "info": "blue", "unknown": "dim", "error": "bold red"}
+
+
+def _print_summary(report, index: Path) -> None:  # type: ignore[no-untyped-def]
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)  # a pipe gets whole lines
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("question", no_wrap=True)
+    table.add_column("finding", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("key number")
+    for r in report.rows():
+        table.add_row(r["question"], r["key"], Text(r["verdict"], style=_STYLE[r["tone"]]), r["number"] or r["summary"])
+    if table.rows:
+        console.print(table)
+    else:
+        console.print("no findings: no analysis had its data (see below)")
+    for o in report.skipped:
+        console.print(f"skipped {o.key}: needs {', '.join(o.missing)}; {o.how[0]}", soft_wrap=True)
+    console.print(
+        f"{_n(len(report.findings), 'finding')}, {_n(len(report.errors), 'error')}, {len(report.skipped)} skipped "
+        f"in {report.seconds:.1f} s", soft_wrap=True,
+    )
+    console.print(f"report: {index.resolve()}", soft_wrap=True)
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"

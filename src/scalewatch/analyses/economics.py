@@ -1,0 +1,479 @@
+r"""What test-time compute costs against pretraining, in dollars, and the debate's own numbers rechecked.
+
+Two findings of the report:
+
+``test-time.cost_to_target`` (:func:`cost_to_target_finding`)
+    Dollars to reach a target coverage on MATH within the Pythia family: train
+    the largest model and sample it least, or sample a smaller model more
+    (:func:`scalewatch.analyses._costs.cost_to_target`), at a reference demand
+    of 10^9 problems, with intervals over problem resamples and the cost
+    assumptions; and pretraining pushed along the fitted iso-coverage line
+    until one sample suffices (an extrapolation). Verdict (proposed
+    vocabulary): *test-time cheaper* when the cost ratio (largest model over
+    the cheapest smaller one) is above 1 over its whole interval, *pretraining
+    cheaper* when below 1, *depends* when it straddles 1.
+``test-time.debate_numbers`` (:func:`debate_numbers_finding`)
+    The debate's numbers recomputed with their assumptions shown: what $1B
+    buys in H100s; o1's price against GPT-4o's, per token and per task; the
+    claim that inference costs fell three orders of magnitude in under two
+    years, against what the data measure; a frontier training run's cost and
+    how many reasoning tasks cost as much; and Sardana et al.'s
+    inference-aware allocation. Verdict (proposed vocabulary): *depends*:
+    whether reasoning at test time is cheaper than a larger pretraining run
+    turns on the number of tasks served (the finding gives the break-even).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from scalewatch.analyses._costs import (
+    API_PRICES,
+    cluster_for_budget,
+    cost_to_target,
+    inference_aware_allocation,
+    price_decline,
+    reasoning_premium,
+    training_cost,
+)
+from scalewatch.analyses._exchange import exchange_rate
+from scalewatch.analyses._finding import PALETTE, Finding, Number, band, curve, figure, points, sequential_colors, vline
+from scalewatch.analyses.testtime import _label, checked_verdict
+from scalewatch.report import analysis
+
+__all__ = [
+    "KEY_COST",
+    "KEY_DEBATE",
+    "cost_verdict",
+    "cost_to_target_finding",
+    "debate_numbers_finding",
+    "FRONTIER_RUN_FLOP",
+    "LLAMA31_405B_GPU_HOURS",
+]
+
+KEY_COST = "test-time.cost_to_target"
+KEY_DEBATE = "test-time.debate_numbers"
+_LLMONKEYS = "llmonkeys-pythia-math"
+_HARDWARE = "epoch-ml-hardware"
+_MODELS = "epoch-ai-models"
+_BENCH = "epoch-benchmark-stitching"
+
+#: training compute of Llama 3.1 405B, FLOP (Meta, 'The Llama 3 Herd of Models', arXiv:2407.21783)
+FRONTIER_RUN_FLOP = 3.8e25
+#: H100-80GB hours Meta reports for training Llama 3.1 405B (Llama 3.1 model card, 'Training Factors', July 2024)
+LLAMA31_405B_GPU_HOURS = 30.84e6
+
+_CITE_COTTIER = "Cottier, Rahman, Fattorini, Maslej, Besiroglu & Owen (2024), 'The rising costs of training frontier AI models', arXiv:2405.21015"
+_CITE_SARDANA = "Sardana, Portes, Doubov & Frankle (2024), 'Beyond Chinchilla-Optimal: Accounting for Inference in Language Model Scaling Laws', ICML, arXiv:2401.00448"
+_CITE_HOFFMANN = "Hoffmann et al. (2022), 'Training Compute-Optimal Large Language Models', arXiv:2203.15556 (eq. 10 constants)"
+_CITE_LLAMA3 = "Llama Team, Meta (2024), 'The Llama 3 Herd of Models', arXiv:2407.21783 (3.8e25 FLOP); Llama 3.1 model card (30.84M H100-hours for 405B)"
+_CITE_KAPLAN = "Kaplan et al. (2020), 'Scaling Laws for Neural Language Models', arXiv:2001.08361 (6ND training, 2N FLOP per token)"
+_CITE_BROWN = "Brown et al. (2024), 'Large Language Monkeys: Scaling Inference Compute with Repeated Sampling', arXiv:2407.21787"
+_CITE_JONES = "Jones (2021), 'Scaling Scaling Laws with Board Games', arXiv:2104.03113"
+_CITE_EPOCH_PRICES = "Cottier et al. (2025), 'LLM inference prices have fallen rapidly but unequally across tasks', Epoch AI data insight (9x to 900x per year by task)"
+
+
+def _sci(x: float) -> str:
+    """3.8e25, not 3.8e+25."""
+    mant, exp = f"{x:.2g}".split("e") if "e" in f"{x:.2g}" else (f"{x:.2g}", "0")
+    return f"{mant}e{int(exp)}" if exp != "0" else mant
+
+
+def _money(x: float) -> str:
+    if not math.isfinite(x):
+        return "never"
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(x) >= scale:
+            return f"${x / scale:.3g}{unit}"
+    return f"${x:.3g}"
+
+
+# =============================================================================
+# cost to a target coverage
+# =============================================================================
+
+
+def cost_verdict(ratio: tuple[float, float, float]) -> tuple[str, str]:
+    """Verdict from the cost ratio of the largest model over the cheapest smaller one (estimate, low, high).
+
+    Examples
+    --------
+    >>> cost_verdict((2.7, 2.0, 4.7))[0], cost_verdict((0.5, 0.3, 0.8))[0], cost_verdict((1.1, 0.8, 1.5))[0]
+    ('test-time cheaper', 'pretraining cheaper', 'depends')
+    """
+    est, lo, hi = ratio
+    if lo > 1:
+        return "test-time cheaper", "a smaller model sampled more reaches the target for less than the largest model"
+    if hi < 1:
+        return "pretraining cheaper", "the largest model, sampled least, reaches the target for less"
+    return "depends", "the cheaper route depends on the assumptions within their ranges"
+
+
+def cost_to_target_finding(
+    per_problem: Any,
+    runs: Any,
+    *,
+    targets: Sequence[float] = (0.25, 0.5, 0.75),
+    headline_target: float = 0.5,
+    demand: float = 1e9,
+    tokens_per_sample: Any = None,
+    mfu: Any = None,
+    inference_mfu: Any = None,
+    gpu_hour_price: Any = None,
+    n_resamples: int = 1000,
+    ci: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+    source: str = _LLMONKEYS,
+    data_citation: str | None = None,
+) -> Finding:
+    r"""Dollars to a target coverage by sampling more versus training larger, as a finding.
+
+    Parameters
+    ----------
+    per_problem, runs : DataFrame
+        As in :func:`scalewatch.analyses.testtime.exchange_finding`.
+    targets : sequence of float
+        Target coverages.
+    headline_target : float, default 0.5
+        The target of the verdict (one of ``targets``).
+    demand : float, default 1e9
+        Problems solved over the deployment.
+    tokens_per_sample, mfu, inference_mfu, gpu_hour_price
+        Cost assumptions (numbers, (low, value, high) or Assumption); see
+        :func:`scalewatch.analyses._costs.cost_to_target`.
+    n_resamples, ci, seed
+        Paired problem resamples, level, seed.
+    source, data_citation : str
+
+    Returns
+    -------
+    Finding
+        ``test-time.cost_to_target``.
+    """
+    if headline_target not in targets:
+        raise ValueError(f"cost_to_target_finding(headline_target={headline_target!r}) must be one of targets={list(targets)}.")
+    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    models = runs.rename(columns={"run_id": "model"}) if "run_id" in runs.columns else runs
+    ex = exchange_rate(per_problem, models, targets=targets, n_resamples=n_resamples, ci=ci, seed=rng)
+    results = {}
+    notes = list(ex.notes)
+    for t in targets:
+        try:
+            results[t] = cost_to_target(ex, t, demand=demand, tokens_per_sample=tokens_per_sample, mfu=mfu, inference_mfu=inference_mfu,
+                                        gpu_hour_price=gpu_hour_price, ci=ci, seed=rng)
+        except ValueError as exc:
+            notes.append(f"coverage {t:g}: {exc}")
+    if headline_target not in results:
+        raise ValueError(f"cost_to_target_finding: coverage {headline_target:g} is reached by fewer than two models within the data.")
+    head = results[headline_target]
+    verdict, reason = cost_verdict(head.ratio)
+    shown = checked_verdict(verdict, notes)
+    numbers = []
+    for t, r in results.items():
+        e, lo, hi = r.ratio
+        numbers.append(Number(
+            f"cost of the largest model over a smaller one sampled more (coverage {t:g})", e, lo, hi, "x", ci,
+            f"{_label(r.pretrain_route)} vs {_label(r.test_route)} at {_sci(demand)} problems, training plus inference; > 1: sampling the "
+            "smaller model is cheaper; interval over problem resamples and the cost assumptions",
+        ))
+    for t, r in results.items():
+        o = r.options.set_index("model")
+        for m, role in ((r.test_route, "test-time route"), (r.pretrain_route, "pretraining route")):
+            numbers.append(Number(
+                f"USD per problem, {role} (coverage {t:g}, {_label(m)})", float(o.loc[m, "infer_usd"]),
+                float(o.loc[m, "infer_usd_low"]), float(o.loc[m, "infer_usd_high"]), "USD", ci,
+                f"k* = {o.loc[m, 'k_star']:.0f} samples x 2 N T FLOP at an H100's inference price per FLOP",
+            ))
+    ex1 = head.extrapolated
+    largest = head.options.set_index("model").loc[head.pretrain_route]
+    numbers.append(Number(
+        f"training compute for one sample to reach coverage {headline_target:g} (extrapolated)", *ex1["train_flop"], "FLOP", ci,
+        f"the fitted iso-coverage line (log10 k* on log10 6ND) pushed to k* = 1: {math.log10(ex1['train_flop'][0] / largest['train_flop']):.1f} "
+        f"decades beyond {_label(head.pretrain_route)}, a {ex1['params'][0]:.2g}-parameter model at the family's 300B tokens; an extrapolation",
+    ))
+    numbers.append(Number(
+        f"cost of that pretraining route over the test-time route (coverage {headline_target:g})", *ex1["ratio"], "x", ci,
+        f"training plus {_sci(demand)} single-sample answers, over the cheapest smaller model sampled k* times",
+    ))
+    be = head.break_even
+    numbers.append(Number(
+        f"demand from which the largest model is cheapest (coverage {headline_target:g})", be[0] if math.isfinite(be[0]) else None,
+        be[1] if math.isfinite(be[1]) and math.isfinite(be[2]) else None, be[2] if math.isfinite(be[1]) and math.isfinite(be[2]) else None,
+        "problems", ci,
+        "never: a smaller model is cheaper per problem, so more demand only widens its lead" if not math.isfinite(be[0])
+        else "break-even of training cost against per-problem savings" + ("" if math.isfinite(be[2]) else "; in some draws never"),
+    ))
+
+    # figure: total cost against demand at the headline target
+    colors = sequential_colors(len(head.options))
+    traces: list[dict[str, Any]] = []
+    grid = head.curves["demand"]
+    for col, m in zip(colors, head.options["model"]):
+        c0, lo, hi = head.curves[m]
+        lab = _label(m)
+        traces += band(grid, lo, hi, f"{lab} range", color=col, opacity=0.10, group=lab, showlegend=False)
+        k = float(head.options.set_index("model").loc[m, "k_star"])
+        traces.append(curve(grid, c0, f"{lab} (k* = {k:,.0f})", color=col, group=lab, width=2.5 if m in (head.test_route, head.pretrain_route) else 1.5))
+    fig = figure(
+        f"Total cost to coverage {headline_target:g} on MATH against demand", traces,
+        x_title="problems solved over the deployment", y_title="training + inference cost (USD, H100 on-demand)", shapes=[vline(demand)],
+        height=480,
+        caption=("Each line is one Pythia model: its training run (6ND FLOP at the training price per FLOP) plus the samples it needs per "
+                 "problem (2 N T k* FLOP at the inference price per FLOP). Where lines cross, the cheaper route changes; the vertical line is "
+                 "the reference demand. Bands: problem resamples and cost assumptions."),
+    )
+    table = []
+    for t, r in results.items():
+        for row in r.options.itertuples():
+            table.append({"target": t, "model": _label(row.model), "params": row.params, "k*": row.k_star, "train FLOP": row.train_flop,
+                          "train USD": row.train_usd, "FLOP per problem": row.infer_flop, "USD per problem": row.infer_usd,
+                          f"total USD at {_sci(demand)}": row.total_usd, "low": row.total_usd_low, "high": row.total_usd_high})
+    assumptions = [a.to_dict() for a in head.assumptions]
+    head_number = numbers[list(results).index(headline_target)]
+    summary = (
+        f"To reach coverage {headline_target:g} on these MATH problems (oracle verifier) {_sci(demand)} times, training and sampling "
+        f"{_label(head.pretrain_route)} costs {head_number.text()}x as much as sampling {_label(head.test_route)} more: {reason}."
+    )
+    method = (
+        "Routes to a target coverage within the Pythia family (N total parameters, D = 300B tokens): every model that reaches the target within "
+        "the sampled 10,000 samples per problem, with k* from its Brown-law fit (test-time.exchange_rate). Cost of a route at demand Q: "
+        "6ND x training USD/FLOP + Q x 2 N T k* x inference USD/FLOP (Kaplan et al. 2020 FLOP counts), with USD/FLOP = H100 on-demand "
+        "price / (3600 s x 9.894e14 FLOP/s x utilisation). Pretraining pushed further: the least-squares line of log10 k* on log10 "
+        "training compute across those models, extended to k* = 1 (one sample reaches the target), at the family's 300B training tokens; "
+        "an extrapolation, shown as such.\n\n"
+        "Assumptions (central [range]): "
+        + "; ".join(f"{a['name']} {a['value']:g}" + ("" if a["low"] is None else f" [{a['low']:.3g}, {a['high']:.3g}]") + f" {a['unit']} ({a['source']})"
+                    for a in assumptions)
+        + ".\n\n"
+        f"Intervals: {ex.n_resamples} paired problem resamples (k* of every model refitted) paired draw by draw with draws of the assumptions "
+        "(observed values resampled, others log-triangular); percentile intervals. They show how much the answer moves, not sampling error "
+        "alone.\n\n"
+        "Verdict (proposed vocabulary) at the headline target: 'test-time cheaper' if the cost of the largest model over the cheapest smaller "
+        "model is above 1 over its whole interval, 'pretraining cheaper' if below 1, 'depends' otherwise. Limits: coverage assumes an oracle "
+        "verifier (a learned verifier costs its own forward passes and levels off, test-time.selection); 'pretraining' here means the existing "
+        "larger Pythia models at fixed data, not a compute-optimal frontier run."
+    )
+    citations = (*((data_citation,) if data_citation else ()), _CITE_BROWN, _CITE_JONES, _CITE_KAPLAN, _CITE_COTTIER, _CITE_SARDANA)
+    return Finding(
+        key=KEY_COST, question="test-time", title="Dollars to a target score: sample more or train larger",
+        verdict=shown, summary=summary, numbers=numbers, figures=[fig],
+        tables=[("Routes per target coverage", table), ("Cost assumptions", assumptions)],
+        method=method, data_sources=(source, f"{_HARDWARE} and {_MODELS} (default prices and utilisation, copied into the code)"),
+        citations=citations, notes=[*notes, *head.notes],
+        headline=f"cost of the largest model over a smaller one sampled more (coverage {headline_target:g})",
+    )
+
+
+# =============================================================================
+# the debate's numbers
+# =============================================================================
+
+
+def debate_numbers_finding(
+    hardware_ds: Any = None,
+    benchmarks_ds: Any = None,
+    models_ds: Any = None,
+    *,
+    budget: float = 1e9,
+    frontier_flop: float = FRONTIER_RUN_FLOP,
+    reasoning_tokens: Any = None,
+    tokens_in: float = 1000.0,
+    tokens_out: float = 500.0,
+    mmlu_threshold: float = 0.65,
+    n_resamples: int = 1000,
+    n_draws: int = 4000,
+    ci: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+) -> Finding:
+    r"""The debate's own numbers, each recomputed with its assumptions shown.
+
+    Parameters
+    ----------
+    hardware_ds, benchmarks_ds, models_ds : Dataset, optional
+        ``epoch-ml-hardware``, ``epoch-benchmark-stitching``,
+        ``epoch-ai-models`` (default: loaded by name).
+    budget : float, default 1e9
+        Capital budget of the cluster claim (USD).
+    frontier_flop : float, default 3.8e25
+        Training compute of the frontier run compared (Llama 3.1 405B).
+    reasoning_tokens : float, (low, value, high) or Assumption, optional
+        Hidden reasoning tokens per task (default 3,000 [300, 30,000]).
+    tokens_in, tokens_out : float, default 1000, 500
+        Visible tokens per task.
+    mmlu_threshold : float, default 0.65
+        Capability level of the price-decline check.
+    n_resamples, n_draws, ci, seed
+        Bootstrap resamples (price decline), Monte Carlo draws (costs), level, seed.
+
+    Returns
+    -------
+    Finding
+        ``test-time.debate_numbers``.
+    """
+    from scalewatch.data import datasets
+
+    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    hw = hardware_ds if hardware_ds is not None else datasets.load(_HARDWARE)
+    bs = benchmarks_ds if benchmarks_ds is not None else datasets.load(_BENCH)
+    md = models_ds if models_ds is not None else datasets.load(_MODELS)
+    notes: list[str] = []
+
+    cluster = cluster_for_budget(budget, n_draws=n_draws, ci=ci, seed=rng)
+    prem = reasoning_premium(tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=reasoning_tokens, n_draws=n_draws, ci=ci, seed=rng)
+    prem_launch = reasoning_premium(baseline="gpt-4o", tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=0, n_draws=n_draws, ci=ci, seed=rng)
+    decline = price_decline(hw, bs, md, threshold=mmlu_threshold, n_resamples=n_resamples, ci=ci, seed=rng)
+    train = training_cost(frontier_flop, n_draws=n_draws, ci=ci, seed=rng)
+    alloc = inference_aware_allocation(reference_params=13e9, inference_tokens=2e12)
+    # tasks at which o1's premium over GPT-4o adds up to one frontier pretraining run (draw by draw)
+    extra = prem.draws["reasoner_usd"] - prem.draws["baseline_usd"]
+    tasks_d = train.draws["cloud_usd"] / extra
+    tasks0 = train["cloud_usd"].value / (prem["reasoner_usd"].value - prem["baseline_usd"].value)
+    q = ((1 - ci) / 2, (1 + ci) / 2)
+    tasks_lo, tasks_hi = (float(v) for v in np.quantile(tasks_d, q))
+    oom, oom_lo, oom_hi = decline.over_horizon
+    gpt4_mini = decline.list_price_pairs.iloc[0]
+
+    numbers = [
+        Number("tasks at which o1's premium equals a frontier training run", tasks0, tasks_lo, tasks_hi, "tasks", ci,
+               f"cloud cost of {_sci(frontier_flop)} FLOP on H100s / (o1 - GPT-4o cost per task); range over the assumptions"),
+        *cluster.numbers({"gpus": f"H100s bought with {_money(budget)}", "usd_per_gpu": "cost per H100 in a cluster"}),
+        Number("o1 / GPT-4o price per input token", prem["input_price_ratio"].value, unit="x",
+               note="list prices $15 vs $2.50 per million (o1 Dec 2024; gpt-4o-2024-08-06); exact, no interval"),
+        Number("o1 / GPT-4o price per output token", prem["output_price_ratio"].value, unit="x",
+               note="list prices $60 vs $10 per million; exact, no interval"),
+        Number("o1 / GPT-4o at its May 2024 launch price, per output token", prem_launch["output_price_ratio"].value, unit="x",
+               note="against GPT-4o's launch price ($5 / $15): 3x input, 4x output; exact, no interval"),
+        *prem.numbers({"task_cost_ratio": "o1 / GPT-4o cost per task"}),
+        Number(f"fall in cost per token at MMLU >= {mmlu_threshold:g} over {decline.years:g} years (data)", oom, oom_lo, oom_hi,
+               "orders of magnitude", ci,
+               "hardware price per FLOP plus the size of the smallest model at the threshold, both fitted to Epoch's data; bootstrap"),
+        Number("of which hardware price per FLOP, per year", decline.hardware_rate, decline.hardware_low, decline.hardware_high, "OOM/yr", ci,
+               "on-demand price per peak BF16 FLOP of data-centre accelerators, since 2020"),
+        Number("of which smaller models at equal MMLU, per year", decline.size_rate, decline.size_low, decline.size_high, "OOM/yr", ci,
+               f"parameters of the record-setting smallest models at MMLU >= {mmlu_threshold:g}"),
+        Number(f"GPT-4 -> GPT-4o mini list price ({gpt4_mini['months']:.0f} months)", float(gpt4_mini["oom"]), unit="orders of magnitude",
+               note=f"blended 3:1 price ${gpt4_mini['older_usd_per_m']:.3g} -> ${gpt4_mini['newer_usd_per_m']:.3g} per M tokens; "
+                    f"MMLU {gpt4_mini['older_mmlu']:.3f} -> {gpt4_mini['newer_mmlu']:.3f} (not equal capability); published prices, no interval"),
+        *train.numbers({"gpu_hours": f"training {_sci(frontier_flop)} FLOP: H100-hours", "cloud_usd": f"training {_sci(frontier_flop)} FLOP: cloud cost",
+                        "owner_usd": f"training {_sci(frontier_flop)} FLOP: owner's cost (hardware + energy)"}),
+        Number("Llama 3.1 405B H100-hours reported by Meta", LLAMA31_405B_GPU_HOURS, unit="GPU-h",
+               note="Llama 3.1 model card (July 2024); compare with the estimate above at the median utilisation; published, no interval"),
+        Number("inference-aware model size, 13B quality and 2T inference tokens", alloc.n, unit="parameters",
+               note=f"Sardana et al. (2024): min 6ND + 2N D_inf at the loss of a Chinchilla-optimal 13B, Hoffmann et al.'s constants; "
+                    f"exact under them (Sardana et al.'s own fit gives 7B)"),
+        Number("inference-aware saving, 13B quality and 2T inference tokens", 100 * alloc.saving_share, unit="%",
+               note=f"{alloc.saving_flop:.2g} FLOP of {alloc.chinchilla_total_flop:.2g} (Sardana et al. report 17% with their fit); exact under Hoffmann's constants"),
+    ]
+    claim_held = oom_hi >= 3.0
+    decline_text = (
+        f"the data support {oom:.1f} [{oom_lo:.1f}, {oom_hi:.1f}] orders of magnitude in two years at MMLU >= {mmlu_threshold:g} "
+        + ("(3 is inside the interval)" if claim_held else "(3 is above the interval)")
+    )
+    notes.append(
+        "'inference costs fell about three orders of magnitude in under two years': " + decline_text + f"; list prices fell "
+        f"{gpt4_mini['ratio']:.0f}x from GPT-4 to GPT-4o mini in {gpt4_mini['months']:.0f} months at lower MMLU; the rest of a 1000x fall "
+        "would have to come from margins, serving software, quantisation and distillation, which these data do not measure "
+        "(Epoch reports 9x-900x per year depending on the task and threshold)"
+    )
+    notes += list(decline.notes) + list(cluster.notes)
+    verdict = checked_verdict("depends", notes)
+    from scalewatch.analyses._finding import format_interval
+
+    g = cluster["gpus"]
+    r = prem["task_cost_ratio"]
+    summary = (
+        f"{_money(budget)} buys {format_interval(g.value, g.low, g.high)} H100s with servers and network (the claimed ~25K); o1 costs "
+        f"{prem['output_price_ratio'].value:g}x GPT-4o per token but {format_interval(r.value, r.low, r.high)}x per task once its reasoning "
+        f"tokens are billed, so its premium equals a {_sci(frontier_flop)}-FLOP training run after {format_interval(tasks0, tasks_lo, tasks_hi)} "
+        f"tasks; and {decline_text}."
+    )
+
+    # figures
+    hp = decline.hardware_points
+    yrs = hp["date"].str.slice(0, 4).astype(int) + (hp["date"].str.slice(5, 7).astype(int) - 0.5) / 12
+    fig_hw = figure(
+        "Price per FLOP of data-centre accelerators (on demand)",
+        [points(yrs, hp["usd_per_1e18_flop"], "offers", color=PALETTE[0], text=hp["hardware"].tolist())],
+        x_title="year", y_title="USD per 1e18 peak BF16 FLOP", x_log=False,
+        caption=f"On-demand cloud prices divided by peak throughput (Epoch's databases); trend {decline.hardware_rate:.2f} orders of magnitude per year.",
+    )
+    sp = decline.size_points
+    syr = sp["date"].str.slice(0, 4).astype(int) + (sp["date"].str.slice(5, 7).astype(int) - 0.5) / 12
+    lp = [p for p in API_PRICES if p.mmlu is not None]
+    fig_size = figure(
+        f"Smallest model at MMLU >= {mmlu_threshold:g}, and published prices",
+        [
+            points(syr, sp["params"], f"record-setting smallest model (parameters)", color=PALETTE[0], text=sp["model"].tolist()),
+            points([p.year for p in lp], [p.blended() * 1e9 for p in lp], "list price x 1e9 (USD per M tokens, 3:1)", color=PALETTE[1],
+                   text=[f"{p.model}: MMLU {p.mmlu:.3f}" for p in lp], held_out=True),
+        ],
+        x_title="year", y_title="parameters; price x 1e9", x_log=False,
+        caption="Blue: models that were the smallest yet to reach the MMLU threshold. Orange: OpenAI list prices (scaled to share the axis).",
+    )
+    tables = [
+        ("Assumptions of the cluster and training costs", [a.to_dict() for a in (*cluster.assumptions, *train.assumptions[:1], *train.assumptions[2:])]),
+        ("Published API prices (literature figures)", [
+            {"model": p.model, "date": p.date, "USD per M input": p.usd_per_m_input, "USD per M output": p.usd_per_m_output,
+             "MMLU": p.mmlu, "source": p.source} for p in API_PRICES]),
+        ("Published price pairs", decline.list_price_pairs.round(4)),
+        ("Smallest models at the MMLU threshold", sp),
+        ("o1 against GPT-4o per task", [{"quantity": c.name, "value": c.value, "low": c.low, "high": c.high, "unit": c.unit} for c in prem.components]),
+    ]
+    method = (
+        f"Each number is computed from stated inputs (Python API: scalewatch.analyses._costs; CLI: scalewatch cost ...), intervals are "
+        f"percentiles of {n_draws} Monte Carlo draws over the inputs' ranges (observed prices and utilisations resampled, other ranges "
+        "log-triangular) or bootstrap resamples of data.\n\n"
+        "Cluster: budget / (server price per H100 x cluster interconnect overhead 1.15). Server prices are Epoch's DGX/HGX quotes divided by "
+        "8 (median of 12, 2022-2025); Cottier et al. (2024) use the same overhead. Buildings, power plant and staff are not included.\n\n"
+        "o1 vs GPT-4o: OpenAI list prices as announced (see table); per task the reasoner also pays for hidden reasoning tokens at the output "
+        f"price ({tokens_in:g} input and {tokens_out:g} visible output tokens; reasoning tokens 3,000 [300, 30,000], 'from a few hundred to "
+        "tens of thousands' per OpenAI's guide).\n\n"
+        "Training cost: GPU-hours = FLOP / (3600 x 9.894e14 x MFU), MFU from the 61 runs in Epoch's database with one (median 0.38); cloud "
+        "cost at H100 on-demand prices (16 offers 2024-2025, median $3.49/h); owner cost = amortised servers (5-year life) + energy "
+        "(700 W x 1.82 server/chip x 0.75 average x PUE 1.25 x $0.081/kWh), Cottier et al.'s method.\n\n"
+        f"Price decline: cost per token at fixed capability = 2N FLOP x price per FLOP. The hardware trend is the least-squares slope of "
+        f"log10(on-demand price / peak FLOP) on the date; the model trend the slope of log10 N of the models that were the smallest yet to "
+        f"reach MMLU >= {mmlu_threshold:g} (Epoch's benchmark and model databases); bootstrap of price rows and models. Published price "
+        "pairs are listed beside it.\n\n"
+        "Inference-aware allocation (Sardana et al. 2024): minimise 6 N D + 2 N D_inf over N at the loss of a Chinchilla-optimal 13B model, "
+        "with Hoffmann et al.'s constants.\n\n"
+        "Verdict (proposed vocabulary): 'depends', whether paying for reasoning at test time beats a larger pretraining run turns on the number "
+        "of tasks served; the first number is that break-even for o1 against one 3.8e25-FLOP run."
+    )
+    citations = (_CITE_COTTIER, _CITE_EPOCH_PRICES, _CITE_LLAMA3, _CITE_SARDANA, _CITE_HOFFMANN, _CITE_KAPLAN,
+                 "OpenAI API prices as announced: see the 'Published API prices' table for each source and date",
+                 "Epoch AI, ML hardware database and hardware price database (June 2025 snapshot)",
+                 "Epoch AI, benchmarking hub data ('A Rosetta Stone for AI Benchmarks', Nov 2025) and AI models database")
+    return Finding(
+        key=KEY_DEBATE, question="test-time", title="The debate's numbers, recomputed",
+        verdict=verdict, summary=summary, numbers=numbers, figures=[fig_hw, fig_size], tables=tables, method=method,
+        data_sources=(_HARDWARE, _BENCH, _MODELS), citations=citations, notes=notes,
+        headline="tasks at which o1's premium equals a frontier training run",
+    )
+
+
+# =============================================================================
+# registration
+# =============================================================================
+
+
+@analysis(KEY_COST, question="test-time", requires=(_LLMONKEYS,), title="Dollars to a target score: sample more or train larger")
+def cost_to_target_analysis(ctx: Any) -> Finding:
+    """Dollars to a target coverage by sampling a smaller model more or training a larger one."""
+    ds = ctx.dataset(_LLMONKEYS)
+    return cost_to_target_finding(
+        ds.tables["per_problem"], ds.runs.runs, n_resamples=ctx.pick(1000, 200), seed=ctx.seed, source=ds.name, data_citation=ds.citation
+    )
+
+
+@analysis(KEY_DEBATE, question="test-time", requires=(_HARDWARE, _BENCH, _MODELS), title="The debate's numbers, recomputed")
+def debate_numbers(ctx: Any) -> Finding:
+    """The debate's cost numbers recomputed with their assumptions shown."""
+    return debate_numbers_finding(
+        ctx.dataset(_HARDWARE), ctx.dataset(_BENCH), ctx.dataset(_MODELS),
+        n_resamples=ctx.pick(1000, 200), n_draws=ctx.pick(4000, 1000), seed=ctx.seed,
+    )

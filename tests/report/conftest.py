@@ -1,0 +1,126 @@
+"""Shared pieces of the report tests: a toy finding, toy analyses, and two reports built once.
+
+``real_report``: the registered ``pretraining.chinchilla_fit`` on the mirror's data (fast).
+``combined_report``: that finding plus toy findings (every figure kind, hostile strings),
+an analysis that raises, and one skipped for missing data, i.e. every kind of row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scalewatch.analyses import Finding, Number, figure, fit_figure, points
+from scalewatch.report import Analysis, Report, registered, run_report
+
+#: a string that would end a <script> element if the page did not escape it
+HOSTILE = "</script><script>window.__pwned = 1</script> <b>bold</b> & \u2028"
+
+
+def make_finding(**over) -> Finding:
+    x = np.geomspace(1e18, 1e22, 12)
+    y = 1.8 + 50 * x**-0.1
+    base = dict(
+        key="pretraining.toy",
+        question="pretraining",
+        title="A toy finding",
+        verdict="holds",
+        summary="A toy law fitted to twelve points predicts the two largest within their interval.",
+        numbers=[
+            Number("alpha", 0.3473, 0.3162, 0.3723, "", 0.95, "model-size exponent"),
+            Number("p-value", 0.031, note="slowdown test, one-sided"),
+            Number("not estimable", None, note="fewer than five held-out runs"),
+        ],
+        figures=[
+            fit_figure(
+                "Loss against compute", x=x, y=y, fit_x=x, fit_y=y, low=y * 0.98, high=y * 1.02,
+                held_out=x > 3e21, x_title="compute (FLOP)", y_title="loss (nats/token)", caption="Open diamonds: held out.",
+            )
+        ],
+        tables=[("runs", pd.DataFrame({"N": [1e8, 2e8], "loss": [3.1, np.nan], "date": pd.to_datetime(["2024-01-01", "2024-02-01"])}))],
+        method="Least squares on log loss.\n\nPercentile bootstrap, 200 resamples.",
+        data_sources=("chinchilla-hoffmann2022",),
+        citations=("Hoffmann et al. (2022), arXiv:2203.15556",),
+        loss_label="least squares on log residuals",
+    )
+    base.update(over)
+    return Finding(**base)
+
+
+def _toy_data(ctx):
+    """A toy data-wall finding: a linear-axis figure, hostile strings, numbers as plain dicts."""
+    rng = np.random.default_rng(ctx.seed)
+    years = np.arange(2000, 2024, dtype=float)
+    linear = figure(
+        "A linear-axis figure with a hostile trace name",
+        [points(years, rng.normal(size=years.size), HOSTILE), {"type": "bar", "x": ["a", "b"], "y": [1, 2], "name": "bars"}],
+        x_title="year", y_title="value", x_log=False, y_log=False, caption=f"caption with {HOSTILE}",
+    )
+    return make_finding(
+        key="data.toy",
+        question="data",
+        title=f"Toy data wall {HOSTILE}",
+        verdict="wall before 2031",
+        summary=f"A toy finding whose summary holds markup: {HOSTILE}.",
+        figures=[linear],
+        numbers=[{"name": "wall year", "value": 2029.3, "low": 2027.1, "high": 2031.9, "unit": "year", "ci": 0.9, "note": "toy"}],
+    )
+
+
+def _toy_trends(ctx):
+    """A toy trends finding whose figure is a dict spec with a template *name* and a layout title."""
+    years = np.arange(2000, 2024, dtype=float)
+    spec = {
+        "data": [{"type": "scatter", "mode": "lines", "x": years, "y": np.where(years > 2020, np.nan, years)}],
+        "layout": {"title": {"text": "Dict spec title"}, "template": "plotly_white", "yaxis": {"type": "log"}},
+    }
+    return [
+        make_finding(key="trends.toy", question="trends", title="Toy trends", verdict="not detectable", figures={"dict_spec": spec}),
+        make_finding(key="trends.toy_plain", question="trends", title="Toy without figures", verdict="inconclusive", figures=(), tables=()),
+    ]
+
+
+def _boom(ctx):
+    """An analysis that raises."""
+    raise RuntimeError("toy failure: the solver exploded\nsecond line of detail")
+
+
+TOY_ANALYSES = (
+    Analysis("data.toy", "data", (), _toy_data, "Toy data wall"),
+    Analysis("trends.toys", "trends", (), _toy_trends, "Toy trends"),
+    Analysis("sweep.boom", "sweep", (), _boom, "An analysis that raises"),
+)
+
+
+def chinchilla_analysis() -> Analysis:
+    import scalewatch.analyses.pretraining_fit  # noqa: F401 - registers it
+
+    return next(a for a in registered() if a.key == "pretraining.chinchilla_fit")
+
+
+@pytest.fixture(scope="session")
+def real_report(tmp_path_factory) -> tuple[Report, Path]:
+    """The registered Chinchilla finding on the mirror's data, fast, written to a temp folder."""
+    report = run_report(analyses=[chinchilla_analysis()], fast=True, seed=0)
+    out = tmp_path_factory.mktemp("real-report")
+    return report, report.write(out)
+
+
+@pytest.fixture(scope="session")
+def combined_report(tmp_path_factory) -> tuple[Report, Path]:
+    """Every kind of row: real and toy findings, an error, and an analysis skipped for missing data."""
+    main = run_report(analyses=[chinchilla_analysis(), *TOY_ANALYSES], fast=True, seed=0)
+    empty = tmp_path_factory.mktemp("empty-mirror")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCALEWATCH_DATA_MIRROR", str(empty))
+        mp.setenv("SCALEWATCH_CACHE_DIR", str(empty / "cache"))
+        missing = run_report(analyses=[Analysis("capabilities.needs_pythia", "capabilities", ("pythia-evals",), _boom, "Needs Pythia")])
+    report = Report(
+        outcomes=main.outcomes + missing.outcomes, created=main.created, version=main.version, seed=0, fast=True, seconds=main.seconds
+    )
+    out = tmp_path_factory.mktemp("combined-report")
+    return report, report.write(out)
+
