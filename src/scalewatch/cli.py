@@ -13,10 +13,14 @@ import sys
 
 import typer
 
+from scalewatch._cli import capabilities as _capabilities
+from scalewatch._cli import cost as _cost
 from scalewatch._cli import datasets as _datasets
 from scalewatch._cli import fit as _fit
 from scalewatch._cli import report as _report
 from scalewatch._cli import runs as _runs
+from scalewatch._cli import testtime as _testtime
+from scalewatch._cli import trend as _trend
 
 app = typer.Typer(
     name="scalewatch",
@@ -28,6 +32,10 @@ app = typer.Typer(
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_datasets.app, name="datasets")
 _fit.register(app)
+_capabilities.register(app)
+_testtime.register(app)
+_cost.register(app)
+_trend.register(app)
 _report.register(app)
 
 
@@ -55,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     debug = os.environ.get("SCALEWATCH_DEBUG", "") not in ("", "0")
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -79,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         typer.echo(f"error: {message}", err=True)
         return 1
-    return 0
+    # with standalone_mode=False, click returns the code of a raised typer.Exit(n)
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

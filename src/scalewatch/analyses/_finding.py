@@ -69,7 +69,17 @@ _VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "pretraining": MappingProxyType({"holds": "ok", "bends": "warn", "breaks": "bad", "inconclusive": "unknown"}),
         "capabilities": MappingProxyType({"in step": "ok", "decoupling": "warn", "ahead": "ok", "inconclusive": "unknown"}),
-        "test-time": MappingProxyType({"holds": "ok", "bends": "warn", "breaks": "bad", "inconclusive": "unknown"}),
+        "test-time": MappingProxyType(
+            {
+                "holds": "ok",
+                "bends": "warn",
+                "breaks": "bad",
+                "test-time cheaper": "ok",
+                "pretraining cheaper": "info",
+                "depends": "info",
+                "inconclusive": "unknown",
+            }
+        ),
         "data": MappingProxyType({"wall before YEAR": "bad", "no wall before YEAR": "ok", "inconclusive": "unknown"}),
         "trends": MappingProxyType(
             {"plateau detectable in advance": "info", "not detectable": "warn", "inconclusive": "unknown"}

@@ -38,6 +38,8 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.pretraining_fit",
     "scalewatch.analyses.pretraining",
     "scalewatch.analyses.capabilities",
+    "scalewatch.analyses.testtime",
+    "scalewatch.analyses.economics",
     "scalewatch.analyses.datawall",
     "scalewatch.analyses.trends",
 )

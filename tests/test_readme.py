@@ -1,0 +1,45 @@
+"""The README's quick start is what CI runs, and its examples name real commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bash_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_ci_runs_the_readme_test_command_unchanged():
+    blocks = _bash_blocks((ROOT / "README.md").read_text())
+    assert len(blocks) >= 2, "the README quick start needs two bash blocks: the main job and the tests"
+    test_command = blocks[1]
+    assert "\n" not in test_command, f"the README test command should be one line, got {test_command!r}"
+    ci_lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines, f".ci/run does not run the README test command {test_command!r}"
+
+
+def test_readme_main_command_runs_the_report_on_a_fresh_venv():
+    main = _bash_blocks((ROOT / "README.md").read_text())[0]
+    assert main.startswith("python3 -m venv .venv"), main
+    assert "scalewatch report" in main
+
+
+def test_readme_shows_real_output_not_placeholders():
+    text = (ROOT / "README.md").read_text()
+    assert "PLACEHOLDER" not in text, "fill the README's expected output with a real run"
+
+
+def test_readme_cli_examples_name_existing_commands():
+    from typer.main import get_command
+
+    from scalewatch.cli import app
+
+    cli = get_command(app)
+    text = (ROOT / "README.md").read_text()
+    used = set(re.findall(r"^scalewatch ([a-z][a-z-]*)", text, flags=re.M))
+    assert used, "the README should show CLI examples"
+    missing = sorted(used - set(cli.commands))  # type: ignore[attr-defined]
+    assert not missing, f"README uses commands the CLI lacks: {missing}"
