@@ -142,3 +142,20 @@ def test_exchange_finding_on_llmonkeys(findings):
     assert s.value == pytest.approx(10 * head.value, rel=1e-9)
     expected = "test-time cheaper" if "test-time cheaper" in VERDICTS["test-time"] else "inconclusive"
     assert f.verdict == expected
+
+
+def test_own_arithmetic_finding_describes_our_own_models_not_pythia():
+    """The report's finding on the committed arithmetic sweep names its subject and needs no download."""
+    from types import SimpleNamespace
+
+    from scalewatch.analyses.testtime import KEY_OWN, own_arithmetic
+    from scalewatch.experiments._arith import load_arithmetic_testtime
+
+    res = load_arithmetic_testtime()
+    assert res.per_problem["num_samples"].min() >= 64
+    ctx = SimpleNamespace(fast=True, seed=0, pick=lambda full, fast: fast)
+    finding = own_arithmetic(ctx)
+    assert finding.key == KEY_OWN and finding.question == "test-time"
+    assert "arithmetic" in finding.summary and "Pythia" not in finding.summary and "MATH" not in finding.summary
+    assert finding.verdict in VERDICTS["test-time"]
+    assert finding.numbers[0].low <= finding.numbers[0].value <= finding.numbers[0].high

@@ -90,6 +90,7 @@ DATASET = "llmonkeys-pythia-math"
 KEY_COVERAGE = "test-time.coverage_law"
 KEY_SELECTION = "test-time.selection"
 KEY_EXCHANGE = "test-time.exchange_rate"
+KEY_OWN = "test-time.own_arithmetic"
 
 #: verdicts these analyses use beyond holds/bends/breaks/inconclusive, with their proposed tones
 PROPOSED_VERDICTS = {"test-time cheaper": "ok", "pretraining cheaper": "info", "depends": "info"}
@@ -254,6 +255,10 @@ def coverage_law_finding(
     seed: int | np.random.Generator | None = 0,
     source: str = DATASET,
     data_citation: str | None = None,
+    models: str = "Pythia",
+    task: str = "MATH",
+    key: str = KEY_COVERAGE,
+    title: str = "Coverage against samples: Brown et al.'s law, out of sample",
 ) -> Finding:
     r"""Fit coverage laws to repeated-sampling counts, forecast out of sample and judge the last decade.
 
@@ -279,11 +284,15 @@ def coverage_law_finding(
     seed : int, Generator or None, default 0
     source, data_citation : str
         For the finding.
+    models, task : str, default "Pythia", "MATH"
+        What the counts are of, for the finding's sentences ("4 Pythia models on MATH").
+    key, title : str
+        The finding's key and title (another data set gets its own key).
 
     Returns
     -------
     Finding
-        ``test-time.coverage_law``.
+        ``test-time.coverage_law`` unless ``key`` says otherwise.
     """
     from scalewatch.analyses._passk import _check_ci, _check_resamples, _ints, _rng
 
@@ -402,7 +411,7 @@ def coverage_law_finding(
     fig_cov = figure(
         "Coverage against samples per problem", tr_cov, x_title="samples per problem k", y_title="coverage (share of problems solved, oracle verifier)",
         y_log=False, shapes=[vline(k_last)], height=480,
-        caption=(f"Points: coverage of each Pythia model on the 128 MATH problems with {pct} problem-bootstrap intervals. Lines: Brown et al.'s "
+        caption=(f"Points: coverage of each {models} model on the {P} {task} problems with {pct} problem-bootstrap intervals. Lines: Brown et al.'s "
                  f"exponentiated power law fitted to all k; dashed beyond the data (vertical line) to {budget:,.0f} samples, with its band."),
     )
     fig_log = figure(
@@ -437,19 +446,26 @@ def coverage_law_finding(
     oos_rows = cmp.table.assign(model=cmp.table["model"].map(_label)).round(4)
 
     big = per_model[-1]
-    if verdict == "holds":
+    if verdict == "holds" and reason.startswith("coverage grew faster"):
         summary = (
-            f"Coverage of {len(names)} Pythia models on MATH keeps rising with samples as Brown et al.'s law c = exp(-a k^-b) predicts: "
+            f"Coverage of {len(names)} {models} models on {task} keeps rising with samples, faster than Brown et al.'s law "
+            f"c = exp(-a k^-b) predicts: fitted on k <= {fit_up_to:,}, it under-predicts coverage at k = {int(k_last):,} by "
+            f"{numbers[0].text()} points on average (no sign of a wall; the law's shape is off, see the comparison of laws), and "
+            f"{_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
+        )
+    elif verdict == "holds":
+        summary = (
+            f"Coverage of {len(names)} {models} models on {task} keeps rising with samples as Brown et al.'s law c = exp(-a k^-b) predicts: "
             f"fitted on k <= {fit_up_to:,}, it misses coverage at k = {int(k_last):,} by {numbers[0].text()} points on average, and "
             f"{_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
         )
     else:
         summary = (
             f"Fitted on k <= {fit_up_to:,}, Brown et al.'s law misses coverage at k = {int(k_last):,} by {numbers[0].text()} points on "
-            f"average over {len(names)} Pythia models: {reason}."
+            f"average over {len(names)} {models} models: {reason}."
         )
     method = (
-        f"Data: {len(names)} Pythia models (Biderman et al. 2023), {P} MATH problems, {int(counts['n'].min()):,} samples per problem; per problem "
+        f"Data: {len(names)} {models} models{' (Biderman et al. 2023)' if models == 'Pythia' else ''}, {P} {task} problems, {int(counts['n'].min()):,} samples per problem; per problem "
         f"the number of correct samples. Coverage(k) is the mean over problems of the unbiased pass@k = 1 - C(n-c, k)/C(n, k) (Chen et al. "
         f"2021), computed as a sum of log1p terms (it matches the mirror's coverage curve to 1e-10).\n\n"
         f"Law: c = exp(-a k^-b) (Brown et al. 2024), least squares on log(-log c) against log k, i.e. ordinary least squares. Intervals: "
@@ -463,12 +479,12 @@ def coverage_law_finding(
         f"(Schaeffer et al. 2025); a logistic in log k; a power law in 1 - c. Each is fitted by least squares on log(-log c) to k <= "
         f"{' and '.join(f'{c_:,}' for c_ in cmp.fit_up_to)} and scored on the larger k. The small-k points come from all "
         f"{int(counts['n'].min()):,} samples, so this tests the laws' shapes, not a forecaster with only that many samples.\n\n"
-        "Coverage counts a problem solved if any sample is correct: it assumes an oracle verifier (MATH answers can be checked against the "
+        f"Coverage counts a problem solved if any sample is correct: it assumes an oracle verifier ({task} answers can be checked against the "
         "reference). Selecting one answer without it is test-time.selection."
     )
-    citations = (*((data_citation,) if data_citation else ()), _CITE_BROWN, _CITE_CHEN, _CITE_SCHAEFFER, _CITE_PYTHIA, _CITE_EFRON)
+    citations = (*((data_citation,) if data_citation else ()), _CITE_BROWN, _CITE_CHEN, _CITE_SCHAEFFER, *((_CITE_PYTHIA,) if models == "Pythia" else ()), _CITE_EFRON)
     return Finding(
-        key=KEY_COVERAGE, question="test-time", title="Coverage against samples: Brown et al.'s law, out of sample",
+        key=key, question="test-time", title=title,
         verdict=verdict, summary=summary, numbers=numbers, figures=[fig_cov, fig_log, fig_cmp],
         tables=[
             ("Brown law per model", fit_rows),
@@ -886,4 +902,24 @@ def exchange(ctx: Any) -> Finding:
     ds = ctx.dataset(DATASET)
     return exchange_finding(
         ds.tables["per_problem"], ds.runs.runs, n_resamples=ctx.pick(1000, 200), seed=ctx.seed, source=ds.name, data_citation=ds.citation
+    )
+
+
+@analysis(KEY_OWN, question="test-time", title="Coverage against samples on our own models (arithmetic)")
+def own_arithmetic(ctx: Any) -> Finding:
+    """Brown et al.'s coverage law on small transformers trained here, sampled 256 times per held-out arithmetic problem.
+
+    The data are committed with the package (``scalewatch/experiments/data/testtime``, made by
+    ``python -m scalewatch.experiments._arith``), so this analysis needs no download.
+    """
+    from scalewatch.experiments._arith import load_arithmetic_testtime
+
+    res = load_arithmetic_testtime()
+    n = int(res.per_problem["num_samples"].min())
+    ks = tuple(2**i for i in range(int(np.log2(n)) + 1))
+    return coverage_law_finding(
+        res.per_problem, res.runs, ks=ks, budget=4096, fit_up_to=max(ks) // 16, compare_up_to=(max(ks) // 32, max(ks) // 16),
+        n_resamples=ctx.pick(1000, 200), seed=ctx.seed, source="scalewatch-arith (this repository's own sweep)",
+        models="scalewatch-trained", task="held-out arithmetic", key=KEY_OWN,
+        title="Coverage against samples on our own models (arithmetic)",
     )

@@ -740,7 +740,15 @@ def _vertices(x: np.ndarray, y: np.ndarray, W: np.ndarray, window: int | None):
     solvable = reason == 0
     coef = np.full((R, 3), np.nan)
     if solvable.any():
-        coef[solvable] = np.linalg.solve(M[solvable], v[solvable][..., None])[..., 0]
+        try:
+            coef[solvable] = np.linalg.solve(M[solvable], v[solvable][..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            # one singular weighting must not sink the batch: solve one by one, flag the singular ones
+            for r in np.flatnonzero(solvable):
+                try:
+                    coef[r] = np.linalg.solve(M[r], v[r])
+                except np.linalg.LinAlgError:
+                    reason[r] = 6
     c0, c1, c2 = coef[:, 0], coef[:, 1], coef[:, 2]
     with np.errstate(all="ignore"):
         ts = -c1 / (2.0 * c2)
@@ -762,6 +770,7 @@ _REASONS = {
     3: "fewer than 3 distinct model sizes",
     4: "parabola opens downward",
     5: "vertex outside the fitted points",
+    6: "singular design (the sizes in the window do not determine a parabola)",
 }
 
 

@@ -48,7 +48,7 @@ _TEMPLATE = {"layout": {"colorway": list(PALETTE), "xaxis": _AXIS, "yaxis": _AXI
 _BASE_LAYOUT: dict[str, Any] = {
     "template": _TEMPLATE,
     "font": {"family": _FONT, "size": 13, "color": "#1f2328"},
-    "margin": {"l": 64, "r": 16, "t": 12, "b": 52},
+    "margin": {"l": 64, "r": 16, "t": 36, "b": 52},  # t: room for the mode bar above the legend
     "height": 440,
     "autosize": True,
     "paper_bgcolor": "#ffffff",
