@@ -19,6 +19,7 @@ from scalewatch._cli import datasets as _datasets
 from scalewatch._cli import fit as _fit
 from scalewatch._cli import report as _report
 from scalewatch._cli import runs as _runs
+from scalewatch._cli import sweep as _sweep
 from scalewatch._cli import testtime as _testtime
 from scalewatch._cli import trend as _trend
 
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_datasets.app, name="datasets")
+app.add_typer(_sweep.app, name="sweep")
 _fit.register(app)
 _capabilities.register(app)
 _testtime.register(app)

@@ -506,3 +506,18 @@ def test_every_csv_of_the_mirror_round_trips(mirror: Path, tmp_path: Path) -> No
             reg.put_table(name, df, source=str(path.relative_to(mirror)))
             pd.testing.assert_frame_equal(reg.get_table(name), df, obj=str(path))
             assert reg.put_table(name, df, source="again").added == 0
+
+
+def test_runset_of_small_models_imports_without_unit_questions(tmp_path):
+    """A validated RunSet holds raw counts: re-checking it must not refuse 1e4-parameter runs as 'millions?'."""
+    import pandas as pd
+
+    from scalewatch.data import Registry
+    from scalewatch.data._validate import validate_runs
+
+    frame = pd.DataFrame({"run_id": ["a", "b"], "params": [12_768.0, 28_368.0], "tokens": [3e6, 3e6], "loss": [1.8, 1.7]})
+    runset = validate_runs(frame, units={"params": "count", "tokens": "count"})
+    with Registry(tmp_path / "r.duckdb") as reg:
+        summary = reg.import_runs(runset)
+        assert summary.added == 2
+        assert sorted(reg.runs().runs["params"]) == [12_768.0, 28_368.0]

@@ -408,7 +408,11 @@ class Registry:
             # RunSet() does not validate: check again (errors only; its warnings were given when it was built)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataWarning)
-                runset = validate_runs(data.runs, data.scores, data.curves, source=label)
+                # a RunSet holds raw counts, FLOP and nats by construction: declare them, so that small
+                # models (e.g. a laptop sweep's 1e4-parameter runs) are not refused as "millions?"
+                runset = validate_runs(data.runs, data.scores, data.curves, source=label,
+                                       units={"params": "count", "tokens": "count", "unique_tokens": "count",
+                                              "compute": "flop"})
         elif isinstance(data, pd.DataFrame):
             for name, side in (("scores", scores), ("curves", curves)):
                 if side is not None and not isinstance(side, pd.DataFrame):

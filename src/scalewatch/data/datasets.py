@@ -269,6 +269,8 @@ def load(name: str) -> Dataset:
     0   b1     2.389421e+02
     1   b2     5.501564e-04
     """
+    if name == "scalewatch-sweep":  # package data: runs scalewatch trained itself (scalewatch.experiments)
+        return importlib.import_module("scalewatch.experiments._data").sweep_dataset()
     meta = info(name)
     key = (name, str(mirror_dir()), str(cache_dir()))
     parsed = _LOADED.get(key)

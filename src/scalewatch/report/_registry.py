@@ -42,6 +42,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.economics",
     "scalewatch.analyses.datawall",
     "scalewatch.analyses.trends",
+    "scalewatch.analyses.sweep",
 )
 
 
