@@ -21,6 +21,8 @@ from typing import Optional
 
 import typer
 
+from scalewatch._cli._tables import read_table
+
 app = typer.Typer(
     name="capabilities",
     help="Does lower loss still buy capabilities? Loss/compute-to-benchmark links, PCA, decoupling, emergence.",
@@ -34,25 +36,6 @@ _LOG_COLUMNS = ("compute", "params", "tokens")  # scale columns used through the
 def register(app_: typer.Typer) -> None:
     """Add the ``capabilities`` command group to ``app_``."""
     app_.add_typer(app, name="capabilities")
-
-
-def _read(path: str):
-    """A table from CSV, Parquet, JSON lines or JSON."""
-    import pandas as pd
-
-    p = Path(path)
-    if not p.exists():
-        raise typer.BadParameter(f"{path!r} does not exist; pass a CSV, Parquet or JSON-lines file.", param_hint="FILE")
-    suffix = p.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(p)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(p)
-    if suffix in (".jsonl", ".ndjson"):
-        return pd.read_json(p, lines=True)
-    if suffix == ".json":
-        return pd.read_json(p)
-    raise typer.BadParameter(f"{path!r}: unknown file type {suffix!r}; use .csv, .parquet or .jsonl.", param_hint="FILE")
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:
@@ -132,7 +115,7 @@ def links_command(
     """Fit a sigmoid link (chance floor, ceiling) per benchmark, with bootstrap intervals."""
     from scalewatch.analyses.capabilities import fit_links, long_scores
 
-    df = long_scores(_read(file))
+    df = long_scores(read_table(file))
     col, label = _x_column(df, x)
     inc = None if decreasing is None else not decreasing
     result = fit_links(
@@ -155,7 +138,7 @@ def pca_command(
     """Principal components of the models x benchmarks matrix (observational scaling)."""
     from scalewatch.analyses.capabilities import benchmark_matrix, impute_pca, long_scores, principal_components
 
-    df = long_scores(_read(file))
+    df = long_scores(read_table(file))
     names = _split(benchmarks) or sorted(df["benchmark"].unique())
     M = benchmark_matrix(df, names, model="model")
     n_missing = int(M.isna().sum().sum())
@@ -189,7 +172,7 @@ def decoupling_command(
 
     from scalewatch.analyses.capabilities import decoupling_test, long_scores
 
-    df = long_scores(_read(file))
+    df = long_scores(read_table(file))
     col, label = _x_column(df, x)
     if by not in df.columns:
         raise typer.BadParameter(f"--by {by!r} is not a column of the table (columns: {', '.join(map(str, df.columns))}).", param_hint="--by")
@@ -227,7 +210,7 @@ def emergence_command(
     """Emergence or metric artefact: how sharply one task rises under two metrics (Schaeffer et al. 2023)."""
     from scalewatch.analyses.capabilities import compare_metrics
 
-    df = _read(file)
+    df = read_table(file)
     col, _ = _x_column(df, x)
     for name, flag in ((discontinuous, "--discontinuous"), (continuous, "--continuous")):
         if name is not None and name not in df.columns:

@@ -19,10 +19,11 @@ findings on the public data. Heavy imports happen inside the commands.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Optional
 
 import typer
+
+from scalewatch._cli._tables import read_table
 
 app = typer.Typer(
     name="testtime",
@@ -42,25 +43,6 @@ _SHOW = {
 def register(app_: typer.Typer) -> None:
     """Add the ``testtime`` command group to ``app_``."""
     app_.add_typer(app, name="testtime")
-
-
-def _read(path: str):
-    """A table from CSV, Parquet, JSON lines or JSON."""
-    import pandas as pd
-
-    p = Path(path)
-    if not p.exists():
-        raise typer.BadParameter(f"{path!r} does not exist; pass a CSV, Parquet or JSON-lines file.", param_hint="FILE")
-    suffix = p.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(p)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(p)
-    if suffix in (".jsonl", ".ndjson"):
-        return pd.read_json(p, lines=True)
-    if suffix == ".json":
-        return pd.read_json(p)
-    raise typer.BadParameter(f"{path!r}: unknown file type {suffix!r}; use .csv, .parquet or .jsonl.", param_hint="FILE")
 
 
 def _ints(text: Optional[str], flag: str) -> Optional[list[int]]:
@@ -121,7 +103,7 @@ def passk_command(
     """Coverage (mean unbiased pass@k, Chen et al. 2021) against k per model, with intervals."""
     from scalewatch.analyses._passk import coverage_curves
 
-    _emit(coverage_curves(_read(file), _ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, ci=ci, seed=seed), as_json)
+    _emit(coverage_curves(read_table(file), _ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, ci=ci, seed=seed), as_json)
 
 
 @app.command("fit")
@@ -141,7 +123,7 @@ def fit_command(
     """Fit a coverage law c(k) per model (default Brown et al.'s exp(-a k^-b)) and extrapolate it."""
     from scalewatch.analyses._coverage import fit_coverage, fit_coverage_models
 
-    data = _read(file)
+    data = read_table(file)
     kw = dict(ks=_ints(k, "--k"), fit_up_to=fit_up_to, columns=_columns(columns), n_resamples=n_boot, seed=seed)
     fits = {model: fit_coverage(data, law, model=model, **kw)} if model else fit_coverage_models(data, law, **kw)
     out = {}
@@ -176,7 +158,7 @@ def compare_command(
 
     names = tuple(t.strip() for t in laws.split(",")) if laws else tuple(COVERAGE_LAWS)
     cuts = tuple(_ints(fit_up_to, "--fit-up-to") or ())
-    _emit(compare_coverage_laws(_read(file), names, fit_up_to=cuts, ks=_ints(k, "--k"), columns=_columns(columns)), as_json)
+    _emit(compare_coverage_laws(read_table(file), names, fit_up_to=cuts, ks=_ints(k, "--k"), columns=_columns(columns)), as_json)
 
 
 @app.command("verifier")
@@ -193,7 +175,7 @@ def verifier_command(
 
     from scalewatch.analyses._passk import pass_at_k_matrix, per_problem_counts, verifier_best_of_k, verifier_plateau
 
-    counts = per_problem_counts(_read(file), columns=_columns(columns), func="scalewatch testtime verifier")
+    counts = per_problem_counts(read_table(file), columns=_columns(columns), func="scalewatch testtime verifier")
     ks = np.asarray(_ints(k, "--k") or [1])
     out = {}
     lines = [f"[[Best-of-n with a verifier]] tpr {tpr:g}, fpr {fpr:g}"]
@@ -231,14 +213,14 @@ def exchange_command(
     from scalewatch.analyses._exchange import exchange_rate
 
     result = exchange_rate(
-        _read(file), _read(models), targets=_floats(targets, "--targets"), tokens_per_sample=tokens_per_sample,
+        read_table(file), read_table(models), targets=_floats(targets, "--targets"), tokens_per_sample=tokens_per_sample,
         ks=_ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, seed=seed,
     )
     _emit(result, as_json)
 
 
 def _per_sample(path: str, need: tuple[str, ...]):
-    df = _read(path)
+    df = read_table(path)
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise typer.BadParameter(f"{path!r} has no column(s) {missing}; columns: {list(df.columns)}.", param_hint="FILE")
