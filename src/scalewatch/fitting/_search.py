@@ -26,8 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import nnls
-
+from scalewatch.fitting._nnls import batched_lstsq
 from scalewatch.fitting._solver import BatchSolution, levenberg_marquardt
 
 __all__ = ["SearchResult", "multistart", "profile_search", "distinct"]
@@ -102,26 +101,41 @@ def multistart(
     return SearchResult(best=_sorted(refined), n_starts=len(starts_u), n_refined=int(top.size))
 
 
-def linear_design(problem, theta: np.ndarray) -> np.ndarray:
+def linear_design(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Columns (G, n, m) of the prediction's linear dependence on the law's linear parameters.
 
-    The law is evaluated with each linear parameter set to 1 and the others to 0,
-    which is exact because the prediction is linear in them.
+    For a prediction linear in the parameters c, the columns are its
+    derivatives with respect to c, which do not depend on c: one evaluation
+    with the Jacobian at c = 1 gives them all (at c = 1 rather than 0 because
+    some laws' derivative formulas divide by a coefficient). Laws whose
+    Jacobian is not finite there fall back to m + 1 plain evaluations.
+    Returns the columns and the offset (G, n), the prediction at c = 0.
     """
     law = problem.law
     lin = [law.param_names.index(name) for name in law.linear_params]
-    G = len(theta)
+    at_one = theta.copy()
+    at_one[:, lin] = 1.0
+    with np.errstate(all="ignore"):
+        pred, J = law.evaluate(problem.features, at_one, jac=True)
+        cols = J[..., lin]  # (G, n, m)
+        offset = pred - cols.sum(axis=-1)
+    if np.isfinite(cols).all() and np.isfinite(offset).all():
+        return cols, offset
     basis = np.repeat(theta[:, None, :], len(lin) + 1, axis=1)  # (G, m+1, p)
     basis[:, :, lin] = 0.0
     for j, k in enumerate(lin):
         basis[:, j + 1, k] = 1.0
     pred, _ = law.evaluate(problem.features, basis)  # (G, m+1, n)
     cols = pred[:, 1:, :] - pred[:, :1, :]
-    return np.swapaxes(cols, 1, 2), pred[:, 0, :]  # (G, n, m), offset (G, n)
+    return np.swapaxes(cols, 1, 2), pred[:, 0, :]
 
 
 def nonneg_linear_fit(problem, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Set the linear parameters of each row of ``theta`` by weighted NNLS (returns a copy)."""
+    """Set the linear parameters of each row of ``theta`` by weighted NNLS (returns a copy).
+
+    Exact for every row (support enumeration, :mod:`scalewatch.fitting._nnls`),
+    so every grid point is ranked by the best start its exponents allow.
+    """
     law = problem.law
     lin = [law.param_names.index(name) for name in law.linear_params]
     lower = np.array([law.parameters[k].lower for k in lin])
@@ -129,20 +143,21 @@ def nonneg_linear_fit(problem, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
     y = problem.y
     # relative errors when residuals are on log scale; observation weights on top
     sw = np.sqrt(w / (y * y) if problem.space == "log" else w * np.ones_like(y))
+    A = design * sw[..., :, None]
+    b = (y - offset) * sw
     out = theta.copy()
-    for g in range(len(theta)):  # G is small (a grid over exponents); each solve is tiny
-        A = design[g] * sw[:, None]
-        b = (y - offset[g]) * sw
-        if np.all(lower >= 0):
-            coef, _ = nnls(A, b)
-        else:
-            coef = np.linalg.lstsq(A, b, rcond=None)[0]
-        out[g, lin] = coef
-    # log-scale parameters cannot sit at 0: nudge to a tiny positive value
+    out[:, lin] = batched_lstsq(A, b, nonneg=bool(np.all(lower >= 0)))
+    # A log-scale parameter cannot sit at 0: NNLS's zero becomes the value at which
+    # the term contributes 1e-12 of the (weighted) data, per row and per term, so
+    # it stays absent whatever the scale of its column (A of a steep exponent on
+    # another grid row can be 1e20; a floor shared across rows would swamp this one).
     for j, k in enumerate(lin):
-        if law.parameters[k].scale == "log":
-            floor = 1e-12 * max(float(np.max(np.abs(out[:, k]))), 1e-12)
-            out[:, k] = np.maximum(out[:, k], floor)
+        rows = np.flatnonzero(out[:, k] <= 0) if law.parameters[k].scale == "log" else []
+        if len(rows):
+            col = np.sqrt(np.einsum("gn,gn->g", A[rows, :, j], A[rows, :, j]))
+            data = np.sqrt(np.einsum("gn,gn->g", b[rows], b[rows]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[rows, k] = np.where(col > 0, 1e-12 * np.maximum(data, 1e-300) / col, 1e-12)
     return out
 
 

@@ -169,91 +169,101 @@ def levenberg_marquardt(
     status = np.where(np.isfinite(f), Status.RUNNING, Status.INVALID)
     n_iter = np.zeros(B, dtype=np.int64)
     eye = np.eye(p)
+    # Each problem's linearisation is kept until a step is accepted (or its damping
+    # retries run out), so one pass of the loop below serves every problem at once,
+    # whether it needs a new linearisation or another damping of the old one: the
+    # batch moves in one set of numpy calls per pass, not one per retry.
+    g_c = np.zeros((B, p))  # gradient, held entries zeroed
+    H_c = np.zeros((B, p, p))  # curvature, held rows and columns zeroed
+    scale_c = np.ones((B, p))  # damping scale
+    held_c = np.zeros((B, p), dtype=bool)  # at a bound with the gradient pointing out
+    need_lin = np.ones(B, dtype=bool)
+    retries = np.zeros(B, dtype=np.int64)
 
-    for _ in range(max_iter):
-        idx = np.flatnonzero(status == Status.RUNNING)
-        if idx.size == 0:
+    while True:
+        run = status == Status.RUNNING
+        spent = run & need_lin & (n_iter >= max_iter)
+        status[spent] = Status.MAX_ITER
+        lin = np.flatnonzero(run & need_lin & ~spent)
+        if lin.size:
+            n_iter[lin] += 1
+            ua = u[lin]
+            fa, g, H, dscale = problem.linearize(ua, _rows(w, lin))
+            # projected Newton: hold parameters at a bound whose gradient points out
+            held = ((ua <= lo) & (g > 0)) | ((ua >= hi) & (g < 0))
+            g = np.where(held, 0.0, g)
+            H = np.where(held[:, :, None] | held[:, None, :], 0.0, H)
+            scale = np.maximum(dscale, 1e-12 * np.maximum(dscale.max(axis=1, keepdims=True), 1e-300))
+            scale = np.where(held, 1.0, scale)
+            g_c[lin], H_c[lin], scale_c[lin], held_c[lin] = g, H, scale, held
+            need_lin[lin] = False
+            retries[lin] = 0
+            gnorm = np.max(np.abs(g) / np.sqrt(scale), axis=1)
+            done_g = gnorm <= gtol * np.maximum(np.abs(fa), 1e-300) ** 0.5 + 1e-300
+            status[lin[done_g]] = Status.GTOL
+
+        ii = np.flatnonzero(status == Status.RUNNING)
+        if ii.size == 0:
             break
-        n_iter[idx] += 1
-        ua = u[idx]
-        wa = _rows(w, idx)
-        fa, g, H, dscale = problem.linearize(ua, wa)
-
-        # projected Newton: hold parameters at a bound whose gradient points out
-        held = ((ua <= lo) & (g > 0)) | ((ua >= hi) & (g < 0))
-        g = np.where(held, 0.0, g)
-        H = np.where(held[:, :, None] | held[:, None, :], 0.0, H)
-        scale = np.maximum(dscale, 1e-12 * np.maximum(dscale.max(axis=1, keepdims=True), 1e-300))
-        scale = np.where(held, 1.0, scale)
-
-        gnorm = np.max(np.abs(g) / np.sqrt(scale), axis=1)
-        done_g = gnorm <= gtol * np.maximum(np.abs(fa), 1e-300) ** 0.5 + 1e-300
-        status[idx[done_g]] = Status.GTOL
-
-        # damping loop without re-linearising; `todo` indexes into idx
-        todo = np.flatnonzero(~done_g)
-        for _retry in range(max_retries):
-            if todo.size == 0:
-                break
-            ii = idx[todo]
-            Hd = H[todo] + lam[ii, None, None] * (scale[todo][:, :, None] * eye)
-            Hd = np.where(held[todo][:, :, None] | held[todo][:, None, :], eye * held[todo][:, :, None], Hd)
-            try:
-                step = -np.linalg.solve(Hd, g[todo][..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = -np.einsum("bpq,bq->bp", np.linalg.pinv(Hd), g[todo])
-            norm = np.linalg.norm(step, axis=1)
-            over = (norm > radius[ii]) | trust[ii]
-            if over.any():
-                # the damped step leaves the trust region: take the exact trust-region
-                # step in the plain norm instead (its direction tends to the gradient,
-                # not to the least-curved parameter, as the radius shrinks)
-                free = ~held[todo][over]
-                step[over] = _trust_region_step(H[todo][over], g[todo][over], radius[ii][over], free)
-            ut = np.clip(u[ii] + step, lo, hi)
-            step = ut - u[ii]
-            snorm = np.linalg.norm(step, axis=1)
-            ft = problem.objective(ut, _rows(w, ii))
-            pred_red = -(np.einsum("bp,bp->b", g[todo], step) + 0.5 * np.einsum("bp,bpq,bq->b", step, H[todo], step))
-            actual = f[ii] - ft
-            ok = np.isfinite(ft) & (actual > 0)
-            # Nielsen's update: shrink damping by the gain ratio, grow it geometrically on rejection
-            ratio = np.where(pred_red > 0, actual / np.where(pred_red > 0, pred_red, 1.0), 0.0)
-            # trust radius: grows after a good model prediction; shrinks only under the
-            # trust-region rule (under the LM rule the damping already reacts to poor
-            # steps, and the radius is just a cap on leaps)
-            radius[ii] = np.where(ok & (ratio > 0.75), np.maximum(radius[ii], 3.0 * snorm), radius[ii])
-            radius[ii] = np.where(trust[ii] & (~ok | (ratio < 0.25)), np.maximum(0.5 * snorm, 1e-300), radius[ii])
-            acc = ii[ok]
-            if acc.size:
-                r = ratio[ok]
-                lam[acc] *= np.maximum(1.0 / 3.0, 1.0 - (2.0 * np.minimum(r, 1.0) - 1.0) ** 3)
-                lam[acc] = np.maximum(lam[acc], 1e-15)
-                nu[acc] = 2.0
-                unorm = np.linalg.norm(u[acc], axis=1)
-                small_x = snorm[ok] <= xtol * (unorm + xtol)
-                # a small decrease counts only when the model also predicts no more
-                # and the step is small: flat directions (NIST ENSO's b8) still move
-                small_f = (
-                    (actual[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
-                    & (pred_red[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
-                    & (snorm[ok] <= 1e-10 * (unorm + 1e-10))
-                )
-                u[acc] = ut[ok]
-                f[acc] = ft[ok]
-                status[acc[small_f]] = Status.FTOL
-                status[acc[~small_f & small_x]] = Status.XTOL
-            rej = ii[~ok]
-            if rej.size:
-                lam[rej] *= nu[rej]
-                nu[rej] = np.minimum(nu[rej] * 2.0, 64.0)
-                # stalled: no decrease even for a step too small to change u in float64
-                tiny = snorm[~ok] <= 4 * np.finfo(float).eps * (np.linalg.norm(u[rej], axis=1) + 1e-300)
-                stalled = tiny | (lam[rej] > 1e30)
-                status[rej[stalled]] = Status.STALLED
-            todo = todo[~ok]
-            todo = todo[status[idx[todo]] == Status.RUNNING]
-        # any still in `todo` exhausted their retries; they re-linearise next iteration
+        g, H, held = g_c[ii], H_c[ii], held_c[ii]
+        Hd = H + lam[ii, None, None] * (scale_c[ii][:, :, None] * eye)
+        Hd = np.where(held[:, :, None] | held[:, None, :], eye * held[:, :, None], Hd)
+        try:
+            step = -np.linalg.solve(Hd, g[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = -np.einsum("bpq,bq->bp", np.linalg.pinv(Hd), g)
+        norm = np.linalg.norm(step, axis=1)
+        over = (norm > radius[ii]) | trust[ii]
+        if over.any():
+            # the damped step leaves the trust region: take the exact trust-region
+            # step in the plain norm instead (its direction tends to the gradient,
+            # not to the least-curved parameter, as the radius shrinks)
+            step[over] = _trust_region_step(H[over], g[over], radius[ii][over], ~held[over])
+        ut = np.clip(u[ii] + step, lo, hi)
+        step = ut - u[ii]
+        snorm = np.linalg.norm(step, axis=1)
+        ft = problem.objective(ut, _rows(w, ii))
+        pred_red = -(np.einsum("bp,bp->b", g, step) + 0.5 * np.einsum("bp,bpq,bq->b", step, H, step))
+        actual = f[ii] - ft
+        ok = np.isfinite(ft) & (actual > 0)
+        # Nielsen's update: shrink damping by the gain ratio, grow it geometrically on rejection
+        ratio = np.where(pred_red > 0, actual / np.where(pred_red > 0, pred_red, 1.0), 0.0)
+        # trust radius: grows after a good model prediction; shrinks only under the
+        # trust-region rule (under the LM rule the damping already reacts to poor
+        # steps, and the radius is just a cap on leaps)
+        radius[ii] = np.where(ok & (ratio > 0.75), np.maximum(radius[ii], 3.0 * snorm), radius[ii])
+        radius[ii] = np.where(trust[ii] & (~ok | (ratio < 0.25)), np.maximum(0.5 * snorm, 1e-300), radius[ii])
+        acc = ii[ok]
+        if acc.size:
+            r = ratio[ok]
+            lam[acc] *= np.maximum(1.0 / 3.0, 1.0 - (2.0 * np.minimum(r, 1.0) - 1.0) ** 3)
+            lam[acc] = np.maximum(lam[acc], 1e-15)
+            nu[acc] = 2.0
+            unorm = np.linalg.norm(u[acc], axis=1)
+            small_x = snorm[ok] <= xtol * (unorm + xtol)
+            # a small decrease counts only when the model also predicts no more
+            # and the step is small: flat directions (NIST ENSO's b8) still move
+            small_f = (
+                (actual[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
+                & (pred_red[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
+                & (snorm[ok] <= 1e-10 * (unorm + 1e-10))
+            )
+            u[acc] = ut[ok]
+            f[acc] = ft[ok]
+            need_lin[acc] = True
+            status[acc[small_f]] = Status.FTOL
+            status[acc[~small_f & small_x]] = Status.XTOL
+        rej = ii[~ok]
+        if rej.size:
+            lam[rej] *= nu[rej]
+            nu[rej] = np.minimum(nu[rej] * 2.0, 64.0)
+            # stalled: no decrease even for a step too small to change u in float64
+            tiny = snorm[~ok] <= 4 * np.finfo(float).eps * (np.linalg.norm(u[rej], axis=1) + 1e-300)
+            stalled = tiny | (lam[rej] > 1e30)
+            status[rej[stalled]] = Status.STALLED
+            retries[rej] += 1
+            # retries spent: re-linearise at the same point (the damping carries over)
+            need_lin[rej[retries[rej] >= max_retries]] = True
 
     status[status == Status.RUNNING] = Status.MAX_ITER
     return BatchSolution(u=u, f=f, status=status, n_iter=n_iter, lam=lam)
