@@ -10,6 +10,10 @@ highest-loss runs dropped), same objective (Huber delta 1e-3 on log loss,
 summed; analytic gradient). Engine: ``scalewatch.fit`` (variable-projection
 search) and ``starts="hoffmann"`` (all 4500 starts in one batch), then
 ``scalewatch.bootstrap`` with 4000 resamples, each a multi-start search.
+
+This machine is shared and its speed drifts by tens of percent within minutes,
+so the reference grid runs in blocks with engine fits timed between them: the
+ratio compares the two under the same conditions, not a fast minute with a slow one.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from scalewatch.errors import IdentifiabilityWarning  # noqa: E402
 from scalewatch.fitting import bootstrap, fit  # noqa: E402
 from scalewatch.fitting._problem import Problem  # noqa: E402
 from scalewatch.fitting._fit import _profile_grid  # noqa: E402
-from scalewatch.fitting._reference import reference_chinchilla_fit  # noqa: E402
+from scalewatch.fitting._reference import hoffmann_grid, reference_chinchilla_fit  # noqa: E402
 from scalewatch.fitting._search import profile_search  # noqa: E402
 
 
@@ -54,7 +58,9 @@ def timed(fn, repeats):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resamples", type=int, default=4000)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=3, help="engine fits timed after each reference block")
+    ap.add_argument("--blocks", type=int, default=10, help="blocks the reference grid is run in")
+    ap.add_argument("--checks", type=int, default=500, help="resamples checked against a full search")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args()
     warnings.simplefilter("ignore", IdentifiabilityWarning)
@@ -62,15 +68,26 @@ def main() -> None:
     law = laws.Chinchilla()
 
     fit(law, d)  # warm-up (imports, caches)
-    res, t_fit, _ = timed(lambda: fit(law, d), args.repeats)
+    # The reference runs in blocks of its grid with engine fits timed between the
+    # blocks, so both sample the same stretches of this (shared, noisy) machine.
+    grid = hoffmann_grid()
+    blocks = np.array_split(np.arange(len(grid)), args.blocks)
+    t_ref, ref_f, ref_best, fit_times = 0.0, np.inf, None, []
+    for block in blocks:
+        t0 = time.perf_counter()
+        part = reference_chinchilla_fit(d["N"], d["D"], d["loss"], starts=grid[block])
+        t_ref += time.perf_counter() - t0
+        if part.objective < ref_f:
+            ref_f, ref_best = part.objective, part
+        res, _, times = timed(lambda: fit(law, d), args.repeats)
+        fit_times += times
+    ref = ref_best
+    t_fit = statistics.median(fit_times)
     res_h, t_hoff, _ = timed(lambda: fit(law, d, starts="hoffmann"), 3)
-    t0 = time.perf_counter()
-    ref = reference_chinchilla_fit(d["N"], d["D"], d["loss"])
-    t_ref = time.perf_counter() - t0
     rel = (res.objective - ref.objective) / ref.objective
     rel_h = (res_h.objective - ref.objective) / ref.objective
 
-    boot, t_boot, _ = timed(lambda: bootstrap(res, args.resamples, seed=0), 3)
+    boot, t_boot, boot_times = timed(lambda: bootstrap(res, args.resamples, seed=0), 5)
 
     # quality of the per-resample search: full variable-projection search on 100 resamples
     rng = np.random.default_rng(1)
@@ -78,7 +95,7 @@ def main() -> None:
     n = len(res.y)
     grid = _profile_grid(law, rng)
     worse = 0
-    m = 100
+    m = args.checks
     from scalewatch.fitting._bootstrap import _solve_chunk, _starts
 
     W = rng.multinomial(n, np.full(n, 1.0 / n), size=m).astype(float)
@@ -95,10 +112,10 @@ Objective: Huber (delta = 1e-3) on log-loss residuals, summed; A, B, E on log sc
 
 | what | time | objective | vs reference |
 | --- | --- | --- | --- |
-| reference: 4500 x scipy L-BFGS-B (analytic gradient), Python loop | {t_ref:.2f} s | {ref.objective:.15g} | 1x |
-| `fit(Chinchilla())` (variable projection, 225 exponent pairs, 12 refined) | {t_fit * 1e3:.1f} ms (median of {args.repeats}) | {res.objective:.15g} | **{t_ref / t_fit:,.0f}x faster**, objective {rel:+.2e} relative |
+| reference: 4500 x scipy L-BFGS-B (analytic gradient), Python loop | {t_ref:.2f} s (in {args.blocks} blocks) | {ref.objective:.15g} | 1x |
+| `fit(Chinchilla())` (variable projection, 225 exponent pairs, 12 refined) | {t_fit * 1e3:.1f} ms (median of {len(fit_times)}; range {min(fit_times) * 1e3:.1f}-{max(fit_times) * 1e3:.1f}) | {res.objective:.15g} | **{t_ref / t_fit:,.0f}x faster**, objective {rel:+.2e} relative |
 | `fit(..., starts="hoffmann")` (all 4500 starts, one batch) | {t_hoff:.2f} s (median of 3) | {res_h.objective:.15g} | {t_ref / t_hoff:,.0f}x faster, objective {rel_h:+.2e} relative |
-| `bootstrap(fit, {args.resamples})`, each resample a multi-start search, 2 threads | {t_boot:.2f} s (median of 3) | {boot.n_failed}/{args.resamples} failed | target < 4 s |
+| `bootstrap(fit, {args.resamples})`, each resample a multi-start search, 2 threads | {t_boot:.2f} s (median of 5; range {min(boot_times):.2f}-{max(boot_times):.2f}) | {boot.n_failed}/{args.resamples} failed | target < 4 s |
 
 Fitted (engine): E = {res.params['E']:.4f}, A = {res.params['A']:.1f}, B = {res.params['B']:.1f}, alpha = {res.params['alpha']:.4f}, beta = {res.params['beta']:.4f}.
 Bootstrap 95% percentile intervals: alpha [{boot.intervals['alpha'][0]:.4f}, {boot.intervals['alpha'][1]:.4f}], beta [{boot.intervals['beta'][0]:.4f}, {boot.intervals['beta'][1]:.4f}], E [{boot.intervals['E'][0]:.4f}, {boot.intervals['E'][1]:.4f}].
