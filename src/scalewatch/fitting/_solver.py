@@ -179,6 +179,7 @@ def levenberg_marquardt(
     held_c = np.zeros((B, p), dtype=bool)  # at a bound with the gradient pointing out
     need_lin = np.ones(B, dtype=bool)
     retries = np.zeros(B, dtype=np.int64)
+    quiet = np.zeros(B, dtype=bool)  # the last accepted step decreased f by < ftol, as predicted
 
     while True:
         run = status == Status.RUNNING
@@ -248,6 +249,9 @@ def levenberg_marquardt(
                 & (pred_red[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300))
                 & (snorm[ok] <= 1e-10 * (unorm + 1e-10))
             )
+            quiet[acc] = (actual[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300)) & (
+                pred_red[ok] <= ftol * np.maximum(np.abs(ft[ok]), 1e-300)
+            )
             u[acc] = ut[ok]
             f[acc] = ft[ok]
             need_lin[acc] = True
@@ -259,7 +263,14 @@ def levenberg_marquardt(
             nu[rej] = np.minimum(nu[rej] * 2.0, 64.0)
             # stalled: no decrease even for a step too small to change u in float64
             tiny = snorm[~ok] <= 4 * np.finfo(float).eps * (np.linalg.norm(u[rej], axis=1) + 1e-300)
-            stalled = tiny | (lam[rej] > 1e30)
+            # ... or, right after a step that decreased f by less than ftol as the
+            # model predicted, the next step from the fresh linearisation (at the
+            # damping that just worked) predicts a decrease below the rounding error
+            # of the objective: no step can be told apart from noise any more
+            # (without this, ~10 retries grow the damping until the step is tiny;
+            # without the first condition, a start crossing a plateau stops early)
+            noise = quiet[rej] & (retries[rej] == 0) & (pred_red[~ok] <= 8 * np.finfo(float).eps * np.abs(f[rej]))
+            stalled = tiny | noise | (lam[rej] > 1e30)
             status[rej[stalled]] = Status.STALLED
             retries[rej] += 1
             # retries spent: re-linearise at the same point (the damping carries over)
