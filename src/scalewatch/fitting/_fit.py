@@ -76,10 +76,21 @@ def _target(law: Law, data: Any, y: Any) -> np.ndarray:
 
 def _profile_grid(law: Law, rng: np.random.Generator) -> np.ndarray:
     """Grid over the law's nonlinear parameters (linear ones are set by NNLS)."""
+    return _profile_families(law, rng)[0]
+
+
+def _profile_families(law: Law, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Grid over the law's nonlinear parameters and a family label (0 or 1) per row.
+
+    Family 0 is a mesh (or, with many nonlinear parameters, Sobol points) over
+    the parameters' spans; family 1, only with many nonlinear parameters, is the
+    law's own starting grid. The search refines the best of each family, so
+    adding the second never crowds out the first.
+    """
     nonlinear = [p for p in law.parameters if p.name not in law.linear_params]
     base = np.array([(p.grid[0] if p.grid else _mid(p)) for p in law.parameters], dtype=np.float64)
     if not nonlinear:
-        return base[None, :]
+        return base[None, :], np.zeros(1, dtype=np.int64)
     k = len(nonlinear)
     per_axis = max(3, min(15, int(math.floor(_PROFILE_BUDGET ** (1.0 / k)))))
     axes = []
@@ -89,15 +100,27 @@ def _profile_grid(law: Law, rng: np.random.Generator) -> np.ndarray:
     if per_axis**k <= 4 * _PROFILE_BUDGET:
         mesh = np.meshgrid(*axes, indexing="ij")
         pts = np.stack([m.ravel() for m in mesh], axis=-1)
+        family = np.zeros(len(pts), dtype=np.int64)
     else:
+        # Too many nonlinear parameters for a full mesh: Sobol points over their
+        # spans, plus the distinct nonlinear parts of the law's own starting grid,
+        # which its author built for the law's shape (BNSL: ordered break
+        # locations, a few slope changes) and which scattered points rarely hit.
         from scipy.stats import qmc
 
         unit = qmc.Sobol(k, scramble=True, seed=rng).random(256)
         pts = np.column_stack([a[0] + (a[-1] - a[0]) * unit[:, i] for i, a in enumerate(axes)])
+        family = np.zeros(len(pts), dtype=np.int64)
+        own = law.default_grid()
+        if len(own) <= 20_000:
+            own = np.unique(own[:, [law.param_names.index(p.name) for p in nonlinear]], axis=0)
+            if len(own) <= 4 * _PROFILE_BUDGET:
+                pts = np.vstack([pts, own])
+                family = np.concatenate([family, np.ones(len(own), dtype=np.int64)])
     grid = np.repeat(base[None, :], len(pts), axis=0)
     idx = [law.param_names.index(p.name) for p in nonlinear]
     grid[:, idx] = pts
-    return grid
+    return grid, family
 
 
 def _mid(p) -> float:
@@ -130,8 +153,11 @@ def run_search(problem: Problem, w: np.ndarray, starts: Any, rng: np.random.Gene
     law = problem.law
     if starts is None or (isinstance(starts, str) and starts == "auto"):
         if law.linear_params:
-            grid = _profile_grid(law, rng)
-            return profile_search(problem, w, grid, keep=keep, max_iter=max_iter), f"profile grid over {len(grid)} exponent values"
+            grid, family = _profile_families(law, rng)
+            label = f"profile grid over {len(grid)} values of the nonlinear parameters"
+            if family.max() > 0:
+                label += f" ({int((family == 0).sum())} Sobol points + {int((family == 1).sum())} from the law's grid)"
+            return profile_search(problem, w, grid, keep=keep, max_iter=max_iter, family=family), label
         starts = "grid" if len(law.default_grid()) <= 5000 else 256
     if isinstance(starts, str):
         if starts not in ("grid", "hoffmann"):

@@ -169,6 +169,7 @@ def profile_search(
     keep: int = 12,
     max_iter: int = 500,
     extra_starts_u: np.ndarray | None = None,
+    family: np.ndarray | None = None,
 ) -> SearchResult:
     """Variable-projection search over a grid of the law's nonlinear parameters.
 
@@ -180,13 +181,23 @@ def profile_search(
     extra_starts_u : ndarray (S, p), optional
         Further starts (internal parametrisation) ranked together with the grid,
         e.g. the optima of a previous fit.
+    family : ndarray (G,) of int, optional
+        Labels of grid families: the best ``keep`` distinct starts of each family
+        (the extra starts form one more) are refined, so a family that ranks
+        well on the projected objective cannot crowd out another.
     """
     theta0 = nonneg_linear_fit(problem, np.atleast_2d(nonlinear_grid).astype(np.float64), w)
     u0 = problem.to_u(theta0)
     if extra_starts_u is not None:
         u0 = np.vstack([u0, np.atleast_2d(extra_starts_u)])
     f0 = problem.objective(u0, w)
-    top = distinct(u0, f0, keep)
+    if family is None:
+        top = distinct(u0, f0, keep)
+    else:
+        labels = np.concatenate([np.asarray(family), np.full(len(u0) - len(family), -1)])
+        picks = [np.flatnonzero(labels == k)[distinct(u0[labels == k], f0[labels == k], keep)] for k in np.unique(labels)]
+        top = np.concatenate(picks)
+        top = top[distinct(u0[top], f0[top], len(top))]  # best first, near-duplicates across families dropped
     if top.size == 0:
         raise FloatingPointError("no start of the profile grid gives a finite objective")
     refined = levenberg_marquardt(problem, u0[top], w, max_iter=max_iter)
