@@ -52,6 +52,10 @@ BASE = dict(n_test=40, heldout_excess=0.0, heldout_p=0.5, top_excess=0.0, top_p=
         ({"top_excess": 2.0, "top_p": 0.2}, "holds"),
         # significance is judged at the given level
         ({"top_excess": 2.0, "top_p": 0.03}, "bends"),
+        # too few fitted runs per parameter: no verdict, whatever the numbers
+        ({"top_excess": 2.0, "top_p": 0.01, "n_fit": 14, "n_params": 5}, "inconclusive"),
+        ({"n_fit": 14, "n_params": 5}, "inconclusive"),
+        ({"top_excess": 2.0, "top_p": 0.01, "n_fit": 15, "n_params": 5}, "bends"),
     ],
 )
 def test_wall_verdict_rules(change, verdict):
@@ -113,7 +117,12 @@ def test_backtest_ranks_laws_out_of_sample(fast_results):
 
 def test_overtraining_on_gadre(fast_results):
     r = fast_results["overtraining"]
-    assert r.verdict in ("holds", "bends")  # no break test here
+    # Gadre et al.'s grid has 10 runs at M <= 1 per training set, for 5 parameters: a bootstrap of
+    # 10 runs often holds no more distinct runs than parameters, and the interval then depends on
+    # the solver's path (one search gave [-2.9, 9.2]%, a better one [-0.02, 8.6]%), so the
+    # verdict is "inconclusive" and the reason says what the numbers alone would read.
+    assert r.verdict == "inconclusive"
+    assert "only 10 runs for 5 parameters" in r.reason and "would read" in r.reason
     # over-trained runs sit above the law fitted at M <= 1, more so the more over-trained
     # (+3.5% at M >= 16, +0.9% per doubling of M at seed 0)
     assert r.far["excess_pct"] > 0

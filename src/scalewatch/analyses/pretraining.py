@@ -177,6 +177,9 @@ def wall_verdict(
     break_detected: bool = False,
     level: float = 0.05,
     min_test: int = 5,
+    n_fit: int | None = None,
+    n_params: int | None = None,
+    min_fit_per_param: float = 3.0,
 ) -> tuple[str, str]:
     """The verdict of a wall test from its numbers, with the reason in words.
 
@@ -195,6 +198,14 @@ def wall_verdict(
         Significance level.
     min_test : int
         Fewest held-out runs for a verdict other than "inconclusive".
+    n_fit, n_params : int, optional
+        Runs in the smallest fit behind the test, and the law's parameters.
+    min_fit_per_param : float, default 3
+        With fewer fitted runs per parameter the verdict is "inconclusive" (the
+        reason says what the numbers alone would give): a bootstrap of so few
+        runs often draws no more distinct runs than parameters, and its
+        interval then follows the solver's path along flat directions rather
+        than the data.
 
     Returns
     -------
@@ -213,9 +224,23 @@ def wall_verdict(
     'bends'
     >>> wall_verdict(n_test=40, heldout_excess=-1.0, heldout_p=0.99, top_excess=-0.5, top_p=0.9)[0]
     'holds'
+    >>> wall_verdict(n_test=40, heldout_excess=0.1, heldout_p=0.4, top_excess=2.5, top_p=0.01, n_fit=10, n_params=5)[0]
+    'inconclusive'
     """
     if not (0 < level < 1):
         raise ValueError(f"wall_verdict(level={level!r}); use a probability between 0 and 1.")
+    if n_fit is not None and n_params is not None and n_fit < min_fit_per_param * n_params:
+        verdict, reason = wall_verdict(
+            n_test=n_test, heldout_excess=heldout_excess, heldout_p=heldout_p, top_excess=top_excess, top_p=top_p,
+            break_detected=break_detected, level=level, min_test=min_test,
+        )
+        if verdict == "inconclusive":
+            return verdict, reason
+        return "inconclusive", (
+            f"the numbers alone would read '{verdict}' ({reason}), but a fit behind them has only {n_fit} runs for "
+            f"{n_params} parameters (fewer than {min_fit_per_param:g} per parameter): its bootstrap resamples often "
+            "hold no more distinct runs than parameters, so the interval is not a reliable measure of the uncertainty"
+        )
     if n_test < min_test:
         return "inconclusive", f"only {n_test} held-out run(s), fewer than the {min_test} a verdict needs"
     top_sig = bool(top_excess > 0 and top_p < level)
@@ -931,9 +956,11 @@ def overtraining_test(
     pts = pd.concat([bt.predictions[bt.predictions["in_scope"]] for bt in bts.values()])
     x = np.log2(pts["chinchilla_multiplier"].to_numpy(float))
     slope = float(np.polyfit(x, 100 * pts["excess"].to_numpy(float), 1)[0]) if np.unique(x).size >= 2 else math.nan
+    fitted = [bt.fits[(law, float(cutoff))] for bt in bts.values() if (law, float(cutoff)) in bt.fits]
     verdict, reason = wall_verdict(
         n_test=allh["n"], heldout_excess=allh["excess_pct"], heldout_p=allh["p"], top_excess=far["excess_pct"] if far["n"] else 0.0,
         top_p=far["p"] if far["n"] else 1.0, break_detected=False, level=level,
+        n_fit=min((f.n_obs for f in fitted), default=None), n_params=fitted[0].law.n_params if fitted else None,
     )
     return OvertrainingResult(
         law=law,

@@ -6,7 +6,9 @@ together: a batch of (resamples x starts) problems advances through the same
 Levenberg-Marquardt iterations. Each resample starts from every distinct local
 optimum of the full-data search plus the best points of the full-data exponent
 grid; after a few screening iterations the two best starts per resample are
-converged. Failed resamples are counted and reported, never dropped silently.
+converged; a resample whose starts all run out of iterations gets a second,
+ten times larger budget. Resamples that still fail are counted and reported,
+never dropped silently.
 
 References
 ----------
@@ -32,6 +34,10 @@ from scalewatch.fitting._search import distinct, nonneg_linear_fit
 from scalewatch.fitting._solver import Status, levenberg_marquardt
 
 __all__ = ["bootstrap", "BootstrapResult"]
+
+#: iteration budget, in multiples of ``max_iter``, of the second try given to a
+#: resample whose refined starts all hit the iteration limit
+_RESCUE = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,14 +153,25 @@ def _solve_chunk(problem: Problem, W: np.ndarray, starts: np.ndarray, screen_ite
     same_basin[::keep] = False  # always refine the best start itself
     rows, owner = rows[~same_basin], owner[~same_basin]
     fin = levenberg_marquardt(problem, scr.u[rows], Wb[rows], max_iter=max_iter, lam0=scr.lam[rows])
-    ok = np.isin(fin.status, Status.CONVERGED) & np.isfinite(fin.f)
-    score = np.where(ok, fin.f, np.inf)
+    u, f, status = fin.u.copy(), fin.f.copy(), fin.status.copy()
+    ok = np.isin(status, Status.CONVERGED) & np.isfinite(f)
+    # A resample whose refined starts all ran out of iterations (typically one with
+    # fewer distinct runs than parameters: a flat valley) gets _RESCUE times the
+    # budget once more, from where it stopped, before it counts as failed.
+    has_ok = np.zeros(R, dtype=bool)
+    has_ok[owner[ok]] = True
+    again = np.flatnonzero((status == Status.MAX_ITER) & ~has_ok[owner])
+    if again.size:
+        more = levenberg_marquardt(problem, u[again], Wb[rows][again], max_iter=_RESCUE * max_iter, lam0=fin.lam[again])
+        u[again], f[again], status[again] = more.u, more.f, more.status
+        ok = np.isin(status, Status.CONVERGED) & np.isfinite(f)
+    score = np.where(ok, f, np.inf)
     # per resample: the refined start with the lowest objective
     order2 = np.lexsort((score, owner))
     first = np.ones(len(order2), dtype=bool)
     first[1:] = owner[order2][1:] != owner[order2][:-1]
     pick = order2[first]  # one row per resample, in resample order
-    return fin.u[pick], ok[pick]
+    return u[pick], ok[pick]
 
 
 def bootstrap(
