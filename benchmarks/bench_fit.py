@@ -120,6 +120,9 @@ Objective: Huber (delta = 1e-3) on log-loss residuals, summed; A, B, E on log sc
 Fitted (engine): E = {res.params['E']:.4f}, A = {res.params['A']:.1f}, B = {res.params['B']:.1f}, alpha = {res.params['alpha']:.4f}, beta = {res.params['beta']:.4f}.
 Bootstrap 95% percentile intervals: alpha [{boot.intervals['alpha'][0]:.4f}, {boot.intervals['alpha'][1]:.4f}], beta [{boot.intervals['beta'][0]:.4f}, {boot.intervals['beta'][1]:.4f}], E [{boot.intervals['E'][0]:.4f}, {boot.intervals['E'][1]:.4f}].
 Per-resample search check: on {m} resamples, the bootstrap's search was worse than a full 225-point variable-projection search (by more than 1e-9 relative) on {worse}/{m}.
+
+The reference grid runs in {args.blocks} blocks with {args.repeats} engine fits timed after each, so both are measured over the same stretches of this shared machine (its speed drifts by tens of percent within minutes).
+Command: `python benchmarks/bench_fit.py` (with `SCALEWATCH_DATA_MIRROR` set, or online).
 """
     print(body)
     if not args.no_write:
