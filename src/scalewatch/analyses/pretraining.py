@@ -167,6 +167,10 @@ CITATIONS: Mapping[str, str] = {
 # =============================================================================
 
 
+#: marks the reason of a verdict withheld for too few fitted runs per parameter
+_FEW_RUNS = "the smallest fit behind these numbers"
+
+
 def wall_verdict(
     *,
     n_test: int,
@@ -237,8 +241,8 @@ def wall_verdict(
         if verdict == "inconclusive":
             return verdict, reason
         return "inconclusive", (
-            f"the numbers alone would read '{verdict}' ({reason}), but a fit behind them has only {n_fit} runs for "
-            f"{n_params} parameters (fewer than {min_fit_per_param:g} per parameter): its bootstrap resamples often "
+            f"the numbers alone would read '{verdict}' ({reason}), but {_FEW_RUNS} has only {n_fit} runs for "
+            f"{n_params} parameters, fewer than {min_fit_per_param:g} per parameter: its bootstrap resamples often "
             "hold no more distinct runs than parameters, so the interval is not a reliable measure of the uncertainty"
         )
     if n_test < min_test:
@@ -765,6 +769,9 @@ class OvertrainingResult:
     data_note: str = ""
     source: str = ""
     citation: str = ""
+    #: runs in the smallest fit, and the law's parameters (a verdict needs 3 runs per parameter)
+    n_fit: int = 0
+    n_params: int = 0
 
     def sentence(self) -> str:
         f, h = self.far, self.heldout
@@ -773,7 +780,13 @@ class OvertrainingResult:
             f"{_display(self.law)} law predicts the {h['n']} more over-trained runs with mean excess {h['excess_pct']:+.2f}% "
             f"[{h['low']:+.2f}, {h['high']:+.2f}]; at M >= {self.far_multiplier:g} ({f['n']} runs) the excess is "
             f"{f['excess_pct']:+.2f}% [{f['low']:+.2f}, {f['high']:+.2f}] (p = {f['p']:.2g}), growing "
-            f"{self.slope_pct_per_doubling:+.2f}% per doubling of M: {self.verdict}."
+            f"{self.slope_pct_per_doubling:+.2f}% per doubling of M"
+            + (
+                f"; fits of {self.n_fit} runs for {self.n_params} parameters are too few for a reliable interval"
+                if _FEW_RUNS in self.reason
+                else ""
+            )
+            + f": {self.verdict}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -793,6 +806,8 @@ class OvertrainingResult:
             "n_boot": self.n_boot,
             "seed": self.seed,
             "seconds": self.seconds,
+            "n_fit": self.n_fit,
+            "n_params": self.n_params,
         }
 
     def report(self) -> str:
@@ -980,6 +995,8 @@ def overtraining_test(
         data_note=note,
         source=source,
         citation=citation,
+        n_fit=min((f.n_obs for f in fitted), default=0),
+        n_params=fitted[0].law.n_params if fitted else 0,
     )
 
 
