@@ -54,13 +54,19 @@ def test_list_without_mirror_marks_mirror_only_datasets(no_local_data: None) -> 
     assert result.exit_code == 0, result.output
     assert result.output.count("no (mirror-only: set SCALEWATCH_DATA_MIRROR)") == 4
     assert result.output.count("no (downloaded on first load)") == 8
+    # the package's own sweep needs neither mirror nor network
+    assert "scalewatch-sweep" in result.output and "yes (package data, no download)" in result.output
 
 
 def test_list_json() -> None:
     result = runner.invoke(app, ["datasets", "list", "--json"])
     assert result.exit_code == 0, result.output
     records = {r["name"]: r for r in json.loads(result.output)}
-    assert list(records) == list(datasets.names())
+    assert list(records) == [*datasets.names(), *datasets.PACKAGE_DATASETS]
+    sweep = records["scalewatch-sweep"]
+    assert (sweep["rows"], sweep["rows_of"], sweep["local"], sweep["files"] if "files" in sweep else ()) == (
+        len(datasets.load("scalewatch-sweep").runs.runs), "runs", "package", ()
+    )
     chin = records["chinchilla-hoffmann2022"]
     assert (chin["rows"], chin["rows_of"], chin["local"], chin["mirror_only"]) == (245, "runs", "mirror", False)
     assert records["porian-compute-optimal-isoflops"]["mirror_only"] is True
@@ -78,6 +84,14 @@ def test_info_lists_pinned_files_with_hash_and_url() -> None:
     record = json.loads(result.output)
     assert {f["dataset"] for f in record["files"]} == {"llmonkeys-pythia-math", "pythia-evals"}
     assert all(f["url"] is None for f in record["files"])
+
+
+def test_info_of_package_data_points_at_its_folder() -> None:
+    result = runner.invoke(app, ["datasets", "info", "scalewatch-sweep"])
+    assert result.exit_code == 0, result.output
+    assert "local:     yes (package data, no download)" in result.output
+    assert "sweep-default" in result.output and "PROVENANCE.md" in result.output
+    assert datasets.local_status("scalewatch-sweep") == "package" and datasets.fetch("scalewatch-sweep") == []
 
 
 def test_unknown_name_is_a_usage_error() -> None:

@@ -11,6 +11,8 @@ app = typer.Typer(help="Public scaling datasets, fetched by name and pinned by s
 
 
 def _local_text(status: str, mirror_only: bool) -> str:
+    if status == "package":
+        return "yes (package data, no download)"
     if status in ("mirror", "cache", "mirror+cache"):
         return f"yes ({status})"
     if status == "bad hash":
@@ -49,7 +51,7 @@ def list_(
     from scalewatch.data import datasets
 
     records = []
-    for name in datasets.names():
+    for name in (*datasets.names(), *datasets.PACKAGE_DATASETS):
         meta = datasets.info(name)
         status = datasets.local_status(name)
         record = meta.to_dict()
@@ -103,6 +105,8 @@ def info(
         f"citation:  {record['citation']}",
         "files:",
     ]
+    if record["local"] == "package":
+        lines.append(f"  {record['source_url']}  (shipped with scalewatch; PROVENANCE.md there gives the command that regenerates it)")
     for f in record["files"]:
         where = f["url"] or "mirror-only (derived from upstream; no download)"
         folder = "" if f["dataset"] == name else f"{f['dataset']}/"

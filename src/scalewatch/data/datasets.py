@@ -59,7 +59,12 @@ __all__ = [
     "fetch",
     "MIRROR_ENV",
     "CACHE_ENV",
+    "PACKAGE_DATASETS",
 ]
+
+#: datasets shipped inside the package (the committed results of scalewatch's own
+#: sweeps): loaded by name like the public ones, but never downloaded or pinned
+PACKAGE_DATASETS: tuple[str, ...] = ("scalewatch-sweep",)
 
 # dataset name -> loader module in scalewatch.data._loaders
 _LOADERS: Mapping[str, str] = MappingProxyType(
@@ -145,7 +150,7 @@ class Dataset:
 
 
 def names() -> tuple[str, ...]:
-    """Names of the public datasets, in catalogue order.
+    """Names of the public datasets, in catalogue order (package data: :data:`PACKAGE_DATASETS`).
 
     Returns
     -------
@@ -171,12 +176,15 @@ def info(name: str) -> DatasetInfo:
     ValueError
         If ``name`` is not a known dataset (the message lists the close matches).
     """
+    if name in PACKAGE_DATASETS:
+        return load(name).info
     try:
         return CATALOG[name]
     except (KeyError, TypeError):
-        close = difflib.get_close_matches(str(name), list(CATALOG), n=1)
+        close = difflib.get_close_matches(str(name), [*CATALOG, *PACKAGE_DATASETS], n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ValueError(f"dataset name={name!r} is not known; {hint}known datasets: {', '.join(CATALOG)}") from None
+        known = ", ".join([*CATALOG, *PACKAGE_DATASETS])
+        raise ValueError(f"dataset name={name!r} is not known; {hint}known datasets: {known}") from None
 
 
 def local_status(name: str) -> str:
@@ -192,8 +200,11 @@ def local_status(name: str) -> str:
     str
         ``"mirror"`` or ``"cache"`` (every file there, verified), ``"mirror+cache"``
         (some in each), ``"partial"`` (some files missing), ``"no"`` (none), or
-        ``"bad hash"`` (a mirror file does not match its pin).
+        ``"bad hash"`` (a mirror file does not match its pin); ``"package"`` for
+        :data:`PACKAGE_DATASETS`.
     """
+    if name in PACKAGE_DATASETS:
+        return "package"
     places = set()
     for spec in info(name).files:
         try:
