@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from scalewatch.fitting._nnls import batched_lstsq
 from scalewatch.fitting._solver import BatchSolution, levenberg_marquardt
 
