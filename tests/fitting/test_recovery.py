@@ -29,7 +29,6 @@ import pytest
 from scipy import integrate, optimize, stats
 
 from scalewatch import fit, laws
-from scalewatch.errors import FitError
 from scalewatch.fitting import HuberLikelihood
 
 LOSSES = ("lsq", "huber", "huber_likelihood")

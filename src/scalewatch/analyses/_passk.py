@@ -338,7 +338,7 @@ class CoverageCurves:
     def report(self) -> str:
         lines = [
             f"[[Coverage curves]] {len(self.models)} model(s), k = {self.ks[0]} .. {self.ks[-1]}",
-            f"    estimator   unbiased pass@k (Chen et al. 2021), mean over problems",
+            "    estimator   unbiased pass@k (Chen et al. 2021), mean over problems",
             f"    interval    {100 * self.ci:g}% percentile, {self.n_resamples} resamples of problems"
             if self.n_resamples else "    interval    none (n_resamples=0)",
         ]

@@ -363,8 +363,8 @@ def debate_numbers_finding(
         Number("Llama 3.1 405B H100-hours reported by Meta", LLAMA31_405B_GPU_HOURS, unit="GPU-h",
                note="Llama 3.1 model card (July 2024); compare with the estimate above at the median utilisation; published, no interval"),
         Number("inference-aware model size, 13B quality and 2T inference tokens", alloc.n, unit="parameters",
-               note=f"Sardana et al. (2024): min 6ND + 2N D_inf at the loss of a Chinchilla-optimal 13B, Hoffmann et al.'s constants; "
-                    f"exact under them (Sardana et al.'s own fit gives 7B)"),
+               note="Sardana et al. (2024): min 6ND + 2N D_inf at the loss of a Chinchilla-optimal 13B, Hoffmann et al.'s constants; "
+                    "exact under them (Sardana et al.'s own fit gives 7B)"),
         Number("inference-aware saving, 13B quality and 2T inference tokens", 100 * alloc.saving_share, unit="%",
                note=f"{alloc.saving_flop:.2g} FLOP of {alloc.chinchilla_total_flop:.2g} (Sardana et al. report 17% with their fit); exact under Hoffmann's constants"),
     ]
@@ -407,7 +407,7 @@ def debate_numbers_finding(
     fig_size = figure(
         f"Smallest model at MMLU >= {mmlu_threshold:g}, and published prices",
         [
-            points(syr, sp["params"], f"record-setting smallest model (parameters)", color=PALETTE[0], text=sp["model"].tolist()),
+            points(syr, sp["params"], "record-setting smallest model (parameters)", color=PALETTE[0], text=sp["model"].tolist()),
             points([p.year for p in lp], [p.blended() * 1e9 for p in lp], "list price x 1e9 (USD per M tokens, 3:1)", color=PALETTE[1],
                    text=[f"{p.model}: MMLU {p.mmlu:.3f}" for p in lp], held_out=True),
         ],

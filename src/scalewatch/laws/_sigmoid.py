@@ -10,7 +10,7 @@ import numpy as np
 from scipy.special import expit
 
 from scalewatch.laws._base import Law, Param
-from scalewatch.laws._common import normalise_inputs, ones
+from scalewatch.laws._common import normalise_inputs
 
 __all__ = ["Sigmoid"]
 
