@@ -348,6 +348,39 @@ def test_bootstrap_counts_failures_instead_of_dropping_them():
     assert all(len(v) == 50 - b.n_failed for v in b.samples.values())
 
 
+def test_bootstrap_gives_stuck_resamples_a_second_larger_budget(monkeypatch):
+    from scalewatch.fitting import _bootstrap
+
+    d = synthetic(noise=0.05, seed=23)
+    res = quiet_fit(laws.Chinchilla(), d)
+    monkeypatch.setattr(_bootstrap, "_RESCUE", 1)  # the second try no longer than the first
+    stuck = bootstrap(res, 50, max_iter=4, screen_iter=1, seed=3)
+    monkeypatch.undo()
+    rescued = bootstrap(res, 50, max_iter=4, screen_iter=1, seed=3)
+    assert stuck.n_failed > 0 and rescued.n_failed < stuck.n_failed
+
+
+def test_profile_starts_keep_absent_terms_negligible_per_row():
+    """NNLS zeros of log-scale coefficients become a per-row floor, not one scaled by the whole grid."""
+    from scalewatch.fitting._nnls import batched_lstsq
+    from scalewatch.fitting._search import linear_design, nonneg_linear_fit
+
+    d = synthetic(seed=1)
+    law = laws.Chinchilla()
+    prob = Problem(law, np.c_[d["N"], d["D"]], d["loss"], Huber(1e-3), "log")
+    grid = np.array([[1.0, 1.0, 1.0, a, b] for a in (0.0, 0.3, 2.0, 3.0) for b in (0.0, 0.4, 2.0, 3.0)])
+    theta = nonneg_linear_fit(prob, grid, np.ones(len(d["loss"])))
+    # the exact NNLS prediction (zeros allowed) against the start's (zeros raised to a floor)
+    design, offset = linear_design(prob, grid)
+    y = d["loss"]
+    coef = batched_lstsq(design / y[:, None], (y - offset) / y)
+    exact = offset + np.einsum("gnm,gm->gn", design, coef)
+    pred, _ = law.evaluate(prob.features, theta)
+    assert np.any(coef == 0)  # some rows have absent terms, or the check is empty
+    assert np.max(np.abs(pred / exact - 1)) < 1e-9
+    assert np.all(theta[:, :3] > 0)
+
+
 def test_bootstrap_resample_search_matches_a_full_search():
     """Each resample's multi-start search reaches what a full profile search finds."""
     from scalewatch.fitting._bootstrap import _solve_chunk, _starts

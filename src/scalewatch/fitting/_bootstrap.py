@@ -162,7 +162,7 @@ def _solve_chunk(problem: Problem, W: np.ndarray, starts: np.ndarray, screen_ite
     has_ok[owner[ok]] = True
     again = np.flatnonzero((status == Status.MAX_ITER) & ~has_ok[owner])
     if again.size:
-        more = levenberg_marquardt(problem, u[again], Wb[rows][again], max_iter=_RESCUE * max_iter, lam0=fin.lam[again])
+        more = levenberg_marquardt(problem, u[again], Wb[rows[again]], max_iter=_RESCUE * max_iter, lam0=fin.lam[again])
         u[again], f[again], status[again] = more.u, more.f, more.status
         ok = np.isin(status, Status.CONVERGED) & np.isfinite(f)
     score = np.where(ok, f, np.inf)

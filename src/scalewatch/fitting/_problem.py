@@ -91,9 +91,9 @@ class Problem:
         theta = self.theta(u)
         with np.errstate(all="ignore"):
             pred, J = self.law.evaluate(self.features, theta, jac=True)
-            # chain rule through theta = exp(u), and d log(pred) = d pred / pred; the
-            # (B, n, p) Jacobian is scaled by a column factor and a row factor, never
-            # by their (B, n, p) quotient (a broadcast division costs ~10x a multiply)
+            # chain rule through theta = exp(u), and d log(pred) = d pred / pred: the
+            # (B, n, p) Jacobian is scaled in place by a column factor and then a row
+            # factor, with no (B, n, p) temporary for their quotient
             J = J * np.where(self.log_mask, theta, 1.0)[..., None, :] if self.log_mask.any() else np.array(J)
             if self.space == "log":
                 r = np.log(pred) - self.target
@@ -112,7 +112,7 @@ class Problem:
                 om = w * self.loss.omega(z) / (s * s)[..., None]
                 dp = w * self.loss.dpsi(z) / (s * s)[..., None]
             f = self.objective_from_residuals(r, w)
-            # J is (B, n, p) contiguous: contract over n with the weights as row vectors
+            # contract J (B, n, p) over n, with the weights as row vectors
             g = (psi[..., None, :] @ J)[..., 0, :]
             H = np.swapaxes(J * dp[..., None], -1, -2) @ J
             D = (om[..., None, :] @ (J * J))[..., 0, :]
