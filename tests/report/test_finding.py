@@ -69,12 +69,15 @@ def test_format_interval_shows_the_digits_the_interval_resolves(value, low, high
 # -- verdicts ----------------------------------------------------------------------------------------------------
 def test_every_question_has_a_vocabulary_with_inconclusive_and_known_tones():
     assert set(VERDICTS) == set(QUESTIONS)
-    assert VERDICTS["pretraining"] == ("holds", "bends", "breaks", "inconclusive")
+    assert VERDICTS["pretraining"] == ("holds", "beats the law", "falls short of the law", "bends", "breaks", "inconclusive")
+    assert VERDICTS["synthetic-data"] == ("helps", "does not help", "hurts", "inconclusive")
     for q, verdicts in VERDICTS.items():
         assert "inconclusive" in verdicts
         for v in verdicts:
             assert verdict_tone(q, v.replace("YEAR", "2030")) in TONES
     assert [verdict_tone("pretraining", v) for v in ("holds", "bends", "breaks", "inconclusive")] == ["ok", "warn", "bad", "unknown"]
+    # a law that misses in the favourable direction does not hold, but it is no sign of a wall either
+    assert [verdict_tone("pretraining", v) for v in ("beats the law", "falls short of the law")] == ["ok", "warn"]
     assert verdict_tone("data", "wall before 2030") == "bad"
 
 
@@ -112,7 +115,7 @@ def test_question_modules_use_the_same_vocabulary(module):
     [
         ({"question": "economics"}, ValueError, "question='economics' is not one of 'pretraining'"),
         ({"question": 3}, TypeError, "takes a str"),
-        ({"verdict": "plateaus"}, ValueError, r"verdict='plateaus'\) is not a verdict of question 'pretraining'; allowed: 'holds', 'bends'"),
+        ({"verdict": "plateaus"}, ValueError, r"verdict='plateaus'\) is not a verdict of question 'pretraining'; allowed: 'holds', 'beats the law'"),
         ({"key": "toy"}, ValueError, r"a key is '<question>.<name>'.*e.g. 'pretraining.toy'"),
         ({"key": "pretraining.Toy"}, ValueError, "lower case"),
         ({"key": "data.toy"}, ValueError, "e.g. 'pretraining.data.toy'"),

@@ -60,18 +60,29 @@ __all__ = [
 ]
 
 #: the questions scalewatch answers, in the order the report shows them
-QUESTIONS: tuple[str, ...] = ("pretraining", "capabilities", "test-time", "data", "trends", "sweep")
+QUESTIONS: tuple[str, ...] = ("pretraining", "capabilities", "test-time", "data", "trends", "synthetic-data", "sweep")
 
 #: allowed verdicts per question -> tone of each (``YEAR`` matches any four-digit year).
 #: Tones: ok = no sign of a wall, warn = slowing, bad = a wall, info = a statement about
 #: method, unknown = the data cannot tell.
 _VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
-        "pretraining": MappingProxyType({"holds": "ok", "bends": "warn", "breaks": "bad", "inconclusive": "unknown"}),
+        "pretraining": MappingProxyType(
+            {
+                "holds": "ok",
+                "beats the law": "ok",
+                "falls short of the law": "warn",
+                "bends": "warn",
+                "breaks": "bad",
+                "inconclusive": "unknown",
+            }
+        ),
         "capabilities": MappingProxyType({"in step": "ok", "decoupling": "warn", "ahead": "ok", "inconclusive": "unknown"}),
         "test-time": MappingProxyType(
             {
                 "holds": "ok",
+                "beats the law": "ok",
+                "falls short of the law": "warn",
                 "bends": "warn",
                 "breaks": "bad",
                 "test-time cheaper": "ok",
@@ -84,7 +95,19 @@ _VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "trends": MappingProxyType(
             {"plateau detectable in advance": "info", "not detectable": "warn", "inconclusive": "unknown"}
         ),
-        "sweep": MappingProxyType({"holds": "ok", "bends": "warn", "breaks": "bad", "inconclusive": "unknown"}),
+        "synthetic-data": MappingProxyType(
+            {"helps": "ok", "does not help": "warn", "hurts": "bad", "inconclusive": "unknown"}
+        ),
+        "sweep": MappingProxyType(
+            {
+                "holds": "ok",
+                "beats the law": "ok",
+                "falls short of the law": "warn",
+                "bends": "warn",
+                "breaks": "bad",
+                "inconclusive": "unknown",
+            }
+        ),
     }
 )
 
@@ -661,6 +684,10 @@ class Finding:
         Caveats (rows dropped, warnings, failed resamples).
     headline : str, optional
         Name of the number the verdict table shows; default the first number.
+    rule : Decision or mapping, optional
+        The written verdict rule that decided the verdict and what it found
+        (:meth:`scalewatch.findings.Decision.to_dict`); its verdict must equal
+        ``verdict``.
 
     Raises
     ------
@@ -698,6 +725,7 @@ class Finding:
     loss_label: str | None = None
     notes: tuple[str, ...] = ()
     headline: str | None = None
+    rule: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         question = _check_question(self.question)
@@ -723,6 +751,18 @@ class Finding:
         headline = self.headline
         if headline is not None and headline not in {n.name for n in numbers}:
             raise ValueError(f"{where}, headline={headline!r}) names no number; numbers: {[n.name for n in numbers]}.")
+        rule = self.rule
+        if rule is not None:
+            if callable(getattr(rule, "to_dict", None)) and not isinstance(rule, Mapping):  # a rules.Decision
+                rule = rule.to_dict()
+            if not isinstance(rule, Mapping) or "verdict" not in rule or "rule" not in rule:
+                raise TypeError(f"{where}, rule=...) takes a rules.Decision (or its to_dict()); got {type(self.rule).__name__}.")
+            if rule["verdict"] != verdict:
+                raise ValueError(
+                    f"{where}, verdict={verdict!r}) differs from its rule's verdict {rule['verdict']!r}; "
+                    "the verdict must be the one the written rule gives."
+                )
+            rule = _freeze(rule, f"{where}, rule=...)")
         values = {
             "key": key,
             "question": question,
@@ -738,6 +778,7 @@ class Finding:
             "loss_label": loss_label,
             "notes": _texts(self.notes, f"{where}, notes=...)"),
             "headline": headline,
+            "rule": rule,
         }
         for k, v in values.items():
             object.__setattr__(self, k, v)
@@ -782,6 +823,7 @@ class Finding:
             "loss_label": self.loss_label,
             "notes": list(self.notes),
             "headline": self.headline,
+            "rule": _thaw(self.rule) if self.rule is not None else None,
         }
 
     @classmethod
@@ -830,6 +872,9 @@ class Finding:
         if self.tables:
             lines.append("[[Tables]]")
             lines.extend(f"    {t} ({len(rows)} rows)" for t, rows in self.tables)
+        if self.rule is not None:
+            lines.append("[[Rule]]")
+            lines.extend(wrap(f"{self.rule['rule']['text']} Here: {self.rule['reason']}."))
         lines.append("[[Method]]")
         lines.extend(wrap(self.method))
         if self.notes:

@@ -122,7 +122,7 @@ __all__ = [
     "AllocationResult",
 ]
 
-VERDICTS = ("holds", "bends", "breaks", "inconclusive")
+VERDICTS = ("holds", "beats the law", "falls short of the law", "bends", "breaks", "inconclusive")
 
 #: how the laws are named in sentences and titles
 _DISPLAY: Mapping[str, str] = {

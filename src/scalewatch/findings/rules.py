@@ -1,0 +1,518 @@
+r"""The written verdict rules: one place decides what "holds" means.
+
+Every verdict of the report comes from a :class:`Rule` applied to an interval,
+never from a threshold written inside an analysis. A rule names the quantity
+it judges (an error of a law: held-out excess, forecast error, coverage
+shortfall, ...), its unit, the reference value the quantity would take if the
+law were right (``center``, 0 for an error), a **practical margin** and an
+**interval-width gate**. With the interval ``[lo, hi]`` of the quantity:
+
+* ``lo > center - margin`` and ``hi < center + margin``: the interval lies
+  inside the margin, an equivalence test in the style of the two one-sided
+  tests (TOST; Schuirmann 1987): the law **holds** to within the margin;
+* ``lo >= center + margin`` or ``hi <= center - margin``: the interval lies
+  wholly outside the margin, and the verdict names the direction. A law that
+  misses in the *favourable* direction (it under-predicts progress) does not
+  hold: it is "beats the law", not "holds";
+* the interval is wider than ``gate`` or straddles ``center +/- margin``:
+  **inconclusive** (the data cannot tell at this margin).
+
+Where a finding extrapolates, the interval it judges must be calibrated:
+:func:`calibration` compares the empirical coverage of held-out points with
+the nominal level (Clopper-Pearson interval of the coverage) and a rule given
+a calibration that falls far short of nominal returns "inconclusive" whatever
+the interval says.
+
+This module is pure Python (no NumPy): the report, the docs and every analysis
+use the same rules, and :data:`RULES` lists the margins in one table.
+
+References
+----------
+Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and
+the power approach for assessing the equivalence of average bioavailability.
+Journal of Pharmacokinetics and Biopharmaceutics 15(6), 657-680.
+Clopper, C. J. and Pearson, E. S. (1934). The use of confidence or fiducial
+limits illustrated in the case of the binomial. Biometrika 26(4), 404-413.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "Rule",
+    "Decision",
+    "Calibration",
+    "calibration",
+    "clopper_pearson",
+    "RULES",
+    "rule",
+    "OUTCOMES",
+]
+
+#: what a decision can find, and what it means
+OUTCOMES: Mapping[str, str] = MappingProxyType(
+    {
+        "inside": "the interval lies inside the margin",
+        "favourable": "the interval lies outside the margin, in the favourable direction",
+        "unfavourable": "the interval lies outside the margin, in the unfavourable direction",
+        "straddles": "the interval straddles the margin",
+        "too wide": "the interval is wider than the gate",
+        "miscalibrated": "the intervals cover far fewer held-out points than their nominal level",
+        "no interval": "there is no interval to judge",
+    }
+)
+
+_DIRECTIONS = ("below", "above", "neither")
+
+
+def _finite(x: Any, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{where} takes a number; got {type(x).__name__} {x!r}.")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{where} must be finite; got {x!r}.")
+    return x
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a :class:`Rule` decided about one interval.
+
+    Attributes
+    ----------
+    verdict : str
+        The verdict the rule gives (from its labels).
+    outcome : str
+        One of :data:`OUTCOMES`.
+    reason : str
+        One sentence: the interval, the margin and why this verdict.
+    rule : Rule
+        The rule that decided.
+    low, high : float or None
+        The interval judged.
+    calibration : Calibration or None
+        The coverage check the rule was given, if any.
+    """
+
+    verdict: str
+    outcome: str
+    reason: str
+    rule: Rule
+    low: float | None
+    high: float | None
+    calibration: Calibration | None = None
+
+    @property
+    def holds(self) -> bool:
+        """True only when the interval lies inside the margin (and the intervals are calibrated)."""
+        return self.outcome == "inside"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe dict: the rule, the interval judged, the outcome and the reason."""
+        return {
+            "rule": self.rule.to_dict(),
+            "verdict": self.verdict,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "low": self.low,
+            "high": self.high,
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A written verdict rule: a quantity, its margin, its width gate and the labels of each outcome.
+
+    Parameters
+    ----------
+    name : str
+        Stable id of the rule (``"pretraining.heldout_excess"``).
+    quantity : str
+        What is judged, in words ("mean held-out excess of the loss over the law").
+    unit : str
+        Unit of the quantity and of ``margin`` and ``gate`` ("%", "points", ...).
+    margin : float
+        Practical margin, > 0: the law holds when the interval lies inside
+        ``center +/- margin``.
+    gate : float
+        Widest interval that may decide, > 0: a wider one is inconclusive.
+    favourable : {"below", "above", "neither"}
+        Which side of the margin means the law *under-predicts progress*
+        (for a loss excess: "below", the runs reach a lower loss than
+        predicted; for a score error: "above"). "neither" when no side is
+        better.
+    center : float, default 0
+        The value the quantity takes when the law is exactly right.
+    inside, favourable_label, unfavourable_label, undecided : str
+        Verdicts for each outcome; ``favourable_label`` is used for both
+        sides when ``favourable="neither"`` unless ``unfavourable_label`` differs.
+
+    Raises
+    ------
+    ValueError
+        A margin or gate that is not positive, or an unknown ``favourable``.
+
+    Examples
+    --------
+    >>> r = Rule("example", "held-out excess", "%", margin=1.0, gate=3.0, favourable="below")
+    >>> r.decide(-0.4, 0.5).verdict
+    'holds'
+    >>> r.decide(-3.0, -1.5).verdict     # the law under-predicts progress: it does not hold
+    'beats the law'
+    >>> r.decide(1.2, 2.0).verdict
+    'falls short of the law'
+    >>> r.decide(-0.5, 1.5).verdict      # straddles the margin
+    'inconclusive'
+    """
+
+    name: str
+    quantity: str
+    unit: str
+    margin: float
+    gate: float
+    favourable: str
+    center: float = 0.0
+    inside: str = "holds"
+    favourable_label: str = "beats the law"
+    unfavourable_label: str = "falls short of the law"
+    undecided: str = "inconclusive"
+    why: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        where = f"Rule({self.name!r}"
+        margin = _finite(self.margin, f"{where}, margin=...)")
+        gate = _finite(self.gate, f"{where}, gate=...)")
+        if margin <= 0:
+            raise ValueError(f"{where}, margin={margin!r}): the practical margin must be > 0, e.g. 1.0 (in {self.unit or 'the unit'}).")
+        if gate <= 0:
+            raise ValueError(f"{where}, gate={gate!r}): the width gate must be > 0, e.g. 4 x the margin.")
+        if self.favourable not in _DIRECTIONS:
+            raise ValueError(f"{where}, favourable={self.favourable!r}): allowed: {', '.join(map(repr, _DIRECTIONS))}.")
+        object.__setattr__(self, "margin", margin)
+        object.__setattr__(self, "gate", gate)
+        object.__setattr__(self, "center", _finite(self.center, f"{where}, center=...)"))
+
+    # -- decide ------------------------------------------------------------------
+    def _side_label(self, side: str) -> tuple[str, str]:
+        """(verdict, outcome) for an interval wholly ``side`` ('below'/'above') of the margin."""
+        if self.favourable == "neither":
+            return self.unfavourable_label, "unfavourable"
+        if side == self.favourable:
+            return self.favourable_label, "favourable"
+        return self.unfavourable_label, "unfavourable"
+
+    def decide(self, low: float | None, high: float | None, *, calibration: Calibration | None = None) -> Decision:
+        """Apply the rule to the interval ``[low, high]`` of the quantity.
+
+        Parameters
+        ----------
+        low, high : float or None
+            The interval (both or neither; ``None`` or NaN gives "inconclusive",
+            outcome "no interval").
+        calibration : Calibration, optional
+            The empirical coverage of the intervals this one was sized like;
+            when it falls far short of nominal the verdict is "inconclusive".
+
+        Returns
+        -------
+        Decision
+        """
+        unit = f" {self.unit}" if self.unit and self.unit != "%" else self.unit
+        if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+            return Decision(self.undecided, "no interval", f"no interval of the {self.quantity} to judge", self, None, None, calibration)
+        low, high = float(low), float(high)
+        if low > high:
+            raise ValueError(f"Rule({self.name!r}).decide(low={low}, high={high}): low > high; pass the interval in order.")
+        span = f"[{_fmt(low)}, {_fmt(high)}]{unit}"
+        lo_m, hi_m = self.center - self.margin, self.center + self.margin
+        band = f"{_fmt(self.center)} +/- {_fmt(self.margin)}{unit}"
+        if calibration is not None and calibration.far_short:
+            return Decision(
+                self.undecided,
+                "miscalibrated",
+                f"the intervals cover {calibration.text()} of held-out points against a nominal "
+                f"{100 * calibration.nominal:g}%, so {span} cannot be trusted",
+                self,
+                low,
+                high,
+                calibration,
+            )
+        if high - low > self.gate:
+            return Decision(
+                self.undecided, "too wide", f"{span} is {_fmt(high - low)}{unit} wide, wider than the gate of {_fmt(self.gate)}{unit}",
+                self, low, high, calibration,
+            )
+        if low > lo_m and high < hi_m:
+            return Decision(self.inside, "inside", f"{span} lies inside {band}", self, low, high, calibration)
+        if low >= hi_m:
+            verdict, outcome = self._side_label("above")
+            return Decision(verdict, outcome, f"{span} lies wholly above {band}", self, low, high, calibration)
+        if high <= lo_m:
+            verdict, outcome = self._side_label("below")
+            return Decision(verdict, outcome, f"{span} lies wholly below {band}", self, low, high, calibration)
+        return Decision(self.undecided, "straddles", f"{span} straddles the margin {band}", self, low, high, calibration)
+
+    # -- describe ----------------------------------------------------------------
+    def text(self) -> str:
+        """The rule in one paragraph, for a finding's method text and the docs."""
+        unit = f" {self.unit}" if self.unit and self.unit != "%" else self.unit
+        band = f"{_fmt(self.center)} +/- {_fmt(self.margin)}{unit}"
+        if self.favourable == "neither":
+            sides = f"'{self.unfavourable_label}' when it lies wholly outside it"
+        else:
+            fav = self.favourable
+            other = "above" if fav == "below" else "below"
+            sides = (
+                f"'{self.favourable_label}' when it lies wholly {fav} it (the law under-predicts progress, so it does not hold), "
+                f"'{self.unfavourable_label}' when wholly {other}"
+            )
+        return (
+            f"Verdict rule {self.name}: '{self.inside}' when the interval of the {self.quantity} lies inside {band} "
+            f"(an equivalence test); {sides}; '{self.undecided}' when the interval is wider than {_fmt(self.gate)}{unit}, "
+            f"straddles the margin, or the intervals' empirical coverage of held-out points falls far short of nominal."
+            + (f" Why this margin: {self.why}" if self.why else "")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe dict of the rule's settings and its text."""
+        return {
+            "name": self.name,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "center": self.center,
+            "margin": self.margin,
+            "gate": self.gate,
+            "favourable": self.favourable,
+            "labels": {
+                "inside": self.inside,
+                "favourable": self.favourable_label,
+                "unfavourable": self.unfavourable_label,
+                "undecided": self.undecided,
+            },
+            "text": self.text(),
+        }
+
+
+# -- coverage ----------------------------------------------------------------------
+
+
+def _binom_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed in log space (exact for the n of a backtest)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    lp, lq = math.log(p), math.log1p(-p)
+    lg = math.lgamma(n + 1)
+    terms = [lg - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq for i in range(k, n + 1)]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+def clopper_pearson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval of a binomial proportion.
+
+    .. math:: P(X \\ge k;\\, p_{lo}) = \\tfrac{1-\\gamma}{2}, \\qquad P(X \\le k;\\, p_{hi}) = \\tfrac{1-\\gamma}{2}
+
+    Parameters
+    ----------
+    successes, n : int
+        Counts, ``0 <= successes <= n``, ``n >= 1``.
+    level : float, default 0.95
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound (0 and 1 at the edges).
+
+    References
+    ----------
+    Clopper and Pearson (1934), Biometrika 26(4), 404-413.
+
+    Examples
+    --------
+    >>> lo, hi = clopper_pearson(0, 400)
+    >>> round(hi, 5)                    # the "rule of three" 3/n is close: 0.0075
+    0.00918
+    """
+    for name, v in (("successes", successes), ("n", n)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"clopper_pearson({name}=...) takes an int; got {type(v).__name__} {v!r}.")
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"clopper_pearson(successes={successes}, n={n}): need n >= 1 and 0 <= successes <= n.")
+    level = _finite(level, "clopper_pearson(level=...)")
+    if not 0 < level < 1:
+        raise ValueError(f"clopper_pearson(level={level}) must lie in (0, 1), e.g. 0.95.")
+    tail = (1 - level) / 2
+
+    def solve(f: Any, target: float) -> float:  # f increases in p; root of f(p) = target by bisection (1e-18)
+        a, b = 0.0, 1.0
+        for _ in range(60):
+            m = 0.5 * (a + b)
+            if f(m) < target:
+                a = m
+            else:
+                b = m
+        return 0.5 * (a + b)
+
+    low = 0.0 if successes == 0 else solve(lambda p: _binom_sf(successes, n, p), tail)
+    # P(X <= k; p) = tail  <=>  P(X >= k + 1; p) = 1 - tail, which increases in p
+    high = 1.0 if successes == n else solve(lambda p: _binom_sf(successes + 1, n, p), 1 - tail)
+    return low, high
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Empirical coverage of a set of prediction intervals on held-out points.
+
+    Attributes
+    ----------
+    covered, n : int
+        Held-out points inside their interval, and all held-out points.
+    nominal : float
+        Nominal level of the intervals (0.9 for 90% intervals).
+    low, high : float
+        Clopper-Pearson 95% interval of the coverage (points are treated as
+        independent here; see ``note`` where they are not).
+    tolerance : float
+        How far below nominal the coverage may fall: the intervals are
+        *far short* when ``high < nominal - tolerance``.
+    note : str
+        How the held-out points were chosen (rolling origin, groups, ...).
+    """
+
+    covered: int
+    n: int
+    nominal: float
+    low: float
+    high: float
+    tolerance: float
+    note: str = ""
+
+    @property
+    def empirical(self) -> float:
+        """Share of held-out points inside their interval."""
+        return self.covered / self.n
+
+    @property
+    def far_short(self) -> bool:
+        """True when even the upper end of the coverage interval is below ``nominal - tolerance``."""
+        return self.high < self.nominal - self.tolerance
+
+    def text(self) -> str:
+        """``"62% [50, 73]"``: empirical coverage and its interval, in percent."""
+        return f"{100 * self.empirical:.0f}% [{100 * self.low:.0f}, {100 * self.high:.0f}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "covered": self.covered,
+            "n": self.n,
+            "nominal_coverage": self.nominal,
+            "empirical_coverage": self.empirical,
+            "empirical_coverage_low": self.low,
+            "empirical_coverage_high": self.high,
+            "tolerance": self.tolerance,
+            "far_short": self.far_short,
+            "note": self.note,
+        }
+
+
+def calibration(covered: int, n: int, nominal: float, *, tolerance: float = 0.10, note: str = "") -> Calibration:
+    """Check prediction intervals by their empirical coverage of held-out points.
+
+    Parameters
+    ----------
+    covered, n : int
+        Held-out points inside their interval, and all of them (``n >= 1``).
+    nominal : float
+        The intervals' nominal level, in (0, 1).
+    tolerance : float, default 0.10
+        Shortfall allowed before the intervals count as *far short* of
+        nominal: with 0.10, nominal 90% intervals must be able to cover at
+        least 80% (the upper end of the Clopper-Pearson interval of the
+        coverage must reach it).
+    note : str
+        How the held-out points were chosen.
+
+    Returns
+    -------
+    Calibration
+    """
+    nominal = _finite(nominal, "calibration(nominal=...)")
+    if not 0 < nominal < 1:
+        raise ValueError(f"calibration(nominal={nominal}) must lie in (0, 1), e.g. 0.9.")
+    tolerance = _finite(tolerance, "calibration(tolerance=...)")
+    if not 0 <= tolerance < nominal:
+        raise ValueError(f"calibration(tolerance={tolerance}) must lie in [0, nominal={nominal}).")
+    low, high = clopper_pearson(covered, n)
+    return Calibration(covered, n, nominal, low, high, tolerance, note)
+
+
+# -- the rules of the report -----------------------------------------------------------
+
+_RULES: dict[str, Rule] = {}
+
+
+def _add(r: Rule) -> Rule:
+    if r.name in _RULES:
+        raise KeyError(f"rule {r.name!r} is defined twice")
+    _RULES[r.name] = r
+    return r
+
+
+_add(
+    Rule(
+        "loss.heldout_excess",
+        "mean held-out excess of the loss over the law's prediction",
+        "%",
+        margin=1.0,
+        gate=4.0,
+        favourable="below",
+        why="doubling compute lowers the loss of a compute-optimal model by about 1% at the scale of Chinchilla's "
+        "largest runs (a reducible loss of about 0.2 of 2.0 nats, falling about 10% per doubling), the smallest "
+        "change a scaling study acts on.",
+    )
+)
+_add(
+    Rule(
+        "score.forecast_error",
+        "forecast error of a score (observed minus predicted)",
+        "points",
+        margin=3.0,
+        gate=12.0,
+        favourable="above",
+        why="3 points of accuracy or coverage is about the spread between reruns of one benchmark evaluation.",
+    )
+)
+
+#: every rule of the report, by name (the docs print this table)
+RULES: Mapping[str, Rule] = MappingProxyType(_RULES)
+
+
+def rule(name: str) -> Rule:
+    """The rule called ``name`` (see :data:`RULES`).
+
+    Raises
+    ------
+    KeyError
+        Unknown name (the message lists the known ones).
+    """
+    try:
+        return RULES[name]
+    except KeyError:
+        raise KeyError(f"no verdict rule {name!r}; known rules: {', '.join(RULES)}") from None
