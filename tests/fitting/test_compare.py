@@ -40,9 +40,12 @@ def noisy():
 
 @pytest.fixture(scope="module")
 def fits(noisy):
+    # misspecified (no irreducible loss): its critical sizes Nc, Dc are only loosely pinned down
+    with pytest.warns(IdentifiabilityWarning, match=r"standard error exceeds the estimate for \['Nc', 'Dc'\]"):
+        kaplan = fit(laws.KaplanND(), noisy)
     return {
         "chinchilla": fit(laws.Chinchilla(), noisy),
-        "kaplan_nd": fit(laws.KaplanND(), noisy),  # misspecified: no irreducible loss
+        "kaplan_nd": kaplan,
         "tied": fit(laws.Chinchilla(tied=True), noisy),
     }
 
@@ -88,6 +91,7 @@ def test_comparison_describes_itself(fits):
     assert "<pre>" in res._repr_html_()
 
 
+@pytest.mark.filterwarnings("ignore::scalewatch.errors.IdentifiabilityWarning")  # misspecified Kaplan fits: Nc, Dc loose
 def test_compare_refuses_unlike_fits(noisy, fits):
     with pytest.raises(ValueError, match=r"fit #2 \(kaplan_nd\) used loss 'least squares' but fit #1 \(chinchilla\) used 'Huber"):
         compare(fits["chinchilla"], fit(laws.KaplanND(), noisy, loss="lsq"))
@@ -120,7 +124,8 @@ def test_cross_validation_picks_the_true_law(noisy):
     """Out-of-fold RMSE(log) of the true law sits at the noise level (0.01); the
     misspecified law's is several times larger."""
     true = cross_validate(laws.Chinchilla(), noisy, folds=5, seed=0)
-    wrong = cross_validate(laws.KaplanND(), noisy, folds=5, seed=0)
+    with pytest.warns(IdentifiabilityWarning, match="barely constrain"):  # misspecified: Nc, Dc loosely pinned
+        wrong = cross_validate(laws.KaplanND(), noisy, folds=5, seed=0)
     assert isinstance(true, CVResult)
     assert 0.007 < true.rmse_log < 0.015
     assert wrong.rmse_log > 3 * true.rmse_log

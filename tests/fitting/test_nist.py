@@ -186,3 +186,13 @@ def test_certified_values(nist, name, start):
     # (1.4e-25) is itself at the rounding level of float64.
     floor = 2 * np.sum(np.abs(residuals)) * 4 * np.finfo(float).eps * np.max(np.abs(y))
     assert rss == pytest.approx(prob["residual_sum_of_squares"], rel=1e-6, abs=floor)
+    # NIST certifies the standard deviations of the estimates (classical s^2 (J'J)^-1) to 6+ digits:
+    # least squares must reproduce them to at least 4 significant digits.
+    assert result.stderr_method == "classical"
+    certified_sd = params["certified_std_dev"].to_numpy()
+    certified_rss = prob["residual_sum_of_squares"]
+    if abs(rss - certified_rss) > 1e-6 * certified_rss:  # Lanczos1: RSS at float64's rounding floor (see above),
+        certified_sd = certified_sd * np.sqrt(rss / certified_rss)  # so s differs; (J'J)^-1 must still match
+    sd = np.array([result.stderr[b] for b in names])
+    sd_err = np.abs(sd - certified_sd) / np.abs(certified_sd)
+    assert np.all(sd_err <= 5e-5), f"{name} start {start}: relative errors of the SDs {dict(zip(names, sd_err))}"

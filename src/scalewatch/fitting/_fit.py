@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from scalewatch.errors import FitError, IdentifiabilityWarning
+from scalewatch.fitting._covariance import covariance
 from scalewatch.fitting._losses import Loss, as_loss
 from scalewatch.fitting._problem import Problem
 from scalewatch.fitting._result import FitResult
@@ -330,18 +331,9 @@ def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: 
     if loss.profiled_scale:
         scale = float(loss.profile_scale(r[None, :], w[None, :] if w.ndim == 1 else w)[0])  # type: ignore[attr-defined]
     z = r / scale if scale else r
-    # sandwich covariance of an M-estimator: A^-1 B A^-1, A the IRLS curvature, B the score outer product
-    om = w * loss.omega(z) / (scale * scale if scale else 1.0)
-    ps = w * loss.psi(z) / (scale if scale else 1.0)
-    A = (J * om[:, None]).T @ J
-    Bm = (J * (ps * ps / np.maximum(w, 1e-300))[:, None]).T @ J
+    cov, se_method = covariance(loss, J, r, w if w.ndim == 1 else w[0], scale)
     warns: list[str] = []
     with np.errstate(all="ignore"):
-        try:
-            Ainv = np.linalg.inv(A)
-            cov = Ainv @ Bm @ Ainv * (n_eff / max(n_eff - p, 1.0))
-        except np.linalg.LinAlgError:
-            cov = np.full((p, p), np.nan)
         sd = np.sqrt(np.clip(np.diag(cov), 0, None))
         corr = cov / np.outer(sd, sd)
     stderr = {nm: float(s) for nm, s in zip(names, sd)}
@@ -390,6 +382,7 @@ def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: 
         law=law,
         params=params,
         stderr=stderr,
+        stderr_method=se_method,
         correlation=corr,
         loss=loss,
         space=problem.space,

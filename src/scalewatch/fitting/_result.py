@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch.fitting._covariance import METHODS
 from scalewatch.fitting._losses import Loss
 from scalewatch.laws import Law, as_design
 
@@ -32,8 +33,10 @@ class FitResult:
     params : dict
         Fitted parameters, name -> value, natural units.
     stderr : dict
-        Asymptotic standard errors (sandwich estimator for robust losses);
-        use :func:`scalewatch.bootstrap` for intervals you can defend.
+        Asymptotic standard errors: classical for least squares (as NIST
+        certifies them), a robust sandwich with the derivative of the
+        influence function for Huber losses (see ``stderr_method``); use
+        :func:`scalewatch.bootstrap` for intervals you can defend.
     loss, space : Loss, str
         The objective: ``loss`` summed over residuals in ``space`` ("log": log
         prediction minus log observation; "linear": prediction minus observation).
@@ -69,6 +72,7 @@ class FitResult:
     local_optima: tuple[tuple[float, dict[str, float]], ...] = ()
     starts: str = ""
     seconds: float = math.nan
+    stderr_method: str = "sandwich"
 
     # -- use -------------------------------------------------------------------
     @property
@@ -97,6 +101,7 @@ class FitResult:
             "inputs": list(self.law.inputs),
             "params": {k: float(v) for k, v in self.params.items()},
             "stderr": {k: float(v) for k, v in self.stderr.items()},
+            "stderr_method": self.stderr_method,
             "loss": {**self.loss.to_dict(), "label": self.loss.label(), "space": self.space},
             "objective": float(self.objective),
             "status": self.status,
@@ -125,7 +130,7 @@ class FitResult:
         ]
         if self.scale is not None:
             lines.append(f"    scale       {self.scale:.6g} (fitted)")
-        lines.append("[[Parameters]]")
+        lines.append(f"[[Parameters]] (+/- : {METHODS.get(self.stderr_method, self.stderr_method)})")
         for name in self.law.param_names:
             flag = "  (at bound)" if name in self.at_bound else ""
             se = self.stderr.get(name, math.nan)
