@@ -15,12 +15,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from scalewatch.analyses._finding import PALETTE, TONES, Figure, Finding, _thaw, number_html, numbers_table_html
+from scalewatch.findings import TONES, Figure, Finding, number_html, numbers_table_html, thaw
+from scalewatch.findings.display import BADGE_STYLE
+from scalewatch.plots import PALETTE
 
 if TYPE_CHECKING:  # pragma: no cover
-    from scalewatch.report._run import Outcome, Report
+    from scalewatch.reporting.run import Outcome, Report
 
-__all__ = ["render", "plotly_js", "FIGURE_ID_PREFIX"]
+__all__ = ["render", "verdict_table_html", "plotly_js", "FIGURE_ID_PREFIX"]
 
 #: id of figure i is f"{FIGURE_ID_PREFIX}{i}"
 FIGURE_ID_PREFIX = "sw-fig-"
@@ -93,7 +95,7 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 def _render_spec(fig: Figure) -> dict[str, Any]:
     """The figure as drawn: the report's look underneath, the figure's own layout on top, its title in HTML."""
-    spec = _thaw(fig.spec)
+    spec = thaw(fig.spec)
     layout = dict(spec.get("layout") or {})
     layout.pop("title", None)  # shown above the plot in HTML
     if not isinstance(layout.get("template"), Mapping):
@@ -143,7 +145,7 @@ def _cell(v: Any) -> str:
         text = f"{v:.4g}" if (a == 0 or 1e-3 <= a < 1e5) else f"{v:.3e}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
         return number_html(text)
     if isinstance(v, (list, tuple, Mapping)):
-        return f"<code>{_e(json.dumps(_thaw(v)))}</code>"
+        return f"<code>{_e(json.dumps(thaw(v)))}</code>"
     return _e(v)
 
 
@@ -445,3 +447,30 @@ footer { margin-top: 64px; padding-top: 18px; border-top: 1px solid var(--border
 @media (max-width: 720px) { main { padding: 24px 14px 48px; } h1 { font-size: 26px; } }
 """.replace("FONT", _FONT).replace("MONO", _MONO)
 )
+
+
+def verdict_table_html(report: Report) -> str:
+    """The verdict table as a small HTML fragment with inline styles (a notebook's display of a report).
+
+    One row per finding (question, key, verdict badge, key number) and per
+    analysis that raised; then the counts. The full page is :func:`render`.
+    """
+    rows = []
+    for r in report.rows():
+        style = BADGE_STYLE.get(r["tone"], "background:#ffebe9;color:#a40e26")
+        rows.append(
+            f"<tr><td>{_e(r['question'])}</td><td><code>{_e(r['key'])}</code></td>"
+            f"<td><span style='{style};padding:1px 7px;border-radius:9px'>{_e(r['verdict'])}</span></td>"
+            f"<td>{number_html(r['number'] or r['summary'])}</td></tr>"
+        )
+    n_f, n_e, n_s = len(report.findings), len(report.errors), len(report.skipped)
+    table = (
+        "<table><thead><tr><th>question</th><th>finding</th><th>verdict</th><th>key number</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        if rows else "<p>No findings: no analysis had its data.</p>"
+    )
+    return (
+        f"<div class='scalewatch-report'>{table}<p><small>{n_f} finding{'s' if n_f != 1 else ''}, "
+        f"{n_e} error{'s' if n_e != 1 else ''}, {n_s} skipped in {report.seconds:.1f} s; "
+        "<code>report.write(folder)</code> writes the interactive page.</small></p></div>"
+    )

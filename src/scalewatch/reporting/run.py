@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scalewatch.analyses._finding import QUESTIONS, Finding
-from scalewatch.report._registry import Analysis, ImportFailure, load_analyses
+from scalewatch._version import __version__
+from scalewatch.analyses import load_analyses
+from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
 
-__all__ = ["Context", "Outcome", "Report", "run_report", "data_status"]
+__all__ = ["Context", "Outcome", "Report", "report", "run_report", "data_status"]
 
 #: dataset ``local_status`` values that count as available (every file verified on this machine)
 _LOCAL = ("mirror", "cache", "mirror+cache")
@@ -126,7 +127,7 @@ class Report:
 
     ``to_html()`` is the self-contained page, ``to_dict()`` the content of
     ``findings.json``, ``summary()`` the terminal's verdict table; ``write(dir)``
-    writes the first two.
+    writes the first two. In a notebook the report shows its verdict table.
     """
 
     outcomes: tuple[Outcome, ...]
@@ -203,9 +204,14 @@ class Report:
             lines.append(f"skipped {o.key}: needs {', '.join(o.missing)} ({'; '.join(dict.fromkeys(o.how))})")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from scalewatch.reporting.page import verdict_table_html
+
+        return verdict_table_html(self)
+
     def to_html(self) -> str:
         """The self-contained HTML page (plotly.js inlined once; works offline)."""
-        from scalewatch.report._html import render
+        from scalewatch.reporting.page import render
 
         return render(self)
 
@@ -356,8 +362,6 @@ def run_report(
     ValueError
         ``data`` names an unknown dataset, or ``data``/``only`` select nothing.
     """
-    from scalewatch import __version__
-
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"run_report(seed={seed!r}) takes an int.")
@@ -402,3 +406,49 @@ def run_report(
         seconds=time.perf_counter() - t0,
     )
 
+
+def report(
+    *,
+    only: Sequence[str] | str | None = None,
+    seed: int = 0,
+    fast: bool = False,
+    data: Sequence[str] | str | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """The report: every analysis whose data are on this machine, run and collected.
+
+    ``scalewatch.report(...)`` is this function; :func:`run_report` takes the
+    same arguments plus the registry overrides that tests and notebooks use.
+
+    Parameters
+    ----------
+    only : str or sequence of str, optional
+        Only analyses whose key matches one of these glob patterns (``"test-time.*"``).
+    seed : int, default 0
+        Seed of every resampling and random start.
+    fast : bool, default False
+        Fewer resamples: a quick look, noisier intervals (same method and rules).
+    data : str or sequence of str, optional
+        Only analyses that use one of these datasets.
+    progress : callable(index, total, analysis, outcome), optional
+        Called before each analysis (``outcome=None``) and after it.
+
+    Returns
+    -------
+    Report
+        ``summary()`` for the verdict table, ``write(folder)`` for
+        ``index.html`` and ``findings.json``; shown as its verdict table in a notebook.
+
+    Examples
+    --------
+    >>> import scalewatch
+    >>> rep = scalewatch.report(only="test-time.*", fast=True)   # doctest: +SKIP
+    >>> rep.write("my-report")                                    # doctest: +SKIP
+    """
+    return run_report(
+        only=(only,) if isinstance(only, str) else only,
+        data=(data,) if isinstance(data, str) else data,
+        seed=seed,
+        fast=fast,
+        progress=progress,
+    )

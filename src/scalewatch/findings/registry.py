@@ -1,11 +1,12 @@
-"""The registry of analyses the report runs.
+"""The registry of analyses: what the report runs.
 
 An analysis is a function ``(ctx) -> Finding | list[Finding]`` registered with
 :func:`analysis` (a decorator) or :func:`register`, under a stable key, the
-question it answers and the datasets it needs. Analyses live in the modules
-named by :data:`ANALYSIS_MODULES`; :func:`load_analyses` imports them (lazily,
-when a report runs) so that their decorators register them. A listed module
-that fails to import is reported as an error, never skipped silently.
+question it answers and the datasets it needs. The analyses themselves live in
+:mod:`scalewatch.analyses` (its ``ANALYSIS_MODULES`` lists the modules that
+register them); :func:`import_modules` imports such modules so that their
+decorators run, and reports a module that fails to import instead of skipping
+it silently. The report (:mod:`scalewatch.reporting`) only consumes the registry.
 
 This module imports nothing heavy: analysis modules import it at start-up.
 """
@@ -18,32 +19,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalewatch.analyses._finding import _KEY_RE, QUESTIONS, _check_question
+from scalewatch.findings.vocabulary import KEY_PATTERN, QUESTIONS, check_question
 
 __all__ = [
-    "ANALYSIS_MODULES",
     "Analysis",
     "ImportFailure",
     "analysis",
     "register",
     "unregister",
     "registered",
-    "load_analyses",
+    "import_modules",
 ]
-
-#: The modules whose analyses the report runs, in the order their findings appear
-#: within a question. Add a module here when it registers analyses (each name must
-#: exist: a module that fails to import becomes an error row of the report).
-ANALYSIS_MODULES: tuple[str, ...] = (
-    "scalewatch.analyses.pretraining_fit",
-    "scalewatch.analyses.pretraining",
-    "scalewatch.analyses.capabilities",
-    "scalewatch.analyses.testtime",
-    "scalewatch.analyses.economics",
-    "scalewatch.analyses.datawall",
-    "scalewatch.analyses.trends",
-    "scalewatch.analyses.sweep",
-)
 
 
 @dataclass(frozen=True)
@@ -55,12 +41,12 @@ class Analysis:
     key : str
         Stable id, ``"<question>.<name>"``.
     question : str
-        One of :data:`scalewatch.analyses.QUESTIONS`.
+        One of :data:`scalewatch.findings.QUESTIONS`.
     requires : tuple of str
         Names of the public datasets it reads (``scalewatch datasets list``);
         it runs only when all are on this machine (mirror or cache).
     func : callable
-        ``func(ctx) -> Finding | list[Finding]``; ``ctx`` is a :class:`~scalewatch.report.Context`.
+        ``func(ctx) -> Finding | list[Finding]``; ``ctx`` is a :class:`~scalewatch.reporting.Context`.
     title : str
         Shown while it runs and in the report when it raised or was skipped.
     """
@@ -79,7 +65,7 @@ class Analysis:
 
 @dataclass(frozen=True)
 class ImportFailure:
-    """A module of :data:`ANALYSIS_MODULES` that could not be imported."""
+    """An analysis module that could not be imported (see :func:`import_modules`)."""
 
     module: str
     error: str
@@ -123,11 +109,11 @@ def register(
     Parameters
     ----------
     func : callable
-        The analysis; it receives a :class:`~scalewatch.report.Context`.
+        The analysis; it receives a :class:`~scalewatch.reporting.Context`.
     key : str
         Stable id ``"<question>.<name>"`` (lower case, digits, ``.``, ``_``, ``-``).
     question : str
-        One of :data:`scalewatch.analyses.QUESTIONS`.
+        One of :data:`scalewatch.findings.QUESTIONS`.
     requires : sequence of str
         Dataset names it reads through ``ctx.dataset(name)``.
     title : str, optional
@@ -146,8 +132,8 @@ def register(
     """
     if not callable(func):
         raise TypeError(f"register(func=...) takes a function (ctx) -> Finding; got {type(func).__name__}.")
-    _check_question(question, f"analysis({key!r}, question=...)")
-    if not isinstance(key, str) or not _KEY_RE.match(key) or not key.startswith(question + "."):
+    check_question(question, f"analysis({key!r}, question=...)")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key) or not key.startswith(question + "."):
         raise ValueError(
             f"analysis(key={key!r}): a key is '<question>.<name>' in lower case letters, digits, '.', '_' or '-', "
             f"starting with the question {question!r}."
@@ -173,13 +159,13 @@ def analysis(
 
     Examples
     --------
-    >>> from scalewatch.report import analysis
+    >>> from scalewatch.findings import analysis
     >>> @analysis("pretraining.my_check", question="pretraining", requires=("chinchilla-hoffmann2022",))
     ... def my_check(ctx):
     ...     '''My check of the Chinchilla runs.'''
     ...     runs = ctx.dataset("chinchilla-hoffmann2022").runs.runs
     ...     ...
-    >>> from scalewatch.report import unregister; unregister("pretraining.my_check")
+    >>> from scalewatch.findings import unregister; unregister("pretraining.my_check")
     """
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,23 +189,23 @@ def registered() -> tuple[Analysis, ...]:
     return tuple(sorted(_REGISTRY.values(), key=lambda a: order[a.question]))
 
 
-def load_analyses(modules: Sequence[str] | None = None) -> tuple[tuple[Analysis, ...], tuple[ImportFailure, ...]]:
-    """Import the analysis modules so that they register; return the analyses and the failures.
+def import_modules(modules: Sequence[str]) -> tuple[tuple[Analysis, ...], tuple[ImportFailure, ...]]:
+    """Import analysis modules so that they register; return the analyses and the failures.
 
     Parameters
     ----------
-    modules : sequence of str, optional
-        Module names; default :data:`ANALYSIS_MODULES`.
+    modules : sequence of str
+        Module names (:data:`scalewatch.analyses.ANALYSIS_MODULES` for the report's).
 
     Returns
     -------
     analyses : tuple of Analysis
         Everything registered (also by modules imported earlier).
     failures : tuple of ImportFailure
-        Listed modules that raised on import (the report shows each as an error).
+        Modules that raised on import (the report shows each as an error).
     """
     failures = []
-    for name in ANALYSIS_MODULES if modules is None else modules:
+    for name in modules:
         try:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - any import error becomes an error row of the report
