@@ -10,7 +10,7 @@ import pytest
 
 from scalewatch import laws
 from scalewatch.analyses.pretraining import BacktestResult, backtest, frontier
-from scalewatch.analyses._backtest import default_cutoffs
+from scalewatch.analyses.pretraining.backtest import default_cutoffs
 
 TRUTH = dict(E=1.7, A=400.0, B=1500.0, alpha=0.34, beta=0.36)
 

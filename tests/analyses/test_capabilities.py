@@ -202,7 +202,7 @@ def emergence():
 def _check_common(result, key):
     import plotly.graph_objects as go
 
-    from scalewatch.analyses._finding import VERDICTS, Finding
+    from scalewatch.findings import VERDICTS, Finding
 
     assert result.verdict in cap.VERDICTS
     assert set(cap.VERDICTS) == set(VERDICTS[cap.QUESTION])  # the Finding class knows this vocabulary
@@ -282,7 +282,8 @@ def test_fast_and_seed_are_recorded(links):
 
 
 def test_the_four_analyses_are_registered_with_the_report():
-    from scalewatch.report import Context, registered
+    from scalewatch.findings import registered
+    from scalewatch.reporting import Context
 
     mine = {a.key: a for a in registered() if a.question == "capabilities"}
     assert set(mine) == {"capabilities.links", "capabilities.observational_scaling", "capabilities.decoupling", "capabilities.emergence"}

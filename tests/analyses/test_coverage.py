@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses._coverage import COVERAGE_LAWS, compare_coverage_laws, coverage_law, fit_coverage, fit_coverage_models
+from scalewatch.analyses.testtime.coverage import compare_coverage_laws, fit_coverage, fit_coverage_models
+from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, coverage_law
 
 K = 2.0 ** np.arange(14)  # 1 .. 8192
 

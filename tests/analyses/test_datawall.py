@@ -12,21 +12,22 @@ from scipy.stats import norm
 from scalewatch import laws
 from scalewatch.analyses.datawall import (
     LLAMA3_TOKENS,
-    R_D_STAR,
     VILLALOBOS_STOCK,
     YOUTUBE_TRANSCRIPTS,
     DataStockAssumptions,
-    DemandAssumptions,
     Estimate,
     Extension,
+    data_stock,
+)
+from scalewatch.analyses.datawall.demand import (
+    R_D_STAR,
+    DemandAssumptions,
     GrowthTrend,
     data_demand,
-    data_stock,
-    data_wall,
     fit_growth,
     repetition_relief,
-    verdict_for,
 )
+from scalewatch.analyses.datawall.wall import data_wall, verdict_for
 
 # -- Estimate ----------------------------------------------------------------------------
 
@@ -221,7 +222,7 @@ def test_wall_year_formula_on_a_known_case(demand):
     fixed = GrowthTrend("d", "tokens", 2025.0, level, rate, np.tile([level, rate], (10, 1)), demand.dataset.points, 0.9)
     from dataclasses import replace
 
-    from scalewatch.analyses.datawall import _wall_samples
+    from scalewatch.analyses.datawall.wall import _wall_samples
 
     w = _wall_samples(S, replace(demand, dataset=fixed), np.random.default_rng(0))
     assert np.allclose(w["dataset trend"], 2025.0 + math.log(20.0) / math.log(2.0))
@@ -257,8 +258,8 @@ def test_data_wall_on_real_data_is_consistent_and_editable(demand):
 
 
 def test_registered_analysis_runs_in_the_report_and_gives_a_valid_finding():
-    from scalewatch.analyses import Finding
-    from scalewatch.report import run_report
+    from scalewatch.findings import Finding
+    from scalewatch.reporting import run_report
 
     report = run_report(modules=["scalewatch.analyses.datawall"], only=["data.wall"], fast=True)
     (outcome,) = report.outcomes

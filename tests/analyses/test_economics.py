@@ -9,25 +9,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses import VERDICTS, Finding
-from scalewatch.analyses._costs import (
-    API_PRICES,
+from scalewatch.findings import VERDICTS, Finding
+from scalewatch.analyses.economics.allocation import HOFFMANN_2022, inference_aware_allocation
+from scalewatch.analyses.economics.assumptions import Assumption
+from scalewatch.analyses.economics.cost_to_target import cost_to_target
+from scalewatch.analyses.economics.costs import (
     DEFAULTS,
-    HOFFMANN_2022,
-    Assumption,
-    api_price,
     cluster_for_budget,
-    cost_to_target,
     defaults_from_data,
     hardware,
-    inference_aware_allocation,
     inference_cost,
     inference_flop_cost,
-    price_decline,
-    reasoning_premium,
     training_cost,
 )
-from scalewatch.analyses.economics import KEY_COST, KEY_DEBATE, LLAMA31_405B_GPU_HOURS, cost_verdict
+from scalewatch.analyses.economics.prices import API_PRICES, api_price, price_decline, reasoning_premium
+from scalewatch.analyses.economics._common import KEY_COST, KEY_DEBATE
+from scalewatch.analyses.economics.cost_to_target import cost_verdict
+from scalewatch.analyses.economics.debate import LLAMA31_405B_GPU_HOURS
 
 H100 = 9.894e14  # FLOP/s, dense BF16 (Epoch chip database)
 
@@ -175,7 +173,7 @@ def test_cost_verdict():
 
 
 def test_cost_to_target_totals_add_up(mirror):
-    from scalewatch.analyses._exchange import exchange_rate
+    from scalewatch.analyses.testtime.exchange import exchange_rate
 
     counts = pd.read_csv(mirror / "llmonkeys-pythia-math" / "pythia_math_per_problem_counts.csv")
     pythia = pd.read_csv(mirror / "pythia-evals" / "pythia_models.csv")
@@ -206,7 +204,7 @@ def test_cost_to_target_totals_add_up(mirror):
 
 @pytest.fixture(scope="module")
 def findings():
-    from scalewatch.report import run_report
+    from scalewatch.reporting import run_report
 
     report = run_report(modules=["scalewatch.analyses.economics"], only=[KEY_COST, KEY_DEBATE], fast=True)
     out = {}

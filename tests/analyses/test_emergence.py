@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from scalewatch.analyses._emergence import (
+from scalewatch.analyses.capabilities.metrics import (
     PAIR_LABELS,
     SHARP_MAX,
     SMOOTH_MIN,

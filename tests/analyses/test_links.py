@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses._links import K_MAX_Z, STATUSES, fit_link, fit_links, link_status
+from scalewatch.analyses.capabilities.links import fit_links
+from scalewatch.analyses.capabilities.sigmoid import K_MAX_Z, STATUSES, fit_link, link_status
 
 
 def _sigmoid(x, floor, ceiling, k, x0, increasing=True):

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses._obsscaling import benchmark_matrix, family_trends, impute_pca, principal_components
+from scalewatch.analyses.capabilities.observational import family_trends
+from scalewatch.analyses.capabilities.pca import benchmark_matrix, impute_pca, principal_components
 
 BENCH = ["MMLU", "ARC-C", "HellaSwag", "Winograd", "TruthfulQA", "GSM8K", "XWinograd", "HumanEval"]
 

@@ -11,15 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses._passk import (
+from scalewatch.analyses.testtime.passk import coverage_curves, pass_at_k, pass_at_k_matrix
+from scalewatch.analyses.testtime.selection import (
     AnswerDistributions,
     best_of_k,
-    coverage_curves,
     majority_at_k,
     majority_vote_accuracy,
     majority_vote_limit,
-    pass_at_k,
-    pass_at_k_matrix,
     simulate_answer_distributions,
     verifier_best_of_k,
     verifier_plateau,

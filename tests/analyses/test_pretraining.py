@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from scalewatch.analyses import pretraining as pt
-from scalewatch.analyses.pretraining import VERDICTS, allocation_verdict, wall_verdict
+from scalewatch.analyses.pretraining._common import VERDICTS
+from scalewatch.analyses.pretraining.verdicts import allocation_verdict, wall_verdict
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +205,7 @@ def test_wall_test_verdicts_end_to_end(slope, verdict):
 
 @pytest.mark.parametrize("name", ["wall", "overtraining", "repetition", "allocation"])
 def test_results_become_findings(fast_results, name):
-    from scalewatch.analyses import Finding, verdict_tone
+    from scalewatch.findings import Finding, verdict_tone
 
     r = fast_results[name]
     f = r.to_finding()
@@ -237,7 +238,8 @@ def test_backtest_finding_for_users_own_runs():
 
 
 def test_registered_with_the_report():
-    from scalewatch.report import load_analyses, run_report
+    from scalewatch.analyses import load_analyses
+    from scalewatch.reporting import run_report
 
     analyses, failures = load_analyses(["scalewatch.analyses.pretraining"])
     assert not failures

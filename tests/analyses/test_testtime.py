@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses import VERDICTS, Finding
-from scalewatch.analyses._exchange import exchange_rate
-from scalewatch.analyses.testtime import (
+from scalewatch.findings import VERDICTS, Finding
+from scalewatch.analyses.testtime.exchange import exchange_rate
+from scalewatch.analyses.testtime._common import (
     KEY_COVERAGE,
     KEY_EXCHANGE,
     KEY_SELECTION,
     PROPOSED_VERDICTS,
     checked_verdict,
-    coverage_verdict,
-    exchange_verdict,
-    selection_verdict,
 )
+from scalewatch.analyses.testtime.coverage_finding import coverage_verdict
+from scalewatch.analyses.testtime.exchange import exchange_verdict
+from scalewatch.analyses.testtime.selection import selection_verdict
 
 
 def _planted(eps: float, seed: int = 0, n: int = 1_000_000, n_problems: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -93,7 +93,7 @@ def test_checked_verdict_passes_known_verdicts_and_notes_proposed_ones():
 
 @pytest.fixture(scope="module")
 def findings():
-    from scalewatch.report import run_report
+    from scalewatch.reporting import run_report
 
     report = run_report(modules=["scalewatch.analyses.testtime"], only=["test-time.coverage_law", "test-time.selection", "test-time.exchange_rate"], fast=True)
     out = {}
@@ -148,7 +148,8 @@ def test_own_arithmetic_finding_describes_our_own_models_not_pythia():
     """The report's finding on the committed arithmetic sweep names its subject and needs no download."""
     from types import SimpleNamespace
 
-    from scalewatch.analyses.testtime import KEY_OWN, own_arithmetic
+    from scalewatch.analyses.testtime._common import KEY_OWN
+    from scalewatch.analyses.testtime.arithmetic import own_arithmetic
     from scalewatch.experiments._arith import load_arithmetic_testtime
 
     res = load_arithmetic_testtime()

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from scalewatch.analyses.trends import (
-    VERDICTS,
     as_series,
     backtest_trends,
     capability_series,
@@ -17,9 +16,9 @@ from scalewatch.analyses.trends import (
     fit_trend,
     frontier_compute_series,
     microprocessor_series,
-    plateau_study,
     stitch_capabilities,
 )
+from scalewatch.analyses.trends.plateau import VERDICTS, plateau_study
 
 
 def _plateau(onset=2004.0, noise=0.1, seed=0, step=0.25):
@@ -155,7 +154,7 @@ def test_plateau_study_fast_reaches_the_cpu_verdict(study):
 
 
 def test_trends_finding_fast_is_a_valid_finding(study):
-    from scalewatch.analyses import Finding
+    from scalewatch.findings import Finding
 
     f = study.to_finding()
     assert f.key == "trends.plateau_backtests" and f.question == "trends"
@@ -169,7 +168,7 @@ def test_trends_finding_fast_is_a_valid_finding(study):
 
 def test_plateau_analysis_is_registered_with_its_datasets():
     import scalewatch.analyses.trends as trends
-    from scalewatch.report import registered
+    from scalewatch.findings import registered
 
     (entry,) = [a for a in registered() if a.key == "trends.plateau_backtests"]
     assert entry.question == "trends" and entry.func is trends.plateau_analysis

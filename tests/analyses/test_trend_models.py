@@ -15,7 +15,6 @@ from scalewatch.analyses.trends import (
     PiecewiseTrend,
     SteadyTrend,
     as_series,
-    compare_trends,
     crps_ensemble,
     fit_trend,
     score_forecast,
@@ -23,6 +22,7 @@ from scalewatch.analyses.trends import (
     top_k_at_release,
     year_fraction,
 )
+from scalewatch.analyses.trends.compare import compare_trends
 
 # -- reading series ----------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from scalewatch.analyses._coverage import fit_coverage_models
-from scalewatch.analyses._passk import coverage_curves, majority_at_k, majority_vote_limit, pass_at_k
+from scalewatch.analyses.testtime.coverage import fit_coverage_models
+from scalewatch.analyses.testtime.passk import coverage_curves, pass_at_k
+from scalewatch.analyses.testtime.selection import majority_at_k, majority_vote_limit
 from scalewatch.experiments._arith import (
     ArithmeticTask,
     ArithmeticTestTime,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-from scalewatch.analyses import Finding, Number
+from scalewatch.findings import Finding, Number
 from scalewatch.findings import RULES, Rule, calibration, clopper_pearson, rule
 
 LOSS = Rule("test.loss", "held-out excess", "%", margin=1.0, gate=4.0, favourable="below")

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.analyses import Finding, Number, figure, fit_figure, points
-from scalewatch.report import Analysis, Report, registered, run_report
+from scalewatch.findings import Finding, Number
+from scalewatch.plots import figure, fit_figure, points
+from scalewatch.findings import Analysis, registered
+from scalewatch.reporting import Report, run_report
 
 #: a string that would end a <script> element if the page did not escape it
 HOSTILE = "</script><script>window.__pwned = 1</script> <b>bold</b> & \u2028"

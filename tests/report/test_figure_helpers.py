@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from scalewatch.analyses import Figure, band, curve, figure, fit_figure, hline, points, sequential_colors, vrect
+from scalewatch.findings import Figure
+from scalewatch.plots import band, curve, figure, fit_figure, hline, points, sequential_colors, vrect
 
 
 def test_fit_figure_draws_band_curve_points_and_held_out():

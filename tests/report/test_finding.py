@@ -12,7 +12,18 @@ import pandas as pd
 import pytest
 from conftest import make_finding
 
-from scalewatch.analyses import QUESTIONS, TONES, VERDICTS, Figure, Finding, Number, check_verdict, format_interval, json_safe, verdict_tone
+from scalewatch.findings import (
+    QUESTIONS,
+    TONES,
+    VERDICTS,
+    Figure,
+    Finding,
+    Number,
+    check_verdict,
+    format_interval,
+    json_safe,
+    verdict_tone,
+)
 
 
 # -- Number ------------------------------------------------------------------------------------------------------

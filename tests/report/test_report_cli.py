@@ -10,7 +10,7 @@ import pytest
 from conftest import make_finding
 
 from scalewatch.cli import main
-from scalewatch.report import register, unregister
+from scalewatch.findings import register, unregister
 
 
 def test_report_end_to_end(tmp_path, capsys):

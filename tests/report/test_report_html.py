@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from scalewatch.analyses import Finding
-from scalewatch.report._html import FIGURE_ID_PREFIX, plotly_js
+from scalewatch.findings import Finding
+from scalewatch.reporting.page import FIGURE_ID_PREFIX, plotly_js
 
 
 class _Page(HTMLParser):

@@ -7,7 +7,9 @@ import importlib
 import pytest
 from conftest import make_finding
 
-from scalewatch.report import ANALYSIS_MODULES, analysis, load_analyses, register, registered, run_report, unregister
+from scalewatch.analyses import ANALYSIS_MODULES, load_analyses
+from scalewatch.findings import analysis, register, registered, unregister
+from scalewatch.reporting import run_report
 
 
 @pytest.fixture

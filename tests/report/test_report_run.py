@@ -9,9 +9,10 @@ import warnings
 import pytest
 from conftest import chinchilla_analysis, make_finding
 
-from scalewatch.analyses import Finding
+from scalewatch.findings import Finding
 from scalewatch.errors import IdentifiabilityWarning
-from scalewatch.report import Analysis, Report, run_report
+from scalewatch.findings import Analysis
+from scalewatch.reporting import Report, run_report
 
 CHIN = "chinchilla-hoffmann2022"
 

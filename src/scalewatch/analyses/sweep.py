@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses._finding import PALETTE, Finding, Number, curve, figure, hline, points, sequential_colors
-from scalewatch.report import analysis
+from scalewatch.findings import Finding, Number
+from scalewatch.plots import PALETTE, curve, figure, hline, points, sequential_colors
+from scalewatch.findings import analysis
 
 __all__ = ["KEY", "DATASET", "sweep_finding", "sweep_verdict", "isoflop_minima"]
 

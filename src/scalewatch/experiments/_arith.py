@@ -422,7 +422,7 @@ class ArithmeticTestTime:
         :func:`~scalewatch.analyses._passk.majority_vote_accuracy` and
         :func:`~scalewatch.analyses._passk.majority_vote_limit`.
         """
-        from scalewatch.analyses._passk import AnswerDistributions
+        from scalewatch.analyses.testtime.selection import AnswerDistributions
 
         a = self._answers_of(run_id)
         groups = [g for _, g in a.groupby("problem_idx", sort=True)]
@@ -476,7 +476,7 @@ class ArithmeticTestTime:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        from scalewatch.analyses._finding import json_safe
+        from scalewatch.findings import json_safe
 
         return json_safe({
             "config": self.config,
@@ -491,7 +491,7 @@ class ArithmeticTestTime:
         gives the same bytes): at temperature 1 small models draw tens of
         thousands of distinct wrong answers.
         """
-        from scalewatch.analyses._finding import json_safe
+        from scalewatch.findings import json_safe
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,16 @@ class Analysis:
     title: str = ""
 
     @property
+    def module(self) -> str:
+        """The module that defines the analysis function."""
+        return str(getattr(self.func, "__module__", "?"))
+
+    @property
+    def question_rank(self) -> int:
+        """Place of its question in :data:`~scalewatch.findings.QUESTIONS` (the report's order)."""
+        return QUESTIONS.index(self.question)
+
+    @property
     def origin(self) -> str:
         """``module.function`` that implements it."""
         return f"{getattr(self.func, '__module__', '?')}.{getattr(self.func, '__qualname__', '?')}"

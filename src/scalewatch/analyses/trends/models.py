@@ -1,0 +1,656 @@
+r"""Trend models for dated series, their fits, forecasts and a slowdown test.
+
+A dated series is a set of values :math:`y_i` observed at fractional years
+:math:`t_i`. The models describe :math:`z = g(y)` as a function of
+:math:`x = t - t_{ref}`, where :math:`g = \ln` (``scale="log"``: growth is
+multiplicative, as for compute or clock speed) or the identity
+(``scale="linear"``: growth is additive, as for a capability index):
+
+=============  =============================================================  ==========================
+model          :math:`z(x)`                                                   parameters
+=============  =============================================================  ==========================
+exponential    :math:`a + b x` (``scale="log"``; called ``linear`` on the     a, b
+               linear scale)
+logistic       log: :math:`\ln K - \operatorname{softplus}(-r (x - m))`,       logK, r, m (log);
+               i.e. :math:`y = K / (1 + e^{-r (x - m)})`;                     lo, hi, r, m (linear)
+               linear: :math:`lo + (hi - lo)\, \sigma(r (x - m))`
+piecewise      :math:`a + b_1 (x - \tau) + (b_2 - b_1) (x - \tau)_+`           a, b1, b2, tau
+=============  =============================================================  ==========================
+
+The exponential is the "trend continues" model; the logistic levels off at a
+ceiling K (a plateau); the piecewise (broken) trend changes its growth rate
+from :math:`b_1` to :math:`b_2` at year :math:`t_{ref} + \tau` (a plateau when
+:math:`b_2 \approx 0`). All are fitted by :func:`scalewatch.fit` (least
+squares on :math:`z`: log residuals for ``scale="log"``) with analytic
+Jacobians and explicit, data-driven starting points.
+
+Intervals and forecasts
+-----------------------
+Parameter uncertainty comes from :func:`scalewatch.bootstrap` (observations
+resampled, every resample refitted). A forecast at year :math:`t` is the
+predictive distribution: each resampled parameter vector predicts
+:math:`z(t)` and a residual of the full-data fit, drawn at random and
+inflated by :math:`\sqrt{n / (n - p)}`, is added (Efron & Tibshirani 1993,
+ch. 9, residual resampling; Davison & Hinkley 1997, sec. 6.3.3). Forecasts
+are scored by their error in :math:`z` (decades, :math:`\log_{10}`, on the
+log scale), the coverage of their central interval and the continuous ranked
+probability score (CRPS; Gneiting & Raftery 2007, eq. 20), estimated from the
+predictive samples.
+
+Slowdown test
+-------------
+:func:`slowdown_test` asks whether growth slowed: for every candidate break
+:math:`\tau` in the trimmed interior of the data it regresses :math:`z` on
+:math:`[1, x, (x - \tau)_+]` and takes :math:`T(\tau) = -\hat c / \mathrm{se}(\hat c)`
+(:math:`c < 0`: slower after :math:`\tau`); the statistic is
+:math:`\sup_\tau T(\tau)` (Andrews 1993). Under the null of one steady trend
+the break is not identified (Davies 1987), so the p-value comes from a
+dependent wild bootstrap of the null residuals (Rademacher signs shared
+within blocks of consecutive observations; Shao 2010), which keeps
+heteroscedasticity and short-range dependence.
+
+References
+----------
+Andrews (1993), Econometrica 61(4), 821-856. Davies (1987), Biometrika
+74(1), 33-43. Shao (2010), "The dependent wild bootstrap", JASA 105(489),
+218-235. Gneiting & Raftery (2007), "Strictly proper scoring rules,
+prediction, and estimation", JASA 102(477), 359-378. Efron & Tibshirani
+(1993), *An Introduction to the Bootstrap*. Davison & Hinkley (1997),
+*Bootstrap Methods and their Application*. Muggeo (2003), Stat. Med. 22(19)
+(segmented regression).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from scalewatch.analyses.trends.series import MODELS, SCALES, TrendSeries, check_models
+from scalewatch.errors import IdentifiabilityWarning
+from scalewatch.laws._base import Law, Param
+
+__all__ = ["SteadyTrend", "LogisticTrend", "PiecewiseTrend", "trend_law", "TrendFit", "fit_trend"]
+
+
+_LN10 = math.log(10.0)
+
+
+def _out(z: np.ndarray, dz: np.ndarray | None, scale: str, jac: bool):
+    """Prediction y (and dy/dtheta) from z and dz/dtheta on ``scale``."""
+    if scale == "log":
+        pred = np.exp(z)
+        return pred, (dz * pred[..., None] if jac else None)
+    return z, (dz if jac else None)
+
+
+@dataclass(frozen=True)
+class _TrendLaw(Law):
+    """Shared settings of the trend laws: the reference year and the scale."""
+
+    inputs: ClassVar[tuple[str, ...]] = ("year",)
+    output: ClassVar[str] = "value"
+    t_ref: float = 2000.0
+    scale: str = "log"
+
+    def __post_init__(self) -> None:
+        if self.scale not in SCALES:
+            raise ValueError(f"{type(self).__name__}(scale={self.scale!r}): allowed scales are {SCALES}.")
+
+    @property
+    def positive(self) -> bool:  # type: ignore[override]
+        return self.scale == "log"
+
+    def prepare(self, X: np.ndarray) -> np.ndarray:
+        return X[:, 0] - self.t_ref  # x: years since t_ref, (n,)
+
+
+@dataclass(frozen=True)
+class SteadyTrend(_TrendLaw):
+    r"""The trend continues: exponential growth on the log scale, a straight line on the linear scale.
+
+    .. math:: z = a + b\,(t - t_{ref}), \qquad z = \ln y \text{ (log) or } y \text{ (linear)}
+
+    ``b`` is the growth rate per year: :math:`e^b` is the factor per year and
+    :math:`\ln 2 / b` the doubling time on the log scale.
+
+    Examples
+    --------
+    >>> law = SteadyTrend(t_ref=2000.0, scale="log")
+    >>> round(float(law({"year": [2001.0]}, a=0.0, b=math.log(2.0))[0]), 12)
+    2.0
+    """
+
+    name: ClassVar[str] = "exponential"
+    citation: ClassVar[str] = "log-linear (exponential) trend; cf. Moore (1965), Electronics 38(8)"
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        return "ln y = a + b (t - t_ref)" if self.scale == "log" else "y = a + b (t - t_ref)"
+
+    @property
+    def parameters(self) -> tuple[Param, ...]:
+        unit = "ln(value)" if self.scale == "log" else "value"
+        return (
+            Param("a", -np.inf, np.inf, "linear", (), f"level at t_ref, {unit}"),
+            Param("b", -np.inf, np.inf, "linear", (), f"growth per year, {unit}/yr"),
+        )
+
+    def evaluate(self, features, theta, jac=False):
+        x = features
+        a, b = theta[..., 0, None], theta[..., 1, None]
+        z = a + b * x
+        dz = np.stack([np.ones_like(z), np.broadcast_to(x, z.shape)], axis=-1) if jac else None
+        return _out(z, dz, self.scale, jac)
+
+
+@dataclass(frozen=True)
+class LogisticTrend(_TrendLaw):
+    r"""Growth that levels off: a logistic curve in time.
+
+    Log scale (three parameters; early on :math:`y \approx K e^{r (x - m)}`,
+    exponential growth at rate r, later :math:`y \to K`):
+
+    .. math:: y = \frac{K}{1 + e^{-r (x - m)}}, \qquad
+              \ln y = \ln K - \ln\left(1 + e^{-r (x - m)}\right)
+
+    Linear scale (four parameters, from ``lo`` to ``hi``):
+
+    .. math:: y = lo + \frac{hi - lo}{1 + e^{-r (x - m)}}
+
+    with :math:`x = t - t_{ref}`. ``m`` is bounded to
+    ``[m_lower, m_upper]`` (years since t_ref): a series with no visible
+    plateau drives it to the upper bound, where the logistic is the
+    exponential for all practical purposes.
+
+    References
+    ----------
+    Verhulst (1838), Corresp. Math. Phys. 10, 113-121; Modis (2002),
+    "Forecasting the growth of complexity and change", Technol. Forecast.
+    Soc. Change 69(4) (logistic fits to technology trends).
+
+    Examples
+    --------
+    >>> law = LogisticTrend(t_ref=2000.0, scale="log")
+    >>> round(float(law({"year": [2005.0]}, logK=math.log(8.0), r=1.0, m=5.0)[0]), 12)
+    4.0
+    """
+
+    name: ClassVar[str] = "logistic"
+    citation: ClassVar[str] = "logistic growth, Verhulst (1838); Modis (2002), Technol. Forecast. Soc. Change 69(4)"
+    m_lower: float = -200.0
+    m_upper: float = 200.0
+    r_upper: float = 50.0
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        if self.scale == "log":
+            return "y = K / (1 + exp(-r (t - t_ref - m))), K = exp(logK)"
+        return "y = lo + (hi - lo) / (1 + exp(-r (t - t_ref - m)))"
+
+    @property
+    def parameters(self) -> tuple[Param, ...]:
+        m = Param("m", self.m_lower, self.m_upper, "linear", (), "midpoint, years since t_ref")
+        r = Param("r", 1e-4, self.r_upper, "log", (), "rate, 1/yr (log scale: early growth rate of ln y)")
+        if self.scale == "log":
+            return (Param("logK", -np.inf, np.inf, "linear", (), "ln of the ceiling K"), r, m)
+        return (
+            Param("lo", -np.inf, np.inf, "linear", (), "lower asymptote, value"),
+            Param("hi", -np.inf, np.inf, "linear", (), "upper asymptote (plateau), value"),
+            r,
+            m,
+        )
+
+    def evaluate(self, features, theta, jac=False):
+        x = features
+        if self.scale == "log":
+            logK, r, m = (theta[..., i, None] for i in range(3))
+            u = -r * (x - m)
+            z = logK - np.logaddexp(0.0, u)
+            if not jac:
+                return _out(z, None, "log", False)
+            s = 0.5 * (1.0 + np.tanh(0.5 * u))  # sigmoid(u) = d softplus / du, overflow-free
+            dz = np.stack([np.ones_like(z), s * (x - m), -s * r], axis=-1)
+            return _out(z, dz, "log", True)
+        lo, hi, r, m = (theta[..., i, None] for i in range(4))
+        v = r * (x - m)
+        sg = 0.5 * (1.0 + np.tanh(0.5 * v))
+        z = lo + (hi - lo) * sg
+        if not jac:
+            return z, None
+        ds = sg * (1.0 - sg) * (hi - lo)
+        dz = np.stack([1.0 - sg, sg, ds * (x - m), -ds * r], axis=-1)
+        return z, dz
+
+
+@dataclass(frozen=True)
+class PiecewiseTrend(_TrendLaw):
+    r"""A broken trend: growth rate b1 before year :math:`t_{ref} + \tau`, b2 after, continuous at the break.
+
+    .. math:: z = a + b_1 (x - \tau) + (b_2 - b_1)\,(x - \tau)_+, \qquad x = t - t_{ref}
+
+    ``a`` is the level at the break. :math:`b_2 < b_1` is a slowdown,
+    :math:`b_2 \approx 0` a plateau. ``tau`` is bounded to
+    ``[tau_lower, tau_upper]`` (years since t_ref), normally the span of the
+    data. The model is the segmented regression of Muggeo (2003) with one
+    break; in log-log form it is the broken power law of Caballero et al.
+    (2022) with a sharp break.
+
+    Examples
+    --------
+    >>> law = PiecewiseTrend(t_ref=2000.0, scale="linear", tau_lower=-10.0, tau_upper=10.0)
+    >>> law({"year": [1999.0, 2002.0]}, a=1.0, b1=1.0, b2=0.0, tau=0.0).tolist()
+    [0.0, 1.0]
+    """
+
+    name: ClassVar[str] = "piecewise"
+    citation: ClassVar[str] = "segmented regression, Muggeo (2003), Stat. Med. 22(19); cf. Caballero et al. (2022), arXiv:2210.14891"
+    tau_lower: float = -100.0
+    tau_upper: float = 100.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.tau_lower < self.tau_upper:
+            raise ValueError(
+                f"PiecewiseTrend(tau_lower={self.tau_lower}, tau_upper={self.tau_upper}): tau_lower must be < tau_upper."
+            )
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        lhs = "ln y" if self.scale == "log" else "y"
+        return f"{lhs} = a + b1 (x - tau) + (b2 - b1) max(x - tau, 0), x = t - t_ref"
+
+    @property
+    def parameters(self) -> tuple[Param, ...]:
+        unit = "ln(value)" if self.scale == "log" else "value"
+        return (
+            Param("a", -np.inf, np.inf, "linear", (), f"level at the break, {unit}"),
+            Param("b1", -np.inf, np.inf, "linear", (), f"growth per year before the break, {unit}/yr"),
+            Param("b2", -np.inf, np.inf, "linear", (), f"growth per year after the break, {unit}/yr"),
+            Param("tau", self.tau_lower, self.tau_upper, "linear", (), "break, years since t_ref"),
+        )
+
+    def evaluate(self, features, theta, jac=False):
+        x = features
+        a, b1, b2, tau = (theta[..., i, None] for i in range(4))
+        d = x - tau
+        after = d > 0
+        h = np.where(after, d, 0.0)
+        z = a + b1 * d + (b2 - b1) * h
+        if not jac:
+            return _out(z, None, self.scale, False)
+        dz = np.stack([np.ones_like(z), d - h, h, -np.where(after, b2, b1)], axis=-1)
+        return _out(z, dz, self.scale, True)
+
+
+def trend_law(model: str, series: TrendSeries) -> Law:
+    """The law of ``model`` for ``series``, with bounds set from the series' time span."""
+    x0, x1 = series.t[0] - series.t_ref, series.t[-1] - series.t_ref
+    width = max(x1 - x0, 1.0)
+    if model in ("exponential", "linear"):
+        return SteadyTrend(t_ref=series.t_ref, scale=series.scale)
+    if model == "logistic":
+        # a midpoint more than 3 spans beyond the data: no plateau within reach of the data
+        return LogisticTrend(t_ref=series.t_ref, scale=series.scale, m_lower=x0 - width, m_upper=x1 + 3.0 * width)
+    if model == "piecewise":
+        # at least k observations on each side of the break (k = 3, or 10% of the data):
+        # a break with one or two points after it extrapolates a slope fitted to noise
+        x = series.t - series.t_ref
+        k = max(3, int(math.ceil(0.1 * x.size)))
+        lo, hi = (x[k - 1], x[-k - 1]) if x.size > 2 * k and x[k - 1] < x[-k - 1] else (x0, x1)
+        return PiecewiseTrend(t_ref=series.t_ref, scale=series.scale, tau_lower=float(lo), tau_upper=float(hi))
+    raise ValueError(f"unknown trend model {model!r}; models: {sorted(set(MODELS['log']) | set(MODELS['linear']))}.")
+
+
+def _ols(x: np.ndarray, z: np.ndarray) -> tuple[float, float]:
+    xm = x.mean()
+    sxx = float(((x - xm) ** 2).sum())
+    b = float(((x - xm) * (z - z.mean())).sum() / sxx) if sxx > 0 else 0.0
+    return float(z.mean() - b * xm), b
+
+
+def _hinge_ols(x: np.ndarray, z: np.ndarray, tau: float) -> np.ndarray:
+    """(a, b1, b2) of the piecewise model with the break fixed at tau (least squares)."""
+    d = x - tau
+    X = np.column_stack([np.ones_like(x), d, np.maximum(d, 0.0)])
+    coef, *_ = np.linalg.lstsq(X, z, rcond=None)
+    return np.array([coef[0], coef[1], coef[1] + coef[2]])
+
+
+def _best_rows(rss: np.ndarray, rows: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` rows with the smallest finite RSS."""
+    order = np.argsort(np.where(np.isfinite(rss), rss, np.inf), kind="stable")[:keep]
+    return rows[order[np.isfinite(rss[order])]] if np.isfinite(rss[order]).any() else rows[:1]
+
+
+def _starts(law: Law, series: TrendSeries, keep: int = 2) -> np.ndarray:
+    """Starting points (S, p): the best points of a profile over the nonlinear parameters.
+
+    For each grid value of the nonlinear parameters (the break tau; the
+    logistic's rate and midpoint) the parameters that enter linearly are set
+    by least squares, exactly; the ``keep`` best grid points are refined by the
+    engine. The steady trend needs one start, its own least-squares solution.
+    """
+    x = series.t - series.t_ref
+    z = series.z
+    a0, b0 = _ols(x, z)
+    if isinstance(law, SteadyTrend):
+        return np.array([[a0, b0]])
+    if isinstance(law, PiecewiseTrend):
+        ux = np.unique(x)
+        taus = ux[(ux >= law.tau_lower) & (ux <= law.tau_upper)]
+        if taus.size > 60:
+            taus = np.quantile(taus, np.linspace(0, 1, 60))
+        if taus.size == 0:
+            taus = np.array([0.5 * (law.tau_lower + law.tau_upper)])
+        rows = np.array([[*_hinge_ols(x, z, tau), tau] for tau in taus])
+        pred = law.predict(series.t[:, None], rows)
+        zz = np.log(pred) if law.scale == "log" else pred
+        return _best_rows(np.sum((zz - z) ** 2, axis=1), rows, keep)
+    assert isinstance(law, LogisticTrend)
+    width = max(x[-1] - x[0], 1.0)
+    ms = np.linspace(law.m_lower, law.m_upper, 25)
+    if law.scale == "log":
+        rates = np.clip(max(abs(b0), 1e-2) * np.array([0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0]), 1e-4, law.r_upper)
+        R, M = (g.ravel() for g in np.meshgrid(rates, ms, indexing="ij"))
+        S = np.logaddexp(0.0, -R[:, None] * (x[None, :] - M[:, None]))  # (G, n)
+        logK = np.mean(z[None, :] + S, axis=1)  # exact least squares in the linear parameter
+        rss = np.sum((logK[:, None] - S - z[None, :]) ** 2, axis=1)
+        return _best_rows(rss, np.column_stack([logK, R, M]), keep)
+    rates = np.clip(1.0 / (width * np.array([0.05, 0.1, 0.2, 0.4, 0.8, 1.6])), 1e-4, law.r_upper)
+    R, M = (g.ravel() for g in np.meshgrid(rates, ms, indexing="ij"))
+    sg = 0.5 * (1.0 + np.tanh(0.5 * R[:, None] * (x[None, :] - M[:, None])))  # (G, n)
+    sm = sg.mean(axis=1, keepdims=True)
+    var = np.sum((sg - sm) ** 2, axis=1)
+    slope = np.where(var > 1e-12, np.sum((sg - sm) * (z - z.mean())[None, :], axis=1) / np.where(var > 1e-12, var, 1.0), 0.0)
+    lo = z.mean() - slope * sm[:, 0]
+    rss = np.sum((lo[:, None] + slope[:, None] * sg - z[None, :]) ** 2, axis=1)
+    rss = np.where(var > 1e-12, rss, np.inf)
+    return _best_rows(rss, np.column_stack([lo, lo + slope, R, M]), keep)
+
+
+def _quiet_fit(law: Law, series: TrendSeries, notes: list[str], loss: str):
+    """:func:`scalewatch.fit` with identifiability warnings turned into notes (see analyses._backtest.quiet_fit)."""
+    from scalewatch.fitting import fit
+
+    data = {"year": series.t, "value": series.y}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IdentifiabilityWarning)
+        with np.errstate(all="ignore"):
+            result = fit(
+                law,
+                data,
+                loss=loss,
+                space=series.scale,
+                starts=_starts(law, series),
+                keep=6,
+                max_iter=300,
+            )
+    for w in caught:
+        if issubclass(w.category, IdentifiabilityWarning):
+            notes.append(str(w.message))
+        else:  # pragma: no cover - passes unexpected warnings through unchanged
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class TrendFit:
+    """One trend model fitted to a dated series, with bootstrap draws of its parameters. Immutable.
+
+    Attributes
+    ----------
+    model : str
+        "exponential"/"linear", "logistic" or "piecewise".
+    series : TrendSeries
+        The data it was fitted to.
+    fit : FitResult
+        The full-data fit (least squares on the model scale).
+    draws : ndarray (m, p)
+        Parameter vectors of the successful bootstrap resamples (the full-data
+        estimate alone when ``n_boot`` is 0).
+    residuals : ndarray (n,)
+        Full-data residuals on the model scale (observed minus fitted z).
+    ci : float
+        Confidence level of the intervals.
+    n_boot, n_failed : int
+        Resamples drawn and those whose refit failed (excluded).
+    notes : tuple of str
+        Identifiability notes of the fit (parameters at a bound, ...).
+    """
+
+    model: str
+    series: TrendSeries = field(repr=False)
+    fit: Any = field(repr=False)
+    draws: np.ndarray = field(repr=False)
+    residuals: np.ndarray = field(repr=False)
+    ci: float = 0.9
+    n_boot: int = 0
+    n_failed: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def law(self) -> Law:
+        return self.fit.law
+
+    @property
+    def params(self) -> dict[str, float]:
+        return dict(self.fit.params)
+
+    @property
+    def sigma(self) -> float:
+        """Residual scale on the model scale, sqrt(RSS / (n - p))."""
+        n, p = self.residuals.size, self.law.n_params
+        return float(math.sqrt(float(self.residuals @ self.residuals) / max(n - p, 1)))
+
+    # -- predictions -----------------------------------------------------------
+    def predict(self, years: Any) -> np.ndarray:
+        """Fitted values at ``years`` (natural units)."""
+        t = np.atleast_1d(np.asarray(years, dtype=np.float64))
+        return self.law.predict(t[:, None], self.fit.theta)
+
+    def samples(self, years: Any, n: int = 400, *, noise: bool = True, seed: Any = 0) -> np.ndarray:
+        """Predictive samples (n, k) on the model scale (ln y or y) at ``years``.
+
+        Each sample takes a bootstrap parameter draw (cycled) and, with
+        ``noise``, adds a full-data residual drawn at random, inflated by
+        sqrt(n_obs / (n_obs - p)) (see the module notes).
+        """
+        rng = np.random.default_rng(seed)
+        t = np.atleast_1d(np.asarray(years, dtype=np.float64))
+        idx = np.arange(n) % len(self.draws)
+        with np.errstate(all="ignore"):
+            pred = self.law.predict(t[:, None], self.draws[idx])  # (n, k)
+            z = np.log(pred) if self.series.scale == "log" else pred
+        if noise:
+            nobs, p = self.residuals.size, self.law.n_params
+            inflate = math.sqrt(nobs / max(nobs - p, 1))
+            z = z + inflate * rng.choice(self.residuals, size=z.shape)
+        return z
+
+    def forecast(self, years: Any, *, ci: float | None = None, n: int = 400, seed: Any = 0) -> dict[str, np.ndarray]:
+        """Median and central ``ci`` interval of the predictive distribution at ``years``, natural units."""
+        ci = self.ci if ci is None else ci
+        z = self.samples(years, n, seed=seed)
+        lo, med, hi = _quantiles(z, ci)
+        back = np.exp if self.series.scale == "log" else (lambda v: v)
+        return {"year": np.atleast_1d(np.asarray(years, dtype=np.float64)), "median": back(med), "low": back(lo), "high": back(hi)}
+
+    # -- derived quantities ---------------------------------------------------------
+    def quantities(self) -> dict[str, tuple[float, float, float, str]]:
+        """Readable quantities: name -> (estimate, low, high, unit) at confidence ``ci``.
+
+        Exponential: growth factor per year and doubling time. Logistic: the
+        plateau (ceiling), the midpoint year, the early growth factor.
+        Piecewise: the break year and the growth before and after it.
+        """
+        names = self.law.param_names
+        est = dict(zip(names, self.fit.theta))
+        D = {nm: self.draws[:, i] for i, nm in enumerate(names)}
+        t_ref, log = self.series.t_ref, self.series.scale == "log"
+        unit = self.series.unit
+
+        def q(fn, u: str) -> tuple[float, float, float, str]:
+            with np.errstate(all="ignore"):
+                e = float(fn(est))
+                vals = np.asarray(fn(D), dtype=np.float64)
+            vals = vals[np.isfinite(vals)]
+            if vals.size >= 2:
+                lo, hi = np.quantile(vals, [(1 - self.ci) / 2, (1 + self.ci) / 2])
+            else:
+                lo = hi = math.nan
+            return (e, float(lo), float(hi), u)
+
+        out: dict[str, tuple[float, float, float, str]] = {}
+        if self.model in ("exponential", "linear"):
+            if log:
+                out["growth_per_year"] = q(lambda p: np.exp(p["b"]), "x/yr")
+                out["doubling_time"] = q(lambda p: math.log(2.0) / np.asarray(p["b"]), "yr")
+            else:
+                out["slope_per_year"] = q(lambda p: p["b"], f"{unit}/yr".strip("/"))
+        elif self.model == "logistic":
+            if log:
+                out["ceiling"] = q(lambda p: np.exp(p["logK"]), unit)
+                out["early_growth_per_year"] = q(lambda p: np.exp(p["r"]), "x/yr")
+            else:
+                out["ceiling"] = q(lambda p: p["hi"], unit)
+                out["floor"] = q(lambda p: p["lo"], unit)
+            out["midpoint_year"] = q(lambda p: t_ref + np.asarray(p["m"]), "year")
+        elif self.model == "piecewise":
+            out["break_year"] = q(lambda p: t_ref + np.asarray(p["tau"]), "year")
+            if log:
+                out["growth_before"] = q(lambda p: np.exp(p["b1"]), "x/yr")
+                out["growth_after"] = q(lambda p: np.exp(p["b2"]), "x/yr")
+            else:
+                out["slope_before"] = q(lambda p: p["b1"], f"{unit}/yr".strip("/"))
+                out["slope_after"] = q(lambda p: p["b2"], f"{unit}/yr".strip("/"))
+        return out
+
+    # -- describe ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe summary."""
+        return {
+            "model": self.model,
+            "formula": self.law.formula,
+            "citation": self.law.citation,
+            "scale": self.series.scale,
+            "t_ref": float(self.series.t_ref),
+            "n_obs": int(self.fit.n_obs),
+            "params": {k: float(v) for k, v in self.fit.params.items()},
+            "quantities": {k: {"value": v[0], "low": v[1], "high": v[2], "unit": v[3]} for k, v in self.quantities().items()},
+            "ci": self.ci,
+            "interval_method": f"bootstrap percentile ({self.n_boot} resamples of observations, {self.n_failed} failed)"
+            if self.n_boot
+            else "none (n_boot=0)",
+            "sigma": self.sigma,
+            "aic": float(self.fit.aic),
+            "status": self.fit.status,
+            "notes": list(self.notes),
+        }
+
+    def report(self) -> str:
+        pct = f"{100 * self.ci:g}%"
+        lines = [
+            f"[[Trend]] {self.model}: {self.law.formula}  (t_ref = {self.series.t_ref:g})",
+            f"    data        {self.series.label}: {self.fit.n_obs} values, {self.series.span[0]:.1f}-{self.series.span[1]:.1f}, {self.series.scale} scale",
+            f"    fit         least squares on {'ln y' if self.series.scale == 'log' else 'y'}; {self.fit.status}; AIC {self.fit.aic:.4g}; residual sd {self.sigma:.3g}",
+            f"    intervals   {pct} bootstrap percentile, {self.n_boot} resamples, {self.n_failed} failed",
+        ]
+        for name, (v, lo, hi, u) in self.quantities().items():
+            lines.append(f"    {name:<22} {v:<12.5g} [{lo:.5g}, {hi:.5g}] {u}")
+        for note in self.notes:
+            lines.append(f"    note: {note}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"TrendFit({self.model}, {self.fit.n_obs} values, {self.series.scale} scale)"
+
+
+def fit_trend(
+    series: TrendSeries,
+    model: str,
+    *,
+    n_boot: int = 200,
+    ci: float = 0.9,
+    loss: str = "lsq",
+    seed: Any = 0,
+) -> TrendFit:
+    """Fit one trend model to ``series`` and bootstrap its parameters.
+
+    Parameters
+    ----------
+    series : TrendSeries
+        From :func:`as_series`.
+    model : str
+        One of ``MODELS[series.scale]``.
+    n_boot : int, default 200
+        Bootstrap resamples (0: no intervals; forecasts then carry residual
+        scatter only).
+    ci : float, default 0.9
+        Confidence level of the intervals.
+    loss : {"lsq", "huber"}, default "lsq"
+        Loss on the model-scale residuals (least squares: the AIC compares
+        models on a Gaussian likelihood).
+    seed : int, Generator or None
+        Seed of the resampling.
+
+    Returns
+    -------
+    TrendFit
+    """
+    check_models((model,), series.scale, "fit_trend")
+    if not 0 < ci < 1:
+        raise ValueError(f"fit_trend(ci={ci!r}); use a confidence level between 0 and 1, e.g. 0.9.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0 or n_boot == 1:
+        raise ValueError(f"fit_trend(n_boot={n_boot!r}); use 0 (no intervals) or an integer >= 2, e.g. 200.")
+    law = trend_law(model, series)
+    if series.n < law.n_params + 2:
+        raise ValueError(
+            f"fit_trend(model={model!r}): {series.n} values; the {model} model has {law.n_params} parameters and needs at least {law.n_params + 2}."
+        )
+    notes: list[str] = []
+    result = _quiet_fit(law, series, notes, loss)
+    z = series.z
+    with np.errstate(all="ignore"):
+        zhat = np.log(result.predictions) if series.scale == "log" else result.predictions
+    resid = z - zhat
+    draws = result.theta[None, :]
+    n_failed = 0
+    if n_boot:
+        from scalewatch.fitting import bootstrap
+
+        with np.errstate(all="ignore"):
+            bs = bootstrap(result, int(n_boot), seed=seed, n_grid_starts=0, keep=2, threads=1)
+        draws = np.column_stack([bs.samples[nm] for nm in law.param_names])
+        n_failed = bs.n_failed
+        if len(draws) == 0:
+            draws = result.theta[None, :]
+            notes.append(f"all {n_boot} bootstrap resamples failed; intervals show residual scatter only")
+    return TrendFit(
+        model=model,
+        series=series,
+        fit=result,
+        draws=draws,
+        residuals=resid,
+        ci=ci,
+        n_boot=int(n_boot),
+        n_failed=int(n_failed),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _quantiles(z: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower, median and upper quantiles of the finite samples per column (NaN where none is finite).
+
+    Predictions can overflow to inf for parameter draws far out on a
+    logistic's flat directions; those samples are set aside, not averaged.
+    """
+    z = np.where(np.isfinite(z), z, np.nan)
+    out = np.full((3, z.shape[1]), np.nan)
+    ok = np.isfinite(z).any(axis=0)
+    if ok.any():
+        out[:, ok] = np.nanquantile(z[:, ok], [(1 - ci) / 2, 0.5, (1 + ci) / 2], axis=0)
+    return out[0], out[1], out[2]
