@@ -23,7 +23,7 @@ from scalewatch.analyses.economics.costs import (
     training_cost,
 )
 from scalewatch.analyses.economics.prices import API_PRICES, api_price, price_decline, reasoning_premium
-from scalewatch.analyses.economics._common import KEY_COST, KEY_DEBATE
+from scalewatch.analyses.economics import KEY_COST, KEY_DEBATE
 from scalewatch.analyses.economics.cost_to_target import cost_verdict
 from scalewatch.analyses.economics.debate import LLAMA31_405B_GPU_HOURS
 

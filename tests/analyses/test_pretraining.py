@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from scalewatch.analyses import pretraining as pt
-from scalewatch.analyses.pretraining._common import VERDICTS
+from scalewatch.analyses.pretraining import VERDICTS
 from scalewatch.analyses.pretraining.verdicts import allocation_verdict, wall_verdict
 
 

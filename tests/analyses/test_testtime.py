@@ -10,7 +10,7 @@ import pytest
 
 from scalewatch.findings import VERDICTS, Finding
 from scalewatch.analyses.testtime.exchange import exchange_rate
-from scalewatch.analyses.testtime._common import (
+from scalewatch.analyses.testtime import (
     KEY_COVERAGE,
     KEY_EXCHANGE,
     KEY_SELECTION,
@@ -148,8 +148,8 @@ def test_own_arithmetic_finding_describes_our_own_models_not_pythia():
     """The report's finding on the committed arithmetic sweep names its subject and needs no download."""
     from types import SimpleNamespace
 
-    from scalewatch.analyses.testtime._common import KEY_OWN
-    from scalewatch.analyses.testtime.arithmetic import own_arithmetic
+    from scalewatch.analyses.testtime import KEY_OWN
+    from scalewatch.analyses.testtime.arithmetic import own_arithmetic_analysis as own_arithmetic
     from scalewatch.experiments._arith import load_arithmetic_testtime
 
     res = load_arithmetic_testtime()

@@ -98,7 +98,7 @@ TOY_ANALYSES = (
 
 
 def chinchilla_analysis() -> Analysis:
-    import scalewatch.analyses.pretraining_fit  # noqa: F401 - registers it
+    import scalewatch.analyses.pretraining.fit  # noqa: F401 - registers it
 
     return next(a for a in registered() if a.key == "pretraining.chinchilla_fit")
 

@@ -70,15 +70,24 @@ from scalewatch.analyses.capabilities.scores import (
     obsscaling_scores,
     pythia_scores,
 )
-from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link, link_status, quiet_fit
-from scalewatch.analyses.capabilities.links import LinkSet, LinksAnalysis, fit_links, links_analysis, links_verdict
+from scalewatch.analyses.capabilities.sigmoid import K_MAX_Z, STATUSES, LinkFit, fit_link, link_status, quiet_fit
+from scalewatch.analyses.capabilities.links import (
+    LinkSet,
+    LinksAnalysis,
+    fit_links,
+    links_analysis,
+    links_verdict,
+    report_links,
+)
 from scalewatch.analyses.capabilities.pca import PCAResult, benchmark_matrix, impute_pca, principal_components
 from scalewatch.analyses.capabilities.observational import (
+    RUAN_CUMULATIVE,
     ObservationalAnalysis,
     TrendResult,
     family_trends,
     observational_analysis,
     observational_verdict,
+    report_observational,
 )
 from scalewatch.analyses.capabilities.decoupling import (
     DecouplingAnalysis,
@@ -86,6 +95,7 @@ from scalewatch.analyses.capabilities.decoupling import (
     decoupling_analysis,
     decoupling_test,
     decoupling_verdict,
+    report_decoupling,
 )
 from scalewatch.analyses.capabilities.metrics import (
     PAIR_LABELS,
@@ -99,7 +109,12 @@ from scalewatch.analyses.capabilities.metrics import (
     shape_label,
     sharpness,
 )
-from scalewatch.analyses.capabilities.emergence import EmergenceAnalysis, emergence_analysis, emergence_verdict
+from scalewatch.analyses.capabilities.emergence import (
+    EmergenceAnalysis,
+    emergence_analysis,
+    emergence_verdict,
+    report_emergence,
+)
 
 __all__ = [
     "QUESTION",
@@ -117,11 +132,13 @@ __all__ = [
     "LinkFit",
     "link_status",
     "fit_link",
+    "K_MAX_Z",
     "LinkSet",
     "fit_links",
     "links_verdict",
     "LinksAnalysis",
     "links_analysis",
+    "report_links",
     "benchmark_matrix",
     "impute_pca",
     "PCAResult",
@@ -131,11 +148,14 @@ __all__ = [
     "observational_verdict",
     "ObservationalAnalysis",
     "observational_analysis",
+    "RUAN_CUMULATIVE",
+    "report_observational",
     "decoupling_verdict",
     "DecouplingResult",
     "decoupling_test",
     "DecouplingAnalysis",
     "decoupling_analysis",
+    "report_decoupling",
     "SHARP_MAX",
     "SMOOTH_MIN",
     "PAIR_LABELS",
@@ -149,4 +169,5 @@ __all__ = [
     "emergence_verdict",
     "EmergenceAnalysis",
     "emergence_analysis",
+    "report_emergence",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "decoupling_test",
     "DecouplingAnalysis",
     "decoupling_analysis",
+    "report_decoupling",
 ]
 
 

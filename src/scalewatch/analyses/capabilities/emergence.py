@@ -25,7 +25,7 @@ from scalewatch.analyses.capabilities.scores import obsscaling_scores, pythia_sc
 from scalewatch.findings import Figure, Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["emergence_verdict", "EmergenceAnalysis", "emergence_analysis"]
+__all__ = ["emergence_verdict", "EmergenceAnalysis", "emergence_analysis", "report_emergence"]
 
 
 def emergence_verdict(labels: Sequence[str]) -> tuple[str, str]:

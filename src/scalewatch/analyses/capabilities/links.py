@@ -35,7 +35,7 @@ from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, _num, fi
 from scalewatch.findings import Figure, Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis"]
+__all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,6 +22,8 @@ __all__ = [
     "observational_verdict",
     "ObservationalAnalysis",
     "observational_analysis",
+    "RUAN_CUMULATIVE",
+    "report_observational",
 ]
 
 

@@ -70,7 +70,7 @@ from scalewatch.errors import FitError, IdentifiabilityWarning
 from scalewatch.fitting import FitResult, bootstrap, fit
 from scalewatch.laws import Param, Sigmoid
 
-__all__ = ["STATUSES", "quiet_fit", "LinkFit", "link_status", "fit_link"]
+__all__ = ["STATUSES", "quiet_fit", "LinkFit", "link_status", "fit_link", "K_MAX_Z"]
 
 
 #: statuses a link can have, strongest signal first

@@ -93,11 +93,13 @@ from scalewatch.analyses.datawall.demand import (
     repetition_relief,
 )
 from scalewatch.analyses.datawall.wall import (
+    CITATIONS,
     KEY,
     QUESTION,
     VERDICTS,
     DataWall,
     data_wall,
+    data_wall_analysis,
     datawall_finding,
     verdict_for,
 )
@@ -126,4 +128,6 @@ __all__ = [
     "DataWall",
     "data_wall",
     "datawall_finding",
+    "CITATIONS",
+    "data_wall_analysis",
 ]

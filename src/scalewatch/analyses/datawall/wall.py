@@ -23,7 +23,17 @@ from scalewatch.analyses.datawall.stock import DataStock, DataStockAssumptions, 
 from scalewatch.analyses.trends._plotting import band, figure, histogram, num, scatter, vline
 from scalewatch.findings import analysis
 
-__all__ = ["KEY", "QUESTION", "VERDICTS", "verdict_for", "DataWall", "data_wall", "datawall_finding"]
+__all__ = [
+    "KEY",
+    "QUESTION",
+    "VERDICTS",
+    "verdict_for",
+    "DataWall",
+    "data_wall",
+    "datawall_finding",
+    "CITATIONS",
+    "data_wall_analysis",
+]
 
 
 #: the finding's key and the question it answers

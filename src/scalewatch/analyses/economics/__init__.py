@@ -50,10 +50,16 @@ from scalewatch.analyses.economics.cost_to_target import (
     TOKENS_PER_SAMPLE,
     CostToTarget,
     cost_to_target,
+    cost_to_target_analysis,
     cost_to_target_finding,
     cost_verdict,
 )
-from scalewatch.analyses.economics.debate import FRONTIER_RUN_FLOP, LLAMA31_405B_GPU_HOURS, debate_numbers_finding
+from scalewatch.analyses.economics.debate import (
+    FRONTIER_RUN_FLOP,
+    LLAMA31_405B_GPU_HOURS,
+    debate_numbers,
+    debate_numbers_finding,
+)
 
 __all__ = [
     "KEY_COST",
@@ -86,7 +92,9 @@ __all__ = [
     "cost_to_target",
     "cost_verdict",
     "cost_to_target_finding",
+    "cost_to_target_analysis",
     "FRONTIER_RUN_FLOP",
     "LLAMA31_405B_GPU_HOURS",
     "debate_numbers_finding",
+    "debate_numbers",
 ]

@@ -28,7 +28,14 @@ from scalewatch.analyses.testtime.exchange import exchange_rate
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import band, curve, figure, sequential_colors, vline
 
-__all__ = ["TOKENS_PER_SAMPLE", "CostToTarget", "cost_to_target", "cost_verdict", "cost_to_target_finding"]
+__all__ = [
+    "TOKENS_PER_SAMPLE",
+    "CostToTarget",
+    "cost_to_target",
+    "cost_verdict",
+    "cost_to_target_finding",
+    "cost_to_target_analysis",
+]
 
 
 #: tokens generated per sample of a MATH solution: not recorded by the llmonkeys data

@@ -27,7 +27,7 @@ from scalewatch.analyses.testtime._common import checked_verdict
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, points
 
-__all__ = ["FRONTIER_RUN_FLOP", "LLAMA31_405B_GPU_HOURS", "debate_numbers_finding"]
+__all__ = ["FRONTIER_RUN_FLOP", "LLAMA31_405B_GPU_HOURS", "debate_numbers_finding", "debate_numbers"]
 
 
 #: training compute of Llama 3.1 405B, FLOP (Meta, 'The Llama 3 Herd of Models', arXiv:2407.21783)

@@ -74,6 +74,7 @@ from scalewatch.analyses.pretraining.data import (
     FLOP_PER_PARAM_TOKEN,
     GADRE,
     PORIAN,
+    PORIAN_STEPS,
     chinchilla_runs,
     config_values,
     datablations_runs,
@@ -83,7 +84,7 @@ from scalewatch.analyses.pretraining.data import (
     runs_table,
 )
 from scalewatch.analyses.pretraining.candidates import LAW_NAMES, LawSpec, quiet_bootstrap, quiet_fit, resolve_laws
-from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
+from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, backtest_finding, default_cutoffs
 from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
 from scalewatch.analyses.pretraining.calibration import (
     HOFFMANN_CONSTANTS,
@@ -92,11 +93,16 @@ from scalewatch.analyses.pretraining.calibration import (
     synthetic_isoflop_design,
 )
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
-from scalewatch.analyses.pretraining.fit import DATASET, KEY, chinchilla_fit, chinchilla_fit_finding, chinchilla_verdict
-from scalewatch.analyses.pretraining.wall import WallTestResult, wall_test
-from scalewatch.analyses.pretraining.overtraining import OvertrainingResult, overtraining_test
-from scalewatch.analyses.pretraining.repetition import RepetitionResult, repetition_test
-from scalewatch.analyses.pretraining.allocation import CHINCHILLA_BUDGETS, AllocationResult, allocation_test
+from scalewatch.analyses.pretraining.fit import chinchilla_fit, chinchilla_fit_finding, chinchilla_verdict
+from scalewatch.analyses.pretraining.wall import WallTestResult, wall_test, wall_test_analysis
+from scalewatch.analyses.pretraining.overtraining import OvertrainingResult, overtraining_analysis, overtraining_test
+from scalewatch.analyses.pretraining.repetition import RepetitionResult, repetition_analysis, repetition_test
+from scalewatch.analyses.pretraining.allocation import (
+    CHINCHILLA_BUDGETS,
+    AllocationResult,
+    allocation_analysis,
+    allocation_test,
+)
 
 __all__ = [
     "VERDICTS",
@@ -120,6 +126,7 @@ __all__ = [
     "gadre_runs",
     "datablations_runs",
     "porian_runs",
+    "PORIAN_STEPS",
     "LAW_NAMES",
     "LawSpec",
     "resolve_laws",
@@ -128,6 +135,7 @@ __all__ = [
     "default_cutoffs",
     "BacktestResult",
     "backtest",
+    "backtest_finding",
     "BreakTestResult",
     "break_test",
     "CalibrationResult",
@@ -136,18 +144,20 @@ __all__ = [
     "HOFFMANN_CONSTANTS",
     "TopResidualResult",
     "top_residuals",
-    "KEY",
-    "DATASET",
     "chinchilla_verdict",
     "chinchilla_fit_finding",
     "chinchilla_fit",
     "WallTestResult",
     "wall_test",
+    "wall_test_analysis",
     "OvertrainingResult",
     "overtraining_test",
+    "overtraining_analysis",
     "RepetitionResult",
     "repetition_test",
+    "repetition_analysis",
     "AllocationResult",
     "allocation_test",
     "CHINCHILLA_BUDGETS",
+    "allocation_analysis",
 ]

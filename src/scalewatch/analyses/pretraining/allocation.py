@@ -40,7 +40,7 @@ from scalewatch.findings import Figure, Finding, Number, analysis
 from scalewatch.laws import Chinchilla
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["AllocationResult", "allocation_test", "CHINCHILLA_BUDGETS"]
+__all__ = ["AllocationResult", "allocation_test", "CHINCHILLA_BUDGETS", "allocation_analysis"]
 
 
 #: Hoffmann et al. (2022), Figure 3 (left): the nine isoFLOP budgets

@@ -73,7 +73,7 @@ from scalewatch.fitting import FitResult
 from scalewatch.laws import BrokenPowerLaw
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["default_cutoffs", "BacktestResult", "backtest"]
+__all__ = ["default_cutoffs", "BacktestResult", "backtest", "backtest_finding"]
 
 
 #: slack of interval ends on log scale (relative 1e-9): rounding, not uncertainty

@@ -36,6 +36,7 @@ __all__ = [
     "gadre_runs",
     "datablations_runs",
     "porian_runs",
+    "PORIAN_STEPS",
 ]
 
 

@@ -29,7 +29,7 @@ from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Figure, Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["OvertrainingResult", "overtraining_test"]
+__all__ = ["OvertrainingResult", "overtraining_test", "overtraining_analysis"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,7 +30,7 @@ from scalewatch.findings import Figure, Finding, Number, analysis
 from scalewatch.laws import DataConstrained
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["RepetitionResult", "repetition_test"]
+__all__ = ["RepetitionResult", "repetition_test", "repetition_analysis"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,7 +31,7 @@ from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Figure, Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, hline, points, vline
 
-__all__ = ["WallTestResult", "wall_test"]
+__all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -48,13 +48,21 @@ from scalewatch.analyses.testtime._common import (
     SELECTION_GAP_PP,
     checked_verdict,
 )
-from scalewatch.analyses.testtime.passk import DEFAULT_KS, CoverageCurves, coverage_curves, pass_at_k, pass_at_k_matrix
+from scalewatch.analyses.testtime.passk import (
+    DEFAULT_KS,
+    CoverageCurves,
+    coverage_curves,
+    pass_at_k,
+    pass_at_k_matrix,
+    per_problem_counts,
+)
 from scalewatch.analyses.testtime.selection import (
     AnswerDistributions,
     best_of_k,
     majority_at_k,
     majority_vote_accuracy,
     majority_vote_limit,
+    selection_analysis,
     selection_finding,
     selection_verdict,
     simulate_answer_distributions,
@@ -69,12 +77,13 @@ from scalewatch.analyses.testtime.coverage import (
     fit_coverage,
     fit_coverage_models,
 )
-from scalewatch.analyses.testtime.coverage_finding import coverage_law_finding, coverage_verdict
+from scalewatch.analyses.testtime.coverage_finding import coverage_law_analysis, coverage_law_finding, coverage_verdict
 from scalewatch.analyses.testtime.exchange import (
     FORWARD_FLOP_PER_PARAM_TOKEN,
     JONES_2021_HEX,
     TRAIN_FLOP_PER_PARAM_TOKEN,
     ExchangeRate,
+    exchange_analysis,
     exchange_finding,
     exchange_rate,
     exchange_verdict,
@@ -96,6 +105,7 @@ __all__ = [
     "pass_at_k_matrix",
     "CoverageCurves",
     "coverage_curves",
+    "per_problem_counts",
     "AnswerDistributions",
     "simulate_answer_distributions",
     "majority_vote_limit",
@@ -106,6 +116,7 @@ __all__ = [
     "best_of_k",
     "selection_verdict",
     "selection_finding",
+    "selection_analysis",
     "CoverageLaw",
     "COVERAGE_LAWS",
     "coverage_law",
@@ -116,6 +127,7 @@ __all__ = [
     "compare_coverage_laws",
     "coverage_verdict",
     "coverage_law_finding",
+    "coverage_law_analysis",
     "JONES_2021_HEX",
     "FORWARD_FLOP_PER_PARAM_TOKEN",
     "TRAIN_FLOP_PER_PARAM_TOKEN",
@@ -123,4 +135,5 @@ __all__ = [
     "exchange_rate",
     "exchange_verdict",
     "exchange_finding",
+    "exchange_analysis",
 ]

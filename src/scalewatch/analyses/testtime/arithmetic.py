@@ -14,7 +14,7 @@ __all__ = []
 
 
 @analysis(KEY_OWN, question="test-time", title="Coverage against samples on our own models (arithmetic)")
-def own_arithmetic(ctx: Any) -> Finding:
+def own_arithmetic_analysis(ctx: Any) -> Finding:
     """Brown et al.'s coverage law on small transformers trained here, sampled 256 times per held-out arithmetic problem.
 
     The data are committed with the package (``scalewatch/experiments/data/testtime``, made by

@@ -30,7 +30,7 @@ from scalewatch.analyses.testtime.passk import DEFAULT_KS
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, band, curve, figure, points, sequential_colors, vline
 
-__all__ = ["coverage_verdict", "coverage_law_finding"]
+__all__ = ["coverage_verdict", "coverage_law_finding", "coverage_law_analysis"]
 
 
 def coverage_verdict(
@@ -335,7 +335,7 @@ def coverage_law_finding(
 
 
 @analysis(KEY_COVERAGE, question="test-time", requires=(DATASET,), title="Coverage against samples: Brown et al.'s law, out of sample")
-def coverage_law(ctx: Any) -> Finding:
+def coverage_law_analysis(ctx: Any) -> Finding:
     """Coverage against samples per model: Brown et al.'s law with intervals, forecast out of sample."""
     ds = ctx.dataset(DATASET)
     return coverage_law_finding(

@@ -80,6 +80,7 @@ __all__ = [
     "exchange_rate",
     "exchange_verdict",
     "exchange_finding",
+    "exchange_analysis",
 ]
 
 
@@ -525,7 +526,7 @@ def exchange_finding(
 
 
 @analysis(KEY_EXCHANGE, question="test-time", requires=(DATASET,), title="The train/test exchange rate at equal coverage")
-def exchange(ctx: Any) -> Finding:
+def exchange_analysis(ctx: Any) -> Finding:
     """How much test-time sampling replaces 10x training compute at equal coverage."""
     ds = ctx.dataset(DATASET)
     return exchange_finding(

@@ -71,7 +71,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_KS", "pass_at_k", "pass_at_k_matrix", "CoverageCurves", "coverage_curves"]
+__all__ = [
+    "DEFAULT_KS",
+    "pass_at_k",
+    "pass_at_k_matrix",
+    "CoverageCurves",
+    "coverage_curves",
+    "per_problem_counts",
+]
 
 
 #: the k grid of the llmonkeys coverage curve: powers of two up to 8192, and 10,000

@@ -37,6 +37,7 @@ __all__ = [
     "best_of_k",
     "selection_verdict",
     "selection_finding",
+    "selection_analysis",
 ]
 
 
@@ -644,7 +645,7 @@ def selection_finding(
 
 
 @analysis(KEY_SELECTION, question="test-time", requires=(DATASET,), title="Majority vote and an imperfect verifier against coverage")
-def selection(ctx: Any) -> Finding:
+def selection_analysis(ctx: Any) -> Finding:
     """Majority vote and best-of-n with an imperfect verifier against coverage."""
     ds = ctx.dataset(DATASET)
     return selection_finding(

@@ -67,12 +67,22 @@ from scalewatch.analyses.trends.backtest import (
     default_origins,
 )
 from scalewatch.analyses.trends.data import (
+    Stitched,
     capability_series,
     frontier_compute_series,
     microprocessor_series,
     stitch_capabilities,
 )
-from scalewatch.analyses.trends.plateau import KEY, QUESTION, VERDICTS, PlateauStudy, plateau_study, trends_finding
+from scalewatch.analyses.trends.plateau import (
+    CITATIONS,
+    KEY,
+    QUESTION,
+    VERDICTS,
+    PlateauStudy,
+    plateau_analysis,
+    plateau_study,
+    trends_finding,
+)
 
 __all__ = [
     "SCALES",
@@ -104,10 +114,13 @@ __all__ = [
     "frontier_compute_series",
     "stitch_capabilities",
     "capability_series",
+    "Stitched",
     "KEY",
     "QUESTION",
     "VERDICTS",
     "PlateauStudy",
     "plateau_study",
     "trends_finding",
+    "CITATIONS",
+    "plateau_analysis",
 ]

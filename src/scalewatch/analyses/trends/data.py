@@ -10,7 +10,13 @@ import pandas as pd
 
 from scalewatch.analyses.trends.series import TrendSeries, as_series, top_k_at_release, year_fraction
 
-__all__ = ["microprocessor_series", "frontier_compute_series", "stitch_capabilities", "capability_series"]
+__all__ = [
+    "microprocessor_series",
+    "frontier_compute_series",
+    "stitch_capabilities",
+    "capability_series",
+    "Stitched",
+]
 
 
 _MICRO_LABELS = {

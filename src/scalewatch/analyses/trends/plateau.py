@@ -18,7 +18,16 @@ from scalewatch.analyses.trends.models import TrendFit, fit_trend
 from scalewatch.analyses.trends.series import MODELS, TrendSeries
 from scalewatch.findings import analysis
 
-__all__ = ["KEY", "QUESTION", "VERDICTS", "PlateauStudy", "plateau_study", "trends_finding"]
+__all__ = [
+    "KEY",
+    "QUESTION",
+    "VERDICTS",
+    "PlateauStudy",
+    "plateau_study",
+    "trends_finding",
+    "CITATIONS",
+    "plateau_analysis",
+]
 
 
 #: the finding's key and the question it answers
