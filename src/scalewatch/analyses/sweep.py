@@ -337,7 +337,7 @@ def _isoflop_figure(law: Any, res: Any, N: np.ndarray, L: np.ndarray, budget: np
 @analysis(KEY, question="sweep", title="Chinchilla's law on our own sweep: fit small budgets, predict the largest")
 def sweep_chinchilla(ctx: Any) -> Finding:
     """Chinchilla's law on scalewatch's own IsoFLOP sweep (package data; needs no download)."""
-    from scalewatch.experiments._data import load_sweep
+    from scalewatch.experiments import load_sweep
 
     runset, _ = load_sweep()
     return sweep_finding(runset.runs, n_boot=ctx.pick(1000, 200), seed=ctx.seed)

@@ -9,12 +9,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from scalewatch.findings.format import interval_parts
-
-if TYPE_CHECKING:  # pragma: no cover
-    from scalewatch.findings.finding import Number
 
 __all__ = ["number_html", "numbers_table_html", "BADGE_STYLE"]
 
@@ -33,8 +30,8 @@ def number_html(text: str) -> str:
     return re.sub(r"(\d(?:\.\d+)?)e(-?\d+)", r"\1×10<sup>\2</sup>", html.escape(text))
 
 
-def numbers_table_html(numbers: Sequence[Number]) -> str:
-    """The numbers as an HTML table: name, estimate, interval, unit, note."""
+def numbers_table_html(numbers: Sequence[Any]) -> str:
+    """The numbers (:class:`~scalewatch.findings.Number` s) as an HTML table: name, estimate, interval, unit, note."""
     if not numbers:
         return ""
     rows = []

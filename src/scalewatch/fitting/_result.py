@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch.fitting._design import design_from
 from scalewatch.fitting._losses import Loss
 from scalewatch.laws import Law, as_design
 
@@ -82,8 +83,6 @@ class FitResult:
 
     def predict(self, data: Any) -> np.ndarray:
         """Predictions of the fitted law at ``data`` (table, mapping or (n, k) array)."""
-        from scalewatch.fitting._fit import design_from  # local: avoids an import cycle
-
         X = design_from(self.law, data, inputs=None) if not isinstance(data, np.ndarray) else as_design(self.law, data)
         return self.law.predict(X, self.theta)
 

@@ -13,7 +13,7 @@ but not plotly.
 """
 
 from scalewatch.plots.colors import PALETTE, rgba, sequential_colors
-from scalewatch.plots.layout import TITLED_LAYOUT, figure, fit_figure, hline, spec, vline, vrect
+from scalewatch.plots.layout import TITLED_LAYOUT, figure, fit_figure, hline, spec, titled_spec, vline, vrect
 from scalewatch.plots.traces import band, curve, error_bars, floats, histogram, points, scatter, values
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "vline",
     "vrect",
     "spec",
+    "titled_spec",
     "figure",
     "fit_figure",
     "TITLED_LAYOUT",

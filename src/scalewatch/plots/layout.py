@@ -18,7 +18,7 @@ from scalewatch.findings.finding import Figure
 from scalewatch.plots.colors import PALETTE
 from scalewatch.plots.traces import band, curve, points
 
-__all__ = ["spec", "figure", "fit_figure", "hline", "vline", "vrect", "TITLED_LAYOUT"]
+__all__ = ["spec", "titled_spec", "figure", "fit_figure", "hline", "vline", "vrect", "TITLED_LAYOUT"]
 
 #: layout of the figures that carry their own title (trends, data wall): a horizontal legend
 #: and the plotly_white look (the report replaces a template name by its own template)
@@ -94,6 +94,26 @@ def spec(
     if layout:
         lay.update({k: dict(v) if isinstance(v, Mapping) else v for k, v in layout.items()})  # never share a preset's dicts
     return {"data": list(traces), "layout": lay}
+
+
+def titled_spec(
+    title: str,
+    traces: Sequence[Mapping[str, Any]],
+    x_title: str,
+    y_title: str,
+    *,
+    x_log: bool = False,
+    y_log: bool = False,
+    shapes: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """:func:`spec` of a figure that carries its own title (the trend and data-wall figures).
+
+    Linear axes by default, plotly's exponent ticks and :data:`TITLED_LAYOUT`;
+    a :class:`~scalewatch.findings.Finding` given ``{name: spec}`` takes the
+    figure's title from the spec.
+    """
+    return spec(traces, title=title, x_title=x_title, y_title=y_title, x_log=x_log, y_log=y_log, shapes=shapes,
+                power_ticks=False, layout=TITLED_LAYOUT)
 
 
 def figure(

@@ -13,14 +13,16 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scalewatch.findings import TONES, Figure, Finding, number_html, numbers_table_html, thaw
 from scalewatch.findings.display import BADGE_STYLE
 from scalewatch.plots import PALETTE
 
-if TYPE_CHECKING:  # pragma: no cover
-    from scalewatch.reporting.run import Outcome, Report
+# the page draws a scalewatch.reporting.Report and its Outcomes; it does not import them (run.py imports this
+# module to render a Report), so both are typed by what the page reads from them
+Report = Any
+Outcome = Any
 
 __all__ = ["render", "verdict_table_html", "plotly_js", "FIGURE_ID_PREFIX"]
 

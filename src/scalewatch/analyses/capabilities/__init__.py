@@ -70,7 +70,7 @@ from scalewatch.analyses.capabilities.scores import (
     obsscaling_scores,
     pythia_scores,
 )
-from scalewatch.analyses.capabilities.sigmoid import K_MAX_Z, STATUSES, LinkFit, fit_link, link_status, quiet_fit
+from scalewatch.analyses.capabilities.sigmoid import K_MAX_Z, STATUSES, LinkFit, fit_link, link_status
 from scalewatch.analyses.capabilities.links import (
     LinkSet,
     LinksAnalysis,
@@ -128,7 +128,6 @@ __all__ = [
     "epoch_release_scores",
     "long_scores",
     "STATUSES",
-    "quiet_fit",
     "LinkFit",
     "link_status",
     "fit_link",

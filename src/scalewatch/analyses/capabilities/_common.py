@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.capabilities.sigmoid import LinkFit
-from scalewatch.plots import band, curve, points
+from scalewatch.plots import band, curve, floats, points
+from scalewatch.findings import finite
 
 __all__ = ["QUESTION", "VERDICTS"]
 
@@ -20,18 +20,6 @@ QUESTION = "capabilities"
 
 #: verdicts of this question
 VERDICTS = ("in step", "decoupling", "ahead", "inconclusive")
-
-
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def _nums(xs: Any) -> list[float | None]:
-    return [_num(x) for x in np.asarray(xs, dtype=float).ravel()]
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -46,7 +34,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
             elif isinstance(v, (int, np.integer)):
                 row[str(k)] = int(v)
             elif isinstance(v, (float, np.floating)):
-                row[str(k)] = _num(v)
+                row[str(k)] = finite(v)
             elif v is None or (not isinstance(v, str) and pd.isna(v)):
                 row[str(k)] = None
             else:
@@ -58,7 +46,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _err(y: Any, low: Any, high: Any) -> dict[str, Any]:
     """Asymmetric error bars (plotly ``error_y``) from an interval."""
     yy, lo, hi = (np.asarray(v, dtype=float) for v in (y, low, high))
-    return {"type": "data", "symmetric": False, "array": _nums(hi - yy), "arrayminus": _nums(yy - lo)}
+    return {"type": "data", "symmetric": False, "array": floats(hi - yy), "arrayminus": floats(yy - lo)}
 
 
 def _link_traces(link: LinkFit, color: str, label: str) -> list[dict[str, Any]]:

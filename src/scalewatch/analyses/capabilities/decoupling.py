@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _n_boot, _num, _pts, _records
+from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _n_boot, _pts, _records
 from scalewatch.analyses.capabilities.scores import (
     CHANCE,
     GADRE_SUBSET,
@@ -22,7 +22,7 @@ from scalewatch.analyses.capabilities.scores import (
     pythia_scores,
 )
 from scalewatch.analyses.capabilities.sigmoid import LinkFit, fit_link
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = [
@@ -145,8 +145,8 @@ class DecouplingResult:
             "label": self.label,
             "x": self.x_name,
             "by": self.by,
-            "excess": _num(self.excess),
-            "interval": [_num(v) for v in self.interval],
+            "excess": finite(self.excess),
+            "interval": [finite(v) for v in self.interval],
             "n_heldout": int(self.n_heldout),
             "verdict": self.verdict,
             "reason": self.reason,
@@ -470,7 +470,7 @@ class DecouplingAnalysis:
             "n_boot": int(self.n_boot),
             "seed": self.seed,
             "fast": self.fast,
-            "seconds": _num(self.seconds),
+            "seconds": finite(self.seconds),
         }
 
     def report(self) -> str:

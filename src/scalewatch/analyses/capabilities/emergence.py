@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot, _num
+from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot
 from scalewatch.analyses.capabilities.metrics import (
     PAIR_LABELS,
     SHARP_MAX,
@@ -22,7 +22,7 @@ from scalewatch.analyses.capabilities.metrics import (
     pairs_table,
 )
 from scalewatch.analyses.capabilities.scores import obsscaling_scores, pythia_scores
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["emergence_verdict", "EmergenceAnalysis", "emergence_analysis", "report_emergence"]
@@ -162,7 +162,7 @@ class EmergenceAnalysis:
             "n_boot": int(self.n_boot),
             "seed": self.seed,
             "fast": self.fast,
-            "seconds": _num(self.seconds),
+            "seconds": finite(self.seconds),
         }
 
     def report(self) -> str:

@@ -11,17 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import (
-    QUESTION,
-    _LINK_LOSS,
-    _PAPERS,
-    _err,
-    _link_traces,
-    _n_boot,
-    _num,
-    _pts,
-    _records,
-)
+from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot, _pts, _records
 from scalewatch.analyses.capabilities.scores import (
     CHANCE,
     GADRE_SUBSET,
@@ -31,8 +21,8 @@ from scalewatch.analyses.capabilities.scores import (
     obsscaling_scores,
     pythia_scores,
 )
-from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, _num, fit_link
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
@@ -104,7 +94,7 @@ class LinkSet:
             "counts": self.counts(),
             "links": [link.to_dict() for link in self.links],
             "skipped": dict(self.skipped),
-            "seconds": _num(self.seconds),
+            "seconds": finite(self.seconds),
         }
 
     def report(self) -> str:
@@ -330,7 +320,7 @@ class LinksAnalysis:
             "n_boot": int(self.n_boot),
             "seed": self.seed,
             "fast": self.fast,
-            "seconds": _num(self.seconds),
+            "seconds": finite(self.seconds),
         }
 
     def report(self) -> str:

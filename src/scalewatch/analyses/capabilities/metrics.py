@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.capabilities.sigmoid import LinkFit, fit_link
+from scalewatch.findings import finite
 
 __all__ = [
     "SHARP_MAX",
@@ -83,14 +84,6 @@ SMOOTH_MIN = 0.5
 
 #: labels of a (discontinuous, continuous) pair, and of a task with one metric only
 PAIR_LABELS = ("metric artefact", "emergent under both", "smooth under both", "unresolved", "untestable")
-
-
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def shape_label(low: float, high: float) -> str:
@@ -167,14 +160,14 @@ class Sharpness:
         return {
             "metric": self.metric,
             "n": int(self.n),
-            "x_range": [_num(v) for v in self.x_range],
-            "y_range": [_num(v) for v in self.y_range],
-            "relative_width": _num(self.relative_width),
-            "interval": [_num(v) for v in self.interval],
-            "width": _num(self.width),
+            "x_range": [finite(v) for v in self.x_range],
+            "y_range": [finite(v) for v in self.y_range],
+            "relative_width": finite(self.relative_width),
+            "interval": [finite(v) for v in self.interval],
+            "width": finite(self.width),
             "shape": self.shape,
             "higher_is_better": self.higher_is_better,
-            "r2": _num(self.link.r2),
+            "r2": finite(self.link.r2),
             "notes": list(self.link.notes),
         }
 

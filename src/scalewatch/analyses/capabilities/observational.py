@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _PAPERS, _err, _n_boot, _num, _pts
-from scalewatch.analyses.capabilities.pca import PCAResult, _num, benchmark_matrix, impute_pca, principal_components
+from scalewatch.analyses.capabilities._common import QUESTION, _PAPERS, _err, _n_boot, _pts
+from scalewatch.analyses.capabilities.pca import PCAResult, benchmark_matrix, impute_pca, principal_components
 from scalewatch.analyses.capabilities.scores import OBSSCALING_BENCHMARKS, obsscaling_scores
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.plots import PALETTE, curve, figure, points
+from scalewatch.fitting import ols
 
 __all__ = [
     "TrendResult",
@@ -71,14 +72,14 @@ class TrendResult:
             "score": self.score_name,
             "n_models": int(self.n_models),
             "n_families": int(self.n_families),
-            "slope": _num(self.slope),
-            "slope_interval": [_num(v) for v in self.slope_interval],
-            "curvature": _num(self.curvature),
-            "curvature_interval": [_num(v) for v in self.curvature_interval],
-            "within_r2": _num(self.within_r2),
-            "x_mean": _num(self.x_mean),
-            "offsets": {str(k): _num(v) for k, v in self.offsets.items()},
-            "per_family": [{k: (_num(v) if not isinstance(v, str) else v) for k, v in r.items()} for r in self.per_family.to_dict("records")],
+            "slope": finite(self.slope),
+            "slope_interval": [finite(v) for v in self.slope_interval],
+            "curvature": finite(self.curvature),
+            "curvature_interval": [finite(v) for v in self.curvature_interval],
+            "within_r2": finite(self.within_r2),
+            "x_mean": finite(self.x_mean),
+            "offsets": {str(k): finite(v) for k, v in self.offsets.items()},
+            "per_family": [{k: (finite(v) if not isinstance(v, str) else v) for k, v in r.items()} for r in self.per_family.to_dict("records")],
             "ci": self.ci,
             "n_boot": int(self.n_boot),
         }
@@ -95,20 +96,6 @@ class TrendResult:
         for r in self.per_family.itertuples():
             lines.append(f"    {r.family:<16} {r.n:>3}   {r.slope:7.3f} [{r.slope_low:7.3f}, {r.slope_high:7.3f}]   {r.r2:.3f}")
         return "\n".join(lines)
-
-
-def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
-    """Simple regression y = a + b x: slope b, intercept a, standard error of b, R^2."""
-    xm, ym = x.mean(), y.mean()
-    sxx = float(np.sum((x - xm) ** 2))
-    b = float(np.sum((x - xm) * (y - ym)) / sxx)
-    a = float(ym - b * xm)
-    resid = y - a - b * x
-    dof = len(x) - 2
-    se = math.sqrt(float(np.sum(resid**2)) / dof / sxx) if dof > 0 else math.nan
-    syy = float(np.sum((y - ym) ** 2))
-    r2 = 1.0 - float(np.sum(resid**2)) / syy if syy > 0 else math.nan
-    return b, a, se, r2
 
 
 def _pooled(x: np.ndarray, y: np.ndarray, fam: np.ndarray, x_mean: float) -> tuple[float, float, np.ndarray, float]:
@@ -181,7 +168,8 @@ def family_trends(
             continue
         keep.append(fam)
         xv, yv = g[x].to_numpy(float), g[score].to_numpy(float)
-        slope, intercept, se, r2 = _ols(xv, yv)
+        line = ols(xv, yv)
+        slope, intercept, se, r2 = line.slope, line.intercept, line.stderr, line.r2
         dof = len(g) - 2
         tq = float(stdtrit(dof, 0.5 + ci / 2)) if dof > 0 else math.inf
         rows.append(
@@ -345,7 +333,7 @@ class ObservationalAnalysis:
             "n_without_compute": int(self.n_without_compute),
             "seed": self.seed,
             "fast": self.fast,
-            "seconds": _num(self.seconds),
+            "seconds": finite(self.seconds),
         }
 
     def report(self) -> str:

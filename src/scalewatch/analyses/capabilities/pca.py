@@ -46,23 +46,15 @@ component). Cameron & Trivedi (2005), *Microeconometrics*, sec. 11.6
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scalewatch.findings import finite
 
 __all__ = ["benchmark_matrix", "impute_pca", "PCAResult", "principal_components"]
-
-
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def benchmark_matrix(
@@ -271,10 +263,10 @@ class PCAResult:
         return {
             "benchmarks": list(self.benchmarks),
             "n_models": len(self.models),
-            "explained": [_num(v) for v in self.explained],
-            "cumulative": [_num(v) for v in self.cumulative],
-            "cumulative_intervals": [[_num(a), _num(b)] for a, b in self.cumulative_intervals],
-            "loadings": {pc: {b: _num(v) for b, v in row.items()} for pc, row in self.loadings.iterrows()},
+            "explained": [finite(v) for v in self.explained],
+            "cumulative": [finite(v) for v in self.cumulative],
+            "cumulative_intervals": [[finite(a), finite(b)] for a, b in self.cumulative_intervals],
+            "loadings": {pc: {b: finite(v) for b, v in row.items()} for pc, row in self.loadings.iterrows()},
             "standardize": self.standardize,
             "imputed_cells": int(self.imputed_cells),
             "note": self.note,

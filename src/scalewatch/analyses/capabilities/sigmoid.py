@@ -57,7 +57,6 @@ scale reliably with over-training and on downstream tasks", arXiv:2403.08540
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,11 +65,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from scalewatch.errors import FitError, IdentifiabilityWarning
-from scalewatch.fitting import FitResult, bootstrap, fit
+from scalewatch.errors import FitError
+from scalewatch.fitting import FitResult, bootstrap, quiet_fit
 from scalewatch.laws import Param, Sigmoid
+from scalewatch.findings import finite
 
-__all__ = ["STATUSES", "quiet_fit", "LinkFit", "link_status", "fit_link", "K_MAX_Z"]
+__all__ = ["STATUSES", "LinkFit", "link_status", "fit_link", "K_MAX_Z"]
 
 
 #: statuses a link can have, strongest signal first
@@ -105,36 +105,6 @@ class _UnitSigmoid(Sigmoid):
                 p = Param("x0", -10.0, 10.0, "linear", (-0.75, -0.25, 0.25, 0.75), "midpoint, in spans from the middle of x")
             out.append(p)
         return tuple(out)
-
-
-def quiet_fit(law: Any, data: Any, notes: list[str] | None = None, **kwargs: Any) -> FitResult:
-    """:func:`scalewatch.fit` with IdentifiabilityWarnings collected into ``notes``.
-
-    Links are fitted by the dozen; a ceiling the data do not reach is part of
-    the result (the link's ``warnings``), not a warning to the caller. Other
-    warnings pass through. Floating-point warnings of rejected solver steps are
-    silenced (the solver discards those steps itself).
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", IdentifiabilityWarning)
-        with np.errstate(all="ignore"):
-            result = fit(law, data, **kwargs)
-    for w in caught:
-        if issubclass(w.category, IdentifiabilityWarning):
-            if notes is not None:
-                notes.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result
-
-
-def _num(x: Any) -> float | None:
-    """A JSON-safe float (None for NaN/inf)."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,15 +215,15 @@ class LinkFit:
             "benchmark": self.benchmark,
             "x": self.x_name,
             "increasing": self.increasing,
-            "fixed_floor": _num(self.fixed_floor),
+            "fixed_floor": finite(self.fixed_floor),
             "n": int(self.n),
-            "x_range": [_num(self.x_range[0]), _num(self.x_range[1])],
-            "frontier_x": _num(self.frontier_x),
-            "params": {k: _num(v) for k, v in self.params.items()},
-            "estimates": {k: _num(v) for k, v in self.estimates.items()},
-            "intervals": {k: [_num(a), _num(b)] for k, (a, b) in self.intervals.items()},
-            "rmse": _num(self.rmse),
-            "r2": _num(self.r2),
+            "x_range": [finite(self.x_range[0]), finite(self.x_range[1])],
+            "frontier_x": finite(self.frontier_x),
+            "params": {k: finite(v) for k, v in self.params.items()},
+            "estimates": {k: finite(v) for k, v in self.estimates.items()},
+            "intervals": {k: [finite(a), finite(b)] for k, (a, b) in self.intervals.items()},
+            "rmse": finite(self.rmse),
+            "r2": finite(self.r2),
             "status": self.status,
             "ci": self.ci,
             "n_boot": int(self.n_boot),

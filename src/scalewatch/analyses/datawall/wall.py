@@ -20,8 +20,8 @@ from scalewatch.analyses.datawall.demand import (
     repetition_relief,
 )
 from scalewatch.analyses.datawall.stock import DataStock, DataStockAssumptions, data_stock
-from scalewatch.analyses.trends._plotting import band, figure, histogram, num, scatter, vline
-from scalewatch.findings import analysis
+from scalewatch.plots import band, histogram, scatter, titled_spec, vline
+from scalewatch.findings import analysis, finite
 
 __all__ = [
     "KEY",
@@ -221,8 +221,8 @@ class DataWall:
         st, dm = self.stock, self.demand
         traces = [histogram(v, name, log10=True) for name, v in st.components.items()]
         traces.append(histogram(st.total, "total", log10=True))
-        fig = figure("Usable stock of training tokens (Monte Carlo)", traces, "log10 tokens", "density",
-                     shapes=[vline(math.log10(st.assumptions.reference_tokens), "dash", "red")])
+        fig = titled_spec("Usable stock of training tokens (Monte Carlo)", traces, "log10 tokens", "density",
+                          shapes=[vline(math.log10(st.assumptions.reference_tokens), dash="dash", color="red")])
         fig["layout"]["barmode"] = "overlay"
         figs = {"stock": fig}
 
@@ -233,16 +233,16 @@ class DataWall:
         pts = dm.dataset.points
         traces = [
             scatter(pts["year"], pts["value"], "frontier models (training tokens)", text=pts["model"], marker={"size": 6, "color": "black"}),
-            *band(years, dtrend["low"], dtrend["high"], "dataset-size trend", "rgba(31,119,180,0.15)"),
+            *band(years, dtrend["low"], dtrend["high"], "dataset-size trend", color="rgba(31,119,180,0.15)", showlegend=None, hover=True),
             scatter(years, dtrend["median"], "dataset-size trend", mode="lines", line={"color": "rgb(31,119,180)"}),
-            *band(years, opt["low"], opt["high"], "compute-optimal tokens", "rgba(255,127,14,0.15)"),
+            *band(years, opt["low"], opt["high"], "compute-optimal tokens", color="rgba(255,127,14,0.15)", showlegend=None, hover=True),
             scatter(years, opt["median"], "compute-optimal tokens", mode="lines", line={"color": "rgb(255,127,14)"}),
-            *band([years[0], years[-1]], [lo, lo], [hi, hi], f"stock ({100 * self.ci:g}%)", "rgba(44,160,44,0.15)"),
+            *band([years[0], years[-1]], [lo, lo], [hi, hi], f"stock ({100 * self.ci:g}%)", color="rgba(44,160,44,0.15)", showlegend=None, hover=True),
             scatter([years[0], years[-1]], [med, med], "stock (median)", mode="lines", line={"color": "rgb(44,160,44)", "dash": "dash"}),
         ]
-        figs["demand_vs_stock"] = figure("Demand for training tokens against the stock", traces, "year", "tokens", y_log=True)
+        figs["demand_vs_stock"] = titled_spec("Demand for training tokens against the stock", traces, "year", "tokens", y_log=True)
         traces = [histogram(v, route, bins=50) for route, v in self.wall_years.items() if route != "pooled"]
-        fig = figure("Year demand meets the stock", traces, "year", "density", shapes=[vline(dm.assumptions.verdict_year, "dash", "red")])
+        fig = titled_spec("Year demand meets the stock", traces, "year", "density", shapes=[vline(dm.assumptions.verdict_year, dash="dash", color="red")])
         fig["layout"]["barmode"] = "overlay"
         figs["wall_year"] = fig
         return figs
@@ -345,7 +345,7 @@ class DataWall:
 
 
 def _n(name: str, value: Any, low: Any, high: Any, unit: str, ci: float | None, note: str) -> dict[str, Any]:
-    return {"name": name, "value": num(value), "low": num(low), "high": num(high), "unit": unit, "ci": ci, "note": note}
+    return {"name": name, "value": finite(value), "low": finite(low), "high": finite(high), "unit": unit, "ci": ci, "note": note}
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -59,6 +59,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from scalewatch import seeds
 
 __all__ = ["HOURS_PER_YEAR", "Assumption", "Component", "CostEstimate"]
 
@@ -67,14 +68,6 @@ HOURS_PER_YEAR = 24 * 365.25
 
 
 _DRAWS = 4000  # Monte Carlo draws over the assumptions
-
-
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _seed_label(seed: Any) -> Any:
-    return int(seed) if isinstance(seed, (int, np.integer)) else (None if seed is None else "generator")
 
 
 def _positive(x: Any, name: str, func: str) -> float:
@@ -318,7 +311,7 @@ def _propagate(
         raise ValueError(f"{title}: n_draws={n_draws!r} must be an integer >= 100 (4000 by default).")
     if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
         raise ValueError(f"{title}: ci={ci!r} must be a level between 0 and 1, e.g. 0.95.")
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     central = fn(**{k: a.value for k, a in assumptions.items()})
     draws = fn(**{k: a.sample(int(n_draws), rng) for k, a in assumptions.items()})
     q = ((1 - ci) / 2, (1 + ci) / 2)
@@ -331,4 +324,4 @@ def _propagate(
         if all(a.fixed for a in assumptions.values()):
             lo = hi = v
         comps.append(Component(name, v, min(lo, v), max(hi, v), unit, (notes_of or {}).get(name, "")))
-    return CostEstimate(title, tuple(comps), tuple(assumptions.values()), float(ci), int(n_draws), _seed_label(seed), tuple(notes), kept)
+    return CostEstimate(title, tuple(comps), tuple(assumptions.values()), float(ci), int(n_draws), seeds.seed_label(seed), tuple(notes), kept)

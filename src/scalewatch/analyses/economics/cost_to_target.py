@@ -21,12 +21,13 @@ from scalewatch.analyses.economics._common import (
     _MODELS,
     _sci,
 )
-from scalewatch.analyses.economics.assumptions import Assumption, _as_assumption, _positive, _rng
+from scalewatch.analyses.economics.assumptions import Assumption, _as_assumption, _positive
 from scalewatch.analyses.economics.costs import DEFAULTS, Hardware, hardware
-from scalewatch.analyses.testtime._common import _label, checked_verdict
+from scalewatch.analyses.testtime import checked_verdict, model_label
 from scalewatch.analyses.testtime.exchange import exchange_rate
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import band, curve, figure, sequential_colors, vline
+from scalewatch import seeds
 
 __all__ = [
     "TOKENS_PER_SAMPLE",
@@ -204,7 +205,7 @@ def cost_to_target(
         raise ValueError(f"{func}: fewer than two models reach coverage {target:g} within the sampled k; choose a lower target.")
     pts, K = pts[use].reset_index(drop=True), K[:, use]
     R = K.shape[0]
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     d = {k: a.sample(R, rng) for k, a in A.items()}
     c = {k: a.value for k, a in A.items()}
     N = pts["params"].to_numpy(dtype=float)
@@ -369,14 +370,14 @@ def cost_to_target_finding(
         e, lo, hi = r.ratio
         numbers.append(Number(
             f"cost of the largest model over a smaller one sampled more (coverage {t:g})", e, lo, hi, "x", ci,
-            f"{_label(r.pretrain_route)} vs {_label(r.test_route)} at {_sci(demand)} problems, training plus inference; > 1: sampling the "
+            f"{model_label(r.pretrain_route)} vs {model_label(r.test_route)} at {_sci(demand)} problems, training plus inference; > 1: sampling the "
             "smaller model is cheaper; interval over problem resamples and the cost assumptions",
         ))
     for t, r in results.items():
         o = r.options.set_index("model")
         for m, role in ((r.test_route, "test-time route"), (r.pretrain_route, "pretraining route")):
             numbers.append(Number(
-                f"USD per problem, {role} (coverage {t:g}, {_label(m)})", float(o.loc[m, "infer_usd"]),
+                f"USD per problem, {role} (coverage {t:g}, {model_label(m)})", float(o.loc[m, "infer_usd"]),
                 float(o.loc[m, "infer_usd_low"]), float(o.loc[m, "infer_usd_high"]), "USD", ci,
                 f"k* = {o.loc[m, 'k_star']:.0f} samples x 2 N T FLOP at an H100's inference price per FLOP",
             ))
@@ -385,7 +386,7 @@ def cost_to_target_finding(
     numbers.append(Number(
         f"training compute for one sample to reach coverage {headline_target:g} (extrapolated)", *ex1["train_flop"], "FLOP", ci,
         f"the fitted iso-coverage line (log10 k* on log10 6ND) pushed to k* = 1: {math.log10(ex1['train_flop'][0] / largest['train_flop']):.1f} "
-        f"decades beyond {_label(head.pretrain_route)}, a {ex1['params'][0]:.2g}-parameter model at the family's 300B tokens; an extrapolation",
+        f"decades beyond {model_label(head.pretrain_route)}, a {ex1['params'][0]:.2g}-parameter model at the family's 300B tokens; an extrapolation",
     ))
     numbers.append(Number(
         f"cost of that pretraining route over the test-time route (coverage {headline_target:g})", *ex1["ratio"], "x", ci,
@@ -406,7 +407,7 @@ def cost_to_target_finding(
     grid = head.curves["demand"]
     for col, m in zip(colors, head.options["model"]):
         c0, lo, hi = head.curves[m]
-        lab = _label(m)
+        lab = model_label(m)
         traces += band(grid, lo, hi, f"{lab} range", color=col, opacity=0.10, group=lab, showlegend=False)
         k = float(head.options.set_index("model").loc[m, "k_star"])
         traces.append(curve(grid, c0, f"{lab} (k* = {k:,.0f})", color=col, group=lab, width=2.5 if m in (head.test_route, head.pretrain_route) else 1.5))
@@ -421,14 +422,14 @@ def cost_to_target_finding(
     table = []
     for t, r in results.items():
         for row in r.options.itertuples():
-            table.append({"target": t, "model": _label(row.model), "params": row.params, "k*": row.k_star, "train FLOP": row.train_flop,
+            table.append({"target": t, "model": model_label(row.model), "params": row.params, "k*": row.k_star, "train FLOP": row.train_flop,
                           "train USD": row.train_usd, "FLOP per problem": row.infer_flop, "USD per problem": row.infer_usd,
                           f"total USD at {_sci(demand)}": row.total_usd, "low": row.total_usd_low, "high": row.total_usd_high})
     assumptions = [a.to_dict() for a in head.assumptions]
     head_number = numbers[list(results).index(headline_target)]
     summary = (
         f"To reach coverage {headline_target:g} on these MATH problems (oracle verifier) {_sci(demand)} times, training and sampling "
-        f"{_label(head.pretrain_route)} costs {head_number.text()}x as much as sampling {_label(head.test_route)} more: {reason}."
+        f"{model_label(head.pretrain_route)} costs {head_number.text()}x as much as sampling {model_label(head.test_route)} more: {reason}."
     )
     method = (
         "Routes to a target coverage within the Pythia family (N total parameters, D = 300B tokens): every model that reaches the target within "

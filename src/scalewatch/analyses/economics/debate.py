@@ -23,7 +23,7 @@ from scalewatch.analyses.economics._common import (
 from scalewatch.analyses.economics.allocation import inference_aware_allocation
 from scalewatch.analyses.economics.costs import cluster_for_budget, training_cost
 from scalewatch.analyses.economics.prices import API_PRICES, price_decline, reasoning_premium
-from scalewatch.analyses.testtime._common import checked_verdict
+from scalewatch.analyses.testtime import checked_verdict
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, points
 

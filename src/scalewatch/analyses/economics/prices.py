@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate, _rng
+from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate
+from scalewatch import seeds
 
 __all__ = [
     "ApiPrice",
@@ -324,7 +325,7 @@ def price_decline(
     hw = hardware_ds if hardware_ds is not None else datasets.load("epoch-ml-hardware")
     bs = benchmarks_ds if benchmarks_ds is not None else datasets.load("epoch-benchmark-stitching")
     md = models_ds if models_ds is not None else datasets.load("epoch-ai-models")
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     q = ((1 - ci) / 2, (1 + ci) / 2)
     notes = []
 

@@ -83,7 +83,7 @@ from scalewatch.analyses.pretraining.data import (
     porian_runs,
     runs_table,
 )
-from scalewatch.analyses.pretraining.candidates import LAW_NAMES, LawSpec, quiet_bootstrap, quiet_fit, resolve_laws
+from scalewatch.analyses.pretraining.candidates import LAW_NAMES, LawSpec, resolve_laws
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, backtest_finding, default_cutoffs
 from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
 from scalewatch.analyses.pretraining.calibration import (
@@ -130,8 +130,6 @@ __all__ = [
     "LAW_NAMES",
     "LawSpec",
     "resolve_laws",
-    "quiet_fit",
-    "quiet_bootstrap",
     "default_cutoffs",
     "BacktestResult",
     "backtest",

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.findings import Number
+from scalewatch.findings import Number, finite
+from scalewatch.plots import floats
 
 __all__ = [
     "VERDICTS",
@@ -77,30 +78,18 @@ CITATIONS: Mapping[str, str] = {
 _FEW_RUNS = "the smallest fit behind these numbers"
 
 
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def _nums(xs: Any) -> list[float | None]:
-    return [_num(x) for x in np.asarray(xs, dtype=float).ravel()]
-
-
 def _errors(y: Any, lo: Any, hi: Any) -> dict[str, Any]:
     """A plotly ``error_y`` for intervals [lo, hi] around y."""
     y, lo, hi = (np.asarray(v, dtype=float) for v in (y, lo, hi))
-    return {"type": "data", "symmetric": False, "array": _nums(hi - y), "arrayminus": _nums(y - lo), "thickness": 1.5, "width": 3}
+    return {"type": "data", "symmetric": False, "array": floats(hi - y), "arrayminus": floats(y - lo), "thickness": 1.5, "width": 3}
 
 
 def _number(name: str, value: Any, low: Any = None, high: Any = None, unit: str = "", note: str = "", ci: float = 0.95) -> Number:
     """A :class:`~scalewatch.analyses.Number`; without an interval the note says what the number is."""
-    lo, hi = _num(low), _num(high)
+    lo, hi = finite(low), finite(high)
     if lo is None or hi is None:
         lo = hi = None
-    v = _num(value)
+    v = finite(value)
     if (lo is None or v is None) and not note:
         note = "a point estimate" if v is not None else "not estimable on these runs"
     return Number(name, v, lo, hi, unit, ci if lo is not None else None, note)

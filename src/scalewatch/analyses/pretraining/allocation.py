@@ -11,18 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import (
-    CHINCHILLA_A,
-    CITATIONS,
-    KAPLAN_A,
-    PORIAN_KAPLAN_A,
-    _LOSS_LABEL,
-    _errors,
-    _num,
-    _number,
-    _records,
-)
-from scalewatch.analyses.pretraining.candidates import quiet_bootstrap, quiet_fit
+from scalewatch.analyses.pretraining._common import CHINCHILLA_A, CITATIONS, KAPLAN_A, PORIAN_KAPLAN_A, _LOSS_LABEL, _errors, _number, _records
+from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import (
     CHINCHILLA,
     DATABLATIONS,
@@ -36,7 +26,7 @@ from scalewatch.analyses.pretraining.data import (
     porian_runs,
 )
 from scalewatch.analyses.pretraining.verdicts import allocation_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.laws import Chinchilla
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -88,7 +78,7 @@ class AllocationResult:
 
     def to_dict(self) -> dict[str, Any]:
         def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: (_num(v) if isinstance(v, (float, np.floating)) else (int(v) if isinstance(v, np.integer) else v)) for k, v in r.items()} for r in df.to_dict("records")]
+            return [{k: (finite(v) if isinstance(v, (float, np.floating)) else (int(v) if isinstance(v, np.integer) else v)) for k, v in r.items()} for r in df.to_dict("records")]
 
         return {
             "verdict": self.verdict,
@@ -210,7 +200,7 @@ def allocation_test(
     -------
     AllocationResult
     """
-    from scalewatch.fitting._allocation import compute_optimal, isoflop_allocation
+    from scalewatch.fitting import compute_optimal, isoflop_allocation
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)

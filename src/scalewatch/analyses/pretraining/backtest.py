@@ -65,7 +65,8 @@ from scalewatch.analyses.pretraining._common import (
     _pvalue_upper,
     _records,
 )
-from scalewatch.analyses.pretraining.candidates import LawSpec, _design, quiet_bootstrap, quiet_fit, resolve_laws
+from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
+from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import frontier, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Finding

@@ -62,7 +62,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining.candidates import LawSpec, _design, quiet_fit, resolve_laws
+from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
+from scalewatch.fitting import quiet_fit
 from scalewatch.analyses.pretraining.data import frontier, runs_table
 from scalewatch.fitting import FitResult
 from scalewatch.laws import Law

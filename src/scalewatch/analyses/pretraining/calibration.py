@@ -196,7 +196,7 @@ def calibrate_break_test(
         design_desc = f"the design of the given runs ({len(design_df)} runs)"
     if by not in design_df.columns:
         raise ValueError(f"calibrate_break_test(by={by!r}): the design has no such column ({list(design_df.columns)}).")
-    from scalewatch.fitting._fit import design_from
+    from scalewatch.fitting import design_from
 
     X = design_from(law, design_df, None)
     base = law.predict(X, theta)

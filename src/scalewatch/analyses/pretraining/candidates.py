@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,11 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.errors import IdentifiabilityWarning
-from scalewatch.fitting import FitResult, bootstrap, fit
+from scalewatch.fitting import FitResult, design_from
 from scalewatch.laws import BrokenPowerLaw, Chinchilla, DataConstrained, KaplanND, Law, SaturatingPowerLaw
 
-__all__ = ["LAW_NAMES", "LawSpec", "resolve_laws", "quiet_fit", "quiet_bootstrap"]
+__all__ = ["LAW_NAMES", "LawSpec", "resolve_laws"]
 
 
 #: names accepted in ``laws=``, with the law each stands for
@@ -96,37 +94,6 @@ def _data_constrained_starts() -> np.ndarray:
     return np.vstack([pub, law.default_grid()[::50]])
 
 
-def quiet_fit(law: Law, data: Any, notes: list[str] | None = None, **kwargs: Any) -> FitResult:
-    """:func:`scalewatch.fit` with its IdentifiabilityWarnings turned into notes.
-
-    The analyses fit many subsets of the runs; identifiability problems of a
-    subset are part of the result (they are listed in its notes), not a
-    warning to the caller. Any other warning passes through unchanged.
-    Floating-point warnings of the solver on extreme trial steps (inf - inf
-    while a break point runs off to infinity) are silenced: the solver rejects
-    those steps itself.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", IdentifiabilityWarning)
-        with np.errstate(all="ignore"):
-            result = fit(law, data, **kwargs)
-    for w in caught:
-        if issubclass(w.category, IdentifiabilityWarning):
-            if notes is not None:
-                notes.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result
-
-
-def quiet_bootstrap(result: FitResult, n: int, seed: Any, **kwargs: Any):
-    """:func:`scalewatch.bootstrap` with the solver's floating-point warnings silenced (see :func:`quiet_fit`)."""
-    with np.errstate(all="ignore"):
-        return bootstrap(result, n, seed=seed, **kwargs)
-
-
 def _design(res: FitResult, rows: pd.DataFrame) -> np.ndarray:
     """Inputs of ``res.law`` for ``rows``, read the way :func:`scalewatch.fit` reads them."""
-    from scalewatch.fitting._fit import design_from
-
     return design_from(res.law, rows, None)

@@ -11,22 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import (
-    CITATIONS,
-    _FEW_RUNS,
-    _LOSS_LABEL,
-    _display,
-    _errors,
-    _num,
-    _number,
-    _offset_interval,
-    _pvalue_upper,
-    _records,
-)
+from scalewatch.analyses.pretraining._common import CITATIONS, _FEW_RUNS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper, _records
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["OvertrainingResult", "overtraining_test", "overtraining_analysis"]
@@ -93,10 +82,10 @@ class OvertrainingResult:
             "verdict": self.verdict,
             "reason": self.reason,
             "sentence": self.sentence(),
-            "far": {k: _num(v) if isinstance(v, float) else v for k, v in self.far.items()},
-            "heldout": {k: _num(v) if isinstance(v, float) else v for k, v in self.heldout.items()},
-            "slope_pct_per_doubling": _num(self.slope_pct_per_doubling),
-            "by_multiplier": [{k: (_num(v) if isinstance(v, (float, np.floating)) else v) for k, v in r.items()} for r in self.by_multiplier.to_dict("records")],
+            "far": {k: finite(v) if isinstance(v, float) else v for k, v in self.far.items()},
+            "heldout": {k: finite(v) if isinstance(v, float) else v for k, v in self.heldout.items()},
+            "slope_pct_per_doubling": finite(self.slope_pct_per_doubling),
+            "by_multiplier": [{k: (finite(v) if isinstance(v, (float, np.floating)) else v) for k, v in r.items()} for r in self.by_multiplier.to_dict("records")],
             "backtests": {k: v.to_dict() for k, v in self.backtests.items()},
             "level": self.level,
             "n_boot": self.n_boot,

@@ -10,23 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import (
-    CITATIONS,
-    PUBLISHED_R_D_STAR,
-    PUBLISHED_R_N_STAR,
-    _LOSS_LABEL,
-    _errors,
-    _num,
-    _number,
-    _offset_interval,
-    _pvalue_upper,
-    _records,
-)
+from scalewatch.analyses.pretraining._common import CITATIONS, PUBLISHED_R_D_STAR, PUBLISHED_R_N_STAR, _LOSS_LABEL, _errors, _number, _offset_interval, _pvalue_upper, _records
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
-from scalewatch.analyses.pretraining.candidates import quiet_bootstrap, quiet_fit
+from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import DATABLATIONS, _dataset, datablations_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.laws import DataConstrained
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -88,7 +77,7 @@ class RepetitionResult:
 
     def to_dict(self) -> dict[str, Any]:
         def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: (_num(v) if isinstance(v, (float, np.floating)) else (bool(v) if isinstance(v, (bool, np.bool_)) else v)) for k, v in r.items()} for r in df.to_dict("records")]
+            return [{k: (finite(v) if isinstance(v, (float, np.floating)) else (bool(v) if isinstance(v, (bool, np.bool_)) else v)) for k, v in r.items()} for r in df.to_dict("records")]
 
         return {
             "cutoff_epochs": self.cutoff,
@@ -99,8 +88,8 @@ class RepetitionResult:
             "constants": recs(self.constants),
             "comparison": recs(self.comparison),
             "by_epochs": recs(self.by_epochs),
-            "top": {k: _num(v) if isinstance(v, float) else v for k, v in self.top.items()},
-            "heldout": {k: _num(v) if isinstance(v, float) else v for k, v in self.heldout.items()},
+            "top": {k: finite(v) if isinstance(v, float) else v for k, v in self.top.items()},
+            "heldout": {k: finite(v) if isinstance(v, float) else v for k, v in self.heldout.items()},
             "backtest": self.backtest.to_dict(),
             "level": self.level,
             "n_boot": self.n_boot,

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.pretraining.breaks import _check_level, _f, _scoped, _seed_repr, _single_law
-from scalewatch.analyses.pretraining.candidates import _design, quiet_fit
+from scalewatch.analyses.pretraining.candidates import _design
+from scalewatch.fitting import quiet_fit
 from scalewatch.analyses.pretraining.data import runs_table
 from scalewatch.fitting import FitResult
 

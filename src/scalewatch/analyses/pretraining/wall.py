@@ -11,24 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import (
-    CITATIONS,
-    _LOSS_LABEL,
-    _display,
-    _errors,
-    _num,
-    _number,
-    _offset_interval,
-    _pvalue_upper,
-    _records,
-)
+from scalewatch.analyses.pretraining._common import CITATIONS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper, _records
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
 from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
 from scalewatch.analyses.pretraining.calibration import CalibrationResult, calibrate_break_test
 from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis
+from scalewatch.findings import Figure, Finding, Number, analysis, finite
 from scalewatch.plots import PALETTE, figure, hline, points, vline
 
 __all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
@@ -99,8 +89,8 @@ class WallTestResult:
             "verdict": self.verdict,
             "reason": self.reason,
             "sentence": self.sentence(),
-            "heldout": [{k: (_num(v) if isinstance(v, (float, np.floating)) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()} for r in self.heldout.to_dict("records")],
-            "heldout_p": _num(self.heldout_p),
+            "heldout": [{k: (finite(v) if isinstance(v, (float, np.floating)) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()} for r in self.heldout.to_dict("records")],
+            "heldout_p": finite(self.heldout_p),
             "backtest": self.backtest.to_dict(),
             "breaks": self.breaks.to_dict(),
             "top": self.top.to_dict(),

@@ -47,6 +47,7 @@ from scalewatch.analyses.testtime._common import (
     PROPOSED_VERDICTS,
     SELECTION_GAP_PP,
     checked_verdict,
+    model_label,
 )
 from scalewatch.analyses.testtime.passk import (
     DEFAULT_KS,
@@ -90,6 +91,8 @@ from scalewatch.analyses.testtime.exchange import (
 )
 
 __all__ = [
+    "model_label",
+    "checked_verdict",
     "DATASET",
     "KEY_COVERAGE",
     "KEY_SELECTION",

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses.testtime.laws import _loglog, _ols
+from scalewatch.analyses.testtime.laws import _line, _loglog
 from scalewatch.analyses.testtime.passk import pass_at_k_matrix, per_problem_counts
 from scalewatch.findings import VERDICTS
 
-__all__ = [
+__all__ = ["model_label", "checked_verdict", 
     "DATASET",
     "KEY_COVERAGE",
     "KEY_SELECTION",
@@ -97,7 +97,7 @@ def checked_verdict(verdict: str, notes: list[str]) -> str:
     return "inconclusive"
 
 
-def _label(model: str) -> str:
+def model_label(model: str) -> str:
     """'llmonkeys-pythia-math:Pythia-12B' -> 'Pythia-12B'."""
     return model.split(":", 1)[-1]
 
@@ -139,7 +139,7 @@ def _matrices(counts: Any, names: Sequence[str], ks: np.ndarray) -> tuple[dict[s
 
 def _brown(logk: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Brown law (a, b) by least squares on log(-log c), vectorised over leading axes of C (..., K)."""
-    slope, icpt = _ols(logk, _loglog(C))
+    slope, icpt = _line(logk, _loglog(C))
     return np.exp(icpt), -slope
 
 

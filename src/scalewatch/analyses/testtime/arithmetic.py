@@ -20,7 +20,7 @@ def own_arithmetic_analysis(ctx: Any) -> Finding:
     The data are committed with the package (``scalewatch/experiments/data/testtime``, made by
     ``python -m scalewatch.experiments._arith``), so this analysis needs no download.
     """
-    from scalewatch.experiments._arith import load_arithmetic_testtime
+    from scalewatch.experiments import load_arithmetic_testtime
 
     res = load_arithmetic_testtime()
     n = int(res.per_problem["num_samples"].min())

@@ -44,16 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, CoverageLaw, _loglog, _ols, coverage_law
-from scalewatch.analyses.testtime.passk import (
-    _check_ci,
-    _check_resamples,
-    _ints,
-    _rng,
-    _seed_label,
-    pass_at_k_matrix,
-    per_problem_counts,
-)
+from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, CoverageLaw, _line, _loglog, coverage_law
+from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints, pass_at_k_matrix, per_problem_counts
+from scalewatch import seeds
 
 __all__ = ["CoverageFit", "fit_coverage_models", "fit_coverage", "LawComparison", "compare_coverage_laws"]
 
@@ -248,7 +241,7 @@ def _fit_one(law: CoverageLaw, ks: np.ndarray, mat: np.ndarray, bare: bool, mode
         C = P[idx].mean(axis=1)  # (R, K)
         ok = np.all(_usable(C), axis=1)
         if law.name == "brown":
-            slope, icpt = _ols(np.log(k_use), _loglog(np.where(ok[:, None], C, 0.5)))
+            slope, icpt = _line(np.log(k_use), _loglog(np.where(ok[:, None], C, 0.5)))
             samples = np.column_stack([np.exp(icpt), -slope])[ok]
         else:
             rows = []
@@ -299,9 +292,9 @@ def fit_coverage_models(
     n_resamples = _check_resamples(n_resamples, func)
     _check_cut(fit_up_to, func)
     curves = _curves_from(data, ks, columns, func)
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     return {
-        m: _fit_one(law_, curves.ks, mat, curves.bare, m, fit_up_to, n_resamples, ci, rng, _seed_label(seed))
+        m: _fit_one(law_, curves.ks, mat, curves.bare, m, fit_up_to, n_resamples, ci, rng, seeds.seed_label(seed))
         for m, mat in curves.matrices.items()
     }
 
@@ -377,7 +370,7 @@ def fit_coverage(
         model = next(iter(curves.matrices))
     elif model not in curves.matrices:
         raise ValueError(f"{func}(model={model!r}) is not in the data; models: {list(curves.matrices)}.")
-    return _fit_one(law_, curves.ks, curves.matrices[model], curves.bare, model, fit_up_to, n_resamples, ci, _rng(seed), _seed_label(seed))
+    return _fit_one(law_, curves.ks, curves.matrices[model], curves.bare, model, fit_up_to, n_resamples, ci, seeds.rng(seed), seeds.seed_label(seed))
 
 
 @dataclass(frozen=True)
@@ -472,7 +465,7 @@ def compare_coverage_laws(
                 raise ValueError(f"{func}(fit_up_to={cut}): model {model!r} has no usable coverage point with k > {cut}.")
             for law in laws_:
                 try:
-                    f = _fit_one(law, curves.ks, mat, True, model, cut, 0, 0.95, _rng(0), None)
+                    f = _fit_one(law, curves.ks, mat, True, model, cut, 0, 0.95, seeds.rng(0), None)
                 except ValueError:
                     continue
                 pred = f.predict(curves.ks[held])

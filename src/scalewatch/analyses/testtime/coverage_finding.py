@@ -20,7 +20,7 @@ from scalewatch.analyses.testtime._common import (
     _CITE_SCHAEFFER,
     _brown,
     _counts_and_params,
-    _label,
+    model_label,
     _matrices,
     _model_order,
     _pct,
@@ -29,6 +29,7 @@ from scalewatch.analyses.testtime.coverage import _usable, compare_coverage_laws
 from scalewatch.analyses.testtime.passk import DEFAULT_KS
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, band, curve, figure, points, sequential_colors, vline
+from scalewatch import seeds
 
 __all__ = ["coverage_verdict", "coverage_law_finding", "coverage_law_analysis"]
 
@@ -132,7 +133,7 @@ def coverage_law_finding(
     Finding
         ``test-time.coverage_law`` unless ``key`` says otherwise.
     """
-    from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints, _rng
+    from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints
 
     func = "coverage_law_finding"
     ci = _check_ci(ci, func)
@@ -147,7 +148,7 @@ def coverage_law_finding(
     if fit_up_to >= kk.max():
         raise ValueError(f"{func}(fit_up_to={fit_up_to}) leaves no larger k to forecast (largest k is {int(kk.max())}).")
     mats, _, problems = _matrices(counts, names, kk)
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     logk = np.log(kk.astype(float))
     k_last = float(kk.max())
     P = len(problems)
@@ -162,7 +163,7 @@ def coverage_law_finding(
         M = mats[m]
         cov = M.mean(axis=0)
         if not np.all(_usable(cov)):
-            raise ValueError(f"{func}: model {_label(m)!r} has coverage 0 or 1 at some k of the grid; choose ks where 0 < coverage < 1.")
+            raise ValueError(f"{func}: model {model_label(m)!r} has coverage 0 or 1 at some k of the grid; choose ks where 0 < coverage < 1.")
         a, b = _brown(logk, cov)
         a_f, b_f = _brown(logk[fit_mask], cov[fit_mask])
         C = M[idx].mean(axis=1)  # (R, K)
@@ -208,11 +209,11 @@ def coverage_law_finding(
         ),
     ]
     for r in per_model:
-        lab = _label(r["model"])
+        lab = model_label(r["model"])
         numbers.append(Number(f"b ({lab})", r["b"], *_pct(r["bb"][ok_all], ci), "", ci,
                               "exponent of c = exp(-a k^-b), all k; larger b = faster gains from sampling"))
     for r in per_model:
-        lab = _label(r["model"])
+        lab = model_label(r["model"])
         numbers.append(Number(
             f"coverage at {budget:,.0f} samples ({lab})", r["ext"], *_pct(r["ext_draws"][ok_all], ci), "", ci,
             f"Brown law extrapolated {math.log10(budget / k_last):.1f} decades beyond the data; the interval is the problems' sampling only, "
@@ -233,7 +234,7 @@ def coverage_law_finding(
     tr_cov: list[dict[str, Any]] = []
     tr_log: list[dict[str, Any]] = []
     for col, r in zip(colors, per_model):
-        lab = _label(r["model"])
+        lab = model_label(r["model"])
         lo, hi = np.quantile(r["C"][ok_all], [(1 - ci) / 2, (1 + ci) / 2], axis=0)
         fit_y = np.exp(-r["a"] * kgrid ** -r["b"])
         draws = np.exp(-r["ab"][ok_all][:, None] * kgrid[None, :] ** -r["bb"][ok_all][:, None])
@@ -276,12 +277,12 @@ def coverage_law_finding(
         elo, ehi = _pct(r["ext_draws"][ok_all], ci)
         klo, khi = _pct(r["k50_draws"][ok_all], ci)
         fit_rows.append({
-            "model": _label(r["model"]), "params": params.get(r["model"]), "a": r["a"], "a low": alo, "a high": ahi,
+            "model": model_label(r["model"]), "params": params.get(r["model"]), "a": r["a"], "a low": alo, "a high": ahi,
             "b": r["b"], "b low": blo_, "b high": bhi_, f"coverage at k={int(k_last)}": float(r["cov"][-1]),
             f"coverage at {budget:,.0f}": r["ext"], "low": elo, "high": ehi, "samples for 50%": r["k50"], "k50 low": klo, "k50 high": khi,
             f"forecast at k={int(k_last)} from k<={fit_up_to}": r["pred_last"], "forecast error (points)": r["excess"],
         })
-    oos_rows = cmp.table.assign(model=cmp.table["model"].map(_label)).round(4)
+    oos_rows = cmp.table.assign(model=cmp.table["model"].map(model_label)).round(4)
 
     big = per_model[-1]
     if verdict == "holds" and reason.startswith("coverage grew faster"):
@@ -289,13 +290,13 @@ def coverage_law_finding(
             f"Coverage of {len(names)} {models} models on {task} keeps rising with samples, faster than Brown et al.'s law "
             f"c = exp(-a k^-b) predicts: fitted on k <= {fit_up_to:,}, it under-predicts coverage at k = {int(k_last):,} by "
             f"{numbers[0].text()} points on average (no sign of a wall; the law's shape is off, see the comparison of laws), and "
-            f"{_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
+            f"{model_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
         )
     elif verdict == "holds":
         summary = (
             f"Coverage of {len(names)} {models} models on {task} keeps rising with samples as Brown et al.'s law c = exp(-a k^-b) predicts: "
             f"fitted on k <= {fit_up_to:,}, it misses coverage at k = {int(k_last):,} by {numbers[0].text()} points on average, and "
-            f"{_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
+            f"{model_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
         )
     else:
         summary = (

@@ -54,23 +54,15 @@ from scalewatch.analyses.testtime._common import (
     _CITE_JONES,
     _CITE_KAPLAN,
     _CITE_PYTHIA,
-    _label,
+    model_label,
     checked_verdict,
 )
 from scalewatch.analyses.testtime.coverage import _usable
-from scalewatch.analyses.testtime.laws import _loglog, _ols
-from scalewatch.analyses.testtime.passk import (
-    DEFAULT_KS,
-    _check_ci,
-    _check_resamples,
-    _ints,
-    _rng,
-    _seed_label,
-    pass_at_k_matrix,
-    per_problem_counts,
-)
+from scalewatch.analyses.testtime.laws import _line, _loglog
+from scalewatch.analyses.testtime.passk import DEFAULT_KS, _check_ci, _check_resamples, _ints, pass_at_k_matrix, per_problem_counts
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import curve, figure, points, sequential_colors
+from scalewatch import seeds
 
 __all__ = [
     "JONES_2021_HEX",
@@ -298,7 +290,7 @@ def exchange_rate(
             raise ValueError(f"{func}: model {m!r} answered different problems than {names[0]!r}; the paired resampling needs the same problems for every model.")
         mats[m] = pass_at_k_matrix(g["n"].to_numpy(), g["c"].to_numpy(), kk)
     logk = np.log(kk.astype(np.float64))
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     P = len(problems)  # type: ignore[arg-type]
     idx = rng.integers(0, P, size=(n_resamples, P)) if n_resamples else np.empty((0, P), dtype=np.int64)
     notes: list[str] = []
@@ -309,12 +301,12 @@ def exchange_rate(
         use = _usable(cov)
         if use.sum() < 3:
             raise ValueError(f"{func}: model {m!r} has {int(use.sum())} coverage points strictly between 0 and 1; needs 3.")
-        slope, icpt = _ols(logk[use], _loglog(cov[use]))
+        slope, icpt = _line(logk[use], _loglog(cov[use]))
         est_ab[m] = (math.exp(icpt), -slope)
         if n_resamples:
             C = mats[m][:, use][idx].mean(axis=1)
             ok = np.all(_usable(C), axis=1)
-            s, i = _ols(logk[use], _loglog(np.where(ok[:, None], C, 0.5)))
+            s, i = _line(logk[use], _loglog(np.where(ok[:, None], C, 0.5)))
             boot_ab[m] = (np.exp(i), -s)
             ok_all &= ok
     n_failed = int((~ok_all).sum())
@@ -358,14 +350,14 @@ def exchange_rate(
         x = np.log10([u[2] for u in used])
         ys = np.log10([u[3] for u in used])
         yf = np.log10([u[3] * u[6] for u in used])
-        es, _ = _ols(x, ys)
-        ef, _ = _ols(x, yf)
+        es, _ = _line(x, ys)
+        ef, _ = _line(x, yf)
         row.update(eps_samples=float(-es), eps_flop=float(-ef))
         if n_resamples:
             Ks = np.log10(np.column_stack([u[7] for u in used]))  # (R_ok, models)
             Kf = Ks + np.log10([u[6] for u in used])[None, :]
-            bs, _ = _ols(x, Ks)
-            bf, _ = _ols(x, Kf)
+            bs, _ = _line(x, Ks)
+            bf, _ = _line(x, Kf)
             row["eps_samples_low"], row["eps_samples_high"] = (float(v) for v in np.quantile(-bs, q))
             row["eps_flop_low"], row["eps_flop_high"] = (float(v) for v in np.quantile(-bf, q))
         else:
@@ -376,7 +368,7 @@ def exchange_rate(
         slope_rows.append(row)
     return ExchangeRate(
         points=pd.DataFrame(rows), slopes=pd.DataFrame(slope_rows), tokens_per_sample=float(tokens_per_sample), ci=ci,
-        n_resamples=n_resamples, n_failed=n_failed, seed=_seed_label(seed), notes=tuple(notes),
+        n_resamples=n_resamples, n_failed=n_failed, seed=seeds.seed_label(seed), notes=tuple(notes),
         models=tuple(names), k_draws=k_draws,
     )
 
@@ -474,7 +466,7 @@ def exchange_finding(
         if len(used) >= 2:
             x = np.log10(used["train_flop"].to_numpy())
             y = np.log10(used["test_flop"].to_numpy())
-            sl, ic = _ols(x, y)
+            sl, ic = _line(x, y)
             xg = np.linspace(x.min(), x.max(), 20)
             traces.append(curve(10**xg, 10 ** (ic + sl * xg), f"{lab} fit", color=col, group=lab, showlegend=False))
         for interp, sub in ((True, sel[sel["interpolated"]]), (False, sel[~sel["interpolated"]])):
@@ -483,7 +475,7 @@ def exchange_finding(
             tf = sub["test_flop"].to_numpy()
             traces.append(points(
                 sub["train_flop"], tf, lab if interp else f"{lab} (extrapolated k*)", color=col, held_out=not interp, group=lab,
-                text=[_label(m) for m in sub["model"]],
+                text=[model_label(m) for m in sub["model"]],
                 error_y={"type": "data", "symmetric": False, "array": (sub["test_high"].to_numpy() - tf).tolist(),
                          "arrayminus": (tf - sub["test_low"].to_numpy()).tolist(), "thickness": 1},
             ))
@@ -496,7 +488,7 @@ def exchange_finding(
                  "test-time compute; flatter (or rising) contours favour sampling a smaller model more. Open diamonds need k* beyond 10,000 "
                  "(extrapolated) and are left out of the fit."),
     )
-    pts_table = pts.assign(model=pts["model"].map(_label)).drop(columns=["used"]).round(6)
+    pts_table = pts.assign(model=pts["model"].map(model_label)).drop(columns=["used"]).round(6)
     summary = (
         f"At coverage {headline_target:g} on MATH, 10x more Pythia training compute replaces {ex.at(headline_target)['samples_per_10x']:.1f}x "
         f"[{head['samples_per_10x_low']:.1f}, {head['samples_per_10x_high']:.1f}] samples, i.e. {head['flop_per_10x']:.2f}x test-time FLOP "

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scalewatch.fitting import ols
 
 __all__ = ["CoverageLaw", "COVERAGE_LAWS", "coverage_law"]
 
@@ -19,12 +20,16 @@ def _loglog(c: np.ndarray) -> np.ndarray:
         return np.log(-np.log(c))
 
 
-def _ols(x: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Slope and intercept of Y (..., n) on x (n,), vectorised over leading axes."""
-    xm = x.mean()
-    dx = x - xm
-    slope = (Y - Y.mean(axis=-1, keepdims=True)) @ dx / (dx @ dx)
-    return slope, Y.mean(axis=-1) - slope * xm
+def _line(x: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
+    """Slope and intercept of Y (..., n) on x (n,) by :func:`scalewatch.fitting.ols`, vectorised over leading axes.
+
+    A single curve goes in as a one-row stack, so that every start and forecast
+    of the coverage laws takes the same arithmetic (one matrix product) whether
+    it is computed for one curve or for all bootstrap replicates at once.
+    """
+    Y = np.asarray(Y, dtype=float)
+    line = ols(x, Y[None] if Y.ndim == 1 else Y)
+    return (line.slope[0], line.intercept[0]) if Y.ndim == 1 else (line.slope, line.intercept)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class CoverageLaw:
         k = np.asarray(k, dtype=np.float64)
         y = _loglog(np.asarray(c, dtype=np.float64))
         if self.name == "brown":
-            slope, icpt = _ols(np.log(k), y)
+            slope, icpt = _line(np.log(k), y)
             theta = np.array([math.exp(icpt), -slope])
             return theta, float(np.sum((y - (icpt + slope * np.log(k))) ** 2))
         from scipy.optimize import least_squares
@@ -140,14 +145,14 @@ def _failure_curve(k: np.ndarray, th: np.ndarray) -> np.ndarray:
 
 
 def _brown_start(k: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
-    slope, icpt = _ols(np.log(k), _loglog(c))
+    slope, icpt = _line(np.log(k), _loglog(c))
     return [np.array([math.exp(icpt), max(-slope, 1e-3)])]
 
 
 def _plateau_start(k: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
     starts = []
     for m in (1.0 - 1e-6, 0.5 * (1.0 + c.max()), c.max() + 0.25 * (1.0 - c.max())):
-        slope, icpt = _ols(np.log(k), _loglog(np.clip(c / m, 1e-300, 1 - 1e-12)))
+        slope, icpt = _line(np.log(k), _loglog(np.clip(c / m, 1e-300, 1 - 1e-12)))
         starts.append(np.array([min(m, 1.0 - 1e-9), math.exp(icpt), max(-slope, 1e-3)]))
     return starts
 
@@ -157,12 +162,12 @@ def _beta_start(k: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
 
 
 def _logistic_start(k: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
-    slope, icpt = _ols(np.log(k), np.log(c / (1.0 - c)))
+    slope, icpt = _line(np.log(k), np.log(c / (1.0 - c)))
     return [np.array([max(slope, 1e-3), icpt])]
 
 
 def _failure_start(k: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
-    slope, icpt = _ols(np.log(k), np.log(1.0 - c))
+    slope, icpt = _line(np.log(k), np.log(1.0 - c))
     return [np.array([min(math.exp(icpt), 1.0), max(-slope, 1e-3)])]
 
 

@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scalewatch import seeds
 
 __all__ = [
     "DEFAULT_KS",
@@ -240,14 +241,6 @@ def pass_at_k_matrix(n: Any, c: Any, ks: Sequence[int] | np.ndarray) -> np.ndarr
     if k_.ndim != 1 or k_.size == 0:
         raise ValueError(f"pass_at_k_matrix(ks=...) takes a 1-d sequence of k values; got shape {k_.shape}.")
     return pass_at_k(n_[:, None], c_[:, None], k_[None, :])
-
-
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _seed_label(seed: Any) -> Any:
-    return int(seed) if isinstance(seed, (int, np.integer)) else (None if seed is None else "generator")
 
 
 def _check_ci(ci: Any, func: str) -> float:
@@ -448,7 +441,7 @@ def coverage_curves(
     ci = _check_ci(ci, func)
     n_resamples = _check_resamples(n_resamples, func)
     counts = per_problem_counts(table, columns=columns, func=func)
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     rows = []
     ks_used: tuple[int, ...] | None = None
     for model, grp in counts.groupby("model", sort=False):
@@ -481,4 +474,4 @@ def coverage_curves(
                 "model": str(model), "k": int(k), "coverage": float(cov[j]), "low": float(lo[j]), "high": float(hi[j]),
                 "n_problems": int(len(n)), "n_samples": nmin,
             })
-    return CoverageCurves(pd.DataFrame(rows), ks_used or (), ci, n_resamples, _seed_label(seed))
+    return CoverageCurves(pd.DataFrame(rows), ks_used or (), ci, n_resamples, seeds.seed_label(seed))

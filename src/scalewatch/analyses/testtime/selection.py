@@ -17,14 +17,15 @@ from scalewatch.analyses.testtime._common import (
     _CITE_EFRON,
     _CITE_WANG,
     _counts_and_params,
-    _label,
+    model_label,
     _matrices,
     _model_order,
     _pct,
 )
-from scalewatch.analyses.testtime.passk import DEFAULT_KS, _ints, _rng, _seed_label
+from scalewatch.analyses.testtime.passk import DEFAULT_KS, _ints
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, curve, figure, hline, points
+from scalewatch import seeds
 
 __all__ = [
     "AnswerDistributions",
@@ -124,12 +125,12 @@ def simulate_answer_distributions(
         raise ValueError(f"simulate_answer_distributions(n_wrong={n_wrong!r}) must be an integer >= 1.")
     if not (isinstance(concentration, (int, float)) and concentration > 0):
         raise ValueError(f"simulate_answer_distributions(concentration={concentration!r}) must be > 0, e.g. 0.5.")
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     wrong = rng.dirichlet(np.full(int(n_wrong), float(concentration)), size=p.size)  # (P, W)
     probs = np.column_stack([p, (1.0 - p)[:, None] * wrong])  # rows of `wrong` sum to 1
     return AnswerDistributions(
         probs,
-        f"simulated: correct mass p_i given; wrong mass over {n_wrong} answers ~ Dirichlet({concentration:g}), seed {_seed_label(seed)}",
+        f"simulated: correct mass p_i given; wrong mass over {n_wrong} answers ~ Dirichlet({concentration:g}), seed {seeds.seed_label(seed)}",
     )
 
 
@@ -198,7 +199,7 @@ def majority_vote_accuracy(
         raise ValueError("majority_vote_accuracy(ks=...) takes a 1-d sequence of integers >= 1.")
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise ValueError(f"majority_vote_accuracy(n_draws={n_draws!r}) must be an integer >= 1.")
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     P = dist.probs
     acc = np.empty(kk.size)
     se = np.empty(kk.size)
@@ -251,7 +252,7 @@ def majority_at_k(
     correct_answer = list(correct_answer)
     if len(answers) != len(correct_answer) or not answers:
         raise ValueError(f"majority_at_k: {len(answers)} answer lists but {len(correct_answer)} reference answers; give one of each per problem.")
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     per_problem = np.empty((len(answers), int(n_draws)))
     for i, (ans, ref) in enumerate(zip(answers, correct_answer)):
         ans = list(ans)
@@ -500,7 +501,7 @@ def selection_finding(
     Finding
         ``test-time.selection``.
     """
-    from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints, _rng
+    from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints
 
     func = "selection_finding"
     ci = _check_ci(ci, func)
@@ -512,7 +513,7 @@ def selection_finding(
     names = _model_order(counts, params)
     kk = _ints(np.asarray(ks), "ks", func)
     mats, rates, problems = _matrices(counts, names, kk)
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     P = len(problems)
     idx = rng.integers(0, P, size=(n_resamples, P))
     k_last = int(kk.max())
@@ -547,7 +548,7 @@ def selection_finding(
     mv_acc, mv_se = majority_vote_accuracy(dist, mv_ks, n_draws=n_draws, seed=rng)
 
     # -- numbers --
-    lab_big = _label(big["model"])
+    lab_big = model_label(big["model"])
     numbers = [
         Number(
             "coverage minus verifier plateau", gap_est, glo, ghi, "points", ci,
@@ -557,7 +558,7 @@ def selection_finding(
     ]
     for r in rows:
         numbers.append(Number(
-            f"false-positive rate needed ({_label(r['model'])})", r["need"], *_pct(r["need_b"], ci), "", ci,
+            f"false-positive rate needed ({model_label(r['model'])})", r["need"], *_pct(r["need_b"], ci), "", ci,
             f"for the best-of-n plateau to reach {100 * share:g}% of coverage at k = {k_last:,} (tpr {tpr:g}); "
             "interval from resampling problems",
         ))
@@ -597,18 +598,18 @@ def selection_finding(
     nhi = np.array([_pct(r["need_b"], ci)[1] for r in rows])
     fig_need = figure(
         "Verifier false-positive rate needed to keep up with coverage",
-        [points(xs, need, f"fpr for {100 * share:g}% of coverage", color=PALETTE[0], text=[_label(r["model"]) for r in rows],
+        [points(xs, need, f"fpr for {100 * share:g}% of coverage", color=PALETTE[0], text=[model_label(r["model"]) for r in rows],
                 error_y={"type": "data", "symmetric": False, "array": (nhi - need).tolist(), "arrayminus": (need - nlo).tolist()})],
         x_title="parameters N", y_title=f"false-positive rate (tpr {tpr:g})",
         caption=f"The largest fpr at which best-of-n still reaches {100 * share:g}% of the coverage at k = {k_last:,}; weaker models need better verifiers.",
     )
     table = [{
-        "model": _label(r["model"]), "params": params.get(r["model"]), f"coverage at k={k_last}": r["coverage"],
+        "model": model_label(r["model"]), "params": params.get(r["model"]), f"coverage at k={k_last}": r["coverage"],
         "verifier plateau": r["plateau"], "gap (points)": r["gap"], "fpr needed": r["need"],
         "majority limit >=": r["mv_low"], "majority limit <=": r["mv_high"],
         **{f"best-of-{int(k)}": float(v) for k, v in zip(kk[[0, 4, 8, len(kk) - 1]], r["bo_curve"][[0, 4, 8, len(kk) - 1]])},
     } for r in rows]
-    sens = [{"fpr": f_, **{_label(r["model"]): float(verifier_plateau(rates[r["model"]], tpr=tpr, fpr=f_).mean()) for r in rows}}
+    sens = [{"fpr": f_, **{model_label(r["model"]): float(verifier_plateau(rates[r["model"]], tpr=tpr, fpr=f_).mean()) for r in rows}}
             for f_ in (0.2, 0.1, 0.05, 0.01, 1e-3, 1e-4, 0.0)]
     where = {"bends": "levels off", "holds": "stays", "inconclusive": "ends"}[verdict]
     summary = (

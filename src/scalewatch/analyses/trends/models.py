@@ -63,15 +63,14 @@ prediction, and estimation", JASA 102(477), 359-378. Efron & Tibshirani
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
 from scalewatch.analyses.trends.series import MODELS, SCALES, TrendSeries, check_models
-from scalewatch.errors import IdentifiabilityWarning
-from scalewatch.laws._base import Law, Param
+from scalewatch.fitting import ols, quiet_fit
+from scalewatch.laws import Law, Param
 
 __all__ = ["SteadyTrend", "LogisticTrend", "PiecewiseTrend", "trend_law", "TrendFit", "fit_trend"]
 
@@ -305,13 +304,6 @@ def trend_law(model: str, series: TrendSeries) -> Law:
     raise ValueError(f"unknown trend model {model!r}; models: {sorted(set(MODELS['log']) | set(MODELS['linear']))}.")
 
 
-def _ols(x: np.ndarray, z: np.ndarray) -> tuple[float, float]:
-    xm = x.mean()
-    sxx = float(((x - xm) ** 2).sum())
-    b = float(((x - xm) * (z - z.mean())).sum() / sxx) if sxx > 0 else 0.0
-    return float(z.mean() - b * xm), b
-
-
 def _hinge_ols(x: np.ndarray, z: np.ndarray, tau: float) -> np.ndarray:
     """(a, b1, b2) of the piecewise model with the break fixed at tau (least squares)."""
     d = x - tau
@@ -336,7 +328,8 @@ def _starts(law: Law, series: TrendSeries, keep: int = 2) -> np.ndarray:
     """
     x = series.t - series.t_ref
     z = series.z
-    a0, b0 = _ols(x, z)
+    line = ols(x, z)
+    a0, b0 = line.intercept, line.slope
     if isinstance(law, SteadyTrend):
         return np.array([[a0, b0]])
     if isinstance(law, PiecewiseTrend):
@@ -373,28 +366,9 @@ def _starts(law: Law, series: TrendSeries, keep: int = 2) -> np.ndarray:
 
 
 def _quiet_fit(law: Law, series: TrendSeries, notes: list[str], loss: str):
-    """:func:`scalewatch.fit` with identifiability warnings turned into notes (see analyses._backtest.quiet_fit)."""
-    from scalewatch.fitting import fit
-
+    """:func:`scalewatch.fitting.quiet_fit` of a trend law to a series, from the model's own starting points."""
     data = {"year": series.t, "value": series.y}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", IdentifiabilityWarning)
-        with np.errstate(all="ignore"):
-            result = fit(
-                law,
-                data,
-                loss=loss,
-                space=series.scale,
-                starts=_starts(law, series),
-                keep=6,
-                max_iter=300,
-            )
-    for w in caught:
-        if issubclass(w.category, IdentifiabilityWarning):
-            notes.append(str(w.message))
-        else:  # pragma: no cover - passes unexpected warnings through unchanged
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result
+    return quiet_fit(law, data, notes, loss=loss, space=series.scale, starts=_starts(law, series), keep=6, max_iter=300)
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.trends._plotting import band, figure, hline, num, scatter, vline, vrect
+from scalewatch.plots import band, error_bars, floats, hline, scatter, titled_spec, vline, vrect
 from scalewatch.analyses.trends.backtest import TrendBacktest, backtest_trends
 from scalewatch.analyses.trends.data import capability_series, frontier_compute_series, microprocessor_series
 from scalewatch.analyses.trends.forecast import SlowdownTest, slowdown_test
 from scalewatch.analyses.trends.models import TrendFit, fit_trend
 from scalewatch.analyses.trends.series import MODELS, TrendSeries
-from scalewatch.findings import analysis
+from scalewatch.findings import analysis, finite
 
 __all__ = [
     "KEY",
@@ -276,8 +276,9 @@ class PlateauStudy:
             det = bt.detections()
             conf = bt.confidence
             traces.append(scatter(det["origin"], det["p_value"], k, mode="lines+markers"))
-        figs["detection_p_values"] = figure(
-            "Slowdown test on the data up to each origin", traces, "origin (year)", "p-value", y_log=True, shapes=[hline(1 - conf, "dash", "red")]
+        figs["detection_p_values"] = titled_spec(
+            "Slowdown test on the data up to each origin", traces, "origin (year)", "p-value", y_log=True,
+            shapes=[hline(1 - conf, dash="dash", color="red")],
         )
         bars = []
         models = ("exponential/linear", "logistic", "piecewise")
@@ -294,12 +295,10 @@ class PlateauStudy:
                 hi.append(sk.loc[m, "crps_high"])
             y = np.asarray(ys, dtype=float)
             bars.append({
-                "type": "bar", "name": label, "x": xs, "y": [num(v) for v in y],
-                "error_y": {"type": "data", "symmetric": False, "array": [num(v) for v in np.asarray(hi) - y],
-                            "arrayminus": [num(v) for v in y - np.asarray(lo)]},
+                "type": "bar", "name": label, "x": xs, "y": floats(y), "error_y": error_bars(y, lo, hi),
             })
-        fig = figure("Forecast skill: mean CRPS of held-out values (lower is better)", bars, "series",
-                     "CRPS (decades; index units for ai-capability)")
+        fig = titled_spec("Forecast skill: mean CRPS of held-out values (lower is better)", bars, "series",
+                          "CRPS (decades; index units for ai-capability)")
         fig["layout"]["barmode"] = "group"
         figs["forecast_skill"] = fig
         return figs
@@ -418,7 +417,7 @@ _COLORS = {"exponential": "31,119,180", "linear": "31,119,180", "logistic": "255
 
 
 def _n(name: str, value: Any, low: Any, high: Any, unit: str, ci: float | None, note: str) -> dict[str, Any]:
-    return {"name": name, "value": num(value), "low": num(low), "high": num(high), "unit": unit, "ci": ci, "note": note}
+    return {"name": name, "value": finite(value), "low": finite(low), "high": finite(high), "unit": unit, "ci": ci, "note": note}
 
 
 def _backtest_figure(bt: TrendBacktest, title: str) -> dict[str, Any]:
@@ -428,18 +427,18 @@ def _backtest_figure(bt: TrendBacktest, title: str) -> dict[str, Any]:
     shapes = []
     for r in bt.results:
         grid = np.linspace(r.origin, r.origin + bt.horizon, 12)
-        shapes.append(vline(r.origin))
+        shapes.append(vline(r.origin, dash="dot", color="grey"))
         for model, tf in r.fits.items():
             fc = tf.forecast(grid, seed=0)
             rgb = _COLORS.get(model, "120,120,120")
             first = r is bt.results[0]
-            traces.extend(band(grid, fc["low"], fc["high"], f"{model} {100 * bt.ci:g}%", f"rgba({rgb},0.12)"))
+            traces.extend(band(grid, fc["low"], fc["high"], f"{model} {100 * bt.ci:g}%", color=f"rgba({rgb},0.12)", showlegend=None, hover=True))
             traces[-1]["showlegend"] = first
             traces[-1]["legendgroup"] = model
             traces.append(scatter(grid, fc["median"], model, mode="lines", line={"color": f"rgb({rgb})"}, legendgroup=model, showlegend=first))
     if bt.onset is not None:
-        shapes.append(vrect(bt.onset["low"], bt.onset["high"]))
-    return figure(title, traces, "year", f"{s.label} ({s.unit})" if s.unit else s.label, y_log=s.scale == "log", shapes=shapes)
+        shapes.append(vrect(bt.onset["low"], bt.onset["high"], color="rgba(200,0,0,0.08)", layer=None))
+    return titled_spec(title, traces, "year", f"{s.label} ({s.unit})" if s.unit else s.label, y_log=s.scale == "log", shapes=shapes)
 
 
 def _verdict(study_leads: dict[str, dict[str, Any]]) -> str:
