@@ -25,7 +25,7 @@ or plotly, and it writes no HTML page (the report's page is
 from scalewatch.findings.display import number_html, numbers_table_html
 from scalewatch.findings.finding import Figure, Finding, Number
 from scalewatch.findings.format import format_interval, interval_parts, significant
-from scalewatch.findings.freeze import finite, freeze, json_safe, thaw
+from scalewatch.findings.jsonsafe import finite, freeze, json_safe, number_record, records, thaw
 from scalewatch.findings.registry import Analysis, ImportFailure, analysis, import_modules, register, registered, unregister
 from scalewatch.findings.result import Result
 from scalewatch.findings.rules import (
@@ -71,6 +71,8 @@ __all__ = [
     "freeze",
     "thaw",
     "finite",
+    "records",
+    "number_record",
     "format_interval",
     "interval_parts",
     "significant",

@@ -21,7 +21,7 @@ from typing import Any
 
 from scalewatch.findings.display import BADGE_STYLE, numbers_table_html
 from scalewatch.findings.format import format_interval
-from scalewatch.findings.freeze import freeze, thaw
+from scalewatch.findings.jsonsafe import freeze, thaw
 from scalewatch.findings.vocabulary import KEY_PATTERN, check_question, check_verdict, verdict_tone
 
 __all__ = ["Number", "Figure", "Finding"]

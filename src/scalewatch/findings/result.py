@@ -45,7 +45,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any, ClassVar
 
 from scalewatch.findings.finding import Figure, Finding, Number
-from scalewatch.findings.freeze import json_safe
+from scalewatch.findings.jsonsafe import json_safe
 
 __all__ = ["Result"]
 

@@ -50,6 +50,7 @@ from scalewatch.fitting._design import _table
 from scalewatch.fitting._result import FitResult
 from scalewatch.laws import Chinchilla
 from scalewatch import seeds
+from scalewatch.findings import significant
 
 __all__ = [
     "FLOP_PER_PARAM_TOKEN",
@@ -64,10 +65,6 @@ __all__ = [
 FLOP_PER_PARAM_TOKEN = 6.0
 
 _PER_BUDGET = ("n_opt", "d_opt", "tokens_per_param", "loss_opt")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}" if np.isfinite(x) else str(x)
 
 
 def _check_ci(ci: float) -> None:
@@ -231,7 +228,7 @@ class Allocation:
             lo, hi = iv[name]
             if i is not None:
                 lo, hi = lo[i], hi[i]
-            return f" [{_fmt(lo)}, {_fmt(hi)}]"
+            return f" [{significant(lo, 4)}, {significant(hi, 4)}]"
 
         lines = [
             f"[[Compute-optimal allocation]] {self.fit.law.name}: {self.fit.law.formula}",
@@ -239,7 +236,7 @@ class Allocation:
             f"    loss        {self.fit.loss.label()} on {self.fit.space} residuals",
             f"    a           {self.a:.4f}{rng('a')}   (N_opt ~ C^a)",
             f"    b           {self.b:.4f}{rng('b')}   (D_opt ~ C^b)",
-            f"    G           {_fmt(self.G)}{rng('G')}",
+            f"    G           {significant(self.G, 4)}{rng('G')}",
         ]
         if iv:
             lines.append(

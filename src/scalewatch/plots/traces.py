@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.findings.freeze import finite, json_safe
+from scalewatch.findings.jsonsafe import finite, json_safe
 from scalewatch.plots.colors import rgba
 
 __all__ = ["values", "floats", "scatter", "points", "curve", "band", "error_bars", "histogram"]

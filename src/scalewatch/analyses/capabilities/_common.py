@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from scalewatch.analyses.capabilities.sigmoid import LinkFit
 from scalewatch.plots import band, curve, floats, points
-from scalewatch.findings import finite
 
 __all__ = ["QUESTION", "VERDICTS"]
 
@@ -20,27 +18,6 @@ QUESTION = "capabilities"
 
 #: verdicts of this question
 VERDICTS = ("in step", "decoupling", "ahead", "inconclusive")
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for r in df.to_dict("records"):
-        row = {}
-        for k, v in r.items():
-            if isinstance(v, (pd.Timestamp, np.datetime64)):
-                row[str(k)] = None if pd.isna(v) else str(pd.Timestamp(v).date())
-            elif isinstance(v, (bool, np.bool_)):
-                row[str(k)] = bool(v)
-            elif isinstance(v, (int, np.integer)):
-                row[str(k)] = int(v)
-            elif isinstance(v, (float, np.floating)):
-                row[str(k)] = finite(v)
-            elif v is None or (not isinstance(v, str) and pd.isna(v)):
-                row[str(k)] = None
-            else:
-                row[str(k)] = str(v)
-        out.append(row)
-    return out
 
 
 def _err(y: Any, low: Any, high: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _n_boot, _pts, _records
+from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _n_boot, _pts
 from scalewatch.analyses.capabilities.scores import (
     CHANCE,
     GADRE_SUBSET,
@@ -22,7 +22,7 @@ from scalewatch.analyses.capabilities.scores import (
     pythia_scores,
 )
 from scalewatch.analyses.capabilities.sigmoid import LinkFit, fit_link
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = [
@@ -153,7 +153,7 @@ class DecouplingResult:
             "tolerance": self.tolerance,
             "ci": self.ci,
             "n_boot": int(self.n_boot),
-            "per_benchmark": _records(self.per_benchmark),
+            "per_benchmark": records(self.per_benchmark),
             "skipped": dict(self.skipped),
             "note": self.note,
         }
@@ -466,7 +466,7 @@ class DecouplingAnalysis:
             "summary": self.summary(),
             "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
             "n_distilled_heldout": int(self.n_distilled),
-            "by_distillation": _records(self.by_distillation),
+            "by_distillation": records(self.by_distillation),
             "n_boot": int(self.n_boot),
             "seed": self.seed,
             "fast": self.fast,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot, _pts, _records
+from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot, _pts
 from scalewatch.analyses.capabilities.scores import (
     CHANCE,
     GADRE_SUBSET,
@@ -22,7 +22,7 @@ from scalewatch.analyses.capabilities.scores import (
     pythia_scores,
 )
 from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
@@ -316,7 +316,7 @@ class LinksAnalysis:
             "counts": self.counts(),
             "plateaus": int(self.plateaus),
             "sets": {k: v.to_dict() for k, v in self.sets.items()},
-            "family_offsets": _records(self.family_offsets),
+            "family_offsets": records(self.family_offsets),
             "n_boot": int(self.n_boot),
             "seed": self.seed,
             "fast": self.fast,

@@ -21,7 +21,7 @@ from scalewatch.analyses.datawall.demand import (
 )
 from scalewatch.analyses.datawall.stock import DataStock, DataStockAssumptions, data_stock
 from scalewatch.plots import band, histogram, scatter, titled_spec, vline
-from scalewatch.findings import analysis, finite
+from scalewatch.findings import analysis, number_record, records
 
 __all__ = [
     "KEY",
@@ -146,7 +146,7 @@ class DataWall:
                 "years_gained": {route: d(self.relief_summary(route)) for route in self.relief_years},
                 "stock_epochs": a.stock_epochs,
             },
-            "sensitivity": _records(self.sensitivity),
+            "sensitivity": records(self.sensitivity),
             "stock": self.stock.to_dict(),
             "demand": self.demand.to_dict(),
             "seed": self.seed if isinstance(self.seed, (int, type(None))) else "generator",
@@ -185,23 +185,23 @@ class DataWall:
         ci = self.ci
         out = []
         med, lo, hi = st.summary(st.total)
-        out.append(_n("usable stock", med, lo, hi, "tokens", ci, "human text (Villalobos et al. 2024) plus extensions, Monte Carlo"))
+        out.append(number_record("usable stock", med, lo, hi, "tokens", ci, "human text (Villalobos et al. 2024) plus extensions, Monte Carlo"))
         for name, v in st.components.items():
             m, l, h = st.summary(v)
-            out.append(_n(f"stock: {name}", m, l, h, "tokens", ci, "Monte Carlo of the cited inputs"))
+            out.append(number_record(f"stock: {name}", m, l, h, "tokens", ci, "Monte Carlo of the cited inputs"))
         m, l, h = st.summary(st.ratio_to_reference)
-        out.append(_n(f"stock / {st.assumptions.reference_label}", m, l, h, "x", ci, st.assumptions.reference_source))
+        out.append(number_record(f"stock / {st.assumptions.reference_label}", m, l, h, "x", ci, st.assumptions.reference_source))
         for label, trend in (("frontier compute growth", self.demand.compute), ("frontier dataset growth", self.demand.dataset)):
             g = trend.growth_per_year()
-            out.append(_n(label, g[0], g[1], g[2], "x/yr", ci, f"{trend.n} frontier {a.domain.lower()} models from {a.start:g}; OLS, case bootstrap"))
+            out.append(number_record(label, g[0], g[1], g[2], "x/yr", ci, f"{trend.n} frontier {a.domain.lower()} models from {a.start:g}; OLS, case bootstrap"))
         b = self.demand.law_quantity("b")
-        out.append(_n("compute-optimal data exponent b", b[0], b[1], b[2], "", ci, "D_opt ~ C^b; Chinchilla refit to Hoffmann et al.'s runs"))
+        out.append(number_record("compute-optimal data exponent b", b[0], b[1], b[2], "", ci, "D_opt ~ C^b; Chinchilla refit to Hoffmann et al.'s runs"))
         for route in self.wall_years:
             m, l, h = self.year_summary(route)
-            out.append(_n(f"wall year ({route})", m, l, h, "year", ci, "demand meets the stock if the trends continue"))
-        out.append(_n(f"P(wall by {a.verdict_year})", self.p_before(a.verdict_year), None, None, "", None, "share of pooled Monte Carlo draws"))
+            out.append(number_record(f"wall year ({route})", m, l, h, "year", ci, "demand meets the stock if the trends continue"))
+        out.append(number_record(f"P(wall by {a.verdict_year})", self.p_before(a.verdict_year), None, None, "", None, "share of pooled Monte Carlo draws"))
         m, l, h = self.relief_summary()
-        out.append(_n(f"repetition relief ({a.relief_epochs:g} epochs)", m, l, h, "years", ci,
+        out.append(number_record(f"repetition relief ({a.relief_epochs:g} epochs)", m, l, h, "years", ci,
                       f"x{self.relief_factor:.3g} effective data per unique token (Muennighoff et al. 2023); years gained "
                       "if the stock counted unique tokens"))
         return out
@@ -342,14 +342,6 @@ class DataWall:
     def __repr__(self) -> str:
         med, lo, hi = self.year_summary()
         return f"DataWall({self.verdict!r}: wall year {med:.1f} [{lo:.1f}, {hi:.1f}])"
-
-
-def _n(name: str, value: Any, low: Any, high: Any, unit: str, ci: float | None, note: str) -> dict[str, Any]:
-    return {"name": name, "value": finite(value), "low": finite(low), "high": finite(high), "unit": unit, "ci": ci, "note": note}
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()} for rec in df.to_dict(orient="records")]
 
 
 def _wall_samples(S: np.ndarray, demand: DataDemand, rng: np.random.Generator) -> dict[str, np.ndarray]:

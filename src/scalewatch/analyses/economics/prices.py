@@ -11,6 +11,7 @@ import numpy as np
 
 from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate
 from scalewatch import seeds
+from scalewatch.analyses.trends import year_fraction
 
 __all__ = [
     "ApiPrice",
@@ -248,13 +249,6 @@ class PriceDecline:
         ])
 
 
-def _decimal_year(dates: Any) -> np.ndarray:
-    import pandas as pd
-
-    d = pd.to_datetime(pd.Series(dates))
-    return (d.dt.year + (d.dt.day_of_year - 0.5) / 365.25).to_numpy(dtype=np.float64)
-
-
 def _trend(x: np.ndarray, y: np.ndarray) -> float:
     xm = x.mean()
     return float(((x - xm) @ (y - y.mean())) / ((x - xm) @ (x - xm)))
@@ -346,7 +340,7 @@ def price_decline(
     })
     if len(hpts) < 5:
         raise ValueError(f"{func}: only {len(hpts)} priced accelerators with a BF16 peak since {since}; need 5.")
-    xh = _decimal_year(hpts["date"])
+    xh = year_fraction(hpts["date"])
     yh = np.log10(hpts["usd_per_1e18_flop"].to_numpy())
     hw_rate = -_trend(xh, yh)
     hb = np.empty(n_resamples)
@@ -365,7 +359,7 @@ def price_decline(
     j["date"] = j["release_date"].fillna(j["publication_date"])
     per = j.groupby("model", as_index=False).agg(mmlu=("value", "median"), params=("parameters", "first"), date=("date", "min"))
     per = per[per["date"].notna()].sort_values("date", kind="stable").reset_index(drop=True)
-    years_m = _decimal_year(per["date"])
+    years_m = year_fraction(per["date"])
     params_m = per["params"].to_numpy(dtype=float)
     ok_m = per["mmlu"].to_numpy(dtype=float) >= threshold
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from scalewatch.findings import Number, finite
 from scalewatch.plots import floats
@@ -110,18 +108,3 @@ def _offset_interval(observed: float, draws: np.ndarray, ci: float) -> tuple[flo
 _LOSS_LABEL = "Huber (delta=0.001) on log residuals"
 
 
-def _records(df: pd.DataFrame, columns: Sequence[str], rename: Mapping[str, str] | None = None, digits: int = 4) -> list[dict[str, Any]]:
-    """Table rows for a finding: chosen columns, floats rounded to ``digits`` significant digits."""
-    rows = []
-    for rec in df[list(columns)].to_dict("records"):
-        row = {}
-        for k, v in rec.items():
-            if isinstance(v, (float, np.floating)):
-                v = float(f"{float(v):.{digits}g}") if math.isfinite(v) else None
-            elif isinstance(v, (np.integer,)):
-                v = int(v)
-            elif isinstance(v, (np.bool_,)):
-                v = bool(v)
-            row[(rename or {}).get(k, k)] = v
-        rows.append(row)
-    return rows

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CHINCHILLA_A, CITATIONS, KAPLAN_A, PORIAN_KAPLAN_A, _LOSS_LABEL, _errors, _number, _records
+from scalewatch.analyses.pretraining._common import CHINCHILLA_A, CITATIONS, KAPLAN_A, PORIAN_KAPLAN_A, _LOSS_LABEL, _errors, _number
 from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import (
     CHINCHILLA,
@@ -26,7 +26,7 @@ from scalewatch.analyses.pretraining.data import (
     porian_runs,
 )
 from scalewatch.analyses.pretraining.verdicts import allocation_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
 from scalewatch.laws import Chinchilla
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -281,11 +281,11 @@ def allocation_test(
 def _allocation_finding(result: AllocationResult, key: str = "pretraining.allocation") -> Finding:
     tables = [
         ("Compute-optimal exponent a and tokens per parameter, per dataset and method",
-         _records(result.estimates, ["estimate", "n_runs", "a", "low", "high", "tokens_per_param", "tpp_low", "tpp_high"],
-                  {"tokens_per_param": f"D/N at {result.reference_compute:.0e} FLOP", "tpp_low": "D/N low", "tpp_high": "D/N high"})),
+         records(result.estimates, ["estimate", "n_runs", "a", "low", "high", "tokens_per_param", "tpp_low", "tpp_high"],
+                  {"tokens_per_param": f"D/N at {result.reference_compute:.0e} FLOP", "tpp_low": "D/N low", "tpp_high": "D/N high"}, digits=4)),
         ("Porian et al. (2024): exponent per configuration",
-         _records(result.porian, ["config_id", "step", "label", "a", "low", "high", "budgets_used", "n_runs"],
-                  {"label": "upstream label"})),
+         records(result.porian, ["config_id", "step", "label", "a", "low", "high", "budgets_used", "n_runs"],
+                  {"label": "upstream label"}, digits=4)),
     ]
     citations = tuple(result.citations) + tuple(CITATIONS[k] for k in ("hoffmann2022", "kaplan2020", "porian2024", "gadre2024", "muennighoff2023"))
     return Finding(

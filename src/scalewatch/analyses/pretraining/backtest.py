@@ -56,20 +56,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import (
-    CITATIONS,
-    _LOSS_LABEL,
-    _display,
-    _number,
-    _offset_interval,
-    _pvalue_upper,
-    _records,
-)
+from scalewatch.analyses.pretraining._common import CITATIONS, _LOSS_LABEL, _display, _number, _offset_interval, _pvalue_upper
 from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
 from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import frontier, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Finding
+from scalewatch.findings import Finding, records, significant
 from scalewatch.fitting import FitResult
 from scalewatch.laws import BrokenPowerLaw
 from scalewatch.plots import PALETTE, figure, hline, points
@@ -105,10 +97,6 @@ def default_cutoffs(values: np.ndarray, holdout: Sequence[float] = _DEFAULT_HOLD
         if ok.size and float(ok.max()) not in out:
             out.append(float(ok.max()))
     return tuple(sorted(out))
-
-
-def _fmt_num(x: float) -> str:
-    return f"{x:.3g}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,7 +271,7 @@ class BacktestResult:
         for row in self.summary.itertuples():
             flag = "" if row.converged else "  (fit not converged)"
             lines.append(
-                f"    {row.law:<18} {_fmt_num(row.cutoff):<10} {row.test_set:<9} {row.n_train:>5d} {row.n_test:>5d} "
+                f"    {row.law:<18} {significant(row.cutoff, 3):<10} {row.test_set:<9} {row.n_train:>5d} {row.n_test:>5d} "
                 f"{row.rmse_pct:>7.2f} {row.bias_pct:>+7.2f} {row.coverage:>6.2f} {row.coverage_param:>8.2f}{flag}"
             )
         rk = self.ranking()
@@ -294,7 +282,7 @@ class BacktestResult:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"BacktestResult(by={self.by!r}, laws={list(self.laws)}, cutoffs={[_fmt_num(c) for c in self.cutoffs]})"
+        return f"BacktestResult(by={self.by!r}, laws={list(self.laws)}, cutoffs={[significant(c, 3) for c in self.cutoffs]})"
 
     def to_finding(self, **kwargs: Any):
         """This backtest as a :class:`~scalewatch.analyses.Finding` (see :func:`scalewatch.analyses.pretraining.backtest_finding`)."""
@@ -650,7 +638,7 @@ def backtest_finding(result: BacktestResult, *, law: str | None = None, key: str
         summary=summary,
         numbers=numbers,
         figures=[fig],
-        tables=[("Held-out error of each law at each cut-off", _records(result.summary, list(result.summary.columns)))],
+        tables=[("Held-out error of each law at each cut-off", records(result.summary, list(result.summary.columns), digits=4))],
         method=method,
         data_sources=(result.data_source or "your runs",),
         citations=tuple(CITATIONS[k] for k in ("tashman2000", "efron1993", "hoffmann2022")),

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CITATIONS, _FEW_RUNS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper, _records
+from scalewatch.analyses.pretraining._common import CITATIONS, _FEW_RUNS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["OvertrainingResult", "overtraining_test", "overtraining_analysis"]
@@ -289,8 +289,8 @@ def _overtraining_finding(result: OvertrainingResult, key: str = "pretraining.ov
     tables = [
         (
             "Held-out excess by training set and multiplier M",
-            _records(result.by_multiplier, ["group", "M", "n", "excess_pct", "low", "high", "coverage"],
-                     {"group": "training set", "excess_pct": "mean excess %", "low": "low %", "high": "high %"}),
+            records(result.by_multiplier, ["group", "M", "n", "excess_pct", "low", "high", "coverage"],
+                     {"group": "training set", "excess_pct": "mean excess %", "low": "low %", "high": "high %"}, digits=4),
         )
     ]
     notes = [n for n in (result.data_note,) if n] + [n for bt in result.backtests.values() for n in bt.notes]

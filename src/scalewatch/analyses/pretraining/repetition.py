@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CITATIONS, PUBLISHED_R_D_STAR, PUBLISHED_R_N_STAR, _LOSS_LABEL, _errors, _number, _offset_interval, _pvalue_upper, _records
+from scalewatch.analyses.pretraining._common import CITATIONS, PUBLISHED_R_D_STAR, PUBLISHED_R_N_STAR, _LOSS_LABEL, _errors, _number, _offset_interval, _pvalue_upper
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import DATABLATIONS, _dataset, datablations_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
 from scalewatch.laws import DataConstrained
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -295,13 +295,13 @@ def repetition_test(
 def _repetition_finding(result: RepetitionResult, key: str = "pretraining.repetition") -> Finding:
     tables = [
         ("Data-constrained constants: this fit and the published ones",
-         _records(result.constants, ["name", "fit", "n_runs", "estimate", "low", "high", "published", "contains_published"],
-                  {"contains_published": "interval contains published"})),
+         records(result.constants, ["name", "fit", "n_runs", "estimate", "low", "high", "published", "contains_published"],
+                  {"contains_published": "interval contains published"}, digits=4)),
         (f"Held-out runs (more than {result.cutoff:g} epochs): Chinchilla against the data-constrained law",
-         _records(result.comparison, ["law", "n_test", "rmse_pct", "median_abs_pct", "bias_pct", "coverage"],
-                  {"rmse_pct": "RMS excess %", "median_abs_pct": "median |excess| %", "bias_pct": "mean excess %"})),
-        ("Held-out excess by epochs", _records(result.by_epochs, ["law", "epochs_low", "epochs_high", "n", "excess_pct", "low", "high"],
-                                               {"excess_pct": "mean excess %", "low": "low %", "high": "high %"})),
+         records(result.comparison, ["law", "n_test", "rmse_pct", "median_abs_pct", "bias_pct", "coverage"],
+                  {"rmse_pct": "RMS excess %", "median_abs_pct": "median |excess| %", "bias_pct": "mean excess %"}, digits=4)),
+        ("Held-out excess by epochs", records(result.by_epochs, ["law", "epochs_low", "epochs_high", "n", "excess_pct", "low", "high"],
+                                               {"excess_pct": "mean excess %", "low": "low %", "high": "high %"}, digits=4)),
     ]
     notes = [n for n in (result.data_note,) if n] + list(result.backtest.notes)
     if result.bootstrap.n_failed:

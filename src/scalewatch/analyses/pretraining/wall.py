@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CITATIONS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper, _records
+from scalewatch.analyses.pretraining._common import CITATIONS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
 from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
 from scalewatch.analyses.pretraining.calibration import CalibrationResult, calibrate_break_test
 from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points, vline
 
 __all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
@@ -398,14 +398,14 @@ def _wall_finding(result: WallTestResult, key: str = "pretraining.wall_test") ->
     tables = [
         (
             "Backtest: held-out error of each law at each cut-off",
-            _records(bt.summary, ["law", "cutoff", "test_set", "n_train", "n_test", "rmse_pct", "bias_pct", "coverage", "coverage_param", "converged"],
+            records(bt.summary, ["law", "cutoff", "test_set", "n_train", "n_test", "rmse_pct", "bias_pct", "coverage", "coverage_param", "converged"],
                      {"cutoff": f"cut-off ({result.by})", "test_set": "held-out set", "rmse_pct": "RMS excess %", "bias_pct": "mean excess %",
-                      "coverage_param": "coverage (parameter-only)"}),
+                      "coverage_param": "coverage (parameter-only)"}, digits=4),
         ),
         (
             f"The {result.top.k} runs with the largest {result.by}",
-            _records(result.top.top, [c for c in ("run_id", "params", "tokens", "compute", "loss", "excess_pct") if c in result.top.top.columns],
-                     {"excess_pct": "excess %"}),
+            records(result.top.top, [c for c in ("run_id", "params", "tokens", "compute", "loss", "excess_pct") if c in result.top.top.columns],
+                     {"excess_pct": "excess %"}, digits=4),
         ),
     ]
     notes = [n for n in (result.data_note,) if n] + list(bt.notes) + list(result.breaks.notes)

@@ -45,6 +45,7 @@ import pandas as pd
 from scalewatch.analyses.trends.forecast import ForecastScore, SlowdownTest, score_forecast, slowdown_test
 from scalewatch.analyses.trends.models import TrendFit, fit_trend
 from scalewatch.analyses.trends.series import TrendSeries, as_series, check_models
+from scalewatch.findings import records
 
 __all__ = ["OriginResult", "DetectionResult", "default_origins", "TrendBacktest", "backtest_trends"]
 
@@ -265,10 +266,10 @@ class TrendBacktest:
             "seed": self.seed if isinstance(self.seed, (int, type(None))) else "generator",
             "origins": [float(o) for o in self.origins],
             "test_origins": [float(r.origin) for r in self.tests],
-            "skill": _records(skill),
+            "skill": records(skill),
             "skill_intervals": "bootstrap over whole forecast origins",
-            "detections": _records(det),
-            "forecasts": _records(self.forecasts()),
+            "detections": records(det),
+            "forecasts": records(self.forecasts()),
             "full_history_test": self.full_test.to_dict(),
             "onset": self.onset,
             "first_detection": self.first_detection,
@@ -307,13 +308,6 @@ class TrendBacktest:
 
 def _yr(x: float | None) -> str:
     return "never" if x is None else f"{x:.1f}"
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()})
-    return out
 
 
 def backtest_trends(

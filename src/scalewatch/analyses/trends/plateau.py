@@ -16,7 +16,7 @@ from scalewatch.analyses.trends.data import capability_series, frontier_compute_
 from scalewatch.analyses.trends.forecast import SlowdownTest, slowdown_test
 from scalewatch.analyses.trends.models import TrendFit, fit_trend
 from scalewatch.analyses.trends.series import MODELS, TrendSeries
-from scalewatch.findings import analysis, finite
+from scalewatch.findings import analysis, number_record
 
 __all__ = [
     "KEY",
@@ -210,38 +210,38 @@ class PlateauStudy:
         ci = next(iter(self.backtests.values())).ci
         for key, d in self.lead_times().items():
             label = self.backtests[key].series.label
-            out.append(_n(f"{key} onset year", d["onset"], d["onset_low"], d["onset_high"], "year", ci,
+            out.append(number_record(f"{key} onset year", d["onset"], d["onset_low"], d["onset_high"], "year", ci,
                           f"break of the piecewise trend fitted to the whole history of {label}"))
             if d["first_detection"] is not None:
-                out.append(_n(f"{key} first sustained detection", d["first_detection"], None, None, "year", None,
+                out.append(number_record(f"{key} first sustained detection", d["first_detection"], None, None, "year", None,
                               f"earliest origin from which the slowdown test rejects at every later origin "
                               f"({100 * self.backtests[key].confidence:g}% confidence)"))
-                out.append(_n(f"{key} detection lead time", d["lead_time"], d["lead_low"], d["lead_high"], "years", ci,
+                out.append(number_record(f"{key} detection lead time", d["lead_time"], d["lead_low"], d["lead_high"], "years", ci,
                               "onset minus first detection; negative: detected only after the plateau began"))
         for key, d in self.pre_onset_skill().items():
             for model, sc in d.items():
                 # the piecewise model extrapolates the last break it has seen; it cannot anticipate a new one
                 if model in ("origin", "piecewise") or not sc["n"]:
                     continue
-                out.append(_n(f"{key} pre-onset bias {model}", sc["bias"], None, None, "decades (log10)", None,
+                out.append(number_record(f"{key} pre-onset bias {model}", sc["bias"], None, None, "decades (log10)", None,
                               f"median forecast minus observed, {sc['n']} values after the last origin before the onset "
                               f"({d['origin']:g}); > 0: the model did not see the plateau coming"))
         for key, bt in self.backtests.items():
             if self.roles[key] == "control":
-                out.append(_n(f"{key} false alarms", bt.false_alarms, None, None, "origins", None,
+                out.append(number_record(f"{key} false alarms", bt.false_alarms, None, None, "origins", None,
                               f"test origins that detect a slowdown in a history without one (of {len(bt.tests)})"))
         for key, bt in self.backtests.items():
             if self.roles[key] != "ai":
                 continue
             q = self.current[key].quantities()
             name, (v, lo, hi, u) = next(iter(q.items()))
-            out.append(_n(f"{key} {name.replace('_', ' ')}", v, lo, hi, u, ci,
+            out.append(number_record(f"{key} {name.replace('_', ' ')}", v, lo, hi, u, ci,
                           f"{bt.series.label}, {bt.series.span[0]:.1f}-{bt.series.span[1]:.1f}, steady trend, bootstrap interval"))
-            out.append(_n(f"{key} slowdown p-value", bt.full_test.p_value, None, None, "", None,
+            out.append(number_record(f"{key} slowdown p-value", bt.full_test.p_value, None, None, "", None,
                           f"whole history; best break {bt.full_test.break_year:.1f}"))
         if self.era_fit is not None:
             y, lo, hi, _ = self.era_fit.quantities()["break_year"]
-            out.append(_n("frontier compute era break", y, lo, hi, "year", ci,
+            out.append(number_record("frontier compute era break", y, lo, hi, "year", ci,
                           "piecewise trend of frontier training compute from 2010; Sevilla et al. (2022) date the "
                           "large-scale era from late 2015"))
         for key in ("cpu-clock", "ai-compute"):
@@ -249,7 +249,7 @@ class PlateauStudy:
                 continue
             sk = self.backtests[key].skill(intervals=True)
             for row in sk.itertuples():
-                out.append(_n(f"{key} CRPS {row.model}", row.crps, row.crps_low, row.crps_high,
+                out.append(number_record(f"{key} CRPS {row.model}", row.crps, row.crps_low, row.crps_high,
                               "decades (log10)", ci, f"mean over {row.n} held-out values; interval resamples forecast origins"))
         return out
 
@@ -414,10 +414,6 @@ class PlateauStudy:
 
 
 _COLORS = {"exponential": "31,119,180", "linear": "31,119,180", "logistic": "255,127,14", "piecewise": "44,160,44"}
-
-
-def _n(name: str, value: Any, low: Any, high: Any, unit: str, ci: float | None, note: str) -> dict[str, Any]:
-    return {"name": name, "value": finite(value), "low": finite(low), "high": finite(high), "unit": unit, "ci": ci, "note": note}
 
 
 def _backtest_figure(bt: TrendBacktest, title: str) -> dict[str, Any]:

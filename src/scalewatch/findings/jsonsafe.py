@@ -2,8 +2,9 @@
 
 :func:`freeze` makes the read-only form a :class:`~scalewatch.findings.Finding`
 stores, :func:`thaw` the plain dicts and lists of its ``to_dict()``, and
-:func:`json_safe` both in one step. :func:`finite` is the
-number-by-number form used to fill JSON tables. NumPy is never
+:func:`json_safe` both in one step. :func:`finite` is the number-by-number
+form, :func:`records` the rows of a table and :func:`number_record` the plain
+form of a reported number, as the analyses put them into findings. NumPy is never
 imported here: values that carry a NumPy dtype are converted through their own
 ``tolist()``.
 """
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["freeze", "thaw", "json_safe", "finite"]
+__all__ = ["freeze", "thaw", "json_safe", "finite", "records", "number_record"]
 
 class _FrozenDict(dict):
     """A read-only dict: JSON-serialisable as it is, and immutable like the finding that holds it."""
@@ -126,3 +127,72 @@ def finite(x: Any) -> float | None:
         return None
     return v if math.isfinite(v) else None
 
+
+def _cell(v: Any, digits: int | None) -> Any:
+    if v is None or type(v).__name__ in ("NaTType", "NAType"):
+        return None
+    if isinstance(v, _dt.datetime):  # pandas' Timestamp too: the date
+        return v.date().isoformat()
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    kind = getattr(getattr(v, "dtype", None), "kind", "")
+    if kind == "M":  # numpy.datetime64
+        np = sys.modules["numpy"]  # an object with a NumPy dtype: NumPy is loaded already
+        return None if np.isnat(v) else str(np.datetime_as_string(v, unit="D"))
+    if isinstance(v, bool) or kind == "b":
+        return bool(v)
+    if isinstance(v, int) or kind in ("i", "u"):
+        return int(v)
+    if isinstance(v, float) or kind == "f":
+        x = finite(v)
+        return float(f"{x:.{digits}g}") if x is not None and digits else x
+    if isinstance(v, (str, list, tuple, dict)):
+        return v
+    item = getattr(v, "item", None)
+    return item() if callable(item) else str(v)
+
+
+def records(
+    table: Any, columns: Any = None, rename: Mapping[str, str] | None = None, *, digits: int | None = None
+) -> list[dict[str, Any]]:
+    """The rows of a table (a DataFrame, or a list of dicts) as JSON-safe dicts, for a finding's tables.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or list of dict
+    columns : sequence of str, optional
+        The columns to keep, in this order (default: all).
+    rename : mapping, optional
+        Column -> name shown.
+    digits : int, optional
+        Round floats to this many significant digits.
+
+    Returns
+    -------
+    list of dict
+        NumPy scalars as Python numbers, NaN and infinities ``None``, dates
+        (``datetime``, ``Timestamp``, ``datetime64``) as ``"YYYY-MM-DD"``,
+        missing values ``None``, other objects their ``str``.
+
+    Examples
+    --------
+    >>> records([{"a": 1.23456, "b": float("nan")}], digits=3)
+    [{'a': 1.23, 'b': None}]
+    """
+    rows = table.to_dict("records") if hasattr(table, "to_dict") and hasattr(table, "columns") else list(table)
+    names = None if columns is None else list(columns)
+    out = []
+    for row in rows:
+        keys = names if names is not None else list(row)
+        out.append({str((rename or {}).get(k, k)): _cell(row[k], digits) for k in keys})
+    return out
+
+
+def number_record(
+    name: str, value: Any, low: Any = None, high: Any = None, unit: str = "", ci: float | None = 0.95, note: str = ""
+) -> dict[str, Any]:
+    """A reported number as a plain dict with the fields of :class:`~scalewatch.findings.Number` (non-finite values ``None``).
+
+    Checked when the finding is built (:meth:`Number.from_dict`).
+    """
+    return {"name": name, "value": finite(value), "low": finite(low), "high": finite(high), "unit": unit, "ci": ci, "note": note}
