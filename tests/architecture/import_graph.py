@@ -91,12 +91,18 @@ def edges() -> tuple[Edge, ...]:
     return tuple(out)
 
 
-def cycles() -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan), each a list of modules."""
-    graph: dict[str, set[str]] = {m: set() for m in modules()}
+def graph() -> dict[str, set[str]]:
+    """Module -> the modules it imports (every import, function-local and ``TYPE_CHECKING`` ones included)."""
+    out: dict[str, set[str]] = {m: set() for m in modules()}
     for e in edges():
-        if e.target in graph and e.target != e.importer:
-            graph[e.importer].add(e.target)
+        if e.target in out and e.target != e.importer:
+            out[e.importer].add(e.target)
+    return out
+
+
+def cycles(graph: dict[str, set[str]] | None = None) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each a sorted list of modules."""
+    graph = globals()["graph"]() if graph is None else graph
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
