@@ -11,7 +11,6 @@ report, ``findings.json`` and the terminal summary all come from
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
@@ -19,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from scalewatch.findings.display import BADGE_STYLE, numbers_table_html
+from scalewatch.findings.display import finding_html, finding_text
 from scalewatch.findings.format import format_interval
 from scalewatch.findings.jsonsafe import freeze, thaw
 from scalewatch.findings.vocabulary import KEY_PATTERN, check_question, check_verdict, verdict_tone
@@ -505,64 +504,10 @@ class Finding:
 
     def report(self) -> str:
         """An aligned text report: verdict, numbers with intervals, method, data and citations."""
-        import textwrap
-
-        def wrap(text: str, indent: str = "    ") -> list[str]:
-            out: list[str] = []
-            for i, para in enumerate(p for p in text.split("\n\n") if p.strip()):
-                if i:
-                    out.append("")
-                out.extend(textwrap.wrap(" ".join(para.split()), 88, initial_indent=indent, subsequent_indent=indent))
-            return out
-
-        lines = [
-            f"[[Finding]] {self.key}: {self.title}",
-            f"    question    {self.question}",
-            f"    verdict     {self.verdict}",
-            *textwrap.wrap(self.summary, 88, initial_indent="    summary     ", subsequent_indent=" " * 16),
-        ]
-        if self.loss_label:
-            lines.append(f"    loss        {self.loss_label}")
-        if self.numbers:
-            lines.append("[[Numbers]]")
-            width = max(len(n.name) for n in self.numbers)
-            for n in self.numbers:
-                ci = f"({100 * n.ci:g}%)" if n.ci else ""
-                note = f"  {n.note}" if n.note and not n.has_interval else ""
-                lines.append(f"    {n.name:<{width}}  {n.text(unit=True):<34} {ci}{note}".rstrip())
-        if self.figures:
-            lines.append("[[Figures]]")
-            lines.extend(f"    {f.title}" for f in self.figures)
-        if self.tables:
-            lines.append("[[Tables]]")
-            lines.extend(f"    {t} ({len(rows)} rows)" for t, rows in self.tables)
-        if self.rule is not None:
-            lines.append("[[Rule]]")
-            lines.extend(wrap(f"{self.rule['rule']['text']} Here: {self.rule['reason']}."))
-        lines.append("[[Method]]")
-        lines.extend(wrap(self.method))
-        if self.notes:
-            lines.append("[[Notes]]")
-            lines.extend(f"    - {n}" for n in self.notes)
-        if self.data_sources:
-            lines.append("[[Data]]")
-            lines.extend(f"    {s}" for s in self.data_sources)
-        if self.citations:
-            lines.append("[[Citations]]")
-            lines.extend(f"    {c}" for c in self.citations)
-        return "\n".join(lines)
+        return finding_text(self)
 
     def _repr_html_(self) -> str:
-        figs = "".join(f"<li>{html.escape(f.title)}</li>" for f in self.figures)
-        return (
-            f"<div class='scalewatch-finding'><b>{html.escape(self.title)}</b> "
-            f"<span style='{BADGE_STYLE[self.tone]};padding:1px 7px;border-radius:9px'>{html.escape(self.verdict)}</span>"
-            f"<br><small>{html.escape(self.key)} ({html.escape(self.question)})</small>"
-            f"<p>{html.escape(self.summary)}</p>{numbers_table_html(self.numbers)}"
-            + (f"<p>Figures (interactive in <code>scalewatch report</code>):</p><ul>{figs}</ul>" if figs else "")
-            + (f"<p><small>loss: {html.escape(self.loss_label)}</small></p>" if self.loss_label else "")
-            + "</div>"
-        )
+        return finding_html(self)
 
     def __repr__(self) -> str:
         head = self.headline_number

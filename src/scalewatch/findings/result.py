@@ -8,9 +8,11 @@ declares, so that each result class states only what is particular to it:
 * ``FINDING_KEY`` and ``QUESTION`` (class attributes): the key and question of its finding;
 * :meth:`~Result.numbers` and :meth:`~Result.figures`: the numbers behind the verdict
   and the figures that show them;
+* :meth:`~Result.sentence` (the finding's summary) and :meth:`~Result.method`
+  (how the verdict was reached; the finding adds the rule's ``reason``);
 * :meth:`~Result.finding_parts`: the rest of its :class:`~scalewatch.findings.Finding`
-  (title, summary, method, tables, notes, data, citations, ...);
-* ``verdict`` (an attribute or property) when it has one.
+  (title, tables, notes, data, citations, ...);
+* ``verdict`` and ``reason`` (attributes or properties) when it has a verdict.
 
 A class that writes its own ``to_dict`` or ``report`` keeps it (they are the
 result's own record and text); the mixin fills in what is missing: the
@@ -30,8 +32,12 @@ Examples
 ...     verdict: str = "holds"
 ...     def numbers(self):
 ...         return [Number("excess", self.excess, self.excess - 1, self.excess + 1, "%")]
+...     def sentence(self):
+...         return "The toy holds."
+...     def method(self):
+...         return "None at all."
 ...     def finding_parts(self):
-...         return {"title": "A toy", "summary": "The toy holds.", "method": "None at all."}
+...         return {"title": "A toy"}
 >>> Toy(0.5).to_finding().headline_number.text(unit=True)
 '0.5 [-0.5, 1.5] %'
 """
@@ -74,11 +80,20 @@ class Result:
         """The figures of the finding (a list of Figures, or name -> plotly spec; default: none)."""
         return ()
 
+    def sentence(self) -> str:
+        """The finding's one-sentence summary."""
+        raise NotImplementedError(f"{type(self).__name__} states no summary sentence; give summary= in finding_parts().")
+
+    def method(self) -> str:
+        """How the verdict was reached (data, model, loss, resampling, the rule)."""
+        raise NotImplementedError(f"{type(self).__name__} states no method; give method= in finding_parts().")
+
     def finding_parts(self) -> Mapping[str, Any]:
         """The fields of the finding particular to this result (anything :class:`Finding` takes but its key and question).
 
-        ``verdict``, ``numbers`` and ``figures`` default to the attribute and the
-        two methods above.
+        ``verdict``, ``summary`` (:meth:`sentence`), ``method`` (:meth:`method`
+        and, when the result has one, ``"Verdict reached: <reason>."``),
+        ``numbers`` and ``figures`` default to the result's own.
         """
         raise NotImplementedError(f"{type(self).__name__} is a step of an analysis and makes no Finding of its own.")
 
@@ -95,10 +110,15 @@ class Result:
         parts = dict(self.finding_parts())
         if "verdict" not in parts:
             parts["verdict"] = getattr(self, "verdict")
+        if "summary" not in parts:
+            parts["summary"] = self.sentence()
         if "numbers" not in parts:
             parts["numbers"] = self.numbers()
         if "figures" not in parts:
             parts["figures"] = self.figures()
+        if "method" not in parts:
+            reason = getattr(self, "reason", "")
+            parts["method"] = self.method() + (f"\n\nVerdict reached: {reason}." if reason else "")
         return Finding(key=key or self.FINDING_KEY, question=self.QUESTION, **parts)
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from scalewatch.analyses.pretraining.data import (
     porian_runs,
 )
 from scalewatch.analyses.pretraining.verdicts import allocation_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
 from scalewatch.laws import Chinchilla
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -38,7 +38,7 @@ CHINCHILLA_BUDGETS = (6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21)
 
 
 @dataclass(frozen=True, eq=False)
-class AllocationResult:
+class AllocationResult(Result):
     """Outcome of :func:`allocation_test`. Immutable.
 
     Attributes
@@ -51,6 +51,9 @@ class AllocationResult:
         Porian et al.'s configurations: ``config_id``, ``step`` (the Figure 1
         sequence, or empty), ``a``, ``low``, ``high``, ``budgets_used``.
     """
+
+    FINDING_KEY = "pretraining.allocation"
+    QUESTION = "pretraining"
 
     estimates: pd.DataFrame = field(repr=False)
     porian: pd.DataFrame = field(repr=False)
@@ -166,8 +169,9 @@ class AllocationResult:
             "deliberately Kaplan-like settings, only their corrected one) overlaps a = 0.5 +- 0.05; bends otherwise."
         )
 
-    def to_finding(self):
-        return _allocation_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _allocation_finding_parts(self)
 
 
 def allocation_test(
@@ -278,7 +282,7 @@ def allocation_test(
     )
 
 
-def _allocation_finding(result: AllocationResult, key: str = "pretraining.allocation") -> Finding:
+def _allocation_finding_parts(result: Any) -> dict[str, Any]:
     tables = [
         ("Compute-optimal exponent a and tokens per parameter, per dataset and method",
          records(result.estimates, ["estimate", "n_runs", "a", "low", "high", "tokens_per_param", "tpp_low", "tpp_high"],
@@ -288,16 +292,9 @@ def _allocation_finding(result: AllocationResult, key: str = "pretraining.alloca
                   {"label": "upstream label"}, digits=4)),
     ]
     citations = tuple(result.citations) + tuple(CITATIONS[k] for k in ("hoffmann2022", "kaplan2020", "porian2024", "gadre2024", "muennighoff2023"))
-    return Finding(
-        key=key,
-        question="pretraining",
+    return dict(
         title="Compute-optimal allocation, and why Kaplan's and Chinchilla's disagree",
-        verdict=result.verdict,
-        summary=result.sentence(),
-        numbers=result.numbers(),
-        figures=result.figures(),
         tables=tables,
-        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
         data_sources=(CHINCHILLA, GADRE, DATABLATIONS, PORIAN),
         citations=citations,
         loss_label=_LOSS_LABEL,

@@ -15,14 +15,14 @@ from scalewatch.analyses.pretraining._common import CITATIONS, _FEW_RUNS, _LOSS_
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["OvertrainingResult", "overtraining_test", "overtraining_analysis"]
 
 
 @dataclass(frozen=True, eq=False)
-class OvertrainingResult:
+class OvertrainingResult(Result):
     """Outcome of :func:`overtraining_test`. Immutable.
 
     Attributes
@@ -36,6 +36,9 @@ class OvertrainingResult:
     heldout : dict
         The same for every held-out run.
     """
+
+    FINDING_KEY = "pretraining.overtraining"
+    QUESTION = "pretraining"
 
     law: str
     cutoff: float
@@ -147,8 +150,9 @@ class OvertrainingResult:
             "otherwise. No break test is run here, so the verdict is never 'breaks'."
         )
 
-    def to_finding(self):
-        return _overtraining_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _overtraining_finding_parts(self)
 
 
 def _pooled_test(backtests: Mapping[str, BacktestResult], law: str, cutoff: float, select, ci: float, rng) -> dict[str, Any]:
@@ -285,7 +289,7 @@ def overtraining_test(
     )
 
 
-def _overtraining_finding(result: OvertrainingResult, key: str = "pretraining.overtraining") -> Finding:
+def _overtraining_finding_parts(result: Any) -> dict[str, Any]:
     tables = [
         (
             "Held-out excess by training set and multiplier M",
@@ -296,16 +300,10 @@ def _overtraining_finding(result: OvertrainingResult, key: str = "pretraining.ov
     notes = [n for n in (result.data_note,) if n] + [n for bt in result.backtests.values() for n in bt.notes]
     citations = tuple(c for c in (result.citation,) if c) + tuple(CITATIONS[k] for k in ("gadre2024", "hoffmann2022", "efron1993"))
     numbers = result.numbers()
-    return Finding(
-        key=key,
-        question="pretraining",
+    return dict(
         title="Does the law hold far from the compute-optimal ratio (over-training up to 32x)?",
-        verdict=result.verdict,
-        summary=result.sentence(),
         numbers=numbers,
-        figures=result.figures(),
         tables=tables,
-        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
         data_sources=(result.source,),
         citations=citations,
         loss_label=_LOSS_LABEL,

@@ -15,7 +15,7 @@ from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import DATABLATIONS, _dataset, datablations_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
 from scalewatch.laws import DataConstrained
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -23,7 +23,7 @@ __all__ = ["RepetitionResult", "repetition_test", "repetition_analysis"]
 
 
 @dataclass(frozen=True, eq=False)
-class RepetitionResult:
+class RepetitionResult(Result):
     """Outcome of :func:`repetition_test`. Immutable.
 
     Attributes
@@ -41,6 +41,9 @@ class RepetitionResult:
         The data-constrained law on the most-repeated held-out runs
         (``n``, ``excess_pct``, ``low``, ``high``, ``p``).
     """
+
+    FINDING_KEY = "pretraining.repetition"
+    QUESTION = "pretraining"
 
     cutoff: float
     fit: Any = field(repr=False)
@@ -159,8 +162,9 @@ class RepetitionResult:
             f"or all held-out runs sit significantly above it (level {self.level:g}); holds otherwise."
         )
 
-    def to_finding(self):
-        return _repetition_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _repetition_finding_parts(self)
 
 
 def repetition_test(
@@ -292,7 +296,7 @@ def repetition_test(
     )
 
 
-def _repetition_finding(result: RepetitionResult, key: str = "pretraining.repetition") -> Finding:
+def _repetition_finding_parts(result: Any) -> dict[str, Any]:
     tables = [
         ("Data-constrained constants: this fit and the published ones",
          records(result.constants, ["name", "fit", "n_runs", "estimate", "low", "high", "published", "contains_published"],
@@ -307,16 +311,9 @@ def _repetition_finding(result: RepetitionResult, key: str = "pretraining.repeti
     if result.bootstrap.n_failed:
         notes.append(f"{result.bootstrap.n_failed}/{result.bootstrap.n_resamples} bootstrap resamples of the data-constrained fit failed (excluded)")
     citations = tuple(c for c in (result.citation,) if c) + tuple(CITATIONS[k] for k in ("muennighoff2023", "hoffmann2022", "efron1993"))
-    return Finding(
-        key=key,
-        question="pretraining",
+    return dict(
         title="Repeated data: the data-constrained law against Muennighoff et al.'s runs",
-        verdict=result.verdict,
-        summary=result.sentence(),
-        numbers=result.numbers(),
-        figures=result.figures(),
         tables=tables,
-        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
         data_sources=(result.source,),
         citations=citations,
         loss_label=_LOSS_LABEL,

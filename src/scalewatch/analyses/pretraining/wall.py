@@ -11,21 +11,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CITATIONS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
 from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
 from scalewatch.analyses.pretraining.calibration import CalibrationResult, calibrate_break_test
 from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
-from scalewatch.plots import PALETTE, figure, hline, points, vline
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
+from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
 
 __all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
 
 
 @dataclass(frozen=True, eq=False)
-class WallTestResult:
+class WallTestResult(Result):
     """Outcome of :func:`wall_test`: backtest, break test, top residuals, calibration, verdict. Immutable.
 
     Attributes
@@ -37,6 +37,9 @@ class WallTestResult:
         ``excess_pct`` with the ``low``/``high`` interval of the systematic
         offset, one-sided ``p`` (above the law), ``coverage`` and ``rmse_pct``.
     """
+
+    FINDING_KEY = "pretraining.wall_test"
+    QUESTION = "pretraining"
 
     dataset: str
     law: str
@@ -109,72 +112,6 @@ class WallTestResult:
             parts.append(self.calibration.report())
         return "\n".join(lines + parts)
 
-    def figures(self) -> list[Figure]:
-        """Held-out runs against the prediction, held-out excess per law, and the break profile."""
-        bt = self.backtest
-        cut = bt.cutoffs[0]
-        pct = f"{100 * bt.ci:g}%"
-        p = bt.predictions[(bt.predictions["law"] == self.law) & (bt.predictions["cutoff"] == cut) & bt.predictions["in_scope"]]
-        r = self.runs
-        train = r[self.by].to_numpy(float) <= cut * (1 + 1e-12)
-        figs = [
-            figure(
-                f"The {_display(self.law)} law fitted up to {cut:.2g} {self._unit}: the runs above, predicted",
-                [
-                    points(r[self.by][train], r["loss"][train], "training runs", color="#8c959f", size=5),
-                    points(p[self.by], p["observed"], "held-out runs", color=PALETTE[1], held_out=True),
-                    points(
-                        p[self.by], p["predicted"], f"prediction with {pct} interval", color=PALETTE[0], size=5,
-                        error_y={**_errors(p["predicted"], p["lo"], p["hi"]), "color": PALETTE[0]},
-                    ),
-                ],
-                x_title=f"{self.by} ({self._unit})" if self.by == "compute" else self.by,
-                y_title="final loss (nats/token)",
-                shapes=[vline(cut)],
-                caption=(
-                    f"Grey: the runs the law was fitted to; diamonds: the held-out runs; blue: the law's predictions with "
-                    f"{pct} prediction intervals (bootstrap of the fit plus resampled residuals). A wall would show as "
-                    "diamonds above their intervals at the right."
-                ),
-            )
-        ]
-        traces = []
-        for i, law in enumerate(bt.laws):
-            q = bt.predictions[(bt.predictions["law"] == law) & (bt.predictions["cutoff"] == cut) & bt.predictions["on_frontier"]]
-            traces.append(points(q[self.by], 100 * q["excess"], law, color=PALETTE[i % len(PALETTE)], mode="lines+markers"))
-        figs.append(
-            figure(
-                f"Held-out frontier runs: excess over each law (fitted up to {cut:.2g} {self._unit})",
-                traces,
-                x_title=self.by,
-                y_title="excess, % (100 log observed / predicted)",
-                y_log=False,
-                shapes=[hline(0.0)],
-                caption=(
-                    "Each law is fitted to the runs at or below the cut-off (one-variable laws to the frontier of best loss "
-                    "per budget) and scored on the held-out frontier runs, the set every law predicts. Above zero: the "
-                    "run is worse than the law predicts."
-                ),
-            )
-        )
-        prof = self.breaks.profile
-        figs.append(
-            figure(
-                f"Break test: one-break F statistic against the {self.breaks.law} law",
-                [points(prof["break_at"], prof["F"], "F(break location)", color=PALETTE[2], mode="lines+markers")],
-                x_title=f"break location ({self.by})",
-                y_title="F statistic",
-                y_log=False,
-                shapes=[vline(self.breaks.break_at[0], dash="dot")],
-                caption=(
-                    f"The hinge term's F statistic at each candidate break (trimmed {100 * self.breaks.trim:g}% from each "
-                    f"end); its maximum is the test statistic (p = {self.breaks.p_value:.2g} by wild bootstrap, both break "
-                    "counts). The dotted line marks the estimated break."
-                ),
-            )
-        )
-        return figs
-
     def numbers(self) -> list[Number]:
         """The reported numbers, with their intervals where there are any."""
         ci = f"{100 * self.backtest.ci:g}%"
@@ -210,38 +147,16 @@ class WallTestResult:
             ]
         return out
 
-    def method(self) -> str:
-        bt, br = self.backtest, self.breaks
-        cal = ""
-        if self.calibration is not None:
-            c = self.calibration
-            cal = (
-                f" The break rule was calibrated on {c.n_datasets} synthetic datasets each way ({c.design}; noise: {c.noise}): "
-                f"false-alarm rate {c.false_alarm_rate:.3f} [{c.false_alarm_interval[0]:.3f}, {c.false_alarm_interval[1]:.3f}] at "
-                f"level {c.level:g}, detection rate {c.detection_rate:.3f} [{c.detection_interval[0]:.3f}, {c.detection_interval[1]:.3f}] "
-                f"for a planted break of {c.break_slope_pct_per_decade:+g}% per decade at {c.break_at:.2g}."
-            )
-        return (
-            f"Rolling-origin backtest in {self.by} (cut-offs {', '.join(f'{c:.3g}' for c in bt.cutoffs)}): each law "
-            f"({', '.join(bt.laws)}) is fitted with {bt.loss} loss on log residuals to the runs at or below the cut-off "
-            "(one-variable laws to the frontier of best loss per budget) and predicts the runs above it. Prediction "
-            f"intervals ({100 * bt.ci:g}%) combine a bootstrap of the training fit ({bt.n_boot} resamples; parameter "
-            "uncertainty) with resampled training residuals (residual scale). The held-out mean excess is compared with "
-            "its distribution under the law drawn the same way (one-sided p, Bonferroni over cut-offs). "
-            f"Break test: {br.law} plus one or two hinge terms in log {self.by}, sup-F over break points trimmed "
-            f"{100 * br.trim:g}% from each end, wild-bootstrap p-values ({br.n_boot} draws), Bonferroni over one and two "
-            f"breaks; a break is detected when p < {br.level:g} and the broken law, estimated below the cut-off, cuts the "
-            f"held-out RMS excess by at least {100 * br.margin:g}%." + cal + f" Top-of-range: mean excess of the {self.top.k} "
-            f"runs with the largest {self.by} over the law fitted to all runs, against {self.top.n_perm} random "
-            "k-subsets (one-sided permutation p) with a bootstrap interval. Verdict rule: inconclusive with fewer than 5 "
-            "held-out runs; breaks if a break is detected and the top runs sit significantly above the law; bends if the "
-            "top runs or the held-out runs sit significantly above it without a detected break; holds otherwise "
-            f"(level {self.level:g})."
-        )
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return wall_finding_parts(self)
 
-    def to_finding(self):
-        """This wall test as a :class:`~scalewatch.analyses.Finding`."""
-        return _wall_finding(self)
+    def figures(self) -> list[Figure]:
+        """Held-out runs against the prediction, held-out excess per law, and the break profile."""
+        return wall_figures(self)
+
+    def method(self) -> str:
+        return wall_method(self)
 
 
 def _heldout_table(bt: BacktestResult, law: str, ci: float, seed: Any) -> pd.DataFrame:
@@ -390,44 +305,6 @@ def wall_test(
         data_note=note,
         citation=citation,
         runs=df[[c for c in dict.fromkeys(["run_id", by, "params", "tokens", "loss"]) if c in df.columns]].copy(),
-    )
-
-
-def _wall_finding(result: WallTestResult, key: str = "pretraining.wall_test") -> Finding:
-    bt = result.backtest
-    tables = [
-        (
-            "Backtest: held-out error of each law at each cut-off",
-            records(bt.summary, ["law", "cutoff", "test_set", "n_train", "n_test", "rmse_pct", "bias_pct", "coverage", "coverage_param", "converged"],
-                     {"cutoff": f"cut-off ({result.by})", "test_set": "held-out set", "rmse_pct": "RMS excess %", "bias_pct": "mean excess %",
-                      "coverage_param": "coverage (parameter-only)"}, digits=4),
-        ),
-        (
-            f"The {result.top.k} runs with the largest {result.by}",
-            records(result.top.top, [c for c in ("run_id", "params", "tokens", "compute", "loss", "excess_pct") if c in result.top.top.columns],
-                     {"excess_pct": "excess %"}, digits=4),
-        ),
-    ]
-    notes = [n for n in (result.data_note,) if n] + list(bt.notes) + list(result.breaks.notes)
-    sources = (result.dataset,)
-    citations = tuple(c for c in (result.citation,) if c) + tuple(
-        CITATIONS[k] for k in ("hoffmann2022", "kaplan2020", "besiroglu2024", "caballero2022", "andrews1993", "hansen1996", "tashman2000", "efron1993")
-    )
-    return Finding(
-        key=key,
-        question="pretraining",
-        title=f"Does the {_display(result.law)} law hold at the top of the {result.by} range? Backtest, break test, top runs",
-        verdict=result.verdict,
-        summary=result.sentence(),
-        numbers=result.numbers(),
-        figures=result.figures(),
-        tables=tables,
-        method=result.method() + f"\n\nVerdict reached: {result.reason}.",
-        data_sources=sources,
-        citations=citations,
-        loss_label=_LOSS_LABEL,
-        notes=notes,
-        headline=result.numbers()[0].name,
     )
 
 
