@@ -22,7 +22,7 @@ from scalewatch.analyses.capabilities.scores import (
     pythia_scores,
 )
 from scalewatch.analyses.capabilities.sigmoid import LinkFit, fit_link
-from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = [
@@ -79,7 +79,7 @@ def decoupling_verdict(estimate: float, low: float, high: float, n_heldout: int,
 
 
 @dataclass(frozen=True, eq=False)
-class DecouplingResult:
+class DecouplingResult(Result):
     """Held-out test of links: fit on older or smaller models, predict the newer or larger ones.
 
     Attributes
@@ -386,7 +386,7 @@ def decoupling_test(
 
 
 @dataclass(frozen=True, eq=False)
-class DecouplingAnalysis:
+class DecouplingAnalysis(Result):
     """Outcome of :func:`decoupling_analysis`: held-out tests on four datasets.
 
     Attributes
@@ -406,6 +406,9 @@ class DecouplingAnalysis:
         judges distilled from a larger model and of the others (``group, n,
         excess, low, high``; intervals from the held-out scatter only).
     """
+
+    FINDING_KEY = "capabilities.decoupling"
+    QUESTION = "capabilities"
 
     scenarios: dict[str, DecouplingResult]
     headline: str
@@ -531,9 +534,9 @@ class DecouplingAnalysis:
             "question asks about the newest models."
         )
 
-    def to_finding(self) -> Finding:
-        """This analysis as a Finding (key ``capabilities.decoupling``)."""
-        return _decoupling_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _decoupling_finding_parts(self)
 
 
 def decoupling_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0, tolerance: float = 0.02) -> DecouplingAnalysis:
@@ -623,7 +626,7 @@ def _distillation_split(result: DecouplingResult, table: pd.DataFrame, *, seed: 
     return pd.DataFrame(rows)
 
 
-def _decoupling_finding(result: DecouplingAnalysis) -> Finding:
+def _decoupling_finding_parts(result: Any) -> dict[str, Any]:
     names = {
         "release date": "newest quarter by release date (Epoch AI hub): mean excess",
         "compute": "top quarter by compute (obsscaling): mean excess",
@@ -659,9 +662,7 @@ def _decoupling_finding(result: DecouplingAnalysis) -> Finding:
         tables[f"per benchmark, {key}"] = r.per_benchmark
     if len(result.by_distillation):
         tables["newest models by distillation"] = result.by_distillation
-    return Finding(
-        key="capabilities.decoupling",
-        question=QUESTION,
+    return dict(
         title="Do newer and larger models match what their compute or loss predicts?",
         verdict=result.verdict,
         summary=result.summary(),

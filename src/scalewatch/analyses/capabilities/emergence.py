@@ -22,7 +22,7 @@ from scalewatch.analyses.capabilities.metrics import (
     pairs_table,
 )
 from scalewatch.analyses.capabilities.scores import obsscaling_scores, pythia_scores
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["emergence_verdict", "EmergenceAnalysis", "emergence_analysis", "report_emergence"]
@@ -82,7 +82,7 @@ _OBS_EMERGENT = (
 
 
 @dataclass(frozen=True, eq=False)
-class EmergenceAnalysis:
+class EmergenceAnalysis(Result):
     """Outcome of :func:`emergence_analysis`.
 
     Attributes
@@ -93,6 +93,9 @@ class EmergenceAnalysis:
     gaps : tuple of str
         What the datasets lack for this test, said plainly.
     """
+
+    FINDING_KEY = "capabilities.emergence"
+    QUESTION = "capabilities"
 
     pairs: tuple[MetricPair, ...]
     gaps: tuple[str, ...]
@@ -220,9 +223,9 @@ class EmergenceAnalysis:
             "task is a metric artefact or smooth under both; inconclusive otherwise."
         )
 
-    def to_finding(self) -> Finding:
-        """This analysis as a Finding (key ``capabilities.emergence``)."""
-        return _emergence_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _emergence_finding_parts(self)
 
 
 def emergence_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0) -> EmergenceAnalysis:
@@ -285,7 +288,7 @@ def emergence_analysis(*, fast: bool = False, n_boot: int | None = None, seed: i
     )
 
 
-def _emergence_finding(result: EmergenceAnalysis) -> Finding:
+def _emergence_finding_parts(result: Any) -> dict[str, Any]:
     numbers = []
     for p in result.pairs:
         if p.continuous is None:
@@ -301,9 +304,7 @@ def _emergence_finding(result: EmergenceAnalysis) -> Finding:
     sharp = [p.task for p in single if p.discontinuous.shape == "sharp"]
     notes = list(result.gaps)
     notes.append(f"single-metric tasks that look sharp: {', '.join(sharp) if sharp else 'none'} (rule: upper end of r's interval <= {SHARP_MAX})")
-    return Finding(
-        key="capabilities.emergence",
-        question=QUESTION,
+    return dict(
         title="Emergence or metric artefact?",
         verdict=result.verdict,
         summary=result.summary(),

@@ -22,14 +22,14 @@ from scalewatch.analyses.capabilities.scores import (
     pythia_scores,
 )
 from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
-from scalewatch.findings import Figure, Finding, Number, analysis, finite, records
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
 
 
 @dataclass(frozen=True, eq=False)
-class LinkSet:
+class LinkSet(Result):
     """Links of several benchmarks against one scale variable.
 
     Attributes
@@ -235,7 +235,7 @@ def links_verdict(counts: Mapping[str, int], plateaus: int, *, share: float = 0.
 
 
 @dataclass(frozen=True, eq=False)
-class LinksAnalysis:
+class LinksAnalysis(Result):
     """Outcome of :func:`links_analysis`: link sets per dataset, family offsets, verdict.
 
     Attributes
@@ -252,6 +252,9 @@ class LinksAnalysis:
     plateaus : int
         Saturated links whose ceiling interval lies below 0.9.
     """
+
+    FINDING_KEY = "capabilities.links"
+    QUESTION = "capabilities"
 
     sets: dict[str, LinkSet]
     family_offsets: pd.DataFrame = field(repr=False)
@@ -400,9 +403,9 @@ class LinksAnalysis:
             "interval below 0.9); inconclusive otherwise."
         )
 
-    def to_finding(self) -> Finding:
-        """This analysis as a :class:`~scalewatch.analyses._finding.Finding` (key ``capabilities.links``)."""
-        return _links_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _links_finding_parts(self)
 
 
 def _family_offsets(sets: LinkSet, table: pd.DataFrame, min_models: int = 3, ci: float = 0.95) -> pd.DataFrame:
@@ -515,7 +518,7 @@ def _link_numbers(label: str, s: LinkSet, unit: str, k: int = 2) -> list[Number]
     return out
 
 
-def _links_finding(result: LinksAnalysis) -> Finding:
+def _links_finding_parts(result: Any) -> dict[str, Any]:
     c = result.counts()
     informative = c["tracking"] + c["saturated"] + c["uncertain"]
     count_note = f"count, of {informative} informative links (tracking, saturated or uncertain); a count has no interval"
@@ -552,9 +555,7 @@ def _links_finding(result: LinksAnalysis) -> Finding:
     tables = {f"links, {k}": v.table() for k, v in result.sets.items()}
     if len(fo):
         tables["obsscaling family offsets"] = fo
-    return Finding(
-        key="capabilities.links",
-        question=QUESTION,
+    return dict(
         title="Links from loss and compute to benchmark scores",
         verdict=result.verdict,
         summary=result.summary(),

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.capabilities.sigmoid import LinkFit, fit_link
-from scalewatch.findings import finite
+from scalewatch.findings import Result, finite
 
 __all__ = [
     "SHARP_MAX",
@@ -121,7 +121,7 @@ def pair_label(discontinuous: str, continuous: str | None) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Sharpness:
+class Sharpness(Result):
     """How abruptly one metric rises with scale.
 
     Attributes
@@ -259,7 +259,7 @@ def sharpness(
 
 
 @dataclass(frozen=True, eq=False)
-class MetricPair:
+class MetricPair(Result):
     """A task measured on the same models by a discontinuous and (where available) a continuous metric.
 
     Attributes

@@ -13,7 +13,7 @@ import pandas as pd
 from scalewatch.analyses.capabilities._common import QUESTION, _PAPERS, _err, _n_boot, _pts
 from scalewatch.analyses.capabilities.pca import PCAResult, benchmark_matrix, impute_pca, principal_components
 from scalewatch.analyses.capabilities.scores import OBSSCALING_BENCHMARKS, obsscaling_scores
-from scalewatch.findings import Figure, Finding, Number, analysis, finite
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
 from scalewatch.plots import PALETTE, curve, figure, points
 from scalewatch.fitting import ols
 
@@ -29,7 +29,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, eq=False)
-class TrendResult:
+class TrendResult(Result):
     r"""Capability score against log10 compute: per family, and pooled with family offsets.
 
     Attributes
@@ -267,7 +267,7 @@ RUAN_CUMULATIVE = (0.84, 0.94, 0.97)
 
 
 @dataclass(frozen=True, eq=False)
-class ObservationalAnalysis:
+class ObservationalAnalysis(Result):
     """Outcome of :func:`observational_analysis`.
 
     Attributes
@@ -281,6 +281,9 @@ class ObservationalAnalysis:
     n_models, n_missing_cells, n_without_compute : int
         Models in the table, missing benchmark cells, models without compute.
     """
+
+    FINDING_KEY = "capabilities.observational_scaling"
+    QUESTION = "capabilities"
 
     complete: PCAResult
     imputed: PCAResult
@@ -398,9 +401,9 @@ class ObservationalAnalysis:
             "bounded accuracies is convex where the smallest models sit at chance."
         )
 
-    def to_finding(self) -> Finding:
-        """This analysis as a Finding (key ``capabilities.observational_scaling``)."""
-        return _observational_finding(self)
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _observational_finding_parts(self)
 
 
 def observational_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0) -> ObservationalAnalysis:
@@ -447,7 +450,7 @@ def observational_analysis(*, fast: bool = False, n_boot: int | None = None, see
     )
 
 
-def _observational_finding(result: ObservationalAnalysis) -> Finding:
+def _observational_finding_parts(result: Any) -> dict[str, Any]:
     c, ci = result.complete.cumulative, result.complete.cumulative_intervals
     n_c = len(result.complete.models)
     t = result.trends
@@ -472,9 +475,7 @@ def _observational_finding(result: ObservationalAnalysis) -> Finding:
         f"{result.n_without_compute} models without compute are in the PCA but not in the trend",
         "BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)",
     ]
-    return Finding(
-        key="capabilities.observational_scaling",
-        question=QUESTION,
+    return dict(
         title="Observational scaling: one capability score, linear in log compute",
         verdict=result.verdict,
         summary=result.summary(),

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scalewatch.findings import finite
+from scalewatch.findings import Result, finite
 
 __all__ = ["benchmark_matrix", "impute_pca", "PCAResult", "principal_components"]
 
@@ -209,7 +209,7 @@ def impute_pca(
 
 
 @dataclass(frozen=True, eq=False)
-class PCAResult:
+class PCAResult(Result):
     """Principal components of a benchmark matrix.
 
     Attributes

@@ -68,7 +68,7 @@ from scipy.special import expit
 from scalewatch.errors import FitError
 from scalewatch.fitting import FitResult, bootstrap, quiet_fit
 from scalewatch.laws import Param, Sigmoid
-from scalewatch.findings import finite
+from scalewatch.findings import Result, finite
 
 __all__ = ["STATUSES", "LinkFit", "link_status", "fit_link", "K_MAX_Z"]
 
@@ -108,7 +108,7 @@ class _UnitSigmoid(Sigmoid):
 
 
 @dataclass(frozen=True, eq=False)
-class LinkFit:
+class LinkFit(Result):
     r"""One fitted link :math:`y = f + (c - f)\,\sigma(\pm k (x - x_0))` with bootstrap intervals.
 
     Attributes

@@ -13,6 +13,7 @@ import pandas as pd
 from scalewatch.analyses.datawall.stock import TOKENS_PER_WORD
 from scalewatch.analyses.trends.series import top_k_at_release, year_fraction
 from scalewatch.laws import DataConstrained
+from scalewatch.findings import Result
 
 __all__ = [
     "R_D_STAR",
@@ -122,7 +123,7 @@ class DemandAssumptions:
 
 
 @dataclass(frozen=True, eq=False)
-class GrowthTrend:
+class GrowthTrend(Result):
     """A log-linear trend of a quantity against release year, with bootstrap draws. Immutable.
 
     :math:`\\ln y = \\ell + g (t - t_0)`; ``draws`` holds (ell, g) per resample.
@@ -216,7 +217,7 @@ def fit_growth(
 
 
 @dataclass(frozen=True, eq=False)
-class DataDemand:
+class DataDemand(Result):
     """Frontier trends and the compute-optimal tokens they imply. Immutable.
 
     Attributes

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit, logit, ndtri
+from scalewatch.findings import Result
 
 __all__ = [
     "Estimate",
@@ -380,7 +381,7 @@ class DataStockAssumptions:
 
 
 @dataclass(frozen=True, eq=False)
-class DataStock:
+class DataStock(Result):
     """Monte Carlo distribution of the usable stock of training tokens. Immutable.
 
     Attributes

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from scalewatch.analyses.economics.assumptions import _positive
+from scalewatch.findings import Result
 
 __all__ = ["HOFFMANN_2022", "InferenceAwareAllocation", "inference_aware_allocation"]
 
@@ -19,7 +20,7 @@ HOFFMANN_2022: Mapping[str, float] = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha"
 
 
 @dataclass(frozen=True)
-class InferenceAwareAllocation:
+class InferenceAwareAllocation(Result):
     """The (N, D) that reach a loss with the least training plus lifetime-inference FLOP, against Chinchilla's.
 
     Attributes

@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 from scalewatch import seeds
+from scalewatch.findings import Result
 
 __all__ = ["HOURS_PER_YEAR", "Assumption", "Component", "CostEstimate"]
 
@@ -216,7 +217,7 @@ class Component:
 
 
 @dataclass(frozen=True)
-class CostEstimate:
+class CostEstimate(Result):
     """Computed quantities, the assumptions behind them and how their ranges were propagated.
 
     Attributes

@@ -25,7 +25,7 @@ from scalewatch.analyses.economics.assumptions import Assumption, _as_assumption
 from scalewatch.analyses.economics.costs import DEFAULTS, Hardware, hardware
 from scalewatch.analyses.testtime import checked_verdict, model_label
 from scalewatch.analyses.testtime.exchange import exchange_rate
-from scalewatch.findings import Finding, Number, analysis
+from scalewatch.findings import Finding, Number, Result, analysis
 from scalewatch.plots import band, curve, figure, sequential_colors, vline
 from scalewatch import seeds
 
@@ -47,7 +47,7 @@ TOKENS_PER_SAMPLE = Assumption(
 
 
 @dataclass(frozen=True)
-class CostToTarget:
+class CostToTarget(Result):
     """Two routes to a target coverage and their costs: sample the smallest model more, or train the largest and sample it less.
 
     Attributes

@@ -12,6 +12,7 @@ import numpy as np
 from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate
 from scalewatch import seeds
 from scalewatch.analyses.trends import year_fraction
+from scalewatch.findings import Result
 
 __all__ = [
     "ApiPrice",
@@ -178,7 +179,7 @@ def reasoning_premium(
 
 
 @dataclass(frozen=True)
-class PriceDecline:
+class PriceDecline(Result):
     """Decline of the cost per token at fixed capability, from hardware prices and model sizes.
 
     Attributes

@@ -61,7 +61,7 @@ from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve
 from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import frontier, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Finding, records, significant
+from scalewatch.findings import Finding, Result, records, significant
 from scalewatch.fitting import FitResult
 from scalewatch.laws import BrokenPowerLaw
 from scalewatch.plots import PALETTE, figure, hline, points
@@ -100,7 +100,7 @@ def default_cutoffs(values: np.ndarray, holdout: Sequence[float] = _DEFAULT_HOLD
 
 
 @dataclass(frozen=True, eq=False)
-class BacktestResult:
+class BacktestResult(Result):
     """Held-out errors and interval coverage of candidate laws at several cut-offs. Immutable.
 
     Attributes

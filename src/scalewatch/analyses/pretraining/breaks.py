@@ -67,6 +67,7 @@ from scalewatch.fitting import quiet_fit
 from scalewatch.analyses.pretraining.data import frontier, runs_table
 from scalewatch.fitting import FitResult
 from scalewatch.laws import Law
+from scalewatch.findings import Result
 
 __all__ = ["BreakTestResult", "break_test"]
 
@@ -183,7 +184,7 @@ def _hinge_shift(G_tr, t_tr, e_tr, G_te, t_te, taus_sel: np.ndarray) -> np.ndarr
 
 
 @dataclass(frozen=True, eq=False)
-class BreakTestResult:
+class BreakTestResult(Result):
     """Outcome of :func:`break_test`. Immutable.
 
     Attributes

@@ -13,12 +13,13 @@ import pandas as pd
 from scalewatch.analyses.pretraining.breaks import _LN10, _check_level, _f, _seed_repr, break_test
 from scalewatch.analyses.pretraining.data import runs_table
 from scalewatch.laws import Chinchilla, Law
+from scalewatch.findings import Result
 
 __all__ = ["CalibrationResult", "synthetic_isoflop_design", "calibrate_break_test", "HOFFMANN_CONSTANTS"]
 
 
 @dataclass(frozen=True, eq=False)
-class CalibrationResult:
+class CalibrationResult(Result):
     """False-alarm and detection rates of the break rule on synthetic runs. Immutable.
 
     Attributes

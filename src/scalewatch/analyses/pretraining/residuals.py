@@ -13,12 +13,13 @@ from scalewatch.analyses.pretraining.candidates import _design
 from scalewatch.fitting import quiet_fit
 from scalewatch.analyses.pretraining.data import runs_table
 from scalewatch.fitting import FitResult
+from scalewatch.findings import Result
 
 __all__ = ["TopResidualResult", "top_residuals"]
 
 
 @dataclass(frozen=True, eq=False)
-class TopResidualResult:
+class TopResidualResult(Result):
     r"""Mean excess of the k largest runs over the law, against a permutation null. Immutable.
 
     Attributes

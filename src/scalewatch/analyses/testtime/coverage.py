@@ -47,6 +47,7 @@ import numpy as np
 from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, CoverageLaw, _line, _loglog, coverage_law
 from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints, pass_at_k_matrix, per_problem_counts
 from scalewatch import seeds
+from scalewatch.findings import Result
 
 __all__ = ["CoverageFit", "fit_coverage_models", "fit_coverage", "LawComparison", "compare_coverage_laws"]
 
@@ -107,7 +108,7 @@ def _usable(c: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class CoverageFit:
+class CoverageFit(Result):
     """A coverage law fitted to one model's coverage curve, with problem-bootstrap intervals.
 
     Attributes
@@ -374,7 +375,7 @@ def fit_coverage(
 
 
 @dataclass(frozen=True)
-class LawComparison:
+class LawComparison(Result):
     """Coverage laws fitted on small k and scored on the larger k they did not see.
 
     Attributes

@@ -60,7 +60,7 @@ from scalewatch.analyses.testtime._common import (
 from scalewatch.analyses.testtime.coverage import _usable
 from scalewatch.analyses.testtime.laws import _line, _loglog
 from scalewatch.analyses.testtime.passk import DEFAULT_KS, _check_ci, _check_resamples, _ints, pass_at_k_matrix, per_problem_counts
-from scalewatch.findings import Finding, Number, analysis
+from scalewatch.findings import Finding, Number, Result, analysis
 from scalewatch.plots import curve, figure, points, sequential_colors
 from scalewatch import seeds
 
@@ -89,7 +89,7 @@ TRAIN_FLOP_PER_PARAM_TOKEN = 6.0
 
 
 @dataclass(frozen=True)
-class ExchangeRate:
+class ExchangeRate(Result):
     """Iso-coverage contours of a model family and the train/test exchange rate at each target.
 
     Attributes

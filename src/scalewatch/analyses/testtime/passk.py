@@ -71,6 +71,7 @@ from typing import Any
 
 import numpy as np
 from scalewatch import seeds
+from scalewatch.findings import Result
 
 __all__ = [
     "DEFAULT_KS",
@@ -256,7 +257,7 @@ def _check_resamples(n: Any, func: str, minimum: int = 0) -> int:
 
 
 @dataclass(frozen=True)
-class CoverageCurves:
+class CoverageCurves(Result):
     """Coverage (mean pass@k over problems) per model and k, with problem-bootstrap intervals.
 
     Attributes

@@ -45,7 +45,7 @@ import pandas as pd
 from scalewatch.analyses.trends.forecast import ForecastScore, SlowdownTest, score_forecast, slowdown_test
 from scalewatch.analyses.trends.models import TrendFit, fit_trend
 from scalewatch.analyses.trends.series import TrendSeries, as_series, check_models
-from scalewatch.findings import records
+from scalewatch.findings import Result, records
 
 __all__ = ["OriginResult", "DetectionResult", "default_origins", "TrendBacktest", "backtest_trends"]
 
@@ -99,7 +99,7 @@ def default_origins(series: TrendSeries, *, min_points: int = 10, step: float | 
 
 
 @dataclass(frozen=True, eq=False)
-class TrendBacktest:
+class TrendBacktest(Result):
     """Rolling-origin backtest of trend models and of the slowdown test. Immutable.
 
     Attributes

@@ -14,12 +14,13 @@ import pandas as pd
 from scalewatch.analyses.trends.forecast import ForecastScore, SlowdownTest, score_forecast, slowdown_test
 from scalewatch.analyses.trends.models import TrendFit, fit_trend
 from scalewatch.analyses.trends.series import TrendSeries, as_series, check_models
+from scalewatch.findings import Result
 
 __all__ = ["TrendComparison", "compare_trends"]
 
 
 @dataclass(frozen=True, eq=False)
-class TrendComparison:
+class TrendComparison(Result):
     """All trend models on one series: in-sample fits, out-of-sample scores and the slowdown test. Immutable.
 
     Attributes

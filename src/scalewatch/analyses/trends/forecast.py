@@ -10,6 +10,7 @@ import numpy as np
 
 from scalewatch.analyses.trends.models import _LN10, TrendFit, _hinge_ols, _quantiles
 from scalewatch.analyses.trends.series import TrendSeries
+from scalewatch.findings import Result
 
 __all__ = ["crps_ensemble", "ForecastScore", "score_forecast", "SlowdownTest", "slowdown_test"]
 
@@ -111,7 +112,7 @@ def score_forecast(tf: TrendFit, held: TrendSeries, *, ci: float | None = None, 
 
 
 @dataclass(frozen=True)
-class SlowdownTest:
+class SlowdownTest(Result):
     """Result of :func:`slowdown_test`: did growth slow at some year inside the data?
 
     Attributes

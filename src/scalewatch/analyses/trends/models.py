@@ -71,6 +71,7 @@ import numpy as np
 from scalewatch.analyses.trends.series import MODELS, SCALES, TrendSeries, check_models
 from scalewatch.fitting import ols, quiet_fit
 from scalewatch.laws import Law, Param
+from scalewatch.findings import Result
 
 __all__ = ["SteadyTrend", "LogisticTrend", "PiecewiseTrend", "trend_law", "TrendFit", "fit_trend"]
 
@@ -372,7 +373,7 @@ def _quiet_fit(law: Law, series: TrendSeries, notes: list[str], loss: str):
 
 
 @dataclass(frozen=True, eq=False)
-class TrendFit:
+class TrendFit(Result):
     """One trend model fitted to a dated series, with bootstrap draws of its parameters. Immutable.
 
     Attributes
