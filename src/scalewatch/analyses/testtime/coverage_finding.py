@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, band, curve, figure, points, sequential_colors, vline
 from scalewatch import seeds
 
-__all__ = ["coverage_verdict", "coverage_law_finding", "coverage_law_analysis"]
+__all__ = ["coverage_verdict", "CoverageEvidence", "coverage_evidence", "coverage_law_finding", "coverage_law_analysis"]
 
 
 def coverage_verdict(
@@ -81,7 +82,53 @@ def coverage_verdict(
     return "holds", "the law fitted on the first three decades forecast the fourth within its interval"
 
 
-def coverage_law_finding(
+@dataclass(frozen=True, eq=False)
+class CoverageEvidence:
+    """What :func:`coverage_law_finding` computed: the per-model Brown fits, their paired resamples and the verdict.
+
+    Attributes
+    ----------
+    names : list of str
+        Models, smallest first; ``per_model`` holds one dict per model (fits on all k and on
+        k <= ``fit_up_to``, resampled parameters and curves, forecast and extrapolation).
+    ok_all : numpy.ndarray of bool
+        Resamples with 0 < coverage < 1 at every k for every model (the others are left out).
+    ex_est, ex_lo, ex_hi, gn_est, gn_lo, gn_hi : float
+        Forecast error one decade ahead and coverage gained over the last decade (points), with intervals.
+    verdict, reason : str
+        From :func:`coverage_verdict`.
+    cmp : LawComparison
+        The out-of-sample comparison of coverage laws.
+    """
+
+    names: Any
+    params: Any
+    counts: Any
+    kk: Any
+    logk: Any
+    k_last: Any
+    cut: Any
+    j_cut: Any
+    P: Any
+    per_model: Any
+    ok_all: Any
+    notes: Any
+    ex_est: Any
+    ex_lo: Any
+    ex_hi: Any
+    gn_est: Any
+    gn_lo: Any
+    gn_hi: Any
+    verdict: Any
+    reason: Any
+    cmp: Any
+    n_resamples: Any
+    ci: Any
+    budget: Any
+    fit_up_to: Any
+
+
+def coverage_evidence(
     per_problem: Any,
     runs: Any = None,
     *,
@@ -92,50 +139,16 @@ def coverage_law_finding(
     n_resamples: int = 1000,
     ci: float = 0.95,
     seed: int | np.random.Generator | None = 0,
-    source: str = DATASET,
-    data_citation: str | None = None,
-    models: str = "Pythia",
-    task: str = "MATH",
-    key: str = KEY_COVERAGE,
-    title: str = "Coverage against samples: Brown et al.'s law, out of sample",
-) -> Finding:
-    r"""Fit coverage laws to repeated-sampling counts, forecast out of sample and judge the last decade.
-
-    Parameters
-    ----------
-    per_problem : DataFrame
-        Per (model, problem) counts (``model``/``run_id``, ``problem``/
-        ``problem_idx``, ``n``/``num_samples``, ``c``/``num_correct``), the
-        same problems for every model.
-    runs : DataFrame, optional
-        ``run_id`` (or ``model``) and ``params``, to order models by size.
-    ks : sequence of int, default :data:`DEFAULT_KS`
-        The k grid (<= the samples per problem).
-    budget : float, default 1e5
-        Samples per problem to extrapolate coverage to.
-    fit_up_to : int, default 1000
-        The verdict's fit uses k <= ``fit_up_to`` and forecasts the largest k.
-    compare_up_to : sequence of int, default (100, 1000)
-        Cut-offs of the out-of-sample comparison of laws.
-    n_resamples : int, default 1000
-        Paired resamples of problems (the same problems for every model).
-    ci : float, default 0.95
-    seed : int, Generator or None, default 0
-    source, data_citation : str
-        For the finding.
-    models, task : str, default "Pythia", "MATH"
-        What the counts are of, for the finding's sentences ("4 Pythia models on MATH").
-    key, title : str
-        The finding's key and title (another data set gets its own key).
+) -> CoverageEvidence:
+    """The computation behind :func:`coverage_law_finding` (same data arguments; see there).
 
     Returns
     -------
-    Finding
-        ``test-time.coverage_law`` unless ``key`` says otherwise.
+    CoverageEvidence
     """
     from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints
 
-    func = "coverage_law_finding"
+    func = "coverage_law_finding"  # the public entry point, named in the messages
     ci = _check_ci(ci, func)
     n_resamples = _check_resamples(n_resamples, func, minimum=20)
     if not (isinstance(budget, (int, float)) and budget >= 1):
@@ -195,8 +208,14 @@ def coverage_law_finding(
     verdict, reason = coverage_verdict(len(names), (ex_est, ex_lo, ex_hi), (gn_est, gn_lo, gn_hi))
     cmp = compare_coverage_laws(counts, fit_up_to=tuple(int(c) for c in compare_up_to), ks=kk)
 
-    # -- numbers --
-    pct = f"{100 * ci:g}%"
+    return CoverageEvidence(names=names, params=params, counts=counts, kk=kk, logk=logk, k_last=k_last, cut=cut, j_cut=j_cut, P=P, per_model=per_model, ok_all=ok_all, notes=notes, ex_est=ex_est, ex_lo=ex_lo, ex_hi=ex_hi, gn_est=gn_est, gn_lo=gn_lo, gn_hi=gn_hi, verdict=verdict, reason=reason, cmp=cmp, n_resamples=n_resamples, ci=ci, budget=budget, fit_up_to=fit_up_to)
+
+
+def _coverage_numbers(ev: CoverageEvidence) -> list[Number]:
+    """The finding's numbers: forecast error, last-decade gain, b and the extrapolation per model, the laws compared."""
+    names, k_last, cut, per_model, ok_all, ex_est = ev.names, ev.k_last, ev.cut, ev.per_model, ev.ok_all, ev.ex_est
+    ex_lo, ex_hi, gn_est, gn_lo, gn_hi, cmp = ev.ex_lo, ev.ex_hi, ev.gn_est, ev.gn_lo, ev.gn_hi, ev.cmp
+    ci, budget, fit_up_to = ev.ci, ev.budget, ev.fit_up_to
     numbers = [
         Number(
             "forecast error one decade ahead", ex_est, ex_lo, ex_hi, "points", ci,
@@ -228,7 +247,14 @@ def coverage_law_finding(
                  "of the mean absolute error on the held-out k; a comparison of fits, no interval",
         ))
 
-    # -- figures --
+    return numbers
+
+
+def _coverage_figures(ev: CoverageEvidence, models: str, task: str) -> list[Any]:
+    """Coverage against k with the extrapolation, -log coverage against k, and the out-of-sample error of the laws."""
+    names, kk, k_last, P, per_model, ok_all = ev.names, ev.kk, ev.k_last, ev.P, ev.per_model, ev.ok_all
+    cmp, ci, budget = ev.cmp, ev.ci, ev.budget
+    pct = f"{100 * ci:g}%"
     colors = sequential_colors(len(names))
     kgrid = np.geomspace(1, budget, 120)
     tr_cov: list[dict[str, Any]] = []
@@ -257,10 +283,9 @@ def coverage_law_finding(
         "-log coverage against samples (straight lines: Brown's law)", tr_log, x_title="samples per problem k", y_title="-ln coverage",
         caption="On these axes c = exp(-a k^-b) is a straight line of slope -b; curvature would show where the law fails.",
     )
-    summary_df = cmp.summary
     bars = []
     for i, c_ in enumerate(cmp.fit_up_to):
-        s = summary_df[summary_df["fit_up_to"] == c_].set_index("law").loc[list(cmp.laws)]
+        s = cmp.summary[cmp.summary["fit_up_to"] == c_].set_index("law").loc[list(cmp.laws)]
         bars.append({"type": "bar", "name": f"fit on k <= {c_:,}", "x": list(cmp.laws), "y": s["mean_mae_pp"].round(3).tolist(),
                      "marker": {"color": PALETTE[i % len(PALETTE)]}})
     fig_cmp = figure(
@@ -269,7 +294,13 @@ def coverage_law_finding(
         caption="Each law fitted (least squares on log(-log c)) to the points with k up to a cut-off and scored on the larger k; mean over models.",
     )
 
-    # -- tables --
+    return [fig_cov, fig_log, fig_cmp]
+
+
+def _coverage_tables(ev: CoverageEvidence) -> list[tuple[str, Any]]:
+    """Brown law per model; the coverage laws out of sample, mean over models and per model."""
+    params, k_last, per_model, ok_all, cmp, ci = ev.params, ev.k_last, ev.per_model, ev.ok_all, ev.cmp, ev.ci
+    budget, fit_up_to = ev.budget, ev.fit_up_to
     fit_rows = []
     for r in per_model:
         alo, ahi = _pct(r["ab"][ok_all], ci)
@@ -284,6 +315,18 @@ def coverage_law_finding(
         })
     oos_rows = cmp.table.assign(model=cmp.table["model"].map(model_label)).round(4)
 
+    return [
+        ("Brown law per model", fit_rows),
+        ("Coverage laws out of sample (mean over models)", cmp.summary.round(4)),
+        ("Coverage laws out of sample, per model", oos_rows),
+    ]
+
+
+def _coverage_text(ev: CoverageEvidence, numbers: Sequence[Number], models: str, task: str) -> tuple[str, str]:
+    """The summary sentence and the method text."""
+    names, counts, k_last, P, per_model, verdict = ev.names, ev.counts, ev.k_last, ev.P, ev.per_model, ev.verdict
+    reason, cmp, n_resamples, ci, budget, fit_up_to = ev.reason, ev.cmp, ev.n_resamples, ev.ci, ev.budget, ev.fit_up_to
+    pct = f"{100 * ci:g}%"
     big = per_model[-1]
     if verdict == "holds" and reason.startswith("coverage grew faster"):
         summary = (
@@ -321,16 +364,71 @@ def coverage_law_finding(
         f"Coverage counts a problem solved if any sample is correct: it assumes an oracle verifier ({task} answers can be checked against the "
         "reference). Selecting one answer without it is test-time.selection."
     )
+    return summary, method
+
+
+def coverage_law_finding(
+    per_problem: Any,
+    runs: Any = None,
+    *,
+    ks: Sequence[int] = DEFAULT_KS,
+    budget: float = 1e5,
+    fit_up_to: int = 1000,
+    compare_up_to: Sequence[int] = (100, 1000),
+    n_resamples: int = 1000,
+    ci: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+    source: str = DATASET,
+    data_citation: str | None = None,
+    models: str = "Pythia",
+    task: str = "MATH",
+    key: str = KEY_COVERAGE,
+    title: str = "Coverage against samples: Brown et al.'s law, out of sample",
+) -> Finding:
+    r"""Fit coverage laws to repeated-sampling counts, forecast out of sample and judge the last decade.
+
+    Parameters
+    ----------
+    per_problem : DataFrame
+        Per (model, problem) counts (``model``/``run_id``, ``problem``/
+        ``problem_idx``, ``n``/``num_samples``, ``c``/``num_correct``), the
+        same problems for every model.
+    runs : DataFrame, optional
+        ``run_id`` (or ``model``) and ``params``, to order models by size.
+    ks : sequence of int, default :data:`DEFAULT_KS`
+        The k grid (<= the samples per problem).
+    budget : float, default 1e5
+        Samples per problem to extrapolate coverage to.
+    fit_up_to : int, default 1000
+        The verdict's fit uses k <= ``fit_up_to`` and forecasts the largest k.
+    compare_up_to : sequence of int, default (100, 1000)
+        Cut-offs of the out-of-sample comparison of laws.
+    n_resamples : int, default 1000
+        Paired resamples of problems (the same problems for every model).
+    ci : float, default 0.95
+    seed : int, Generator or None, default 0
+    source, data_citation : str
+        For the finding.
+    models, task : str, default "Pythia", "MATH"
+        What the counts are of, for the finding's sentences ("4 Pythia models on MATH").
+    key, title : str
+        The finding's key and title (another data set gets its own key).
+
+    Returns
+    -------
+    Finding
+        ``test-time.coverage_law`` unless ``key`` says otherwise.
+    """
+    ev = coverage_evidence(per_problem, runs, ks=ks, budget=budget, fit_up_to=fit_up_to, compare_up_to=compare_up_to,
+                           n_resamples=n_resamples, ci=ci, seed=seed)
+    numbers = _coverage_numbers(ev)
+    summary, method = _coverage_text(ev, numbers, models, task)
     citations = (*((data_citation,) if data_citation else ()), _CITE_BROWN, _CITE_CHEN, _CITE_SCHAEFFER, *((_CITE_PYTHIA,) if models == "Pythia" else ()), _CITE_EFRON)
     return Finding(
         key=key, question="test-time", title=title,
-        verdict=verdict, summary=summary, numbers=numbers, figures=[fig_cov, fig_log, fig_cmp],
-        tables=[
-            ("Brown law per model", fit_rows),
-            ("Coverage laws out of sample (mean over models)", summary_df.round(4)),
-            ("Coverage laws out of sample, per model", oos_rows),
-        ],
-        method=method, data_sources=(source,), citations=citations, loss_label="least squares on log(-log coverage)", notes=notes,
+        verdict=ev.verdict, summary=summary, numbers=numbers, figures=_coverage_figures(ev, models, task),
+        tables=_coverage_tables(ev),
+        method=method, data_sources=(source,), citations=citations, loss_label="least squares on log(-log coverage)", notes=ev.notes,
         headline="forecast error one decade ahead",
     )
 
