@@ -341,6 +341,119 @@ def _scoped(df: pd.DataFrame, spec: LawSpec, by: str, scope: str | None) -> tupl
     return df.sort_values(by, kind="stable").reset_index(drop=True), scope
 
 
+@dataclass(frozen=True, eq=False)
+class _Geometry:
+    """The break test's regression: law residuals and candidate hinges, both projected off the law's Jacobian."""
+
+    e0: np.ndarray  # (n,) log residuals of the law, projected
+    Q: np.ndarray  # (n, k) orthonormal basis of the law's log-Jacobian
+    taus: np.ndarray  # (J,) usable candidate breaks (log by)
+    H: np.ndarray  # (n, J) projected hinge columns
+    nrm: np.ndarray  # (J,) squared norms of H's columns
+    dof0: int  # residual degrees of freedom of the law
+
+
+def _check_break_args(out_of_sample: Any, max_breaks: Any, margin: Any, trim: Any, holdout: Any, n_boot: Any) -> None:
+    """The options of :func:`break_test`, each checked with a message that says what is allowed."""
+    if out_of_sample not in ("always", "if_significant"):
+        raise ValueError(f"break_test(out_of_sample={out_of_sample!r}); use 'always' or 'if_significant'.")
+    if max_breaks not in (1, 2) or isinstance(max_breaks, bool):
+        raise ValueError(f"break_test(max_breaks={max_breaks!r}); use 1 or 2.")
+    if not (isinstance(margin, (int, float)) and 0 <= margin < 1):
+        raise ValueError(f"break_test(margin={margin!r}); use a relative improvement in [0, 1), e.g. 0.05.")
+    if not (isinstance(trim, (int, float)) and 0 < trim < 0.5):
+        raise ValueError(f"break_test(trim={trim!r}); use a share in (0, 0.5), e.g. 0.15.")
+    if not (isinstance(holdout, (int, float)) and 0 < holdout < 1):
+        raise ValueError(f"break_test(holdout={holdout!r}); use a share in (0, 1), e.g. 0.25.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 19:
+        raise ValueError(f"break_test(n_boot={n_boot!r}); use an integer >= 19 (499 or more for a p-value to report).")
+
+
+def _break_data(data: Any, law: Any, by: str, scope: Any) -> tuple[pd.DataFrame, LawSpec, str, np.ndarray, np.ndarray]:
+    """The runs in scope, the law, and log(by) and the loss of each run."""
+    what = "break_test"
+    df = runs_table(data, what=f"{what}(data=...)")
+    if by not in df.columns:
+        raise ValueError(f"break_test(by={by!r}): no such column; columns: {list(df.columns)}.")
+    spec = _single_law(law, by, what)
+    df, scope = _scoped(df, spec, by, scope)
+    t = np.log(pd.to_numeric(df[by], errors="coerce").to_numpy(float))
+    if not np.all(np.isfinite(t)):
+        raise ValueError(f"break_test(by={by!r}) needs positive finite values in every run.")
+    y = df["loss"].to_numpy(float)
+    n, p = len(df), spec.law.n_params
+    if n < max(p + 6, 12):
+        raise ValueError(
+            f"break_test(data=...) has {n} runs ({scope}); {spec.label} has {p} parameters, and a break test needs at "
+            f"least {max(p + 6, 12)} runs (parameters, break terms and runs beyond each trimmed end)."
+        )
+    return df, spec, scope, t, y
+
+
+def _geometry(spec: LawSpec, res: FitResult, df: pd.DataFrame, y: np.ndarray, t: np.ndarray, trim: float, n_grid: int, by: str) -> _Geometry:
+    """Residuals of the fitted law and the usable hinge columns, projected off the law's Jacobian."""
+    n = len(df)
+    X = _design(res, df)
+    with np.errstate(all="ignore"):
+        e = np.log(y) - np.log(spec.law.predict(X, res.theta))
+    G = _log_jacobian(spec.law, X, res.theta)
+    Q = _basis(G)
+    k = Q.shape[1]
+    e0 = _project_off(Q, e[:, None])[:, 0]
+    taus = _grid(t, trim, n_grid)
+    H = _project_off(Q, _hinges(t, taus))
+    raw = np.einsum("nj,nj->j", _hinges(t, taus), _hinges(t, taus))
+    usable = np.einsum("nj,nj->j", H, H) > 1e-10 * np.maximum(raw, 1e-300)
+    taus, H = taus[usable], H[:, usable]
+    nrm = np.einsum("nj,nj->j", H, H)
+    if taus.size < 2:
+        raise ValueError(
+            f"break_test(data=...): the runs span too little of {by} (or the law absorbs every break shape); "
+            f"{taus.size} usable candidate break(s)."
+        )
+    return _Geometry(e0=e0, Q=Q, taus=taus, H=H, nrm=nrm, dof0=n - k)
+
+
+def _wild_bootstrap_test(g: _Geometry, t: np.ndarray, trim: float, max_breaks: int, n_boot: int, ci: float, rng: np.random.Generator) -> dict[str, Any]:
+    """sup-F statistics with wild-bootstrap p-values (one and two breaks), the break's location and slope with intervals."""
+    e0, Q, taus, H, nrm, dof0 = g.e0, g.Q, g.taus, g.H, g.nrm, g.dof0
+    n = e0.size
+    pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
+    obs = _sup_f(e0[:, None], H, pairs, dof0)
+    signs = rng.choice(np.array([-1.0, 1.0]), size=(n, n_boot))
+    E_null = _project_off(Q, e0[:, None] * signs)
+    boot = _sup_f(E_null, H, pairs, dof0)
+    p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (n_boot + 1))
+    if max_breaks == 2 and pairs.size:
+        p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (n_boot + 1))
+        p_value = min(1.0, 2.0 * min(p1, p2))
+        n_breaks = 2 if p2 < p1 else 1
+    else:
+        p2 = math.nan
+        p_value = p1
+        n_breaks = 1
+    j1 = int(obs.arg1[0])
+    c1 = float(obs.coef1[0])
+    # location and slope interval: wild bootstrap from the one-break model
+    fitted = H[:, j1] * c1
+    u = e0 - fitted
+    E_alt = fitted[:, None] + _project_off(Q, u[:, None] * signs)
+    alt = _sup_f(E_alt, H, np.zeros((0, 2), dtype=int), dof0)
+    a = 1 - ci
+    loc = np.quantile(taus[alt.arg1], [a / 2, 1 - a / 2])
+    slope = np.quantile(alt.coef1, [a / 2, 1 - a / 2]) * 100 * _LN10
+    if n_breaks == 2:
+        jj, ll = pairs[int(obs.arg2[0])]
+        break_taus = (taus[jj], taus[ll])
+    else:
+        break_taus = (taus[j1],)
+    red = (e0 @ H) ** 2 / nrm
+    profile = pd.DataFrame({"break_at": np.exp(taus), "F": red / np.maximum(e0 @ e0 - red, 1e-300) * (dof0 - 1)})
+
+    return {"obs": obs, "pairs": pairs, "p1": p1, "p2": p2, "p_value": p_value, "n_breaks": n_breaks, "c1": c1,
+            "loc": loc, "slope": slope, "break_taus": break_taus, "profile": profile}
+
+
 def break_test(
     data: Any,
     law: Any = "chinchilla",
@@ -421,36 +534,11 @@ def break_test(
         Too few runs (the law's parameters + 3 beyond the trimmed ends), bad
         ``level``/``margin``/``trim``/``max_breaks``, unknown law or column.
     """
-    what = "break_test"
-    if out_of_sample not in ("always", "if_significant"):
-        raise ValueError(f"break_test(out_of_sample={out_of_sample!r}); use 'always' or 'if_significant'.")
-    if max_breaks not in (1, 2) or isinstance(max_breaks, bool):
-        raise ValueError(f"break_test(max_breaks={max_breaks!r}); use 1 or 2.")
+    _check_break_args(out_of_sample, max_breaks, margin, trim, holdout, n_boot)
     level = _check_level("break_test", "level", level)
     ci = _check_level("break_test", "ci", ci)
-    if not (isinstance(margin, (int, float)) and 0 <= margin < 1):
-        raise ValueError(f"break_test(margin={margin!r}); use a relative improvement in [0, 1), e.g. 0.05.")
-    if not (isinstance(trim, (int, float)) and 0 < trim < 0.5):
-        raise ValueError(f"break_test(trim={trim!r}); use a share in (0, 0.5), e.g. 0.15.")
-    if not (isinstance(holdout, (int, float)) and 0 < holdout < 1):
-        raise ValueError(f"break_test(holdout={holdout!r}); use a share in (0, 1), e.g. 0.25.")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 19:
-        raise ValueError(f"break_test(n_boot={n_boot!r}); use an integer >= 19 (499 or more for a p-value to report).")
-    df = runs_table(data, what=f"{what}(data=...)")
-    if by not in df.columns:
-        raise ValueError(f"break_test(by={by!r}): no such column; columns: {list(df.columns)}.")
-    spec = _single_law(law, by, what)
-    df, scope = _scoped(df, spec, by, scope)
-    t = np.log(pd.to_numeric(df[by], errors="coerce").to_numpy(float))
-    if not np.all(np.isfinite(t)):
-        raise ValueError(f"break_test(by={by!r}) needs positive finite values in every run.")
-    y = df["loss"].to_numpy(float)
-    n, p = len(df), spec.law.n_params
-    if n < max(p + 6, 12):
-        raise ValueError(
-            f"break_test(data=...) has {n} runs ({scope}); {spec.label} has {p} parameters, and a break test needs at "
-            f"least {max(p + 6, 12)} runs (parameters, break terms and runs beyond each trimmed end)."
-        )
+    df, spec, scope, t, y = _break_data(data, law, by, scope)
+    n = len(df)
     rng = np.random.default_rng(seed)
     notes: list[str] = []
     kw: dict[str, Any] = {"loss": loss, "raise_on_failure": True, "seed": rng}
@@ -459,56 +547,10 @@ def break_test(
     res = fit_result if fit_result is not None else quiet_fit(spec.law, df, notes, y=y, **kw)
     if res.n_obs != n:
         raise ValueError(f"break_test(fit_result=...) was fitted to {res.n_obs} runs, not the {n} runs of this test.")
-    X = _design(res, df)
-    with np.errstate(all="ignore"):
-        e = np.log(y) - np.log(spec.law.predict(X, res.theta))
-    G = _log_jacobian(spec.law, X, res.theta)
-    Q = _basis(G)
-    k = Q.shape[1]
-    e0 = _project_off(Q, e[:, None])[:, 0]
-    taus = _grid(t, trim, n_grid)
-    H = _project_off(Q, _hinges(t, taus))
-    raw = np.einsum("nj,nj->j", _hinges(t, taus), _hinges(t, taus))
-    usable = np.einsum("nj,nj->j", H, H) > 1e-10 * np.maximum(raw, 1e-300)
-    taus, H = taus[usable], H[:, usable]
-    nrm = np.einsum("nj,nj->j", H, H)
-    if taus.size < 2:
-        raise ValueError(
-            f"break_test(data=...): the runs span too little of {by} (or the law absorbs every break shape); "
-            f"{taus.size} usable candidate break(s)."
-        )
-    pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
-    dof0 = n - k
-    obs = _sup_f(e0[:, None], H, pairs, dof0)
-    signs = rng.choice(np.array([-1.0, 1.0]), size=(n, n_boot))
-    E_null = _project_off(Q, e0[:, None] * signs)
-    boot = _sup_f(E_null, H, pairs, dof0)
-    p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (n_boot + 1))
-    if max_breaks == 2 and pairs.size:
-        p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (n_boot + 1))
-        p_value = min(1.0, 2.0 * min(p1, p2))
-        n_breaks = 2 if p2 < p1 else 1
-    else:
-        p2 = math.nan
-        p_value = p1
-        n_breaks = 1
-    j1 = int(obs.arg1[0])
-    c1 = float(obs.coef1[0])
-    # location and slope interval: wild bootstrap from the one-break model
-    fitted = H[:, j1] * c1
-    u = e0 - fitted
-    E_alt = fitted[:, None] + _project_off(Q, u[:, None] * signs)
-    alt = _sup_f(E_alt, H, np.zeros((0, 2), dtype=int), dof0)
-    a = 1 - ci
-    loc = np.quantile(taus[alt.arg1], [a / 2, 1 - a / 2])
-    slope = np.quantile(alt.coef1, [a / 2, 1 - a / 2]) * 100 * _LN10
-    if n_breaks == 2:
-        jj, ll = pairs[int(obs.arg2[0])]
-        break_taus = (taus[jj], taus[ll])
-    else:
-        break_taus = (taus[j1],)
-    red = (e0 @ H) ** 2 / nrm
-    profile = pd.DataFrame({"break_at": np.exp(taus), "F": red / np.maximum(e0 @ e0 - red, 1e-300) * (dof0 - 1)})
+    g = _geometry(spec, res, df, y, t, trim, n_grid, by)
+    w = _wild_bootstrap_test(g, t, trim, max_breaks, n_boot, ci, rng)
+    obs, pairs, p1, p2, p_value, n_breaks = w["obs"], w["pairs"], w["p1"], w["p2"], w["p_value"], w["n_breaks"]
+    c1, loc, slope, break_taus, profile = w["c1"], w["loc"], w["slope"], w["break_taus"], w["profile"]
 
     if out_of_sample == "always" or p_value < level:
         oos = _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit)
