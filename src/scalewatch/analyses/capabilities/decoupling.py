@@ -182,6 +182,105 @@ def _cutoff_of(values: pd.Series, holdout: float) -> Any:
     return vals[i]
 
 
+def _held_out_benchmark(
+    name: str, sub: pd.DataFrame, *, x: str, by: str, cutoff: Any, holdout: float, heldout_filter: Any, min_train: int,
+    min_heldout: int, floors: Any, inc: bool, x_name: str | None, n_boot: int, ci: float, seed: Any, groups: str | None,
+    link_kwargs: Mapping[str, Any], tolerance: float, rng: np.random.Generator,
+) -> str | tuple[dict[str, Any], pd.DataFrame, np.ndarray | None, LinkFit]:
+    """One benchmark of :func:`decoupling_test`: the link fitted below the cut-off, its held-out excess and predictions.
+
+    Returns the reason when the benchmark is skipped, else (its row, its predictions, the resampled mean
+    excess or None when it is not tested, its link).
+    """
+    a = 1.0 - ci
+    e_draw = None
+    cut = cutoff if cutoff is not None else _cutoff_of(sub[by], holdout)
+    if cut is None:
+        return "no scores"
+    train = sub[sub[by] <= cut]
+    test = sub[sub[by] > cut]
+    if heldout_filter is not None:
+        test = test[np.asarray(heldout_filter(test), dtype=bool)]
+    if len(train) < min_train or len(test) < min_heldout:
+        return f"{len(train)} training and {len(test)} held-out scores (need {min_train} and {min_heldout})"
+    fl = floors.get(name) if isinstance(floors, Mapping) else floors
+    link = fit_link(
+        train[x].to_numpy(float), train["value"].to_numpy(float), floor=fl, increasing=inc, benchmark=name,
+        x_name=x_name or x, n_boot=n_boot, ci=ci, seed=seed, groups=None if groups is None else train[groups].to_numpy(),
+        **link_kwargs,
+    )
+    if not link.converged:
+        return f"the link on the training models did not converge ({'; '.join(link.notes)[:120]})"
+    xt = test[x].to_numpy(float)
+    yt = test["value"].to_numpy(float)
+    pred = link.predict(xt)
+    m = len(yt)
+    exc = float(np.mean(yt - pred))
+    # A link at chance (or without signal) on the training models predicts chance for everything:
+    # its held-out excess is shown, but it tests nothing about the link, so it is not averaged.
+    included = link.status in ("tracking", "saturated", "uncertain")
+    samp = link.predict_samples(xt)  # (B, m)
+    B = len(samp)
+    band = np.quantile(samp, [a / 2, 1 - a / 2], axis=0) if B > 1 else np.vstack([pred, pred])
+    lo = hi = math.nan
+    if included and B > 1:
+        idx = rng.integers(0, m, size=(B, m))
+        e_draw = np.mean(yt[idx] - np.take_along_axis(samp, idx, axis=1), axis=1)  # (B,)
+        lo, hi = (float(v) for v in np.quantile(e_draw, [a / 2, 1 - a / 2]))
+    if included:
+        v, _ = decoupling_verdict(exc, lo, hi, m, tolerance=tolerance, min_heldout=min_heldout)
+    else:
+        v = f"not tested (link {link.status})"
+    row = (
+        {
+            "benchmark": name,
+            "cutoff": cut if not isinstance(cut, (np.floating, np.integer)) else float(cut),
+            "n_train": len(train),
+            "n_heldout": m,
+            "excess": exc,
+            "low": lo,
+            "high": hi,
+            "verdict": v,
+            "link_status": link.status,
+            "included": included,
+        }
+    )
+    pred_table = (
+        pd.DataFrame(
+            {
+                "model": test["model"].astype(str).to_numpy() if "model" in test.columns else np.arange(m).astype(str),
+                "benchmark": name,
+                "x": xt,
+                "by": test[by].to_numpy(),
+                "observed": yt,
+                "predicted": pred,
+                "lo": band[0],
+                "hi": band[1],
+                "excess": yt - pred,
+            }
+        )
+    )
+    return row, pred_table, e_draw, link
+
+
+def _pooled_excess(per: pd.DataFrame, draws: list[np.ndarray], ci: float) -> tuple[float, tuple[float, float], int]:
+    """Mean held-out excess over the tested benchmarks, its interval (averaged resamples) and the number of held-out scores."""
+    a = 1.0 - ci
+    used = per[per["included"].astype(bool)] if len(per) else per
+    if len(used):
+        excess = float(used["excess"].mean())
+        L = min((len(d) for d in draws), default=0)
+        if L > 1 and len(draws) == len(used):
+            avg = np.mean(np.vstack([d[:L] for d in draws]), axis=0)
+            interval = (float(np.quantile(avg, a / 2)), float(np.quantile(avg, 1 - a / 2)))
+        else:
+            interval = (math.nan, math.nan)
+        n_held = int(used["n_heldout"].sum())
+    else:
+        excess, interval, n_held = math.nan, (math.nan, math.nan), 0
+    return excess, interval, n_held
+
+
 def decoupling_test(
     table: pd.DataFrame,
     *,
@@ -276,94 +375,23 @@ def decoupling_test(
     inc = ("loss" not in x.lower()) if increasing is None else bool(increasing)
     names = list(benchmarks) if benchmarks is not None else sorted(df["benchmark"].astype(str).unique())
     rng = np.random.default_rng(seed)
-    a = 1.0 - ci
     rows, preds, draws, links, skipped = [], [], [], {}, {}
     for name in names:
-        sub = df[df["benchmark"].astype(str) == name]
-        cut = cutoff if cutoff is not None else _cutoff_of(sub[by], holdout)
-        if cut is None:
-            skipped[name] = "no scores"
-            continue
-        train = sub[sub[by] <= cut]
-        test = sub[sub[by] > cut]
-        if heldout_filter is not None:
-            test = test[np.asarray(heldout_filter(test), dtype=bool)]
-        if len(train) < min_train or len(test) < min_heldout:
-            skipped[name] = f"{len(train)} training and {len(test)} held-out scores (need {min_train} and {min_heldout})"
-            continue
-        fl = floors.get(name) if isinstance(floors, Mapping) else floors
-        link = fit_link(
-            train[x].to_numpy(float), train["value"].to_numpy(float), floor=fl, increasing=inc, benchmark=name,
-            x_name=x_name or x, n_boot=n_boot, ci=ci, seed=seed, groups=None if groups is None else train[groups].to_numpy(),
-            **link_kwargs,
+        got = _held_out_benchmark(
+            name, df[df["benchmark"].astype(str) == name], x=x, by=by, cutoff=cutoff, holdout=holdout,
+            heldout_filter=heldout_filter, min_train=min_train, min_heldout=min_heldout, floors=floors, inc=inc,
+            x_name=x_name, n_boot=n_boot, ci=ci, seed=seed, groups=groups, link_kwargs=link_kwargs, tolerance=tolerance, rng=rng,
         )
-        if not link.converged:
-            skipped[name] = f"the link on the training models did not converge ({'; '.join(link.notes)[:120]})"
+        if isinstance(got, str):
+            skipped[name] = got
             continue
-        links[name] = link
-        xt = test[x].to_numpy(float)
-        yt = test["value"].to_numpy(float)
-        pred = link.predict(xt)
-        m = len(yt)
-        exc = float(np.mean(yt - pred))
-        # A link at chance (or without signal) on the training models predicts chance for everything:
-        # its held-out excess is shown, but it tests nothing about the link, so it is not averaged.
-        included = link.status in ("tracking", "saturated", "uncertain")
-        samp = link.predict_samples(xt)  # (B, m)
-        B = len(samp)
-        band = np.quantile(samp, [a / 2, 1 - a / 2], axis=0) if B > 1 else np.vstack([pred, pred])
-        lo = hi = math.nan
-        if included and B > 1:
-            idx = rng.integers(0, m, size=(B, m))
-            e_draw = np.mean(yt[idx] - np.take_along_axis(samp, idx, axis=1), axis=1)  # (B,)
-            lo, hi = (float(v) for v in np.quantile(e_draw, [a / 2, 1 - a / 2]))
+        row, pred_table, e_draw, links[name] = got
+        rows.append(row)
+        preds.append(pred_table)
+        if e_draw is not None:
             draws.append(e_draw)
-        if included:
-            v, _ = decoupling_verdict(exc, lo, hi, m, tolerance=tolerance, min_heldout=min_heldout)
-        else:
-            v = f"not tested (link {link.status})"
-        rows.append(
-            {
-                "benchmark": name,
-                "cutoff": cut if not isinstance(cut, (np.floating, np.integer)) else float(cut),
-                "n_train": len(train),
-                "n_heldout": m,
-                "excess": exc,
-                "low": lo,
-                "high": hi,
-                "verdict": v,
-                "link_status": link.status,
-                "included": included,
-            }
-        )
-        preds.append(
-            pd.DataFrame(
-                {
-                    "model": test["model"].astype(str).to_numpy() if "model" in test.columns else np.arange(m).astype(str),
-                    "benchmark": name,
-                    "x": xt,
-                    "by": test[by].to_numpy(),
-                    "observed": yt,
-                    "predicted": pred,
-                    "lo": band[0],
-                    "hi": band[1],
-                    "excess": yt - pred,
-                }
-            )
-        )
     per = pd.DataFrame(rows, columns=["benchmark", "cutoff", "n_train", "n_heldout", "excess", "low", "high", "verdict", "link_status", "included"])
-    used = per[per["included"].astype(bool)] if len(per) else per
-    if len(used):
-        excess = float(used["excess"].mean())
-        L = min((len(d) for d in draws), default=0)
-        if L > 1 and len(draws) == len(used):
-            avg = np.mean(np.vstack([d[:L] for d in draws]), axis=0)
-            interval = (float(np.quantile(avg, a / 2)), float(np.quantile(avg, 1 - a / 2)))
-        else:
-            interval = (math.nan, math.nan)
-        n_held = int(used["n_heldout"].sum())
-    else:
-        excess, interval, n_held = math.nan, (math.nan, math.nan), 0
+    excess, interval, n_held = _pooled_excess(per, draws, ci)
     verdict, reason = decoupling_verdict(excess, interval[0], interval[1], n_held, tolerance=tolerance)
     return DecouplingResult(
         label=label or f"{x} link, held out by {by}",
