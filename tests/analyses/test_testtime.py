@@ -19,7 +19,7 @@ from scalewatch.analyses.testtime import (
 )
 from scalewatch.analyses.testtime.coverage_finding import coverage_verdict
 from scalewatch.analyses.testtime.exchange import exchange_verdict
-from scalewatch.analyses.testtime.selection import selection_verdict
+from scalewatch.analyses.testtime.selection_finding import selection_verdict
 
 
 def _planted(eps: float, seed: int = 0, n: int = 1_000_000, n_problems: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -172,7 +172,7 @@ def decoupling_command(
     """Fit each link on older/smaller models and predict the newer/larger ones: in step, decoupling or ahead?"""
     import pandas as pd
 
-    from scalewatch.analyses.capabilities.decoupling import decoupling_test
+    from scalewatch.analyses.capabilities.holdout import decoupling_test
     from scalewatch.analyses.capabilities.scores import long_scores
 
     df = long_scores(read_table(file))

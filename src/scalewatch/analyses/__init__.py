@@ -55,7 +55,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.capabilities.decoupling",
     "scalewatch.analyses.capabilities.emergence",
     "scalewatch.analyses.testtime.coverage_finding",
-    "scalewatch.analyses.testtime.selection",
+    "scalewatch.analyses.testtime.selection_finding",
     "scalewatch.analyses.testtime.exchange",
     "scalewatch.analyses.testtime.arithmetic",
     "scalewatch.analyses.economics.cost_to_target",

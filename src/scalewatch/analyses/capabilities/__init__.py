@@ -89,14 +89,8 @@ from scalewatch.analyses.capabilities.observational import (
     observational_verdict,
     report_observational,
 )
-from scalewatch.analyses.capabilities.decoupling import (
-    DecouplingAnalysis,
-    DecouplingResult,
-    decoupling_analysis,
-    decoupling_test,
-    decoupling_verdict,
-    report_decoupling,
-)
+from scalewatch.analyses.capabilities.decoupling import DecouplingAnalysis, decoupling_analysis, report_decoupling
+from scalewatch.analyses.capabilities.holdout import DecouplingResult, decoupling_test, decoupling_verdict
 from scalewatch.analyses.capabilities.metrics import (
     PAIR_LABELS,
     SHARP_MAX,
@@ -149,12 +143,12 @@ __all__ = [
     "observational_analysis",
     "RUAN_CUMULATIVE",
     "report_observational",
-    "decoupling_verdict",
-    "DecouplingResult",
-    "decoupling_test",
     "DecouplingAnalysis",
     "decoupling_analysis",
     "report_decoupling",
+    "decoupling_verdict",
+    "DecouplingResult",
+    "decoupling_test",
     "SHARP_MAX",
     "SMOOTH_MIN",
     "PAIR_LABELS",

@@ -84,8 +84,10 @@ from scalewatch.analyses.pretraining.data import (
     runs_table,
 )
 from scalewatch.analyses.pretraining.candidates import LAW_NAMES, LawSpec, resolve_laws
-from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, backtest_finding, default_cutoffs
-from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
+from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
+from scalewatch.analyses.pretraining.backtest_report import backtest_finding
+from scalewatch.analyses.pretraining.break_result import BreakTestResult
+from scalewatch.analyses.pretraining.breaks import break_test
 from scalewatch.analyses.pretraining.calibration import (
     HOFFMANN_CONSTANTS,
     CalibrationResult,

@@ -13,7 +13,8 @@ import pandas as pd
 
 from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
-from scalewatch.analyses.pretraining.breaks import BreakTestResult, break_test
+from scalewatch.analyses.pretraining.break_result import BreakTestResult
+from scalewatch.analyses.pretraining.breaks import break_test
 from scalewatch.analyses.pretraining.calibration import CalibrationResult, calibrate_break_test
 from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals

@@ -63,13 +63,11 @@ from scalewatch.analyses.testtime.selection import (
     majority_at_k,
     majority_vote_accuracy,
     majority_vote_limit,
-    selection_analysis,
-    selection_finding,
-    selection_verdict,
     simulate_answer_distributions,
     verifier_best_of_k,
     verifier_plateau,
 )
+from scalewatch.analyses.testtime.selection_finding import selection_analysis, selection_finding, selection_verdict
 from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, CoverageLaw, coverage_law
 from scalewatch.analyses.testtime.coverage import (
     CoverageFit,
@@ -78,7 +76,13 @@ from scalewatch.analyses.testtime.coverage import (
     fit_coverage,
     fit_coverage_models,
 )
-from scalewatch.analyses.testtime.coverage_finding import coverage_law_analysis, coverage_law_finding, coverage_verdict
+from scalewatch.analyses.testtime.coverage_finding import (
+    CoverageEvidence,
+    coverage_evidence,
+    coverage_law_analysis,
+    coverage_law_finding,
+    coverage_verdict,
+)
 from scalewatch.analyses.testtime.exchange import (
     FORWARD_FLOP_PER_PARAM_TOKEN,
     JONES_2021_HEX,
@@ -98,7 +102,6 @@ __all__ = [
     "KEY_SELECTION",
     "KEY_EXCHANGE",
     "PROPOSED_VERDICTS",
-    "checked_verdict",
     "KEY_OWN",
     "MAX_WIDTH_PP",
     "MIN_GAIN_PP",
@@ -129,6 +132,8 @@ __all__ = [
     "LawComparison",
     "compare_coverage_laws",
     "coverage_verdict",
+    "CoverageEvidence",
+    "coverage_evidence",
     "coverage_law_finding",
     "coverage_law_analysis",
     "JONES_2021_HEX",

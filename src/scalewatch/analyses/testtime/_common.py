@@ -12,13 +12,14 @@ from scalewatch.analyses.testtime.laws import _line, _loglog
 from scalewatch.analyses.testtime.passk import pass_at_k_matrix, per_problem_counts
 from scalewatch.findings import VERDICTS
 
-__all__ = ["model_label", "checked_verdict", 
+__all__ = [
+    "model_label",
+    "checked_verdict",
     "DATASET",
     "KEY_COVERAGE",
     "KEY_SELECTION",
     "KEY_EXCHANGE",
     "PROPOSED_VERDICTS",
-    "checked_verdict",
     "KEY_OWN",
     "MAX_WIDTH_PP",
     "MIN_GAIN_PP",

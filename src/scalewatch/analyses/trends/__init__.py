@@ -50,7 +50,8 @@ from scalewatch.analyses.trends.series import (
     top_k_at_release,
     year_fraction,
 )
-from scalewatch.analyses.trends.models import LogisticTrend, PiecewiseTrend, SteadyTrend, TrendFit, fit_trend, trend_law
+from scalewatch.analyses.trends.fit import TrendFit, fit_trend
+from scalewatch.analyses.trends.models import LogisticTrend, PiecewiseTrend, SteadyTrend, trend_law
 from scalewatch.analyses.trends.forecast import (
     ForecastScore,
     SlowdownTest,
@@ -92,12 +93,12 @@ __all__ = [
     "as_series",
     "top_k_at_release",
     "check_models",
+    "TrendFit",
+    "fit_trend",
     "SteadyTrend",
     "LogisticTrend",
     "PiecewiseTrend",
     "trend_law",
-    "TrendFit",
-    "fit_trend",
     "crps_ensemble",
     "ForecastScore",
     "score_forecast",

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses.trends.models import _LN10, TrendFit, _hinge_ols, _quantiles
+from scalewatch.analyses.trends.fit import TrendFit, _quantiles
+from scalewatch.analyses.trends.models import _LN10, _hinge_ols
 from scalewatch.analyses.trends.series import TrendSeries
 from scalewatch.findings import Result
 
