@@ -294,6 +294,149 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
+def _n_train(spec: LawSpec, cut: float, byv: np.ndarray, on_front: np.ndarray) -> int:
+    """Training runs of a law at a cut-off: at or below it (on the frontier of best loss, for one-variable laws)."""
+    mask = byv <= cut * (1 + 1e-12)
+    return int((mask & on_front).sum() if spec.scope == "frontier" else mask.sum())
+
+
+def _resolve_cutoffs(cutoffs: Any, byv: np.ndarray, on_front: np.ndarray, specs: Sequence[LawSpec], by: str, n_runs: int) -> tuple[float, ...]:
+    """The backtest's cut-offs, sorted: the defaults every law can be fitted below, or the given ones, checked."""
+    if cutoffs is None:
+        cands = default_cutoffs(byv)
+        cutoffs_t = tuple(c for c in cands if all(_n_train(s, c, byv, on_front) >= s.min_train for s in specs))
+        if not cutoffs_t:
+            need = ", ".join(f"{s.label} needs {s.min_train}" for s in specs)
+            raise ValueError(
+                f"backtest(data=...) has {n_runs} runs ({int(on_front.sum())} on the frontier in {by}); no default cut-off "
+                f"leaves enough training runs below it ({need}). Pass cutoffs=... or fewer/simpler laws."
+            )
+    else:
+        try:
+            cutoffs_t = tuple(float(c) for c in (cutoffs if np.ndim(cutoffs) else [cutoffs]))
+        except (TypeError, ValueError):
+            raise TypeError(f"backtest(cutoffs={cutoffs!r}); pass numbers in units of {by!r}.") from None
+        if not cutoffs_t:
+            raise ValueError("backtest(cutoffs=[]) is empty; pass at least one cut-off or None for the defaults.")
+        for c in cutoffs_t:
+            if not (np.isfinite(c) and c > 0):
+                raise ValueError(f"backtest(cutoffs=[..., {c!r}, ...]): cut-offs must be positive numbers in units of {by!r}.")
+            n_above = int((byv > c * (1 + 1e-12)).sum())
+            if n_above == 0:
+                raise ValueError(
+                    f"backtest(cutoffs=[..., {c:g}, ...]): no run has {by} above {c:g} (largest: {byv.max():g}); "
+                    "nothing to predict. Use a smaller cut-off."
+                )
+            for s in specs:
+                n_tr = _n_train(s, c, byv, on_front)
+                if n_tr < s.min_train:
+                    where = " frontier" if s.scope == "frontier" else ""
+                    raise ValueError(
+                        f"backtest(cutoffs=[..., {c:g}, ...]): only {n_tr}{where} runs have {by} <= {c:g}; {s.label} has "
+                        f"{s.law.n_params} parameters and needs at least {s.min_train} training runs. Raise the cut-off "
+                        "or drop that law."
+                    )
+    return tuple(sorted(cutoffs_t))
+
+
+def _score_law(
+    spec: LawSpec, cut: float, df: pd.DataFrame, byv: np.ndarray, y_all: np.ndarray, on_front: np.ndarray, *, by: str, loss: str,
+    n_boot: int, residual_draws: int, ci: float, keep_cols: Sequence[str], rng: np.random.Generator, notes: list[str],
+) -> tuple[FitResult, Any, tuple[np.ndarray, np.ndarray, np.ndarray], pd.DataFrame, list[dict[str, Any]]]:
+    """One law at one cut-off: fitted below it, bootstrapped, and scored on the runs above it.
+
+    Returns the fit, its bootstrap, the draws :meth:`BacktestResult.null_mean_excess` resamples,
+    the predictions of the held-out runs and the summary rows (one per held-out set).
+    """
+    train_all = byv <= cut * (1 + 1e-12)
+    test_all = ~train_all
+    alpha = 1.0 - ci
+    summ_rows: list[dict[str, Any]] = []
+    train = train_all & on_front if spec.scope == "frontier" else train_all
+    test = test_all & on_front if spec.scope == "frontier" else test_all
+    law = spec.law
+    fit_notes: list[str] = []
+    kwargs: dict[str, Any] = {"loss": loss, "raise_on_failure": False, "seed": rng}
+    if spec.starts is not None:
+        kwargs["starts"] = spec.starts
+    if isinstance(law, BrokenPowerLaw):
+        # broken laws meet flat valleys (a break sliding past the data); cap the work
+        kwargs["max_iter"] = 200
+    y_tr = y_all[train]
+    if spec.scope == "frontier":
+        res = quiet_fit(law, df.loc[train, [c for c in df.columns if c != "loss"]], fit_notes, y=y_tr, **kwargs)
+    else:
+        res = quiet_fit(law, df.loc[train], fit_notes, y=y_tr, **kwargs)
+    notes.extend(f"{spec.label} @ {by} <= {cut:.3g}: {m}" for m in fit_notes)
+    if not res.converged:
+        notes.append(f"{spec.label} @ {by} <= {cut:.3g}: the fit did not converge ({res.message}); its predictions are still scored")
+    bs = quiet_bootstrap(res, n_boot, rng)
+    if bs.n_failed:
+        notes.append(f"{spec.label} @ {by} <= {cut:.3g}: {bs.n_failed}/{n_boot} bootstrap resamples failed (excluded)")
+    theta_b = np.column_stack([bs.samples[nm] for nm in law.param_names])  # (B, p)
+    # every held-out run that this law can be scored on: its own test set, plus the frontier ones
+    score = test | (test_all & on_front)
+    idx = np.flatnonzero(score)
+    X_te = _design(res, df.loc[idx])
+    with np.errstate(all="ignore"):
+        pred = law.predict(X_te, res.theta)  # (m,)
+        pred_b = law.predict(X_te, theta_b)  # (B, m)
+    ok = np.all(np.isfinite(pred_b) & (pred_b > 0), axis=1)
+    log_pb = np.log(pred_b[ok])
+    B = log_pb.shape[0]
+    per = max(1, math.ceil(residual_draws / max(B, 1)))
+    r_tr = res.residuals[np.isfinite(res.residuals)]
+    draws = rng.choice(r_tr, size=(B, per, len(idx)), replace=True)
+    log_ystar = (log_pb[:, None, :] - draws).reshape(B * per, len(idx))
+    lo, hi = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
+    lo_p, hi_p = np.quantile(log_pb, [alpha / 2, 1 - alpha / 2], axis=0)
+    # a rounding-level slack, so that exact data sit inside their own zero-width intervals
+    lo, lo_p = lo - _LOG_SLACK, lo_p - _LOG_SLACK
+    hi, hi_p = hi + _LOG_SLACK, hi_p + _LOG_SLACK
+    stored = (df["run_id"].to_numpy()[idx], log_pb, r_tr)
+    obs = y_all[idx]
+    lobs = np.log(obs)
+    block = df.loc[idx, keep_cols].copy()
+    block.insert(0, "cutoff", cut)
+    block.insert(0, "law", spec.label)
+    block[by] = byv[idx]
+    block = block.assign(
+        observed=obs,
+        predicted=pred,
+        excess=lobs - np.log(pred),
+        lo=np.exp(lo),
+        hi=np.exp(hi),
+        covered=(lobs >= lo) & (lobs <= hi),
+        lo_param=np.exp(lo_p),
+        hi_param=np.exp(hi_p),
+        covered_param=(lobs >= lo_p) & (lobs <= hi_p),
+        on_frontier=on_front[idx],
+        in_scope=test[idx],
+    )
+    sets = [("runs", test[idx])] if spec.scope == "runs" else []
+    sets.append(("frontier", on_front[idx]))
+    for set_name, m in sets:
+        e = block["excess"].to_numpy(float)[m]
+        summ_rows.append(
+            {
+                "law": spec.label,
+                "cutoff": cut,
+                "test_set": set_name,
+                "n_train": int(train.sum()),
+                "n_test": int(m.sum()),
+                "rmse_pct": float(100 * np.sqrt(np.mean(e * e))) if e.size else math.nan,
+                "bias_pct": float(100 * np.mean(e)) if e.size else math.nan,
+                "max_abs_pct": float(100 * np.max(np.abs(e))) if e.size else math.nan,
+                "coverage": float(np.mean(block["covered"].to_numpy(bool)[m])) if e.size else math.nan,
+                "coverage_param": float(np.mean(block["covered_param"].to_numpy(bool)[m])) if e.size else math.nan,
+                "converged": bool(res.converged),
+                "n_boot": int(n_boot),
+                "n_failed": int(bs.n_failed + (~ok).sum()),
+            }
+        )
+    return res, bs, stored, block, summ_rows
+
+
 def backtest(
     data: Any,
     laws: Any = ("chinchilla", "kaplan_nd", "saturating", "broken"),
@@ -389,45 +532,7 @@ def backtest(
     on_front = np.zeros(len(df), dtype=bool)
     on_front[frontier(df, by).index.to_numpy()] = True
 
-    def n_train_for(spec: LawSpec, cut: float) -> int:
-        mask = byv <= cut * (1 + 1e-12)
-        return int((mask & on_front).sum() if spec.scope == "frontier" else mask.sum())
-
-    if cutoffs is None:
-        cands = default_cutoffs(byv)
-        cutoffs_t = tuple(c for c in cands if all(n_train_for(s, c) >= s.min_train for s in specs))
-        if not cutoffs_t:
-            need = ", ".join(f"{s.label} needs {s.min_train}" for s in specs)
-            raise ValueError(
-                f"backtest(data=...) has {len(df)} runs ({int(on_front.sum())} on the frontier in {by}); no default cut-off "
-                f"leaves enough training runs below it ({need}). Pass cutoffs=... or fewer/simpler laws."
-            )
-    else:
-        try:
-            cutoffs_t = tuple(float(c) for c in (cutoffs if np.ndim(cutoffs) else [cutoffs]))
-        except (TypeError, ValueError):
-            raise TypeError(f"backtest(cutoffs={cutoffs!r}); pass numbers in units of {by!r}.") from None
-        if not cutoffs_t:
-            raise ValueError("backtest(cutoffs=[]) is empty; pass at least one cut-off or None for the defaults.")
-        for c in cutoffs_t:
-            if not (np.isfinite(c) and c > 0):
-                raise ValueError(f"backtest(cutoffs=[..., {c!r}, ...]): cut-offs must be positive numbers in units of {by!r}.")
-            n_above = int((byv > c * (1 + 1e-12)).sum())
-            if n_above == 0:
-                raise ValueError(
-                    f"backtest(cutoffs=[..., {c:g}, ...]): no run has {by} above {c:g} (largest: {byv.max():g}); "
-                    "nothing to predict. Use a smaller cut-off."
-                )
-            for s in specs:
-                n_tr = n_train_for(s, c)
-                if n_tr < s.min_train:
-                    where = " frontier" if s.scope == "frontier" else ""
-                    raise ValueError(
-                        f"backtest(cutoffs=[..., {c:g}, ...]): only {n_tr}{where} runs have {by} <= {c:g}; {s.label} has "
-                        f"{s.law.n_params} parameters and needs at least {s.min_train} training runs. Raise the cut-off "
-                        "or drop that law."
-                    )
-    cutoffs_t = tuple(sorted(cutoffs_t))
+    cutoffs_t = _resolve_cutoffs(cutoffs, byv, on_front, specs, by, len(df))
     y_all = df["loss"].to_numpy(float)
     if np.any(~(y_all > 0)):
         i = int(np.flatnonzero(~(y_all > 0))[0])
@@ -439,97 +544,18 @@ def backtest(
     boots: dict[tuple[str, float], Any] = {}
     pred_rows: list[pd.DataFrame] = []
     summ_rows: list[dict[str, Any]] = []
-    alpha = 1.0 - ci
     keep_cols = [c for c in ("run_id", "params", "tokens", "unique_tokens", "compute") if c in df.columns]
     for cut in cutoffs_t:
-        train_all = byv <= cut * (1 + 1e-12)
-        test_all = ~train_all
         for spec in specs:
-            train = train_all & on_front if spec.scope == "frontier" else train_all
-            test = test_all & on_front if spec.scope == "frontier" else test_all
-            law = spec.law
-            fit_notes: list[str] = []
-            kwargs: dict[str, Any] = {"loss": loss, "raise_on_failure": False, "seed": rng}
-            if spec.starts is not None:
-                kwargs["starts"] = spec.starts
-            if isinstance(law, BrokenPowerLaw):
-                # broken laws meet flat valleys (a break sliding past the data); cap the work
-                kwargs["max_iter"] = 200
-            y_tr = y_all[train]
-            if spec.scope == "frontier":
-                res = quiet_fit(law, df.loc[train, [c for c in df.columns if c != "loss"]], fit_notes, y=y_tr, **kwargs)
-            else:
-                res = quiet_fit(law, df.loc[train], fit_notes, y=y_tr, **kwargs)
-            notes.extend(f"{spec.label} @ {by} <= {cut:.3g}: {m}" for m in fit_notes)
-            if not res.converged:
-                notes.append(f"{spec.label} @ {by} <= {cut:.3g}: the fit did not converge ({res.message}); its predictions are still scored")
-            fits[(spec.label, cut)] = res
-            bs = quiet_bootstrap(res, n_boot, rng)
-            boots[(spec.label, cut)] = bs
-            if bs.n_failed:
-                notes.append(f"{spec.label} @ {by} <= {cut:.3g}: {bs.n_failed}/{n_boot} bootstrap resamples failed (excluded)")
-            theta_b = np.column_stack([bs.samples[nm] for nm in law.param_names])  # (B, p)
-            # every held-out run that this law can be scored on: its own test set, plus the frontier ones
-            score = test | (test_all & on_front)
-            idx = np.flatnonzero(score)
-            X_te = _design(res, df.loc[idx])
-            with np.errstate(all="ignore"):
-                pred = law.predict(X_te, res.theta)  # (m,)
-                pred_b = law.predict(X_te, theta_b)  # (B, m)
-            ok = np.all(np.isfinite(pred_b) & (pred_b > 0), axis=1)
-            log_pb = np.log(pred_b[ok])
-            B = log_pb.shape[0]
-            per = max(1, math.ceil(residual_draws / max(B, 1)))
-            r_tr = res.residuals[np.isfinite(res.residuals)]
-            draws = rng.choice(r_tr, size=(B, per, len(idx)), replace=True)
-            log_ystar = (log_pb[:, None, :] - draws).reshape(B * per, len(idx))
-            lo, hi = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
-            lo_p, hi_p = np.quantile(log_pb, [alpha / 2, 1 - alpha / 2], axis=0)
-            # a rounding-level slack, so that exact data sit inside their own zero-width intervals
-            lo, lo_p = lo - _LOG_SLACK, lo_p - _LOG_SLACK
-            hi, hi_p = hi + _LOG_SLACK, hi_p + _LOG_SLACK
-            draws_store[(spec.label, cut)] = (df["run_id"].to_numpy()[idx], log_pb, r_tr)
-            obs = y_all[idx]
-            lobs = np.log(obs)
-            block = df.loc[idx, keep_cols].copy()
-            block.insert(0, "cutoff", cut)
-            block.insert(0, "law", spec.label)
-            block[by] = byv[idx]
-            block = block.assign(
-                observed=obs,
-                predicted=pred,
-                excess=lobs - np.log(pred),
-                lo=np.exp(lo),
-                hi=np.exp(hi),
-                covered=(lobs >= lo) & (lobs <= hi),
-                lo_param=np.exp(lo_p),
-                hi_param=np.exp(hi_p),
-                covered_param=(lobs >= lo_p) & (lobs <= hi_p),
-                on_frontier=on_front[idx],
-                in_scope=test[idx],
+            res, bs, stored, block, rows = _score_law(
+                spec, cut, df, byv, y_all, on_front, by=by, loss=loss, n_boot=n_boot, residual_draws=residual_draws, ci=ci,
+                keep_cols=keep_cols, rng=rng, notes=notes,
             )
+            fits[(spec.label, cut)] = res
+            boots[(spec.label, cut)] = bs
+            draws_store[(spec.label, cut)] = stored
             pred_rows.append(block)
-            sets = [("runs", test[idx])] if spec.scope == "runs" else []
-            sets.append(("frontier", on_front[idx]))
-            for set_name, m in sets:
-                e = block["excess"].to_numpy(float)[m]
-                summ_rows.append(
-                    {
-                        "law": spec.label,
-                        "cutoff": cut,
-                        "test_set": set_name,
-                        "n_train": int(train.sum()),
-                        "n_test": int(m.sum()),
-                        "rmse_pct": float(100 * np.sqrt(np.mean(e * e))) if e.size else math.nan,
-                        "bias_pct": float(100 * np.mean(e)) if e.size else math.nan,
-                        "max_abs_pct": float(100 * np.max(np.abs(e))) if e.size else math.nan,
-                        "coverage": float(np.mean(block["covered"].to_numpy(bool)[m])) if e.size else math.nan,
-                        "coverage_param": float(np.mean(block["covered_param"].to_numpy(bool)[m])) if e.size else math.nan,
-                        "converged": bool(res.converged),
-                        "n_boot": int(n_boot),
-                        "n_failed": int(bs.n_failed + (~ok).sum()),
-                    }
-                )
+            summ_rows.extend(rows)
     predictions = pd.concat(pred_rows, ignore_index=True) if pred_rows else pd.DataFrame()
     summary = pd.DataFrame(summ_rows)
     return BacktestResult(
