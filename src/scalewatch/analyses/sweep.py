@@ -143,6 +143,8 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
     ValueError
         With fewer than 2 budgets, or fewer than 6 runs below the largest budget.
     """
+    # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
+    # split further, one recipe would be scattered over helpers that each serve it once.
     from scalewatch.errors import IdentifiabilityWarning
     from scalewatch.fitting import bootstrap, fit
     from scalewatch.laws import Chinchilla

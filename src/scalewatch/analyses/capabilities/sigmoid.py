@@ -414,6 +414,8 @@ def fit_link(
     >>> round(link.params["k"], 3), round(link.params["x0"], 3), round(link.params["ceiling"], 3)
     (3.0, 3.5, 0.85)
     """
+    # Long by design: one estimation, checked inputs first, then each step on the previous step's arrays;
+    # its parts share most of their local state, so helpers would take a dozen arguments each.
     xv = np.asarray(x, dtype=np.float64).reshape(-1)
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
     if xv.shape != yv.shape:

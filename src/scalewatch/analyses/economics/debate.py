@@ -79,6 +79,8 @@ def debate_numbers_finding(
     Finding
         ``test-time.debate_numbers``.
     """
+    # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
+    # split further, one recipe would be scattered over helpers that each serve it once.
     from scalewatch.data import datasets
 
     rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed

@@ -310,6 +310,8 @@ def price_decline(
     mixture-of-experts (parameters here are total, not active). Published
     list-price pairs (:data:`API_PRICES`) are shown next to the measured trend.
     """
+    # Long by design: one estimation, checked inputs first, then each step on the previous step's arrays;
+    # its parts share most of their local state, so helpers would take a dozen arguments each.
     import pandas as pd
 
     from scalewatch.data import datasets

@@ -184,6 +184,8 @@ def chinchilla_fit_finding(
     Finding
         ``pretraining.chinchilla_fit``.
     """
+    # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
+    # split further, one recipe would be scattered over helpers that each serve it once.
     from scalewatch.errors import IdentifiabilityWarning
     from scalewatch.fitting import bootstrap, fit
     from scalewatch.laws import Chinchilla

@@ -200,6 +200,8 @@ def repetition_test(
     -------
     RepetitionResult
     """
+    # Long by design: one estimation, checked inputs first, then each step on the previous step's arrays;
+    # its parts share most of their local state, so helpers would take a dozen arguments each.
     t0 = time.perf_counter()
     source, citation = "your runs", ""
     if data is None or getattr(data, "name", None) == DATABLATIONS:

@@ -255,6 +255,8 @@ def exchange_rate(
     >>> bool(ex.at(0.5)["samples_per_10x"] > 1)
     True
     """
+    # Long by design: one estimation, checked inputs first, then each step on the previous step's arrays;
+    # its parts share most of their local state, so helpers would take a dozen arguments each.
     import pandas as pd
 
     func = "exchange_rate"
@@ -427,6 +429,8 @@ def exchange_finding(
     Finding
         ``test-time.exchange_rate``.
     """
+    # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
+    # split further, one recipe would be scattered over helpers that each serve it once.
     func = "exchange_finding"
     if headline_target not in targets:
         raise ValueError(f"{func}(headline_target={headline_target!r}) must be one of targets={list(targets)}.")

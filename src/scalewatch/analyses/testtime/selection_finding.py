@@ -115,6 +115,8 @@ def selection_finding(
     Finding
         ``test-time.selection``.
     """
+    # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
+    # split further, one recipe would be scattered over helpers that each serve it once.
     from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples
 
     func = "selection_finding"
