@@ -7,7 +7,7 @@ import re
 import warnings
 
 import pytest
-from conftest import chinchilla_analysis, make_finding
+from factories import chinchilla_analysis, make_finding
 
 from scalewatch.findings import Finding
 from scalewatch.errors import IdentifiabilityWarning

@@ -1,22 +1,17 @@
-"""Shared pieces of the report tests: a toy finding, toy analyses, and two reports built once.
+"""Findings and analyses for tests: one toy finding with every field, toy analyses and the real Chinchilla analysis.
 
-``real_report``: the registered ``pretraining.chinchilla_fit`` on the mirror's data (fast).
-``combined_report``: that finding plus toy findings (every figure kind, hostile strings),
-an analysis that raises, and one skipped for missing data, i.e. every kind of row.
+Importable from every test folder (``from factories import make_finding``): the suite's top
+``conftest.py`` lives beside this file, so pytest puts this folder on ``sys.path``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import pytest
 
-from scalewatch.findings import Finding, Number
+from scalewatch.findings import Analysis, Finding, Number, registered
 from scalewatch.plots import figure, fit_figure, points
-from scalewatch.findings import Analysis, registered
-from scalewatch.reporting import Report, run_report
+
 
 #: a string that would end a <script> element if the page did not escape it
 HOSTILE = "</script><script>window.__pwned = 1</script> <b>bold</b> & \u2028"
@@ -85,7 +80,7 @@ def _toy_trends(ctx):
     ]
 
 
-def _boom(ctx):
+def boom(ctx):
     """An analysis that raises."""
     raise RuntimeError("toy failure: the solver exploded\nsecond line of detail")
 
@@ -93,7 +88,7 @@ def _boom(ctx):
 TOY_ANALYSES = (
     Analysis("data.toy", "data", (), _toy_data, "Toy data wall"),
     Analysis("trends.toys", "trends", (), _toy_trends, "Toy trends"),
-    Analysis("sweep.boom", "sweep", (), _boom, "An analysis that raises"),
+    Analysis("sweep.boom", "sweep", (), boom, "An analysis that raises"),
 )
 
 
@@ -101,28 +96,3 @@ def chinchilla_analysis() -> Analysis:
     import scalewatch.analyses.pretraining.fit  # noqa: F401 - registers it
 
     return next(a for a in registered() if a.key == "pretraining.chinchilla_fit")
-
-
-@pytest.fixture(scope="session")
-def real_report(tmp_path_factory) -> tuple[Report, Path]:
-    """The registered Chinchilla finding on the mirror's data, fast, written to a temp folder."""
-    report = run_report(analyses=[chinchilla_analysis()], fast=True, seed=0)
-    out = tmp_path_factory.mktemp("real-report")
-    return report, report.write(out)
-
-
-@pytest.fixture(scope="session")
-def combined_report(tmp_path_factory) -> tuple[Report, Path]:
-    """Every kind of row: real and toy findings, an error, and an analysis skipped for missing data."""
-    main = run_report(analyses=[chinchilla_analysis(), *TOY_ANALYSES], fast=True, seed=0)
-    empty = tmp_path_factory.mktemp("empty-mirror")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SCALEWATCH_DATA_MIRROR", str(empty))
-        mp.setenv("SCALEWATCH_CACHE_DIR", str(empty / "cache"))
-        missing = run_report(analyses=[Analysis("capabilities.needs_pythia", "capabilities", ("pythia-evals",), _boom, "Needs Pythia")])
-    report = Report(
-        outcomes=main.outcomes + missing.outcomes, created=main.created, version=main.version, seed=0, fast=True, seconds=main.seconds
-    )
-    out = tmp_path_factory.mktemp("combined-report")
-    return report, report.write(out)
-

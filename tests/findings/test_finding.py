@@ -10,7 +10,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_finding
+from factories import make_finding
 
 from scalewatch.findings import (
     QUESTIONS,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import make_finding
+from factories import make_finding
 
 from scalewatch.cli import main
 from scalewatch.findings import register, unregister

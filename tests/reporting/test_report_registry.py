@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from conftest import make_finding
+from factories import make_finding
 
 from scalewatch.analyses import ANALYSIS_MODULES, load_analyses
 from scalewatch.findings import analysis, register, registered, unregister
