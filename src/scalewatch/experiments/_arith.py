@@ -367,8 +367,8 @@ class ArithmeticTestTime:
         table ``per_problem``: ``run_id, benchmark, problem_idx, num_samples,
         num_correct``, plus ``op``, ``prompt`` (without the leading newline)
         and ``answer`` (the reference). Feed it to
-        :func:`scalewatch.analyses._passk.coverage_curves`,
-        :func:`~scalewatch.analyses._coverage.fit_coverage_models` or
+        :func:`scalewatch.analyses.testtime.coverage_curves`,
+        :func:`~scalewatch.analyses.testtime.fit_coverage_models` or
         :func:`~scalewatch.analyses.testtime.coverage_law_finding` as is.
     runs : pandas.DataFrame
         One row per model: ``run_id, model_id, params`` (non-embedding, Kaplan
@@ -399,7 +399,7 @@ class ArithmeticTestTime:
     def answer_lists(self, run_id: str) -> tuple[list[list[str]], list[str]]:
         """Per problem the list of sampled answers (expanded counts) and the reference.
 
-        The input of :func:`scalewatch.analyses._passk.majority_at_k`.
+        The input of :func:`scalewatch.analyses.testtime.majority_at_k`.
         """
         a = self._answers_of(run_id)
         refs = self.per_problem[self.per_problem["run_id"] == run_id].sort_values("problem_idx")
@@ -636,7 +636,7 @@ def arithmetic_testtime(
     Examples
     --------
     >>> res = arithmetic_testtime((1e4, 3e4), tokens=50_000, n_problems=10, n_samples=8)  # doctest: +SKIP
-    >>> from scalewatch.analyses._passk import coverage_curves                             # doctest: +SKIP
+    >>> from scalewatch.analyses.testtime import coverage_curves                             # doctest: +SKIP
     >>> coverage_curves(res.per_problem, n_resamples=0).table                              # doctest: +SKIP
     """
     import pandas as pd

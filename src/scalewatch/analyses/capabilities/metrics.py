@@ -35,7 +35,7 @@ A task with only a discontinuous metric in the data is reported as
 **untestable**: its sharpness is measured, but nothing tells whether a
 continuous metric would be smooth.
 
-The steepness is capped as in :mod:`scalewatch.analyses._links`, so the
+The steepness is capped as in :mod:`scalewatch.analyses.capabilities.sigmoid`, so the
 sharpest resolvable curve has :math:`r \approx 0.044`.
 
 References

@@ -5,7 +5,7 @@ Two findings of the report:
 ``test-time.cost_to_target`` (:func:`cost_to_target_finding`)
     Dollars to reach a target coverage on MATH within the Pythia family: train
     the largest model and sample it least, or sample a smaller model more
-    (:func:`scalewatch.analyses._costs.cost_to_target`), at a reference demand
+    (:func:`scalewatch.analyses.economics.cost_to_target`), at a reference demand
     of 10^9 problems, with intervals over problem resamples and the cost
     assumptions; and pretraining pushed along the fitted iso-coverage line
     until one sample suffices (an extrapolation). Verdict (proposed

@@ -250,7 +250,7 @@ class CostEstimate(Result):
         raise KeyError(f"{self.title} has no component {name!r}; components: {[c.name for c in self.components]}")
 
     def numbers(self, names: Sequence[str] | Mapping[str, str] | None = None) -> list[Any]:
-        """The components as report :class:`~scalewatch.analyses.Number` s (interval over assumptions).
+        """The components as report :class:`~scalewatch.findings.Number` s (interval over assumptions).
 
         Parameters
         ----------

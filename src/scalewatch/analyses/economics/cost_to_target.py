@@ -144,7 +144,7 @@ def cost_to_target(
 ) -> CostToTarget:
     r"""Dollars to reach a target coverage by sampling a small model more versus training a larger one.
 
-    For each model of an :class:`~scalewatch.analyses._exchange.ExchangeRate`
+    For each model of an :class:`~scalewatch.analyses.testtime.ExchangeRate`
     that reaches the target within the data (k* interpolated):
 
     .. math:: \text{total}(Q) = 6 N D \cdot \$_{\text{train}} + Q \cdot 2 N T k^* \cdot \$_{\text{inf}},
@@ -159,7 +159,7 @@ def cost_to_target(
     Parameters
     ----------
     exchange : ExchangeRate
-        From :func:`scalewatch.analyses._exchange.exchange_rate` with
+        From :func:`scalewatch.analyses.testtime.exchange_rate` with
         ``n_resamples > 0`` and ``target`` among its targets.
     target : float
         Target coverage.
@@ -339,7 +339,7 @@ def cost_to_target_finding(
         Problems solved over the deployment.
     tokens_per_sample, mfu, inference_mfu, gpu_hour_price
         Cost assumptions (numbers, (low, value, high) or Assumption); see
-        :func:`scalewatch.analyses._costs.cost_to_target`.
+        :func:`scalewatch.analyses.economics.cost_to_target`.
     n_resamples, ci, seed
         Paired problem resamples, level, seed.
     source, data_citation : str

@@ -191,7 +191,7 @@ def debate_numbers_finding(
         ("o1 against GPT-4o per task", [{"quantity": c.name, "value": c.value, "low": c.low, "high": c.high, "unit": c.unit} for c in prem.components]),
     ]
     method = (
-        f"Each number is computed from stated inputs (Python API: scalewatch.analyses._costs; CLI: scalewatch cost ...), intervals are "
+        f"Each number is computed from stated inputs (Python API: scalewatch.analyses.economics; CLI: scalewatch cost ...), intervals are "
         f"percentiles of {n_draws} Monte Carlo draws over the inputs' ranges (observed prices and utilisations resampled, other ranges "
         "log-triangular) or bootstrap resamples of data.\n\n"
         "Cluster: budget / (server price per H100 x cluster interconnect overhead 1.15). Server prices are Epoch's DGX/HGX quotes divided by "

@@ -83,7 +83,7 @@ def _errors(y: Any, lo: Any, hi: Any) -> dict[str, Any]:
 
 
 def _number(name: str, value: Any, low: Any = None, high: Any = None, unit: str = "", note: str = "", ci: float = 0.95) -> Number:
-    """A :class:`~scalewatch.analyses.Number`; without an interval the note says what the number is."""
+    """A :class:`~scalewatch.findings.Number`; without an interval the note says what the number is."""
     lo, hi = finite(low), finite(high)
     if lo is None or hi is None:
         lo = hi = None

@@ -32,7 +32,7 @@ Laws of the runs' own inputs (Chinchilla, Kaplan's L(N, D), the data-
 constrained law) are fitted to all training runs. Laws of the single variable
 ``by`` (the saturating and broken power laws in compute) describe the best
 loss reached per budget, so they are fitted to the *frontier*: the runs no
-cheaper run beats (:func:`~scalewatch.analyses._pretraining_data.frontier`).
+cheaper run beats (:func:`~scalewatch.analyses.pretraining.frontier`).
 All laws are also scored on the held-out frontier runs, the one set every law
 predicts, and the comparison between laws uses that set when a one-variable
 law takes part.

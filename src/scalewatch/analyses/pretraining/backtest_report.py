@@ -22,7 +22,7 @@ __all__ = ["backtest_finding"]
 
 
 def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretraining.backtest", level: float = 0.05, seed: Any = 0) -> Finding:
-    """A :class:`~scalewatch.analyses.Finding` from a backtest alone (e.g. of a user's own runs).
+    """A :class:`~scalewatch.findings.Finding` from a backtest alone (e.g. of a user's own runs).
 
     The verdict uses :func:`wall_verdict` with the held-out runs only: the
     mean held-out excess (smallest p over cut-offs, Bonferroni) and, as the

@@ -350,7 +350,7 @@ def break_test(
     data : Dataset, RunSet, DataFrame or mapping
         Runs with ``loss`` and the law's inputs.
     law : str or Law, default "chinchilla"
-        The single (unbroken) law: a name of :data:`~scalewatch.analyses._backtest.LAW_NAMES`
+        The single (unbroken) law: a name of :data:`~scalewatch.analyses.pretraining.LAW_NAMES`
         or a Law. One-input laws are fitted to the frontier unless ``scope="runs"``.
     by : str, default "compute"
         The variable whose logarithm is the break axis.

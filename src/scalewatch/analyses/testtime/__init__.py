@@ -9,7 +9,7 @@ seven Pythia models on 128 MATH problems (10,000 samples per problem;
     al. 2021) against the number of samples k, Brown et al.'s exponentiated
     power law :math:`c = \exp(-a k^{-b})` fitted per model with
     problem-bootstrap intervals, extrapolated to a budget, and compared out of
-    sample with four alternatives (:mod:`._coverage`). Verdict: does coverage
+    sample with four alternatives (:mod:`.coverage`). Verdict: does coverage
     keep rising as the law fitted on k <= 1,000 predicts one decade ahead?
     *breaks* when the last decade adds less than 1 point of coverage, *bends*
     when the observed coverage falls below the forecast (whole interval below
@@ -20,20 +20,20 @@ seven Pythia models on 128 MATH problems (10,000 samples per problem;
     correct samples, not answer distributions, so majority vote is bracketed
     by what the counts alone imply and illustrated on seeded simulated answer
     distributions; best-of-n with an imperfect verifier follows in closed form
-    from each problem's success rate (:mod:`._passk`). Verdict: *bends* when
+    from each problem's success rate (:mod:`.selection`). Verdict: *bends* when
     the verifier's plateau lies more than 5 points below coverage (whole
     interval), *holds* when within 5 points, else *inconclusive*.
 ``test-time.exchange_rate`` (:func:`exchange_finding`)
     How many samples, and how much test-time FLOP, 10x training compute
     replaces at equal coverage (Jones 2021's iso-performance contours;
-    :mod:`._exchange`). Verdict (proposed vocabulary): *test-time cheaper*
+    :mod:`.exchange`). Verdict (proposed vocabulary): *test-time cheaper*
     when 10x training compute saves less than 10x test-time FLOP (whole
     interval below 1: the smaller model sampled more is cheaper even before
     its cheaper training), *depends* when it saves more (a larger model wins
     above some query volume), *inconclusive* otherwise.
 
 The pure computations live in the private modules; the functions here turn
-them into :class:`~scalewatch.analyses.Finding` s and register them.
+them into :class:`~scalewatch.findings.Finding` s and register them.
 """
 
 from scalewatch.analyses.testtime._common import (

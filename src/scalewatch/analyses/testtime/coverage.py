@@ -285,7 +285,7 @@ def fit_coverage_models(
     Resamples use one generator in model order, so the result is reproducible
     by ``seed``; when every model has the same problems (as in llmonkeys) the
     resamples are *not* paired across models (see
-    :func:`scalewatch.analyses._exchange.exchange_rate` for paired resampling).
+    :func:`scalewatch.analyses.testtime.exchange_rate` for paired resampling).
     """
     func = "fit_coverage"
     law_ = coverage_law(law)

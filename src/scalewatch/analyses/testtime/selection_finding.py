@@ -244,7 +244,7 @@ def selection_finding(
         "Majority vote (self-consistency, Wang et al. 2023): as k grows it is right exactly where the correct answer is the mode. From counts "
         "alone that limit is bracketed by the share of problems with p > 1/2 (the mode whatever the wrong answers) and the share with p > 0. "
         f"The curve shown is SIMULATED for {lab_big}: the observed p per problem, wrong mass spread over {n_wrong} answers by a symmetric "
-        f"Dirichlet({concentration:g}), {n_draws} seeded multinomial draws per problem and k; use scalewatch.analyses._passk.majority_at_k "
+        f"Dirichlet({concentration:g}), {n_draws} seeded multinomial draws per problem and k; use scalewatch.analyses.testtime.majority_at_k "
         "with real per-sample answers to measure it.\n\n"
         f"Intervals: {n_resamples} resamples of problems (the same for every model); {100 * ci:g}% percentile. Verdict: 'bends' if coverage "
         f"minus the verifier plateau (mean over models) exceeds {SELECTION_GAP_PP:g} points over its whole interval, 'holds' if it stays below, "
