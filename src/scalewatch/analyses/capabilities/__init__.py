@@ -59,108 +59,19 @@ arXiv:2206.07682; Owen (2024), arXiv:2401.04757; Epoch AI (2025), "A Rosetta
 Stone for AI Benchmarks" (benchmark hub) and "Data on AI Models".
 """
 
-from scalewatch.analyses.capabilities._common import QUESTION, VERDICTS
-from scalewatch.analyses.capabilities.scores import (
-    CHANCE,
-    GADRE_SUBSET,
-    OBSSCALING_BENCHMARKS,
-    epoch_release_scores,
-    gadre_scores,
-    long_scores,
-    obsscaling_scores,
-    pythia_scores,
-)
-from scalewatch.analyses.capabilities.sigmoid import K_MAX_Z, STATUSES, LinkFit, fit_link, link_status
-from scalewatch.analyses.capabilities.links import (
-    LinkSet,
-    LinksAnalysis,
-    fit_links,
-    links_analysis,
-    links_verdict,
-    report_links,
-)
-from scalewatch.analyses.capabilities.pca import PCAResult, benchmark_matrix, impute_pca, principal_components
-from scalewatch.analyses.capabilities.observational import (
-    RUAN_CUMULATIVE,
-    ObservationalAnalysis,
-    TrendResult,
-    family_trends,
-    observational_analysis,
-    observational_verdict,
-    report_observational,
-)
-from scalewatch.analyses.capabilities.decoupling import DecouplingAnalysis, decoupling_analysis, report_decoupling
-from scalewatch.analyses.capabilities.holdout import DecouplingResult, decoupling_test, decoupling_verdict
-from scalewatch.analyses.capabilities.metrics import (
-    PAIR_LABELS,
-    SHARP_MAX,
-    SMOOTH_MIN,
-    MetricPair,
-    Sharpness,
-    compare_metrics,
-    pair_label,
-    pairs_table,
-    shape_label,
-    sharpness,
-)
-from scalewatch.analyses.capabilities.emergence import (
-    EmergenceAnalysis,
-    emergence_analysis,
-    emergence_verdict,
-    report_emergence,
-)
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
 
-__all__ = [
-    "QUESTION",
-    "VERDICTS",
-    "GADRE_SUBSET",
-    "OBSSCALING_BENCHMARKS",
-    "CHANCE",
-    "gadre_scores",
-    "pythia_scores",
-    "obsscaling_scores",
-    "epoch_release_scores",
-    "long_scores",
-    "STATUSES",
-    "LinkFit",
-    "link_status",
-    "fit_link",
-    "K_MAX_Z",
-    "LinkSet",
-    "fit_links",
-    "links_verdict",
-    "LinksAnalysis",
-    "links_analysis",
-    "report_links",
-    "benchmark_matrix",
-    "impute_pca",
-    "PCAResult",
-    "principal_components",
-    "TrendResult",
-    "family_trends",
-    "observational_verdict",
-    "ObservationalAnalysis",
-    "observational_analysis",
-    "RUAN_CUMULATIVE",
-    "report_observational",
-    "DecouplingAnalysis",
-    "decoupling_analysis",
-    "report_decoupling",
-    "decoupling_verdict",
-    "DecouplingResult",
-    "decoupling_test",
-    "SHARP_MAX",
-    "SMOOTH_MIN",
-    "PAIR_LABELS",
-    "shape_label",
-    "pair_label",
-    "Sharpness",
-    "sharpness",
-    "MetricPair",
-    "compare_metrics",
-    "pairs_table",
-    "emergence_verdict",
-    "EmergenceAnalysis",
-    "emergence_analysis",
-    "report_emergence",
-]
+from scalewatch.analyses.capabilities._common import *  # noqa: F403
+from scalewatch.analyses.capabilities.scores import *  # noqa: F403
+from scalewatch.analyses.capabilities.sigmoid import *  # noqa: F403
+from scalewatch.analyses.capabilities.links import *  # noqa: F403
+from scalewatch.analyses.capabilities.pca import *  # noqa: F403
+from scalewatch.analyses.capabilities.observational import *  # noqa: F403
+from scalewatch.analyses.capabilities.decoupling import *  # noqa: F403
+from scalewatch.analyses.capabilities.holdout import *  # noqa: F403
+from scalewatch.analyses.capabilities.metrics import *  # noqa: F403
+from scalewatch.analyses.capabilities.emergence import *  # noqa: F403
+
+_MODULES = ('_common', 'scores', 'sigmoid', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

@@ -72,62 +72,12 @@ frontier AI models grows by 4-5x per year"; Epoch AI, "Data on AI Models"
 (June 2025 snapshot). Grattafiori et al. / Meta AI (2024), arXiv:2407.21783.
 """
 
-from scalewatch.analyses.datawall.stock import (
-    LLAMA3_TOKENS,
-    TOKENS_PER_WORD,
-    VILLALOBOS_STOCK,
-    YOUTUBE_TRANSCRIPTS,
-    DataStock,
-    DataStockAssumptions,
-    Estimate,
-    Extension,
-    data_stock,
-)
-from scalewatch.analyses.datawall.demand import (
-    R_D_STAR,
-    DataDemand,
-    DemandAssumptions,
-    GrowthTrend,
-    data_demand,
-    fit_growth,
-    repetition_relief,
-)
-from scalewatch.analyses.datawall.wall import (
-    CITATIONS,
-    KEY,
-    QUESTION,
-    VERDICTS,
-    DataWall,
-    data_wall,
-    data_wall_analysis,
-    datawall_finding,
-    verdict_for,
-)
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
 
-__all__ = [
-    "Estimate",
-    "Extension",
-    "TOKENS_PER_WORD",
-    "VILLALOBOS_STOCK",
-    "LLAMA3_TOKENS",
-    "YOUTUBE_TRANSCRIPTS",
-    "DataStockAssumptions",
-    "DataStock",
-    "data_stock",
-    "R_D_STAR",
-    "repetition_relief",
-    "DemandAssumptions",
-    "GrowthTrend",
-    "fit_growth",
-    "DataDemand",
-    "data_demand",
-    "KEY",
-    "QUESTION",
-    "VERDICTS",
-    "verdict_for",
-    "DataWall",
-    "data_wall",
-    "datawall_finding",
-    "CITATIONS",
-    "data_wall_analysis",
-]
+from scalewatch.analyses.datawall.stock import *  # noqa: F403
+from scalewatch.analyses.datawall.demand import *  # noqa: F403
+from scalewatch.analyses.datawall.wall import *  # noqa: F403
+
+_MODULES = ('stock', 'demand', 'wall')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

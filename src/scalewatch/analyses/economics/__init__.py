@@ -23,78 +23,16 @@ Two findings of the report:
     turns on the number of tasks served (the finding gives the break-even).
 """
 
-from scalewatch.analyses.economics._common import KEY_COST, KEY_DEBATE
-from scalewatch.analyses.economics.assumptions import HOURS_PER_YEAR, Assumption, Component, CostEstimate
-from scalewatch.analyses.economics.costs import (
-    DEFAULTS,
-    HARDWARE,
-    Hardware,
-    cluster_for_budget,
-    defaults_from_data,
-    hardware,
-    inference_cost,
-    inference_flop_cost,
-    training_cost,
-)
-from scalewatch.analyses.economics.allocation import HOFFMANN_2022, InferenceAwareAllocation, inference_aware_allocation
-from scalewatch.analyses.economics.prices import (
-    API_PRICES,
-    REASONING_TOKENS,
-    ApiPrice,
-    PriceDecline,
-    api_price,
-    price_decline,
-    reasoning_premium,
-)
-from scalewatch.analyses.economics.cost_to_target import (
-    TOKENS_PER_SAMPLE,
-    CostToTarget,
-    cost_to_target,
-    cost_to_target_analysis,
-    cost_to_target_finding,
-    cost_verdict,
-)
-from scalewatch.analyses.economics.debate import (
-    FRONTIER_RUN_FLOP,
-    LLAMA31_405B_GPU_HOURS,
-    debate_numbers,
-    debate_numbers_finding,
-)
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
 
-__all__ = [
-    "KEY_COST",
-    "KEY_DEBATE",
-    "HOURS_PER_YEAR",
-    "Assumption",
-    "Component",
-    "CostEstimate",
-    "Hardware",
-    "HARDWARE",
-    "hardware",
-    "DEFAULTS",
-    "defaults_from_data",
-    "training_cost",
-    "inference_cost",
-    "inference_flop_cost",
-    "cluster_for_budget",
-    "HOFFMANN_2022",
-    "InferenceAwareAllocation",
-    "inference_aware_allocation",
-    "ApiPrice",
-    "API_PRICES",
-    "api_price",
-    "REASONING_TOKENS",
-    "reasoning_premium",
-    "PriceDecline",
-    "price_decline",
-    "TOKENS_PER_SAMPLE",
-    "CostToTarget",
-    "cost_to_target",
-    "cost_verdict",
-    "cost_to_target_finding",
-    "cost_to_target_analysis",
-    "FRONTIER_RUN_FLOP",
-    "LLAMA31_405B_GPU_HOURS",
-    "debate_numbers_finding",
-    "debate_numbers",
-]
+from scalewatch.analyses.economics._common import *  # noqa: F403
+from scalewatch.analyses.economics.assumptions import *  # noqa: F403
+from scalewatch.analyses.economics.costs import *  # noqa: F403
+from scalewatch.analyses.economics.allocation import *  # noqa: F403
+from scalewatch.analyses.economics.prices import *  # noqa: F403
+from scalewatch.analyses.economics.cost_to_target import *  # noqa: F403
+from scalewatch.analyses.economics.debate import *  # noqa: F403
+
+_MODULES = ('_common', 'assumptions', 'costs', 'allocation', 'prices', 'cost_to_target', 'debate')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

@@ -58,106 +58,24 @@ resamples, one backtest cut-off and a smaller break-test calibration; the rules
 are the same.
 """
 
-from scalewatch.analyses.pretraining._common import (
-    CHINCHILLA_A,
-    CITATIONS,
-    KAPLAN_A,
-    PORIAN_KAPLAN_A,
-    PUBLISHED_R_D_STAR,
-    PUBLISHED_R_N_STAR,
-    VERDICTS,
-)
-from scalewatch.analyses.pretraining.verdicts import allocation_verdict, wall_verdict
-from scalewatch.analyses.pretraining.data import (
-    CHINCHILLA,
-    DATABLATIONS,
-    FLOP_PER_PARAM_TOKEN,
-    GADRE,
-    PORIAN,
-    PORIAN_STEPS,
-    chinchilla_runs,
-    config_values,
-    datablations_runs,
-    frontier,
-    gadre_runs,
-    porian_runs,
-    runs_table,
-)
-from scalewatch.analyses.pretraining.candidates import LAW_NAMES, LawSpec, resolve_laws
-from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
-from scalewatch.analyses.pretraining.backtest_report import backtest_finding
-from scalewatch.analyses.pretraining.break_result import BreakTestResult
-from scalewatch.analyses.pretraining.breaks import break_test
-from scalewatch.analyses.pretraining.calibration import (
-    HOFFMANN_CONSTANTS,
-    CalibrationResult,
-    calibrate_break_test,
-    synthetic_isoflop_design,
-)
-from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
-from scalewatch.analyses.pretraining.fit import chinchilla_fit, chinchilla_fit_finding, chinchilla_verdict
-from scalewatch.analyses.pretraining.wall import WallTestResult, wall_test, wall_test_analysis
-from scalewatch.analyses.pretraining.overtraining import OvertrainingResult, overtraining_analysis, overtraining_test
-from scalewatch.analyses.pretraining.repetition import RepetitionResult, repetition_analysis, repetition_test
-from scalewatch.analyses.pretraining.allocation import (
-    CHINCHILLA_BUDGETS,
-    AllocationResult,
-    allocation_analysis,
-    allocation_test,
-)
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
 
-__all__ = [
-    "VERDICTS",
-    "CITATIONS",
-    "PUBLISHED_R_D_STAR",
-    "PUBLISHED_R_N_STAR",
-    "KAPLAN_A",
-    "CHINCHILLA_A",
-    "PORIAN_KAPLAN_A",
-    "wall_verdict",
-    "allocation_verdict",
-    "FLOP_PER_PARAM_TOKEN",
-    "runs_table",
-    "frontier",
-    "config_values",
-    "CHINCHILLA",
-    "GADRE",
-    "DATABLATIONS",
-    "PORIAN",
-    "chinchilla_runs",
-    "gadre_runs",
-    "datablations_runs",
-    "porian_runs",
-    "PORIAN_STEPS",
-    "LAW_NAMES",
-    "LawSpec",
-    "resolve_laws",
-    "default_cutoffs",
-    "BacktestResult",
-    "backtest",
-    "backtest_finding",
-    "BreakTestResult",
-    "break_test",
-    "CalibrationResult",
-    "synthetic_isoflop_design",
-    "calibrate_break_test",
-    "HOFFMANN_CONSTANTS",
-    "TopResidualResult",
-    "top_residuals",
-    "chinchilla_verdict",
-    "chinchilla_fit_finding",
-    "chinchilla_fit",
-    "WallTestResult",
-    "wall_test",
-    "wall_test_analysis",
-    "OvertrainingResult",
-    "overtraining_test",
-    "overtraining_analysis",
-    "RepetitionResult",
-    "repetition_test",
-    "repetition_analysis",
-    "AllocationResult",
-    "allocation_test",
-    "CHINCHILLA_BUDGETS",
-    "allocation_analysis",
-]
+from scalewatch.analyses.pretraining._common import *  # noqa: F403
+from scalewatch.analyses.pretraining.verdicts import *  # noqa: F403
+from scalewatch.analyses.pretraining.data import *  # noqa: F403
+from scalewatch.analyses.pretraining.candidates import *  # noqa: F403
+from scalewatch.analyses.pretraining.backtest import *  # noqa: F403
+from scalewatch.analyses.pretraining.backtest_report import *  # noqa: F403
+from scalewatch.analyses.pretraining.break_result import *  # noqa: F403
+from scalewatch.analyses.pretraining.breaks import *  # noqa: F403
+from scalewatch.analyses.pretraining.calibration import *  # noqa: F403
+from scalewatch.analyses.pretraining.residuals import *  # noqa: F403
+from scalewatch.analyses.pretraining.fit import *  # noqa: F403
+from scalewatch.analyses.pretraining.wall import *  # noqa: F403
+from scalewatch.analyses.pretraining.overtraining import *  # noqa: F403
+from scalewatch.analyses.pretraining.repetition import *  # noqa: F403
+from scalewatch.analyses.pretraining.allocation import *  # noqa: F403
+
+_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'repetition', 'allocation')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

@@ -33,17 +33,7 @@ import numpy as np
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, band, curve, figure, hline, points, sequential_colors, vrect
 
-__all__ = [
-    "KEY",
-    "DATASET",
-    "chinchilla_verdict",
-    "chinchilla_fit_finding",
-    "chinchilla_fit",
-    "TOP_SHARE",
-    "MIN_TOP",
-    "MAX_WIDTH",
-    "PUBLISHED",
-]
+__all__ = ["chinchilla_verdict", "chinchilla_fit_finding", "chinchilla_fit"]
 
 
 #: the finding's key and the dataset it reads

@@ -36,112 +36,17 @@ The pure computations live in the private modules; the functions here turn
 them into :class:`~scalewatch.findings.Finding` s and register them.
 """
 
-from scalewatch.analyses.testtime._common import (
-    DATASET,
-    KEY_COVERAGE,
-    KEY_EXCHANGE,
-    KEY_OWN,
-    KEY_SELECTION,
-    MAX_WIDTH_PP,
-    MIN_GAIN_PP,
-    PROPOSED_VERDICTS,
-    SELECTION_GAP_PP,
-    checked_verdict,
-    model_label,
-)
-from scalewatch.analyses.testtime.passk import (
-    DEFAULT_KS,
-    CoverageCurves,
-    coverage_curves,
-    pass_at_k,
-    pass_at_k_matrix,
-    per_problem_counts,
-)
-from scalewatch.analyses.testtime.selection import (
-    AnswerDistributions,
-    best_of_k,
-    majority_at_k,
-    majority_vote_accuracy,
-    majority_vote_limit,
-    simulate_answer_distributions,
-    verifier_best_of_k,
-    verifier_plateau,
-)
-from scalewatch.analyses.testtime.selection_finding import selection_analysis, selection_finding, selection_verdict
-from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, CoverageLaw, coverage_law
-from scalewatch.analyses.testtime.coverage import (
-    CoverageFit,
-    LawComparison,
-    compare_coverage_laws,
-    fit_coverage,
-    fit_coverage_models,
-)
-from scalewatch.analyses.testtime.coverage_finding import (
-    CoverageEvidence,
-    coverage_evidence,
-    coverage_law_analysis,
-    coverage_law_finding,
-    coverage_verdict,
-)
-from scalewatch.analyses.testtime.exchange import (
-    FORWARD_FLOP_PER_PARAM_TOKEN,
-    JONES_2021_HEX,
-    TRAIN_FLOP_PER_PARAM_TOKEN,
-    ExchangeRate,
-    exchange_analysis,
-    exchange_finding,
-    exchange_rate,
-    exchange_verdict,
-)
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
 
-__all__ = [
-    "model_label",
-    "checked_verdict",
-    "DATASET",
-    "KEY_COVERAGE",
-    "KEY_SELECTION",
-    "KEY_EXCHANGE",
-    "PROPOSED_VERDICTS",
-    "KEY_OWN",
-    "MAX_WIDTH_PP",
-    "MIN_GAIN_PP",
-    "SELECTION_GAP_PP",
-    "DEFAULT_KS",
-    "pass_at_k",
-    "pass_at_k_matrix",
-    "CoverageCurves",
-    "coverage_curves",
-    "per_problem_counts",
-    "AnswerDistributions",
-    "simulate_answer_distributions",
-    "majority_vote_limit",
-    "majority_vote_accuracy",
-    "majority_at_k",
-    "verifier_best_of_k",
-    "verifier_plateau",
-    "best_of_k",
-    "selection_verdict",
-    "selection_finding",
-    "selection_analysis",
-    "CoverageLaw",
-    "COVERAGE_LAWS",
-    "coverage_law",
-    "CoverageFit",
-    "fit_coverage_models",
-    "fit_coverage",
-    "LawComparison",
-    "compare_coverage_laws",
-    "coverage_verdict",
-    "CoverageEvidence",
-    "coverage_evidence",
-    "coverage_law_finding",
-    "coverage_law_analysis",
-    "JONES_2021_HEX",
-    "FORWARD_FLOP_PER_PARAM_TOKEN",
-    "TRAIN_FLOP_PER_PARAM_TOKEN",
-    "ExchangeRate",
-    "exchange_rate",
-    "exchange_verdict",
-    "exchange_finding",
-    "exchange_analysis",
-]
+from scalewatch.analyses.testtime._common import *  # noqa: F403
+from scalewatch.analyses.testtime.passk import *  # noqa: F403
+from scalewatch.analyses.testtime.selection import *  # noqa: F403
+from scalewatch.analyses.testtime.selection_finding import *  # noqa: F403
+from scalewatch.analyses.testtime.laws import *  # noqa: F403
+from scalewatch.analyses.testtime.coverage import *  # noqa: F403
+from scalewatch.analyses.testtime.coverage_finding import *  # noqa: F403
+from scalewatch.analyses.testtime.exchange import *  # noqa: F403
+
+_MODULES = ('_common', 'passk', 'selection', 'selection_finding', 'laws', 'coverage', 'coverage_finding', 'exchange')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

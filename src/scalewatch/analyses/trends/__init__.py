@@ -41,87 +41,17 @@ Trends Across Three Eras of Machine Learning", arXiv:2202.05924; Epoch AI
 et al. (2025), "A Rosetta Stone for AI Benchmarks" (Epoch AI).
 """
 
-from scalewatch.analyses.trends.series import (
-    MODELS,
-    SCALES,
-    TrendSeries,
-    as_series,
-    check_models,
-    top_k_at_release,
-    year_fraction,
-)
-from scalewatch.analyses.trends.fit import TrendFit, fit_trend
-from scalewatch.analyses.trends.models import LogisticTrend, PiecewiseTrend, SteadyTrend, trend_law
-from scalewatch.analyses.trends.forecast import (
-    ForecastScore,
-    SlowdownTest,
-    crps_ensemble,
-    score_forecast,
-    slowdown_test,
-)
-from scalewatch.analyses.trends.compare import TrendComparison, compare_trends
-from scalewatch.analyses.trends.backtest import (
-    DetectionResult,
-    OriginResult,
-    TrendBacktest,
-    backtest_trends,
-    default_origins,
-)
-from scalewatch.analyses.trends.data import (
-    Stitched,
-    capability_series,
-    frontier_compute_series,
-    microprocessor_series,
-    stitch_capabilities,
-)
-from scalewatch.analyses.trends.plateau import (
-    CITATIONS,
-    KEY,
-    QUESTION,
-    VERDICTS,
-    PlateauStudy,
-    plateau_analysis,
-    plateau_study,
-    trends_finding,
-)
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
 
-__all__ = [
-    "SCALES",
-    "MODELS",
-    "year_fraction",
-    "TrendSeries",
-    "as_series",
-    "top_k_at_release",
-    "check_models",
-    "TrendFit",
-    "fit_trend",
-    "SteadyTrend",
-    "LogisticTrend",
-    "PiecewiseTrend",
-    "trend_law",
-    "crps_ensemble",
-    "ForecastScore",
-    "score_forecast",
-    "SlowdownTest",
-    "slowdown_test",
-    "TrendComparison",
-    "compare_trends",
-    "OriginResult",
-    "DetectionResult",
-    "default_origins",
-    "TrendBacktest",
-    "backtest_trends",
-    "microprocessor_series",
-    "frontier_compute_series",
-    "stitch_capabilities",
-    "capability_series",
-    "Stitched",
-    "KEY",
-    "QUESTION",
-    "VERDICTS",
-    "PlateauStudy",
-    "plateau_study",
-    "trends_finding",
-    "CITATIONS",
-    "plateau_analysis",
-]
+from scalewatch.analyses.trends.series import *  # noqa: F403
+from scalewatch.analyses.trends.fit import *  # noqa: F403
+from scalewatch.analyses.trends.models import *  # noqa: F403
+from scalewatch.analyses.trends.forecast import *  # noqa: F403
+from scalewatch.analyses.trends.compare import *  # noqa: F403
+from scalewatch.analyses.trends.backtest import *  # noqa: F403
+from scalewatch.analyses.trends.data import *  # noqa: F403
+from scalewatch.analyses.trends.plateau import *  # noqa: F403
+
+_MODULES = ('series', 'fit', 'models', 'forecast', 'compare', 'backtest', 'data', 'plateau')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))
