@@ -12,7 +12,6 @@ import pandas as pd
 from scalewatch.findings import Analysis, Finding, Number, registered
 from scalewatch.plots import figure, fit_figure, points
 
-
 #: a string that would end a <script> element if the page did not escape it
 HOSTILE = "</script><script>window.__pwned = 1</script> <b>bold</b> & \u2028"
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.findings import Finding
 from scalewatch.analyses.sweep import isoflop_minima, sweep_finding, sweep_verdict
+from scalewatch.findings import Finding
 
 TRUE = {"E": 0.9, "A": 60.0, "B": 300.0, "alpha": 0.4, "beta": 0.35}
 

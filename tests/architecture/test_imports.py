@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import import_graph as imports  # tests/architecture/import_graph.py (pytest puts this folder on sys.path)
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 

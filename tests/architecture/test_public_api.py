@@ -12,11 +12,10 @@ QUESTION_PACKAGES = ("pretraining", "capabilities", "testtime", "economics", "da
 
 
 def test_the_top_level_names():
-    from scalewatch import analyses, bootstrap, datasets, fit, laws, report  # noqa: F401
-
     import scalewatch
     import scalewatch.data.datasets as data_datasets
     import scalewatch.datasets
+    from scalewatch import analyses, bootstrap, datasets, fit, laws, report  # noqa: F401
 
     assert callable(scalewatch.report) and callable(fit) and callable(bootstrap)
     assert datasets is scalewatch.datasets and datasets.load is data_datasets.load  # one module of functions, two names
@@ -39,11 +38,11 @@ def test_each_question_package_exports_public_names_that_exist(name):
 
 
 def test_report_is_a_function_returning_a_report_with_notebook_html():
+    from factories import make_finding
+
     import scalewatch
     from scalewatch.findings import analysis, unregister
     from scalewatch.reporting import Report
-
-    from factories import make_finding
 
     @analysis("sweep.api_toy", question="sweep")
     def toy(ctx):

@@ -9,9 +9,8 @@ import warnings
 import pytest
 from factories import chinchilla_analysis, make_finding
 
-from scalewatch.findings import Finding
 from scalewatch.errors import IdentifiabilityWarning
-from scalewatch.findings import Analysis
+from scalewatch.findings import Analysis, Finding
 from scalewatch.reporting import Report, run_report
 
 CHIN = "chinchilla-hoffmann2022"

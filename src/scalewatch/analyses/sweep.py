@@ -30,9 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.findings import Finding, Number
+from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, curve, figure, hline, points, sequential_colors
-from scalewatch.findings import analysis
 
 __all__ = ["KEY", "DATASET", "sweep_finding", "sweep_verdict", "isoflop_minima"]
 

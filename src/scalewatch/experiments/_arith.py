@@ -69,8 +69,8 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.experiments._corpus import Corpus
 from scalewatch import seeds
+from scalewatch.experiments._corpus import Corpus
 from scalewatch.findings import json_safe
 
 __all__ = [

@@ -26,7 +26,15 @@ from scalewatch.findings.display import number_html, numbers_table_html
 from scalewatch.findings.finding import Figure, Finding, Number
 from scalewatch.findings.format import format_interval, interval_parts, significant
 from scalewatch.findings.jsonsafe import finite, freeze, json_safe, number_record, records, thaw
-from scalewatch.findings.registry import Analysis, ImportFailure, analysis, import_modules, register, registered, unregister
+from scalewatch.findings.registry import (
+    Analysis,
+    ImportFailure,
+    analysis,
+    import_modules,
+    register,
+    registered,
+    unregister,
+)
 from scalewatch.findings.result import Result
 from scalewatch.findings.rules import (
     OUTCOMES,
@@ -38,7 +46,15 @@ from scalewatch.findings.rules import (
     clopper_pearson,
     rule,
 )
-from scalewatch.findings.vocabulary import KEY_PATTERN, QUESTIONS, TONES, VERDICTS, check_question, check_verdict, verdict_tone
+from scalewatch.findings.vocabulary import (
+    KEY_PATTERN,
+    QUESTIONS,
+    TONES,
+    VERDICTS,
+    check_question,
+    check_verdict,
+    verdict_tone,
+)
 
 __all__ = [
     "Finding",

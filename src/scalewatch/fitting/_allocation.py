@@ -45,12 +45,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalewatch import seeds
+from scalewatch.findings import significant
 from scalewatch.fitting import _bootstrap
 from scalewatch.fitting._design import _table
 from scalewatch.fitting._result import FitResult
 from scalewatch.laws import Chinchilla
-from scalewatch import seeds
-from scalewatch.findings import significant
 
 __all__ = [
     "FLOP_PER_PARAM_TOKEN",

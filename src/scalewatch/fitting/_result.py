@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch.findings import significant
 from scalewatch.fitting._design import design_from
 from scalewatch.fitting._losses import Loss
 from scalewatch.laws import Law, as_design
-from scalewatch.findings import significant
 
 __all__ = ["FitResult"]
 

@@ -23,6 +23,7 @@ from scalewatch.analyses.datawall.demand import (
 )
 from scalewatch.analyses.datawall.wall import data_wall, verdict_for
 
+
 def test_repetition_relief_follows_the_data_constrained_law():
     # Muennighoff et al. (2023), eq. 5: D' = U (1 + R* (1 - exp(-R_D / R*))), R_D = epochs - 1
     assert R_D_STAR == laws.DataConstrained.published["R_D_star"]

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalewatch.findings import VERDICTS, Finding
+from scalewatch.analyses.economics import KEY_COST, KEY_DEBATE
 from scalewatch.analyses.economics.allocation import HOFFMANN_2022, inference_aware_allocation
 from scalewatch.analyses.economics.assumptions import Assumption
-from scalewatch.analyses.economics.cost_to_target import cost_to_target
+from scalewatch.analyses.economics.cost_to_target import cost_to_target, cost_verdict
 from scalewatch.analyses.economics.costs import (
     DEFAULTS,
     cluster_for_budget,
@@ -22,10 +22,9 @@ from scalewatch.analyses.economics.costs import (
     inference_flop_cost,
     training_cost,
 )
-from scalewatch.analyses.economics.prices import API_PRICES, api_price, price_decline, reasoning_premium
-from scalewatch.analyses.economics import KEY_COST, KEY_DEBATE
-from scalewatch.analyses.economics.cost_to_target import cost_verdict
 from scalewatch.analyses.economics.debate import LLAMA31_405B_GPU_HOURS
+from scalewatch.analyses.economics.prices import API_PRICES, api_price, price_decline, reasoning_premium
+from scalewatch.findings import VERDICTS, Finding
 
 H100 = 9.894e14  # FLOP/s, dense BF16 (Epoch chip database)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from scalewatch import datasets, laws
-from scalewatch.findings import VERDICTS
 from scalewatch.analyses.pretraining.fit import KEY, PUBLISHED, chinchilla_fit_finding, chinchilla_verdict
+from scalewatch.findings import VERDICTS
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from scalewatch.findings import VERDICTS, Finding
 from scalewatch.analyses.testtime import (
     KEY_COVERAGE,
     KEY_EXCHANGE,
@@ -17,6 +16,7 @@ from scalewatch.analyses.testtime import (
 from scalewatch.analyses.testtime.coverage_finding import coverage_verdict
 from scalewatch.analyses.testtime.exchange import exchange_verdict
 from scalewatch.analyses.testtime.selection_finding import selection_verdict
+from scalewatch.findings import VERDICTS, Finding
 
 
 def test_verdict_rules():

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _n_boot, _pts
+from scalewatch.analyses.capabilities._common import _LINK_LOSS, _PAPERS, QUESTION, _n_boot, _pts
 from scalewatch.analyses.capabilities.holdout import DecouplingResult, decoupling_test
 from scalewatch.analyses.capabilities.scores import (
     CHANCE,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot
+from scalewatch.analyses.capabilities._common import _LINK_LOSS, _PAPERS, QUESTION, _err, _link_traces, _n_boot
 from scalewatch.analyses.capabilities.metrics import (
     PAIR_LABELS,
     SHARP_MAX,

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _LINK_LOSS, _PAPERS, _err, _link_traces, _n_boot, _pts
+from scalewatch.analyses.capabilities._common import _LINK_LOSS, _PAPERS, QUESTION, _err, _link_traces, _n_boot, _pts
 from scalewatch.analyses.capabilities.scores import (
+    _PYTHIA_COLUMNS,
     CHANCE,
     GADRE_SUBSET,
     OBSSCALING_BENCHMARKS,
-    _PYTHIA_COLUMNS,
     gadre_scores,
     obsscaling_scores,
     pythia_scores,

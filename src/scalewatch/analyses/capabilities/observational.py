@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.capabilities._common import QUESTION, _PAPERS, _err, _n_boot, _pts
+from scalewatch.analyses.capabilities._common import _PAPERS, QUESTION, _err, _n_boot, _pts
 from scalewatch.analyses.capabilities.pca import PCAResult, benchmark_matrix, impute_pca, principal_components
 from scalewatch.analyses.capabilities.scores import OBSSCALING_BENCHMARKS, obsscaling_scores
 from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
-from scalewatch.plots import PALETTE, curve, figure, points
 from scalewatch.fitting import ols
+from scalewatch.plots import PALETTE, curve, figure, points
 
 __all__ = [
     "TrendResult",

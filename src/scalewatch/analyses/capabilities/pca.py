@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from scalewatch.findings import Result, finite
 
 __all__ = ["benchmark_matrix", "impute_pca", "PCAResult", "principal_components"]

@@ -66,9 +66,9 @@ import pandas as pd
 from scipy.special import expit
 
 from scalewatch.errors import FitError
+from scalewatch.findings import Result, finite
 from scalewatch.fitting import FitResult, bootstrap, quiet_fit
 from scalewatch.laws import Param, Sigmoid
-from scalewatch.findings import Result, finite
 
 __all__ = ["STATUSES", "LinkFit", "link_status", "fit_link", "K_MAX_Z"]
 

@@ -12,8 +12,8 @@ import pandas as pd
 
 from scalewatch.analyses.datawall.stock import TOKENS_PER_WORD
 from scalewatch.analyses.trends.series import top_k_at_release, year_fraction
-from scalewatch.laws import DataConstrained
 from scalewatch.findings import Result
+from scalewatch.laws import DataConstrained
 
 __all__ = [
     "R_D_STAR",

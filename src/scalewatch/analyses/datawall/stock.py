@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit, logit, ndtri
+
 from scalewatch.findings import Result
 
 __all__ = [

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalewatch.analyses.datawall._wall_report import CITATIONS, wall_figures, wall_finding_parts
 from scalewatch.analyses.datawall.demand import (
     DataDemand,
     DemandAssumptions,
@@ -21,7 +22,6 @@ from scalewatch.analyses.datawall.demand import (
 )
 from scalewatch.analyses.datawall.stock import DataStock, DataStockAssumptions, data_stock
 from scalewatch.findings import Result, analysis, number_record, records
-from scalewatch.analyses.datawall._wall_report import CITATIONS, wall_figures, wall_finding_parts
 
 __all__ = [
     "KEY",

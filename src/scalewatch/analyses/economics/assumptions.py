@@ -59,6 +59,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
 from scalewatch import seeds
 from scalewatch.findings import Result
 

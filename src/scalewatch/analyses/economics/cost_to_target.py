@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch import seeds
 from scalewatch.analyses.economics._common import (
-    KEY_COST,
     _CITE_BROWN,
     _CITE_COTTIER,
     _CITE_JONES,
@@ -19,6 +19,7 @@ from scalewatch.analyses.economics._common import (
     _HARDWARE,
     _LLMONKEYS,
     _MODELS,
+    KEY_COST,
     _sci,
 )
 from scalewatch.analyses.economics.assumptions import Assumption, _as_assumption, _positive
@@ -27,7 +28,6 @@ from scalewatch.analyses.testtime import checked_verdict, model_label
 from scalewatch.analyses.testtime.exchange import exchange_rate
 from scalewatch.findings import Finding, Number, Result, analysis
 from scalewatch.plots import band, curve, figure, sequential_colors, vline
-from scalewatch import seeds
 
 __all__ = [
     "TOKENS_PER_SAMPLE",

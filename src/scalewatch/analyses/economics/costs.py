@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from scalewatch.analyses.economics.assumptions import (
-    HOURS_PER_YEAR,
     _DRAWS,
+    HOURS_PER_YEAR,
     Assumption,
     CostEstimate,
     _as_assumption,

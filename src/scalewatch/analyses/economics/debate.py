@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from scalewatch.analyses.economics._common import (
-    KEY_DEBATE,
     _BENCH,
     _CITE_COTTIER,
     _CITE_EPOCH_PRICES,
@@ -17,6 +16,7 @@ from scalewatch.analyses.economics._common import (
     _CITE_SARDANA,
     _HARDWARE,
     _MODELS,
+    KEY_DEBATE,
     _money,
     _sci,
 )

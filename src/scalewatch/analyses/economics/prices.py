@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate
 from scalewatch import seeds
+from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate
 from scalewatch.analyses.trends import year_fraction
 from scalewatch.findings import Result
 

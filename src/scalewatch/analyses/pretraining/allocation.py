@@ -11,8 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CHINCHILLA_A, CITATIONS, KAPLAN_A, PORIAN_KAPLAN_A, _LOSS_LABEL, _errors, _number
-from scalewatch.fitting import quiet_bootstrap, quiet_fit
+from scalewatch.analyses.pretraining._common import (
+    _LOSS_LABEL,
+    CHINCHILLA_A,
+    CITATIONS,
+    KAPLAN_A,
+    PORIAN_KAPLAN_A,
+    _errors,
+    _number,
+)
 from scalewatch.analyses.pretraining.data import (
     CHINCHILLA,
     DATABLATIONS,
@@ -27,6 +34,7 @@ from scalewatch.analyses.pretraining.data import (
 )
 from scalewatch.analyses.pretraining.verdicts import allocation_verdict
 from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.laws import Chinchilla
 from scalewatch.plots import PALETTE, figure, hline, points
 

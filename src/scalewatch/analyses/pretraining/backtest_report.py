@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from scalewatch.analyses.pretraining._common import (
-    CITATIONS,
     _LOSS_LABEL,
+    CITATIONS,
     _display,
     _number,
     _offset_interval,

@@ -13,8 +13,8 @@ import pandas as pd
 from scalewatch.analyses.pretraining.break_result import _f
 from scalewatch.analyses.pretraining.breaks import _LN10, _check_level, _seed_repr, break_test
 from scalewatch.analyses.pretraining.data import runs_table
-from scalewatch.laws import Chinchilla, Law
 from scalewatch.findings import Result
+from scalewatch.laws import Chinchilla, Law
 
 __all__ = ["CalibrationResult", "synthetic_isoflop_design", "calibrate_break_test", "HOFFMANN_CONSTANTS"]
 

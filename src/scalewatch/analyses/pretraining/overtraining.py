@@ -11,7 +11,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CITATIONS, _FEW_RUNS, _LOSS_LABEL, _display, _errors, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._common import (
+    _FEW_RUNS,
+    _LOSS_LABEL,
+    CITATIONS,
+    _display,
+    _errors,
+    _number,
+    _offset_interval,
+    _pvalue_upper,
+)
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict

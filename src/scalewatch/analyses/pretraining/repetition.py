@@ -10,12 +10,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import CITATIONS, PUBLISHED_R_D_STAR, PUBLISHED_R_N_STAR, _LOSS_LABEL, _errors, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._common import (
+    _LOSS_LABEL,
+    CITATIONS,
+    PUBLISHED_R_D_STAR,
+    PUBLISHED_R_N_STAR,
+    _errors,
+    _number,
+    _offset_interval,
+    _pvalue_upper,
+)
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
-from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.analyses.pretraining.data import DATABLATIONS, _dataset, datablations_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.fitting import quiet_bootstrap, quiet_fit
 from scalewatch.laws import DataConstrained
 from scalewatch.plots import PALETTE, figure, hline, points
 

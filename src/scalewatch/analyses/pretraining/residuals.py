@@ -11,10 +11,9 @@ import pandas as pd
 from scalewatch.analyses.pretraining.break_result import _f
 from scalewatch.analyses.pretraining.breaks import _check_level, _scoped, _seed_repr, _single_law
 from scalewatch.analyses.pretraining.candidates import _design
-from scalewatch.fitting import quiet_fit
 from scalewatch.analyses.pretraining.data import runs_table
-from scalewatch.fitting import FitResult
 from scalewatch.findings import Result
+from scalewatch.fitting import FitResult, quiet_fit
 
 __all__ = ["TopResidualResult", "top_residuals"]
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scalewatch.analyses.pretraining._common import CHINCHILLA_A, _FEW_RUNS
+from scalewatch.analyses.pretraining._common import _FEW_RUNS, CHINCHILLA_A
 
 __all__ = ["wall_verdict", "allocation_verdict"]
 

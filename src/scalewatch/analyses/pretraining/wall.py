@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
 from scalewatch.analyses.pretraining.break_result import BreakTestResult
 from scalewatch.analyses.pretraining.breaks import break_test
@@ -20,7 +21,6 @@ from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchill
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
-from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
 
 __all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
 

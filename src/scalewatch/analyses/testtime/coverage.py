@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch import seeds
 from scalewatch.analyses.testtime.laws import COVERAGE_LAWS, CoverageLaw, _line, _loglog, coverage_law
 from scalewatch.analyses.testtime.passk import _check_ci, _check_resamples, _ints, pass_at_k_matrix, per_problem_counts
-from scalewatch import seeds
 from scalewatch.findings import Result
 
 __all__ = ["CoverageFit", "fit_coverage_models", "fit_coverage", "LawComparison", "compare_coverage_laws"]

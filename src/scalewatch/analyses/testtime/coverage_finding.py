@@ -9,28 +9,28 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch import seeds
 from scalewatch.analyses.testtime._common import (
-    DATASET,
-    KEY_COVERAGE,
-    MAX_WIDTH_PP,
-    MIN_GAIN_PP,
     _CITE_BROWN,
     _CITE_CHEN,
     _CITE_EFRON,
     _CITE_PYTHIA,
     _CITE_SCHAEFFER,
+    DATASET,
+    KEY_COVERAGE,
+    MAX_WIDTH_PP,
+    MIN_GAIN_PP,
     _brown,
     _counts_and_params,
-    model_label,
     _matrices,
     _model_order,
     _pct,
+    model_label,
 )
 from scalewatch.analyses.testtime.coverage import _usable, compare_coverage_laws
 from scalewatch.analyses.testtime.passk import DEFAULT_KS
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, band, curve, figure, points, sequential_colors, vline
-from scalewatch import seeds
 
 __all__ = ["coverage_verdict", "CoverageEvidence", "coverage_evidence", "coverage_law_finding", "coverage_law_analysis"]
 

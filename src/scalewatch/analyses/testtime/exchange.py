@@ -46,23 +46,30 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch import seeds
 from scalewatch.analyses.testtime._common import (
-    DATASET,
-    KEY_EXCHANGE,
     _CITE_BROWN,
     _CITE_EFRON,
     _CITE_JONES,
     _CITE_KAPLAN,
     _CITE_PYTHIA,
-    model_label,
+    DATASET,
+    KEY_EXCHANGE,
     checked_verdict,
+    model_label,
 )
 from scalewatch.analyses.testtime.coverage import _usable
 from scalewatch.analyses.testtime.laws import _line, _loglog
-from scalewatch.analyses.testtime.passk import DEFAULT_KS, _check_ci, _check_resamples, _ints, pass_at_k_matrix, per_problem_counts
+from scalewatch.analyses.testtime.passk import (
+    DEFAULT_KS,
+    _check_ci,
+    _check_resamples,
+    _ints,
+    pass_at_k_matrix,
+    per_problem_counts,
+)
 from scalewatch.findings import Finding, Number, Result, analysis
 from scalewatch.plots import curve, figure, points, sequential_colors
-from scalewatch import seeds
 
 __all__ = [
     "JONES_2021_HEX",

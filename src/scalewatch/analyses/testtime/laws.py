@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from scalewatch.fitting import ols
 
 __all__ = ["CoverageLaw", "COVERAGE_LAWS", "coverage_law"]

@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from scalewatch import seeds
 from scalewatch.findings import Result
 

@@ -9,13 +9,13 @@ import numpy as np
 
 from scalewatch import seeds
 from scalewatch.analyses.testtime._common import (
-    DATASET,
-    KEY_SELECTION,
-    SELECTION_GAP_PP,
     _CITE_BROWN,
     _CITE_CHEN,
     _CITE_EFRON,
     _CITE_WANG,
+    DATASET,
+    KEY_SELECTION,
+    SELECTION_GAP_PP,
     _counts_and_params,
     _matrices,
     _model_order,

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.trends.forecast import ForecastScore, SlowdownTest, score_forecast, slowdown_test
 from scalewatch.analyses.trends.fit import TrendFit, fit_trend
+from scalewatch.analyses.trends.forecast import ForecastScore, SlowdownTest, score_forecast, slowdown_test
 from scalewatch.analyses.trends.series import TrendSeries, as_series, check_models
 from scalewatch.findings import Result
 

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalewatch.analyses.trends._plateau_report import CITATIONS, plateau_figures, plateau_finding_parts
 from scalewatch.analyses.trends.backtest import TrendBacktest, backtest_trends
 from scalewatch.analyses.trends.data import capability_series, frontier_compute_series, microprocessor_series
-from scalewatch.analyses.trends.forecast import SlowdownTest, slowdown_test
 from scalewatch.analyses.trends.fit import TrendFit, fit_trend
+from scalewatch.analyses.trends.forecast import SlowdownTest, slowdown_test
 from scalewatch.analyses.trends.series import MODELS, TrendSeries
 from scalewatch.findings import Result, analysis, number_record
-from scalewatch.analyses.trends._plateau_report import CITATIONS, plateau_figures, plateau_finding_parts
 
 __all__ = [
     "KEY",
