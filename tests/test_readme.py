@@ -43,3 +43,29 @@ def test_readme_cli_examples_name_existing_commands():
     assert used, "the README should show CLI examples"
     missing = sorted(used - set(cli.commands))  # type: ignore[attr-defined]
     assert not missing, f"README uses commands the CLI lacks: {missing}"
+
+
+def test_readme_python_examples_use_only_public_names():
+    import ast
+    import importlib
+
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "the README should show Python examples"
+    seen = 0
+    for block in blocks:
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.ImportFrom):
+                mods, names = [node.module or ""], [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                mods, names = [a.name for a in node.names], []
+            else:
+                continue
+            for mod in mods:
+                assert not any(part.startswith("_") for part in mod.split(".")), f"README imports a private module: {mod}"
+                module = importlib.import_module(mod)
+                for name in names:
+                    assert not name.startswith("_"), f"README imports a private name: {mod}.{name}"
+                    assert hasattr(module, name), f"README imports {mod}.{name}, which does not exist"
+                seen += 1
+    assert seen >= 3

@@ -2,8 +2,12 @@
 
 Data flows one way: data -> fit -> analysis -> finding -> report.
 
+>>> from scalewatch import fit, bootstrap, laws, datasets, analyses, report
+
 The top-level namespace is lazy: ``import scalewatch`` is cheap and the heavy
-parts (fitting, plotting) load on first use.
+parts (fitting, plotting) load on first use. ``scalewatch.report(...)`` runs
+the report (:func:`scalewatch.reporting.report`); the layers and what each
+package is for are drawn in ``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from scalewatch._version import __version__
 
-# public name -> module that defines it
+# public name -> module that defines it (a module named like the name is the value itself)
 _LAZY = {
     "fit": "scalewatch.fitting",
     "FitResult": "scalewatch.fitting",
     "bootstrap": "scalewatch.fitting",
     "laws": "scalewatch.laws",
-    "datasets": "scalewatch.data.datasets",
+    "datasets": "scalewatch.datasets",
+    "analyses": "scalewatch.analyses",
+    "report": "scalewatch.reporting",
     "RunSet": "scalewatch.data",
     "Registry": "scalewatch.data",
 }
@@ -27,10 +33,10 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from scalewatch import laws
+    from scalewatch import analyses, datasets, laws
     from scalewatch.data import Registry, RunSet
-    from scalewatch.data import datasets
     from scalewatch.fitting import FitResult, bootstrap, fit
+    from scalewatch.reporting import report
 
 
 def __getattr__(name: str) -> Any:

@@ -46,7 +46,7 @@ def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
 ) -> None:
     if version:
-        from scalewatch import __version__
+        from scalewatch._version import __version__
 
         typer.echo(f"scalewatch {__version__}")
         raise typer.Exit()

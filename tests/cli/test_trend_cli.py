@@ -40,7 +40,7 @@ def test_trend_report_with_forecast(clock_csv, capsys):
 
 
 def test_trend_json_with_backtest_matches_the_library(clock_csv, capsys):
-    from scalewatch.analyses.trends import compare_trends
+    from scalewatch.analyses.trends.compare import compare_trends
 
     args = ["trend", str(clock_csv), "--date-column", "released", "--value-column", "mhz", "--bootstrap", "20"]
     assert main([*args, "--backtest", "--origins", "2000,2008", "--horizon", "4", "--json"]) == 0

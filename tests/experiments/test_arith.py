@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from scalewatch.analyses._coverage import fit_coverage_models
-from scalewatch.analyses._passk import coverage_curves, majority_at_k, majority_vote_limit, pass_at_k
+from scalewatch.analyses.testtime.coverage import fit_coverage_models
+from scalewatch.analyses.testtime.passk import coverage_curves, pass_at_k
+from scalewatch.analyses.testtime.selection import majority_at_k, majority_vote_limit
 from scalewatch.experiments._arith import (
     ArithmeticTask,
     ArithmeticTestTime,
@@ -18,6 +19,7 @@ from scalewatch.experiments._arith import (
     heldout_problems,
     load_arithmetic_testtime,
 )
+from scalewatch.analyses.testtime import AnswerDistributions
 
 LINE = re.compile(r"^(\d+)([+*])(\d+)=(\d+)$")
 
@@ -269,7 +271,7 @@ def test_answer_tables_feed_majority_vote(tiny_run: ArithmeticTestTime) -> None:
     rid = tiny_run.run_ids[-1]
     lists, refs = tiny_run.answer_lists(rid)
     assert len(lists) == 12 and all(len(x) == 16 for x in lists)
-    dist = tiny_run.answer_distributions(rid)
+    dist = AnswerDistributions(tiny_run.answer_shares(rid))
     g = tiny_run.per_problem[tiny_run.per_problem["run_id"] == rid].sort_values("problem_idx")
     assert np.allclose(dist.p_correct, g["num_correct"].to_numpy() / 16)
     # majority@n over all n samples (one subset) equals the empirical mode's limit

@@ -25,7 +25,7 @@ def test_committed_sweep_loads_by_name() -> None:
 
 
 def test_report_runs_the_sweep_analysis() -> None:
-    from scalewatch.report import run_report
+    from scalewatch.reporting import run_report
 
     report = run_report(only=("sweep.*",), fast=True)
     (finding,) = report.findings

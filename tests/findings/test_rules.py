@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-from scalewatch.analyses import Finding, Number
-from scalewatch.findings import RULES, Rule, calibration, clopper_pearson, rule
+from scalewatch.findings import RULES, Finding, Number, Rule, calibration, clopper_pearson, rule
 
 LOSS = Rule("test.loss", "held-out excess", "%", margin=1.0, gate=4.0, favourable="below")
 SCORE = Rule("test.score", "forecast error", "points", margin=3.0, gate=12.0, favourable="above")

@@ -113,7 +113,8 @@ def links_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Fit a sigmoid link (chance floor, ceiling) per benchmark, with bootstrap intervals."""
-    from scalewatch.analyses.capabilities import fit_links, long_scores
+    from scalewatch.analyses.capabilities import fit_links
+    from scalewatch.analyses.capabilities.scores import long_scores
 
     df = long_scores(read_table(file))
     col, label = _x_column(df, x)
@@ -136,7 +137,8 @@ def pca_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Principal components of the models x benchmarks matrix (observational scaling)."""
-    from scalewatch.analyses.capabilities import benchmark_matrix, impute_pca, long_scores, principal_components
+    from scalewatch.analyses.capabilities import benchmark_matrix, impute_pca, principal_components
+    from scalewatch.analyses.capabilities.scores import long_scores
 
     df = long_scores(read_table(file))
     names = _split(benchmarks) or sorted(df["benchmark"].unique())
@@ -170,7 +172,8 @@ def decoupling_command(
     """Fit each link on older/smaller models and predict the newer/larger ones: in step, decoupling or ahead?"""
     import pandas as pd
 
-    from scalewatch.analyses.capabilities import decoupling_test, long_scores
+    from scalewatch.analyses.capabilities.holdout import decoupling_test
+    from scalewatch.analyses.capabilities.scores import long_scores
 
     df = long_scores(read_table(file))
     col, label = _x_column(df, x)

@@ -73,7 +73,7 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Cost of a training run: GPU-hours, cloud rental, and amortised hardware plus energy (Cottier et al. 2024)."""
-    from scalewatch.analyses._costs import training_cost
+    from scalewatch.analyses.economics.costs import training_cost
 
     result = training_cost(
         flop, hardware_name=hardware, mfu=_assumption(mfu, "--mfu"), gpu_hour_price=_assumption(price, "--price"),
@@ -100,7 +100,8 @@ def infer_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Cost of inference: one task from tokens and list prices, or tokens from FLOP (--params)."""
-    from scalewatch.analyses._costs import api_price, inference_cost, inference_flop_cost
+    from scalewatch.analyses.economics.costs import inference_cost, inference_flop_cost
+    from scalewatch.analyses.economics.prices import api_price
 
     if params is not None:
         if tokens is None:
@@ -132,7 +133,7 @@ def cluster_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """How many H100s a budget buys (servers and cluster network; not buildings, power plant or staff)."""
-    from scalewatch.analyses._costs import cluster_for_budget
+    from scalewatch.analyses.economics.costs import cluster_for_budget
 
     _emit(cluster_for_budget(budget, server_price=_assumption(server_price, "--server-price"),
                              interconnect=_assumption(interconnect, "--interconnect"), n_draws=draws, seed=seed), as_json)
@@ -150,7 +151,7 @@ def reasoning_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """A reasoning model's premium over its sibling: list prices per token, and per task with reasoning tokens."""
-    from scalewatch.analyses._costs import reasoning_premium
+    from scalewatch.analyses.economics.prices import reasoning_premium
 
     _emit(reasoning_premium(reasoner=reasoner, baseline=baseline, tokens_in=_assumption(tokens_in, "--tokens-in"),
                             tokens_out=_assumption(tokens_out, "--tokens-out"), reasoning_tokens=_assumption(reasoning_tokens, "--reasoning-tokens"),
@@ -165,7 +166,7 @@ def allocate_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Inference-aware allocation: the (N, D) minimising training plus lifetime inference FLOP (Sardana et al. 2024)."""
-    from scalewatch.analyses._costs import inference_aware_allocation
+    from scalewatch.analyses.economics.allocation import inference_aware_allocation
 
     result = inference_aware_allocation(loss, inference_tokens, reference_params=params)
     _emit(result, as_json)
@@ -180,7 +181,7 @@ def decline_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """How fast the cost per token at fixed capability fell: hardware price per FLOP and model size, from Epoch's data."""
-    from scalewatch.analyses._costs import price_decline
+    from scalewatch.analyses.economics.prices import price_decline
 
     _emit(price_decline(threshold=threshold, years=years, n_resamples=n_boot, seed=seed), as_json)
 
@@ -188,7 +189,7 @@ def decline_command(
 @app.command("prices")
 def prices_command(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """The published API prices used (literature figures, with dates and sources)."""
-    from scalewatch.analyses._costs import API_PRICES
+    from scalewatch.analyses.economics.prices import API_PRICES
 
     if as_json:
         typer.echo(json.dumps([p.__dict__ for p in API_PRICES], indent=2))

@@ -51,7 +51,7 @@ def fit_command(
 
     from scalewatch.errors import IdentifiabilityWarning
     from scalewatch.fitting import bootstrap, fit
-    from scalewatch.laws._registry import get as get_law
+    from scalewatch.laws import get as get_law
 
     law_obj = get_law(law)
     runs = _load_runs(source)

@@ -34,7 +34,8 @@ def report_command(
     missing are listed with how to get them; analyses that raise are shown as
     errors, and the exit code is then 1.
     """
-    from scalewatch.report import data_status, load_analyses, run_report
+    from scalewatch.analyses import load_analyses
+    from scalewatch.reporting import data_status, run_report
 
     if list_:
         analyses, failures = load_analyses()

@@ -111,13 +111,13 @@ def import_(
     as_json: bool = typer.Option(False, "--json", help="Print the import summary as JSON."),
 ) -> None:
     """Import runs from FILE into the registry, all or nothing; re-importing adds nothing."""
-    from scalewatch.data import Registry, _importers
+    from scalewatch.data import Registry, is_mlflow_uri
 
     mapping = _pairs(map_, "--map", "n_params=params")
     unit_map = _pairs(units, "--units", "params=billions")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if _importers.is_mlflow_uri(file):
+        if is_mlflow_uri(file):
             if scores is not None or curves is not None or format_ is not None:
                 raise DataValidationError("--scores, --curves and --format do not apply to an MLflow store")
             try:

@@ -49,7 +49,7 @@ def _need_torch() -> None:
 def _make_plan(preset: Optional[str], budgets: Optional[str], sizes: Optional[str], tokens: Optional[str],
                sizes_per_budget: Optional[int], spread: Optional[float], tokens_per_param: Optional[float],
                context: Optional[int], seed: int) -> Any:
-    from scalewatch.experiments import _plan
+    from scalewatch import experiments
 
     b = _numbers(budgets, "--budgets", "1e11,3e11,1e12")
     n = _numbers(sizes, "--sizes", "1e4,3e4,1e5")
@@ -68,18 +68,18 @@ def _make_plan(preset: Optional[str], budgets: Optional[str], sizes: Optional[st
                             ("--tokens-per-param", tokens_per_param)):
             if value is not None:
                 raise SweepOptionError(f"{name} applies to IsoFLOP plans (--budgets or --preset), not to a grid")
-        return _plan.plan_grid(n, d, **extra)
+        return experiments.plan_grid(n, d, **extra)
     iso: dict[str, Any] = {}
     for key, value in (("sizes", n), ("sizes_per_budget", sizes_per_budget), ("spread", spread),
                        ("tokens_per_param", tokens_per_param)):
         if value is not None:
             iso[key] = value
     if b is not None:
-        return _plan.plan_isoflop(b, **iso, **extra)
+        return experiments.plan_isoflop(b, **iso, **extra)
     if n is not None and preset is None:
         raise SweepOptionError("--sizes needs --budgets (IsoFLOP) or --tokens (grid), e.g. --sizes 1e4,3e4 "
                                "--budgets 1e11,1e12")
-    return _plan.preset(preset or "default", **iso, **extra)
+    return experiments.preset(preset or "default", **iso, **extra)
 
 
 def _fmt(x: float) -> str:
@@ -104,7 +104,7 @@ def _print_plan(plan: Any, throughput: Any, workers: int) -> None:
 
 
 def _throughput(flops: Optional[float], device: str, threads: int) -> Any:
-    from scalewatch.experiments._plan import Throughput, measure_throughput
+    from scalewatch.experiments import Throughput, measure_throughput
 
     if flops is not None:
         if not flops > 0:
@@ -158,8 +158,7 @@ def run_command(
 ) -> None:
     """Train every run of the plan not yet in the registry (a killed sweep resumes), with live progress."""
     _need_torch()
-    from scalewatch.experiments import stdlib_corpus
-    from scalewatch.experiments._sweep import run_sweep
+    from scalewatch.experiments import run_sweep, stdlib_corpus
 
     plan = _make_plan(preset, budgets, sizes, tokens, sizes_per_budget, spread, tokens_per_param, context, seed)
     if device != "cpu" or dtype != "float32":
@@ -180,8 +179,8 @@ def run_command(
                            progress=log)
     typer.echo(str(result))
     if out is not None:
-        from scalewatch.experiments._data import export_sweep
-        from scalewatch.experiments._sweep import _open
+        from scalewatch.data import Registry
+        from scalewatch.experiments import export_sweep
 
         given = {"--preset": preset, "--budgets": budgets, "--sizes": sizes, "--tokens": tokens,
                  "--sizes-per-budget": sizes_per_budget, "--spread": spread, "--tokens-per-param": tokens_per_param,
@@ -193,7 +192,7 @@ def run_command(
         for option, value in given.items():
             if value is not None:
                 argv += [option, str(value)]
-        with _open(db) as reg:
+        with Registry(db) as reg:
             paths = export_sweep(reg, out, result.run_ids, command=shlex.join(argv),
                                  notes=[f"the exporting invocation: {result}"] if result.trained else [])
         typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
@@ -203,7 +202,7 @@ def _run_with_progress(run_sweep: Any, plan: Any, corpus: Any, db: Optional[str]
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from scalewatch.experiments._plan import train_flops_per_token
+    from scalewatch.experiments import train_flops_per_token
 
     console = Console(stderr=True)
     # progress in units of real training FLOP, so that "time left" reflects the size of the runs still to do

@@ -101,7 +101,7 @@ def passk_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Coverage (mean unbiased pass@k, Chen et al. 2021) against k per model, with intervals."""
-    from scalewatch.analyses._passk import coverage_curves
+    from scalewatch.analyses.testtime.passk import coverage_curves
 
     _emit(coverage_curves(read_table(file), _ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, ci=ci, seed=seed), as_json)
 
@@ -121,7 +121,7 @@ def fit_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Fit a coverage law c(k) per model (default Brown et al.'s exp(-a k^-b)) and extrapolate it."""
-    from scalewatch.analyses._coverage import fit_coverage, fit_coverage_models
+    from scalewatch.analyses.testtime.coverage import fit_coverage, fit_coverage_models
 
     data = read_table(file)
     kw = dict(ks=_ints(k, "--k"), fit_up_to=fit_up_to, columns=_columns(columns), n_resamples=n_boot, seed=seed)
@@ -154,7 +154,8 @@ def compare_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Compare coverage laws out of sample: fit on small k, score on the larger k."""
-    from scalewatch.analyses._coverage import COVERAGE_LAWS, compare_coverage_laws
+    from scalewatch.analyses.testtime.coverage import compare_coverage_laws
+    from scalewatch.analyses.testtime.laws import COVERAGE_LAWS
 
     names = tuple(t.strip() for t in laws.split(",")) if laws else tuple(COVERAGE_LAWS)
     cuts = tuple(_ints(fit_up_to, "--fit-up-to") or ())
@@ -173,7 +174,8 @@ def verifier_command(
     """Best-of-n with an imperfect verifier per model: success at each k and its plateau, against coverage."""
     import numpy as np
 
-    from scalewatch.analyses._passk import pass_at_k_matrix, per_problem_counts, verifier_best_of_k, verifier_plateau
+    from scalewatch.analyses.testtime.passk import pass_at_k_matrix, per_problem_counts
+    from scalewatch.analyses.testtime.selection import verifier_best_of_k, verifier_plateau
 
     counts = per_problem_counts(read_table(file), columns=_columns(columns), func="scalewatch testtime verifier")
     ks = np.asarray(_ints(k, "--k") or [1])
@@ -210,7 +212,7 @@ def exchange_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """How many samples (and test-time FLOP) 10x training compute replaces at equal coverage (Jones 2021)."""
-    from scalewatch.analyses._exchange import exchange_rate
+    from scalewatch.analyses.testtime.exchange import exchange_rate
 
     result = exchange_rate(
         read_table(file), read_table(models), targets=_floats(targets, "--targets"), tokens_per_sample=tokens_per_sample,
@@ -236,7 +238,7 @@ def vote_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Majority@k from your own sampled answers: draw k answers per problem, vote, compare with the reference."""
-    from scalewatch.analyses._passk import majority_at_k
+    from scalewatch.analyses.testtime.selection import majority_at_k
 
     df = _per_sample(file, ("problem", "answer", "reference"))
     groups = list(df.groupby("problem", sort=False))
@@ -254,7 +256,7 @@ def bestof_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Best-of-k from your own verifier scores: exact and unbiased (the top-scored of k random samples)."""
-    from scalewatch.analyses._passk import best_of_k
+    from scalewatch.analyses.testtime.selection import best_of_k
 
     df = _per_sample(file, ("problem", "correct", "score"))
     groups = [g for _, g in df.groupby("problem", sort=False)]
@@ -278,7 +280,7 @@ def show_command(
     """Run one of the report's test-time findings on the public datasets and print it."""
     if analysis not in _SHOW:
         raise typer.BadParameter(f"{analysis!r} is not an analysis; use one of {', '.join(_SHOW)}.", param_hint="ANALYSIS")
-    from scalewatch.report import run_report
+    from scalewatch.reporting import run_report
 
     mod = "scalewatch.analyses.economics" if analysis in ("cost", "debate") else "scalewatch.analyses.testtime"
     report = run_report(modules=[mod], only=[_SHOW[analysis]], fast=fast, seed=seed)

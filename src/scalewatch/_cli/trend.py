@@ -63,7 +63,8 @@ def trend_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
     """Fit exponential, logistic and piecewise trends to a dated series; compare them out of sample."""
-    from scalewatch.analyses.trends import backtest_trends, compare_trends
+    from scalewatch.analyses.trends import backtest_trends
+    from scalewatch.analyses.trends.compare import compare_trends
 
     table = _read_table(file)
     years = _floats(forecast, "--forecast")

@@ -1,62 +1,108 @@
-"""Analyses: each answers one question about scaling and returns a :class:`Finding`.
+"""Analyses: one package per question, each answering it with :class:`~scalewatch.findings.Finding` s.
 
-The value every analysis returns, and the report shows, is defined here:
+=================  ==========================================================================
+package            question
+=================  ==========================================================================
+``pretraining``    Does the pretraining scaling law still hold at large scale?
+``capabilities``   Does lower loss still buy capabilities?
+``testtime``       Is test-time compute a better thing to scale?
+``economics``      What it costs, in dollars (test-time against pretraining)
+``datawall``       Are we running out of data?
+``trends``         Can a plateau be seen coming?
+``sweep``          Does the law hold on runs we trained ourselves?
+=================  ==========================================================================
 
-* :class:`Finding`: key, question, verdict (from the question's vocabulary,
-  :data:`VERDICTS`), a one-sentence summary, :class:`Number` s with intervals,
-  :class:`Figure` s (plain plotly JSON), tables, method, data and citations;
-  immutable, with ``to_dict()``, ``report()`` and ``_repr_html_()``.
-* figure helpers: :func:`points`, :func:`curve`, :func:`band`, :func:`figure`
-  and :func:`fit_figure` (log-log points, fitted curve, interval band, held-out
-  points marked).
-
-The analyses themselves live in ``scalewatch.analyses.<question>`` modules and
-register with :func:`scalewatch.report.analysis`; importing this package does
-not import them (nor NumPy, pandas or plotly).
+Each package exports its public functions and result types
+(``scalewatch.analyses.pretraining.wall_test``, ...). The analyses register
+with :func:`scalewatch.findings.analysis`; :data:`ANALYSIS_MODULES` names the
+modules that do, in the order the report shows their findings within a
+question, and :func:`load_analyses` imports them. Importing this package
+imports none of them (nor NumPy, pandas or plotly): ``analyses.pretraining``
+and the others load on first use.
 """
 
-from scalewatch.analyses._finding import (
-    PALETTE,
-    QUESTIONS,
-    TONES,
-    VERDICTS,
-    Figure,
-    Finding,
-    Number,
-    band,
-    check_verdict,
-    curve,
-    figure,
-    fit_figure,
-    format_interval,
-    hline,
-    json_safe,
-    points,
-    sequential_colors,
-    verdict_tone,
-    vline,
-    vrect,
-)
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from scalewatch.findings.registry import Analysis, ImportFailure, import_modules
 
 __all__ = [
-    "Finding",
-    "Number",
-    "Figure",
-    "QUESTIONS",
-    "VERDICTS",
-    "TONES",
-    "check_verdict",
-    "verdict_tone",
-    "format_interval",
-    "json_safe",
-    "PALETTE",
-    "sequential_colors",
-    "points",
-    "curve",
-    "band",
-    "hline",
-    "vline",
-    "vrect",
-    "figure",
-    "fit_figure",
+    "ANALYSIS_MODULES",
+    "load_analyses",
+    "pretraining",
+    "capabilities",
+    "testtime",
+    "economics",
+    "datawall",
+    "trends",
+    "sweep",
 ]
+
+#: The modules whose analyses the report runs, in the order their findings appear
+#: within a question. Add a module here when it registers analyses (each name must
+#: exist: a module that fails to import becomes an error row of the report).
+ANALYSIS_MODULES: tuple[str, ...] = (
+    "scalewatch.analyses.pretraining.fit",
+    "scalewatch.analyses.pretraining.wall",
+    "scalewatch.analyses.pretraining.overtraining",
+    "scalewatch.analyses.pretraining.repetition",
+    "scalewatch.analyses.pretraining.allocation",
+    "scalewatch.analyses.capabilities.links",
+    "scalewatch.analyses.capabilities.observational",
+    "scalewatch.analyses.capabilities.decoupling",
+    "scalewatch.analyses.capabilities.emergence",
+    "scalewatch.analyses.testtime.coverage_finding",
+    "scalewatch.analyses.testtime.selection_finding",
+    "scalewatch.analyses.testtime.exchange",
+    "scalewatch.analyses.testtime.arithmetic",
+    "scalewatch.analyses.economics.cost_to_target",
+    "scalewatch.analyses.economics.debate",
+    "scalewatch.analyses.datawall.wall",
+    "scalewatch.analyses.trends.plateau",
+    "scalewatch.analyses.sweep",
+)
+
+_PACKAGES = ("pretraining", "capabilities", "testtime", "economics", "datawall", "trends", "sweep")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scalewatch.analyses import capabilities, datawall, economics, pretraining, sweep, testtime, trends
+
+
+def load_analyses(modules: Sequence[str] | None = None) -> tuple[tuple[Analysis, ...], tuple[ImportFailure, ...]]:
+    """Import the analysis modules so that they register; return the analyses and the failures.
+
+    Parameters
+    ----------
+    modules : sequence of str, optional
+        Module names; default :data:`ANALYSIS_MODULES`.
+
+    Returns
+    -------
+    analyses : tuple of Analysis
+        Everything registered (also by modules imported earlier), ordered by
+        question, then by the module's place in :data:`ANALYSIS_MODULES`
+        (whatever order the modules happened to be imported in), then by
+        registration.
+    failures : tuple of ImportFailure
+        Listed modules that raised on import (the report shows each as an error).
+    """
+    found, failures = import_modules(ANALYSIS_MODULES if modules is None else modules)
+    place = {m: i for i, m in enumerate(ANALYSIS_MODULES)}
+    # registered() is ordered by question and registration: a stable sort keeps both and adds the listed order
+    ranked = sorted(enumerate(found), key=lambda t: (t[1].question_rank, place.get(t[1].module, len(place)), t[0]))
+    return tuple(a for _, a in ranked), failures
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PACKAGES:
+        module = importlib.import_module(f"scalewatch.analyses.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'scalewatch.analyses' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

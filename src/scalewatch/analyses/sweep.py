@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses._finding import PALETTE, Finding, Number, curve, figure, hline, points, sequential_colors
-from scalewatch.report import analysis
+from scalewatch.findings import Finding, Number, analysis
+from scalewatch.plots import PALETTE, curve, figure, hline, points, sequential_colors
 
 __all__ = ["KEY", "DATASET", "sweep_finding", "sweep_verdict", "isoflop_minima"]
 
@@ -142,6 +142,8 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
     ValueError
         With fewer than 2 budgets, or fewer than 6 runs below the largest budget.
     """
+    # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
+    # split further, one recipe would be scattered over helpers that each serve it once.
     from scalewatch.errors import IdentifiabilityWarning
     from scalewatch.fitting import bootstrap, fit
     from scalewatch.laws import Chinchilla
@@ -336,7 +338,7 @@ def _isoflop_figure(law: Any, res: Any, N: np.ndarray, L: np.ndarray, budget: np
 @analysis(KEY, question="sweep", title="Chinchilla's law on our own sweep: fit small budgets, predict the largest")
 def sweep_chinchilla(ctx: Any) -> Finding:
     """Chinchilla's law on scalewatch's own IsoFLOP sweep (package data; needs no download)."""
-    from scalewatch.experiments._data import load_sweep
+    from scalewatch.experiments import load_sweep
 
     runset, _ = load_sweep()
     return sweep_finding(runset.runs, n_boot=ctx.pick(1000, 200), seed=ctx.seed)

@@ -9,7 +9,7 @@ and dataset tables in a :class:`Registry` (an embedded DuckDB file).
 
 from __future__ import annotations
 
-from scalewatch.data._importers import FORMATS, from_dataframe, from_mlflow, read_runs, write_runs
+from scalewatch.data._importers import FORMATS, from_dataframe, from_mlflow, is_mlflow_uri, read_runs, write_runs
 from scalewatch.data._registry import ENV_DB, RUN_FILTERS, ImportSummary, Registry, default_registry_path
 from scalewatch.data._schema import (
     CURVE_COLUMNS,
@@ -42,6 +42,7 @@ __all__ = [
     "read_runs",
     "from_dataframe",
     "from_mlflow",
+    "is_mlflow_uri",
     "write_runs",
     "FORMATS",
     # registry

@@ -464,7 +464,7 @@ class Registry:
     def _import(self, runset: RunSet, label: str, ignored: tuple[str, ...]) -> ImportSummary:
         import duckdb
 
-        from scalewatch import __version__
+        from scalewatch._version import __version__
 
         con = self._c
         new_runs, new_scores, new_curves = runset.runs, runset.scores, runset.curves

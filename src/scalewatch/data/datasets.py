@@ -45,6 +45,7 @@ from scalewatch.data._loaders._catalog import CATALOG, DatasetInfo
 from scalewatch.data._loaders._fetch import CACHE_ENV, MIRROR_ENV, FileSpec, cache_dir, local_copy, mirror_dir
 from scalewatch.data._loaders._fetch import fetch as _fetch_file
 from scalewatch.data._loaders._tables import check_table
+from scalewatch.data._package import PACKAGE_DATASET_GROUP, package_dataset, register_package_dataset
 from scalewatch.data._schema import ColumnSpec, RunSet
 from scalewatch.errors import DatasetUnavailableError, DataWarning
 
@@ -60,6 +61,8 @@ __all__ = [
     "MIRROR_ENV",
     "CACHE_ENV",
     "PACKAGE_DATASETS",
+    "PACKAGE_DATASET_GROUP",
+    "register_package_dataset",
 ]
 
 #: datasets shipped inside the package (the committed results of scalewatch's own
@@ -280,8 +283,8 @@ def load(name: str) -> Dataset:
     0   b1     2.389421e+02
     1   b2     5.501564e-04
     """
-    if name == "scalewatch-sweep":  # package data: runs scalewatch trained itself (scalewatch.experiments)
-        return importlib.import_module("scalewatch.experiments._data").sweep_dataset()
+    if name in PACKAGE_DATASETS:  # package data: runs scalewatch trained itself, registered by scalewatch.experiments
+        return package_dataset(name)
     meta = info(name)
     key = (name, str(mirror_dir()), str(cache_dir()))
     parsed = _LOADED.get(key)

@@ -7,7 +7,8 @@ training loop) load on first use.
 - :class:`ModelConfig`, :func:`config_for_params`, :class:`Transformer` (torch)
 - :class:`RunSpec`, :class:`RunResult`, :func:`train` (torch)
 - :func:`plan_isoflop`, :func:`plan_grid`, :func:`preset`, :class:`Plan`, :class:`Throughput`
-- :func:`run_sweep` (local, spawn process pool or Ray; resumable), :func:`load_sweep`, :func:`export_sweep`
+- :func:`run_sweep` (local, spawn process pool or Ray; resumable), :func:`load_sweep`, :func:`export_sweep`,
+  :func:`sweep_dataset` (the committed sweep as the package dataset ``scalewatch-sweep``)
 - :func:`arithmetic_testtime` (repeated sampling on held-out arithmetic), :func:`load_arithmetic_testtime`,
   :func:`sample`, :func:`decode` (batched sampling; torch)
 """
@@ -37,12 +38,14 @@ __all__ = [
     "PRESETS",
     "lr_for_width",
     "measure_throughput",
+    "train_flops_per_token",
     "run_sweep",
     "run_id_for",
     "SweepEvent",
     "SweepResult",
     "load_sweep",
     "export_sweep",
+    "sweep_dataset",
     "ArithmeticTask",
     "Problems",
     "heldout_problems",
@@ -65,9 +68,9 @@ _LAZY = {
     "train": "scalewatch.experiments._train",
     **{name: "scalewatch.experiments._plan" for name in (
         "Plan", "PlannedRun", "Throughput", "plan_isoflop", "plan_grid", "preset", "PRESETS", "lr_for_width",
-        "measure_throughput")},
+        "measure_throughput", "train_flops_per_token")},
     **{name: "scalewatch.experiments._sweep" for name in ("run_sweep", "run_id_for", "SweepEvent", "SweepResult")},
-    **{name: "scalewatch.experiments._data" for name in ("load_sweep", "export_sweep")},
+    **{name: "scalewatch.experiments._data" for name in ("load_sweep", "export_sweep", "sweep_dataset")},
     **{name: "scalewatch.experiments._arith" for name in (
         "ArithmeticTask", "Problems", "heldout_problems", "arithmetic_corpus", "check_answers", "ArithmeticTestTime",
         "arithmetic_testtime", "load_arithmetic_testtime")},

@@ -69,7 +69,9 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch import seeds
 from scalewatch.experiments._corpus import Corpus
+from scalewatch.findings import json_safe
 
 __all__ = [
     "ArithmeticTask",
@@ -233,14 +235,6 @@ def _check_count(value: Any, name: str, func: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def _rng(seed: Any) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.SeedSequence)):
-        raise TypeError(f"seed={seed!r}: give an int, a numpy SeedSequence or Generator.")
-    return np.random.default_rng(seed)
-
-
 def heldout_problems(task: ArithmeticTask, n: int, *, seed: int | np.random.SeedSequence | np.random.Generator = 0) -> Problems:
     """``n`` distinct problems (distinct up to operand order), in a seeded order.
 
@@ -265,7 +259,7 @@ def heldout_problems(task: ArithmeticTask, n: int, *, seed: int | np.random.Seed
     if not isinstance(task, ArithmeticTask):
         raise TypeError(f"{func}(task=...): an ArithmeticTask; got {type(task).__name__}.")
     n = _check_count(n, "n", func)
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     keys: dict[int, tuple[int, int, int]] = {}
     for _ in range(100):
         a, op, b = task.draw(rng, 4 * n)
@@ -319,7 +313,7 @@ def arithmetic_corpus(
     if not isinstance(task, ArithmeticTask):
         raise TypeError(f"{func}(task=...): an ArithmeticTask; got {type(task).__name__}.")
     n_bytes = _check_count(n_bytes, "n_bytes", func, minimum=1000)
-    rng = _rng(seed)
+    rng = seeds.rng(seed)
     banned = exclude.keys if exclude is not None else np.empty(0, dtype=np.int64)
     parts: list[str] = []
     total = dropped = 0
@@ -373,8 +367,8 @@ class ArithmeticTestTime:
         table ``per_problem``: ``run_id, benchmark, problem_idx, num_samples,
         num_correct``, plus ``op``, ``prompt`` (without the leading newline)
         and ``answer`` (the reference). Feed it to
-        :func:`scalewatch.analyses._passk.coverage_curves`,
-        :func:`~scalewatch.analyses._coverage.fit_coverage_models` or
+        :func:`scalewatch.analyses.testtime.coverage_curves`,
+        :func:`~scalewatch.analyses.testtime.fit_coverage_models` or
         :func:`~scalewatch.analyses.testtime.coverage_law_finding` as is.
     runs : pandas.DataFrame
         One row per model: ``run_id, model_id, params`` (non-embedding, Kaplan
@@ -405,7 +399,7 @@ class ArithmeticTestTime:
     def answer_lists(self, run_id: str) -> tuple[list[list[str]], list[str]]:
         """Per problem the list of sampled answers (expanded counts) and the reference.
 
-        The input of :func:`scalewatch.analyses._passk.majority_at_k`.
+        The input of :func:`scalewatch.analyses.testtime.majority_at_k`.
         """
         a = self._answers_of(run_id)
         refs = self.per_problem[self.per_problem["run_id"] == run_id].sort_values("problem_idx")
@@ -415,15 +409,14 @@ class ArithmeticTestTime:
         ]
         return lists, refs["answer"].astype(str).tolist()
 
-    def answer_distributions(self, run_id: str) -> Any:
-        """Empirical answer distributions of one run (column 0 the correct answer).
+    def answer_shares(self, run_id: str) -> np.ndarray:
+        """Empirical answer shares of one run: shape (problems, answers), column 0 the correct answer.
 
-        An :class:`~scalewatch.analyses._passk.AnswerDistributions` for
-        :func:`~scalewatch.analyses._passk.majority_vote_accuracy` and
-        :func:`~scalewatch.analyses._passk.majority_vote_limit`.
+        Rows sum to 1; the wrong answers follow in decreasing share. Wrap them in
+        :class:`scalewatch.analyses.testtime.AnswerDistributions` for
+        :func:`~scalewatch.analyses.testtime.majority_vote_accuracy` and
+        :func:`~scalewatch.analyses.testtime.majority_vote_limit`.
         """
-        from scalewatch.analyses._passk import AnswerDistributions
-
         a = self._answers_of(run_id)
         groups = [g for _, g in a.groupby("problem_idx", sort=True)]
         width = 1 + max(int((~g["correct"]).sum()) for g in groups)
@@ -435,7 +428,7 @@ class ArithmeticTestTime:
             wrong = np.sort(cnt[~ok])[::-1]
             probs[i, 1 : 1 + wrong.size] = wrong
             probs[i] /= cnt.sum()
-        return AnswerDistributions(probs, f"empirical answer shares of {run_id} ({self.config.get('n_samples')} samples per problem)")
+        return probs
 
     def _answers_of(self, run_id: str) -> Any:
         a = self.answers[self.answers["run_id"] == run_id]
@@ -476,8 +469,6 @@ class ArithmeticTestTime:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        from scalewatch.analyses._finding import json_safe
-
         return json_safe({
             "config": self.config,
             "runs": self.runs.to_dict(orient="records"),
@@ -491,8 +482,6 @@ class ArithmeticTestTime:
         gives the same bytes): at temperature 1 small models draw tens of
         thousands of distinct wrong answers.
         """
-        from scalewatch.analyses._finding import json_safe
-
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         paths = [out / "per_problem.csv", out / "runs.csv", out / _ANSWERS, out / "config.json"]
@@ -647,7 +636,7 @@ def arithmetic_testtime(
     Examples
     --------
     >>> res = arithmetic_testtime((1e4, 3e4), tokens=50_000, n_problems=10, n_samples=8)  # doctest: +SKIP
-    >>> from scalewatch.analyses._passk import coverage_curves                             # doctest: +SKIP
+    >>> from scalewatch.analyses.testtime import coverage_curves                             # doctest: +SKIP
     >>> coverage_curves(res.per_problem, n_resamples=0).table                              # doctest: +SKIP
     """
     import pandas as pd

@@ -159,9 +159,8 @@ def sweep_dataset() -> Any:
     """The committed sweep as a :class:`~scalewatch.data.datasets.Dataset` named ``"scalewatch-sweep"``."""
     from types import MappingProxyType
 
-    from scalewatch.data._loaders._catalog import DatasetInfo
-    from scalewatch.data._loaders._tables import Col
-    from scalewatch.data.datasets import Dataset
+    from scalewatch.data import ColumnSpec as Col
+    from scalewatch.data.datasets import Dataset, DatasetInfo
 
     runset, curves_full = load_sweep()
     citation = "scalewatch-sweep: small byte-level transformers trained by scalewatch (see PROVENANCE.md)"

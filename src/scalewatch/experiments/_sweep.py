@@ -116,7 +116,7 @@ def _versions() -> dict[str, str]:
     import numpy
     import torch
 
-    from scalewatch import __version__
+    from scalewatch._version import __version__
 
     return {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
             "scalewatch": __version__, "platform": platform.platform(), "machine": platform.machine()}

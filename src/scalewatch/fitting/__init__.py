@@ -18,12 +18,21 @@ from scalewatch.fitting._compare import (
     cross_validate,
     leave_largest_out,
 )
+from scalewatch.fitting._design import INPUT_ALIASES, design_from
 from scalewatch.fitting._fit import fit
 from scalewatch.fitting._losses import Huber, HuberLikelihood, LeastSquares, Loss
+from scalewatch.fitting._ols import OLS, ols
+from scalewatch.fitting._quiet import quiet_bootstrap, quiet_fit
 from scalewatch.fitting._result import FitResult
 
 __all__ = [
     "fit",
+    "quiet_fit",
+    "quiet_bootstrap",
+    "design_from",
+    "INPUT_ALIASES",
+    "ols",
+    "OLS",
     "FitResult",
     "bootstrap",
     "BootstrapResult",

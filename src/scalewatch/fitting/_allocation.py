@@ -45,8 +45,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalewatch import seeds
+from scalewatch.findings import significant
 from scalewatch.fitting import _bootstrap
-from scalewatch.fitting._fit import _table
+from scalewatch.fitting._design import _table
 from scalewatch.fitting._result import FitResult
 from scalewatch.laws import Chinchilla
 
@@ -63,19 +65,6 @@ __all__ = [
 FLOP_PER_PARAM_TOKEN = 6.0
 
 _PER_BUDGET = ("n_opt", "d_opt", "tokens_per_param", "loss_opt")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}" if np.isfinite(x) else str(x)
-
-
-def _seed_rng(seed: Any) -> np.random.Generator:
-    return np.random.default_rng(seed)
-
-
-def _seed_label(seed: Any) -> Any:
-    """A JSON-safe record of the seed (a Generator is not reproducible from its repr)."""
-    return int(seed) if isinstance(seed, (int, np.integer)) else (None if seed is None else "generator")
 
 
 def _check_ci(ci: float) -> None:
@@ -239,7 +228,7 @@ class Allocation:
             lo, hi = iv[name]
             if i is not None:
                 lo, hi = lo[i], hi[i]
-            return f" [{_fmt(lo)}, {_fmt(hi)}]"
+            return f" [{significant(lo, 4)}, {significant(hi, 4)}]"
 
         lines = [
             f"[[Compute-optimal allocation]] {self.fit.law.name}: {self.fit.law.formula}",
@@ -247,7 +236,7 @@ class Allocation:
             f"    loss        {self.fit.loss.label()} on {self.fit.space} residuals",
             f"    a           {self.a:.4f}{rng('a')}   (N_opt ~ C^a)",
             f"    b           {self.b:.4f}{rng('b')}   (D_opt ~ C^b)",
-            f"    G           {_fmt(self.G)}{rng('G')}",
+            f"    G           {significant(self.G, 4)}{rng('G')}",
         ]
         if iv:
             lines.append(
@@ -887,7 +876,7 @@ def isoflop_allocation(
 
     labels = _budget_labels(C, budget_rtol)
     n_budgets = int(labels.max()) + 1
-    rng = _seed_rng(seed)
+    rng = seeds.rng(seed)
     rows = []
     log_c = np.empty(n_budgets)
     log_n = np.full(n_budgets, np.nan)
@@ -931,7 +920,7 @@ def isoflop_allocation(
         a_s, _, ok_s = _power_fits(log_c[None, :], boot_log_n, boot_valid)
         samples_a = a_s[ok_s]
         n_failed = int((~ok_s).sum())
-    settings = {"window": window, "budget_rtol": budget_rtol, "seed": _seed_label(seed), "n_runs": int(len(N))}
+    settings = {"window": window, "budget_rtol": budget_rtol, "seed": seeds.seed_label(seed), "n_runs": int(len(N))}
     return _law_from(
         "isoflop", log_c, log_n, valid, points, samples_a, n_boot or 0, n_failed, ci,
         "runs within each budget", settings,
@@ -1100,7 +1089,7 @@ def envelope_allocation(
     samples_a = None
     n_failed = 0
     if n_boot is not None:
-        rng = _seed_rng(seed)
+        rng = seeds.rng(seed)
         counts = rng.multinomial(n_runs, np.full(n_runs, 1.0 / n_runs), size=n_boot)
         bx = np.full((n_boot, len(grid)), np.nan)
         bv = np.zeros((n_boot, len(grid)), dtype=bool)
@@ -1110,5 +1099,5 @@ def envelope_allocation(
         a_s, _, ok_s = _power_fits(grid[None, :], bx, bv)
         samples_a = a_s[ok_s]
         n_failed = int((~ok_s).sum())
-    settings = {"n_grid": int(n_grid), "n_runs": int(n_runs), "seed": _seed_label(seed)}
+    settings = {"n_grid": int(n_grid), "n_runs": int(n_runs), "seed": seeds.seed_label(seed)}
     return _law_from("envelope", grid, x_n[win], used, points, samples_a, n_boot or 0, n_failed, ci, "runs", settings)

@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.fitting._fit import _table, _target, design_from, fit
+from scalewatch.fitting._design import _table, _target, design_from
+from scalewatch.fitting._fit import fit
 from scalewatch.fitting._result import FitResult
 from scalewatch.laws import Law, as_design
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from scalewatch.errors import FitError, IdentifiabilityWarning
 from scalewatch.fitting._covariance import covariance
+from scalewatch.fitting._design import _target, design_from
 from scalewatch.fitting._losses import Loss, as_loss
 from scalewatch.fitting._problem import Problem
 from scalewatch.fitting._result import FitResult
@@ -19,60 +20,11 @@ from scalewatch.fitting._search import SearchResult, multistart, profile_search
 from scalewatch.fitting._solver import Status
 from scalewatch.laws import Law, as_design
 
-__all__ = ["fit", "design_from", "INPUT_ALIASES"]
+__all__ = ["fit"]
 
-#: law input name -> run-table column it is read from when the data lack the name itself
-INPUT_ALIASES: dict[str, str] = {"N": "params", "D": "tokens", "C": "compute", "U_D": "unique_tokens", "x": "x"}
 
 #: cap on the number of exponent-grid points scanned by the profile search
 _PROFILE_BUDGET = 400
-
-
-def _table(data: Any) -> Any:
-    runs = getattr(data, "runs", None)  # a RunSet or a Dataset: fit its runs table
-    if runs is not None and hasattr(runs, "columns"):
-        return runs
-    if runs is not None and hasattr(runs, "runs"):
-        return runs.runs
-    return data
-
-
-def design_from(law: Law, data: Any, inputs: Mapping[str, str] | None) -> np.ndarray:
-    """(n, k) inputs of ``law`` from a table, honouring ``inputs`` and the run-table aliases."""
-    table = _table(data)
-    if isinstance(table, Mapping) or hasattr(table, "columns"):
-        cols = {}
-        have = list(table.columns) if hasattr(table, "columns") else list(table)
-        for name in law.inputs:
-            col = (inputs or {}).get(name)
-            if col is None:
-                col = name if name in have else INPUT_ALIASES.get(name, name)
-            if col not in have:
-                raise ValueError(
-                    f"{law.name} needs input {name!r} but the data have no column {col!r} "
-                    f"(columns: {have}); pass inputs={{{name!r}: 'your_column'}}."
-                )
-            cols[name] = np.asarray(table[col], dtype=np.float64)
-        return as_design(law, cols)
-    return as_design(law, table)
-
-
-def _target(law: Law, data: Any, y: Any) -> np.ndarray:
-    table = _table(data)
-    if y is None:
-        if isinstance(table, Mapping) or hasattr(table, "columns"):
-            if law.output not in table:
-                raise ValueError(
-                    f"the data have no target column {law.output!r}; pass y=<array or column name>."
-                )
-            y = table[law.output]
-        else:
-            raise ValueError("fit(data=<array>) needs the targets as y=...; or pass a table with a 'loss' column.")
-    elif isinstance(y, str):
-        if not (isinstance(table, Mapping) or hasattr(table, "columns")) or y not in table:
-            raise ValueError(f"y={y!r} names no column of the data.")
-        y = table[y]
-    return np.array(y, dtype=np.float64)
 
 
 def _profile_grid(law: Law, rng: np.random.Generator) -> np.ndarray:

@@ -9,17 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch.findings import significant
 from scalewatch.fitting._covariance import METHODS
+from scalewatch.fitting._design import design_from
 from scalewatch.fitting._losses import Loss
 from scalewatch.laws import Law, as_design
 
 __all__ = ["FitResult"]
-
-
-def _fmt(x: float) -> str:
-    if x is None or not np.isfinite(x):
-        return str(x)
-    return f"{x:.6g}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,8 +82,6 @@ class FitResult:
 
     def predict(self, data: Any) -> np.ndarray:
         """Predictions of the fitted law at ``data`` (table, mapping or (n, k) array)."""
-        from scalewatch.fitting._fit import design_from  # local: avoids an import cycle
-
         X = design_from(self.law, data, inputs=None) if not isinstance(data, np.ndarray) else as_design(self.law, data)
         return self.law.predict(X, self.theta)
 
@@ -125,7 +119,7 @@ class FitResult:
             f"    loss        {self.loss.label()} on {self.space} residuals (summed)",
             f"    status      {self.status}: {self.message}",
             f"    objective   {self.objective:.10g}",
-            f"    n_obs       {self.n_obs}    params {self.law.n_params}    AIC {_fmt(self.aic)}    BIC {_fmt(self.bic)}",
+            f"    n_obs       {self.n_obs}    params {self.law.n_params}    AIC {significant(self.aic, 6)}    BIC {significant(self.bic, 6)}",
             f"    search      {self.starts}: {self.n_starts} starts, {self.n_refined} refined, {self.seconds:.3g} s",
         ]
         if self.scale is not None:
@@ -134,7 +128,7 @@ class FitResult:
         for name in self.law.param_names:
             flag = "  (at bound)" if name in self.at_bound else ""
             se = self.stderr.get(name, math.nan)
-            lines.append(f"    {name:<10} = {self.params[name]:<14.8g} +/- {_fmt(se):<10}{flag}")
+            lines.append(f"    {name:<10} = {self.params[name]:<14.8g} +/- {significant(se, 6):<10}{flag}")
         strong = self._strong_correlations()
         if strong:
             lines.append("[[Correlations]] (|r| > 0.9)")
@@ -158,7 +152,7 @@ class FitResult:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(n)}</td><td>{self.params[n]:.6g}</td><td>{_fmt(self.stderr.get(n, math.nan))}</td>"
+            f"<tr><td>{html.escape(n)}</td><td>{self.params[n]:.6g}</td><td>{significant(self.stderr.get(n, math.nan), 6)}</td>"
             f"<td>{'at bound' if n in self.at_bound else ''}</td></tr>"
             for n in self.law.param_names
         )

@@ -19,8 +19,6 @@ def _subclasses(cls: type) -> list[type]:
 
 def catalogue() -> dict[str, type[Law]]:
     """Law name -> class, for every law in :mod:`scalewatch.laws`."""
-    import scalewatch.laws  # noqa: F401  (imports every law module)
-
     found: dict[str, type[Law]] = {}
     for cls in _subclasses(Law):
         name = cls.__dict__.get("name")

@@ -1,0 +1,580 @@
+"""``capabilities.links``: links from loss and compute to benchmark scores, per benchmark, bootstrapped."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalewatch.analyses.capabilities._common import _LINK_LOSS, _PAPERS, QUESTION, _err, _link_traces, _n_boot, _pts
+from scalewatch.analyses.capabilities.scores import (
+    _PYTHIA_COLUMNS,
+    CHANCE,
+    GADRE_SUBSET,
+    OBSSCALING_BENCHMARKS,
+    gadre_scores,
+    obsscaling_scores,
+    pythia_scores,
+)
+from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.plots import PALETTE, figure, hline, points
+
+__all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
+
+
+@dataclass(frozen=True, eq=False)
+class LinkSet(Result):
+    """Links of several benchmarks against one scale variable.
+
+    Attributes
+    ----------
+    links : tuple of LinkFit
+        One per benchmark, in the order fitted.
+    x_name : str
+        What x is.
+    source : str
+        Where the data came from (dataset name or "user table").
+    skipped : dict
+        benchmark -> why it was not fitted (too few points, ...).
+    seconds : float
+        Wall time of the fits and bootstraps.
+    """
+
+    links: tuple[LinkFit, ...]
+    x_name: str
+    source: str = ""
+    skipped: dict[str, str] = field(default_factory=dict)
+    seconds: float = math.nan
+
+    def __iter__(self) -> Iterator[LinkFit]:
+        return iter(self.links)
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+    def __getitem__(self, benchmark: str) -> LinkFit:
+        for link in self.links:
+            if link.benchmark == benchmark:
+                return link
+        raise KeyError(f"no link for benchmark {benchmark!r}; have {[link.benchmark for link in self.links]}")
+
+    @property
+    def benchmarks(self) -> tuple[str, ...]:
+        return tuple(link.benchmark for link in self.links)
+
+    def counts(self) -> dict[str, int]:
+        """Number of links per status (every status of :data:`STATUSES`, zeros included)."""
+        out = dict.fromkeys(STATUSES, 0)
+        for link in self.links:
+            out[link.status] += 1
+        return out
+
+    def table(self) -> pd.DataFrame:
+        """One row per link: benchmark, status, n, R^2, and each frontier quantity with its interval."""
+        rows = []
+        for link in self.links:
+            row: dict[str, Any] = {"benchmark": link.benchmark, "status": link.status, "n": link.n, "r2": link.r2, "rmse": link.rmse}
+            for key in ("floor", "ceiling", "frontier_score", "progress", "slope", "width"):
+                row[key] = link.estimates.get(key, math.nan)
+                lo, hi = link.intervals.get(key, (math.nan, math.nan))
+                row[key + "_low"], row[key + "_high"] = lo, hi
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "x": self.x_name,
+            "source": self.source,
+            "counts": self.counts(),
+            "links": [link.to_dict() for link in self.links],
+            "skipped": dict(self.skipped),
+            "seconds": finite(self.seconds),
+        }
+
+    def report(self) -> str:
+        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items() if v)
+        head = [f"[[Links]] {len(self.links)} benchmarks vs {self.x_name}" + (f" ({self.source})" if self.source else "") + f": {counts or 'none'}"]
+        body = [link.report() for link in self.links]
+        tail = [f"[[Skipped]] {b}: {why}" for b, why in self.skipped.items()]
+        return "\n".join(head + body + tail)
+
+    def __repr__(self) -> str:
+        return f"LinkSet({len(self.links)} links vs {self.x_name}: {self.counts()})"
+
+
+def fit_links(
+    table: pd.DataFrame,
+    *,
+    x: str,
+    y: str = "value",
+    benchmark: str = "benchmark",
+    floors: Mapping[str, float | None] | float | None = None,
+    increasing: bool | None = None,
+    benchmarks: Sequence[str] | None = None,
+    x_name: str | None = None,
+    min_points: int = 8,
+    source: str = "",
+    groups: str | None = None,
+    **kwargs: Any,
+) -> LinkSet:
+    """Fit a sigmoid link per benchmark of a long score table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per (model, benchmark) score, with columns ``x``, ``y`` and
+        ``benchmark``.
+    x : str
+        Column holding the scale variable (already transformed: pass log10
+        compute, not compute).
+    y : str, default "value"
+        Column holding the scores.
+    benchmark : str, default "benchmark"
+        Column naming the benchmark.
+    floors : mapping, float or None
+        Chance level per benchmark (a benchmark missing from the mapping, or
+        mapped to None, gets a fitted floor), or one floor for all.
+    increasing : bool or None
+        Direction of the links; ``None`` means True unless ``x`` contains
+        "loss".
+    benchmarks : sequence of str, optional
+        Benchmarks to fit, in this order (default: all, sorted).
+    x_name : str, optional
+        Label of x in reports (default: the column name).
+    min_points : int, default 8
+        Benchmarks with fewer finite points are skipped (listed in ``skipped``).
+    source : str
+        Label of the data's origin.
+    groups : str, optional
+        Column whose values are the bootstrap's resampling unit (e.g. the
+        model, when the table holds several checkpoints per model).
+    **kwargs
+        Passed to :func:`fit_link` (``loss``, ``delta``, ``n_boot``, ``ci``, ``seed``).
+
+    Returns
+    -------
+    LinkSet
+    """
+    if not hasattr(table, "columns"):
+        raise TypeError(f"fit_links(table=...) takes a pandas DataFrame; got {type(table).__name__}.")
+    for col, arg in ((x, "x"), (y, "y"), (benchmark, "benchmark"), (groups, "groups")):
+        if col is not None and col not in table.columns:
+            raise ValueError(f"fit_links({arg}={col!r}): the table has no such column (columns: {list(table.columns)}).")
+    t0 = time.perf_counter()
+    inc = ("loss" not in x.lower()) if increasing is None else bool(increasing)
+    names = list(benchmarks) if benchmarks is not None else sorted(table[benchmark].dropna().astype(str).unique())
+    known = set(table[benchmark].astype(str))
+    unknown = [b for b in names if b not in known]
+    if unknown:
+        raise ValueError(f"fit_links(benchmarks=...): {unknown} not in the table's {benchmark!r} column (have {sorted(known)[:10]}...).")
+    links, skipped = [], {}
+    for name in names:
+        sub = table[table[benchmark].astype(str) == name]
+        xv = pd.to_numeric(sub[x], errors="coerce").to_numpy(dtype=np.float64)
+        yv = pd.to_numeric(sub[y], errors="coerce").to_numpy(dtype=np.float64)
+        ok = np.isfinite(xv) & np.isfinite(yv)
+        if ok.sum() < min_points:
+            skipped[name] = f"{int(ok.sum())} points with finite {x} and score; need {min_points}"
+            continue
+        if isinstance(floors, Mapping):
+            fl = floors.get(name)
+        else:
+            fl = floors
+        labels = sub[groups].to_numpy()[ok] if groups is not None else None
+        links.append(fit_link(xv[ok], yv[ok], floor=fl, increasing=inc, benchmark=name, x_name=x_name or x, groups=labels, **kwargs))
+    return LinkSet(links=tuple(links), x_name=x_name or x, source=source, skipped=skipped, seconds=time.perf_counter() - t0)
+
+
+def links_verdict(counts: Mapping[str, int], plateaus: int, *, share: float = 0.5) -> tuple[str, str]:
+    """Verdict of the link analysis, by an explicit rule.
+
+    Parameters
+    ----------
+    counts : mapping status -> number of links
+        Over all link sets (see :data:`STATUSES`).
+    plateaus : int
+        Saturated links whose ceiling interval lies below 0.9: scores that
+        stopped rising well short of a perfect score.
+    share : float, default 0.5
+        Share of the informative links needed.
+
+    Returns
+    -------
+    (str, str)
+        Verdict and the rule that gave it. Informative links are those that
+        left chance with a usable fit (tracking, saturated or uncertain).
+        **in step** when at least ``share`` of them still rise at the
+        frontier (tracking); **decoupling** when at least ``share`` of them
+        are plateaus below 0.9; **inconclusive** otherwise, and when no link
+        is informative.
+
+    Examples
+    --------
+    >>> links_verdict({"tracking": 12, "saturated": 3, "uncertain": 2, "no signal": 2}, plateaus=3)[0]
+    'in step'
+    >>> links_verdict({"tracking": 1, "saturated": 5}, plateaus=5)[0]
+    'decoupling'
+    >>> links_verdict({"at chance": 4}, plateaus=0)[0]
+    'inconclusive'
+    """
+    tracking = int(counts.get("tracking", 0))
+    informative = tracking + int(counts.get("saturated", 0)) + int(counts.get("uncertain", 0))
+    if informative == 0:
+        return "inconclusive", "no link left chance level with a usable fit"
+    if tracking >= share * informative:
+        return "in step", f"{tracking}/{informative} informative links still rise at the frontier (>= {share:.0%})"
+    if plateaus >= share * informative:
+        return "decoupling", f"{plateaus}/{informative} informative links plateau below a 0.9 score (>= {share:.0%})"
+    return "inconclusive", f"{tracking}/{informative} tracking and {plateaus}/{informative} plateaus: neither reaches {share:.0%}"
+
+
+@dataclass(frozen=True, eq=False)
+class LinksAnalysis(Result):
+    """Outcome of :func:`links_analysis`: link sets per dataset, family offsets, verdict.
+
+    Attributes
+    ----------
+    sets : dict
+        Label -> :class:`LinkSet` (``"gadre"``: C4 loss; ``"pythia"``: log10
+        compute over sizes and checkpoints; ``"obsscaling"``: log10 compute
+        over public models).
+    family_offsets : pandas.DataFrame
+        obsscaling families with at least 3 models: mean residual of their
+        models from the pooled compute links (``offset``, score fraction,
+        positive = better than compute predicts; each model's residual is
+        its mean over the benchmarks) with a t interval over the models.
+    plateaus : int
+        Saturated links whose ceiling interval lies below 0.9.
+    """
+
+    FINDING_KEY = "capabilities.links"
+    QUESTION = "capabilities"
+
+    sets: dict[str, LinkSet]
+    family_offsets: pd.DataFrame = field(repr=False)
+    verdict: str = "inconclusive"
+    reason: str = ""
+    plateaus: int = 0
+    n_boot: int = 0
+    seed: int = 0
+    fast: bool = False
+    seconds: float = math.nan
+    sources: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for s in self.sets.values():
+            for k, v in s.counts().items():
+                out[k] += v
+        return out
+
+    def sentence(self) -> str:
+        c = self.counts()
+        parts = []
+        g = self.sets.get("gadre")
+        if g is not None and len(g):
+            tr = [link for link in g if link.status == "tracking"]
+            if tr:
+                med = float(np.median([link.estimates["slope"] for link in tr]))
+                parts.append(
+                    f"on Gadre et al.'s 104 models, {len(tr)} of {len(g)} tasks still gain at their lowest loss "
+                    f"(median {100 * med:.0f} points per nat of C4 loss)"
+                )
+        informative = c["tracking"] + c["saturated"] + c["uncertain"]
+        return (
+            f"Of {sum(c.values())} sigmoid links from loss or compute to benchmark scores, {c['tracking']} still rise at the "
+            f"frontier, {c['saturated']} have saturated ({self.plateaus} of them below a 0.9 score), {c['uncertain']} are "
+            f"uncertain, {c['at chance']} have not left chance and {c['no signal'] + c['failed']} show no usable signal"
+            + (f"; {parts[0]}" if parts else "")
+            + f": {self.verdict} ({c['tracking']}/{informative} informative links tracking)."
+        )
+
+    def summary(self) -> str:
+        """One sentence (at most 400 characters) for the report."""
+        c = self.counts()
+        informative = c["tracking"] + c["saturated"] + c["uncertain"]
+        g = self.sets.get("gadre")
+        tail = ""
+        if g is not None and len(g):
+            n_tr = sum(lk.status == "tracking" for lk in g)
+            tail = f"; on Gadre et al.'s models {n_tr} of {len(g)} tasks still gain at the lowest C4 loss"
+        return (
+            f"Of {informative} sigmoid links from loss or compute to benchmark scores that left chance, {c['tracking']} still "
+            f"rise at the frontier, {c['saturated']} have saturated ({self.plateaus} below a 0.9 score) and {c['uncertain']} "
+            f"are uncertain{tail}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "sentence": self.sentence(),
+            "summary": self.summary(),
+            "counts": self.counts(),
+            "plateaus": int(self.plateaus),
+            "sets": {k: v.to_dict() for k, v in self.sets.items()},
+            "family_offsets": records(self.family_offsets),
+            "n_boot": int(self.n_boot),
+            "seed": self.seed,
+            "fast": self.fast,
+            "seconds": finite(self.seconds),
+        }
+
+    def report(self) -> str:
+        lines = [f"[[Capabilities: links]] {self.verdict}", f"    {self.sentence()}", f"    rule: {self.reason}"]
+        for label, s in self.sets.items():
+            lines.append(f"--- {label} ---")
+            t = s.table()
+            for r in t.itertuples():
+                lines.append(
+                    f"    {r.benchmark:<26} {r.status:<10} R^2 {r.r2:5.2f}  frontier {r.frontier_score:.3f} [{r.frontier_score_low:.3f}, {r.frontier_score_high:.3f}]"
+                    f"  slope {r.slope:.3f} [{r.slope_low:.3f}, {r.slope_high:.3f}]  ceiling {r.ceiling:.3f} [{r.ceiling_low:.3f}, {r.ceiling_high:.3f}]"
+                )
+            for b, why in s.skipped.items():
+                lines.append(f"    skipped {b}: {why}")
+        if len(self.family_offsets):
+            lines.append("--- obsscaling families: mean residual from the pooled compute links ---")
+            for r in self.family_offsets.itertuples():
+                lines.append(f"    {r.family:<18} {r.models:>2} models  {100 * r.offset:+6.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}]")
+        return "\n".join(lines)
+
+    def figures(self) -> dict[str, Figure]:
+        """Data and fitted links with 95 % bands, one figure per dataset (the eight most informative links each)."""
+        figs: dict[str, Figure] = {}
+        titles = {
+            "gadre": ("C4 validation loss (nats/token)", "Gadre et al. (2024): downstream accuracy against validation loss",
+                      "Lower loss is to the left; a curve still climbing at the left edge means lower loss still buys points."),
+            "pythia": ("log10 training compute (FLOP, 6ND)", "Pythia, all sizes and checkpoints: zero-shot accuracy against compute",
+                       "Every checkpoint of the 16 models; benchmarks at chance level are not drawn."),
+            "obsscaling": ("log10 training compute (FLOP, 6ND)", "Ruan et al. (2024) public models: accuracy against compute, families pooled",
+                           "Pooled over 40+ families whose compute efficiency differs (see the family offsets)."),
+        }
+        order = {st: i for i, st in enumerate(STATUSES)}
+        for label, s in self.sets.items():
+            shown = sorted((lk for lk in s.links if lk.fit is not None), key=lambda lk: (order[lk.status], -(lk.r2 if math.isfinite(lk.r2) else -1.0)))[:8]
+            if not shown:
+                continue
+            traces = []
+            for i, link in enumerate(shown):
+                traces += _link_traces(link, PALETTE[i % len(PALETTE)], f"{link.benchmark} ({link.status})")
+            x_title, title, caption = titles.get(label, (s.x_name, label, ""))
+            figs[f"links_{label}"] = figure(title, traces, x_title=x_title, y_title="score (fraction)", x_log=False, y_log=False, caption=caption)
+        fo = self.family_offsets
+        if len(fo):
+            y = 100 * fo["offset"].to_numpy(float)
+            figs["family_offsets"] = figure(
+                "obsscaling families: mean score above (+) or below (-) the pooled compute links",
+                [points(list(fo["family"]), y, "family mean residual, 95% interval", color=PALETTE[0], error_y=_err(y, 100 * fo["low"], 100 * fo["high"]))],
+                x_title="family", y_title="score points", x_log=False, y_log=False, shapes=[hline(0.0)],
+                caption="Positive: the family scores above what its training compute predicts under the pooled links.",
+            )
+        return figs
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {f"links_{k}": v.table() for k, v in self.sets.items()}
+        if len(self.family_offsets):
+            out["family_offsets"] = self.family_offsets
+        return out
+
+    def method(self) -> str:
+        return (
+            "Per benchmark, a sigmoid y = f + (c - f) / (1 + exp(-/+ k (x - x0))) is fitted by least squares on linear "
+            "residuals (scalewatch.fit, multi-start variable projection; x standardised to its observed span, steepness "
+            "capped so that the 10-90% rise is at least 4.4% of that span). The floor f is the chance level (Gadre et al.'s "
+            "random baselines; 0.25 for four-way and 0.5 for two-way multiple choice; 0 for open-ended tasks), fitted where "
+            "no single chance level exists (TruthfulQA MC2). x is the C4 validation loss for Gadre et al.'s 104 models "
+            "(17-task subset of their paper), log10 of 6ND training FLOP for Pythia (16 models, every zero-shot checkpoint "
+            "after step 0) and for Ruan et al.'s public models (pooled over families; FLOP is upstream's 6ND). "
+            f"Intervals: {self.n_boot} bootstrap resamples of the models (Pythia: whole models with all their checkpoints), "
+            "each refitted (percentile, 95%); links with "
+            "no signal or at chance on the full data are not bootstrapped. At the frontier (lowest loss, highest compute) each link reports its score, "
+            "progress (share of the floor-to-ceiling rise achieved), slope and headroom. Status, in this order: failed (no "
+            "convergence), at chance (frontier score less than 3 points above the floor, or progress interval below 0.1), "
+            "no signal (R^2 < 0.3), saturated (progress interval above 0.9), tracking (progress interval below 0.9), "
+            "uncertain (progress interval straddles 0.9). Family offsets: each obsscaling model's mean residual from the pooled "
+            "links over the benchmarks, averaged per family with a t interval over the family's models. Verdict rule: in step when at least half of the informative links "
+            "(tracking, saturated, uncertain) are tracking; decoupling when at least half are plateaus (saturated with a ceiling "
+            "interval below 0.9); inconclusive otherwise."
+        )
+
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return _links_finding_parts(self)
+
+
+def _family_offsets(sets: LinkSet, table: pd.DataFrame, min_models: int = 3, ci: float = 0.95) -> pd.DataFrame:
+    from scipy.special import stdtrit  # Student t quantile; scipy.stats costs half a second to import
+
+    parts = []
+    for link in sets:
+        sub = table[(table["benchmark"] == link.benchmark) & np.isfinite(table["log10_compute"])]
+        if link.fit is None or sub.empty:
+            continue
+        parts.append(sub.assign(resid=sub["value"].to_numpy(float) - link.predict(sub["log10_compute"].to_numpy(float))))
+    if not parts:
+        return pd.DataFrame(columns=["family", "models", "n", "offset", "low", "high"])
+    res = pd.concat(parts, ignore_index=True)
+    # one number per model (its mean residual over the benchmarks): a model's benchmarks are not
+    # independent draws, so the interval is over models
+    per_model = res.groupby(["family", "model"], sort=True).agg(resid=("resid", "mean"), n=("resid", "size")).reset_index()
+    rows = []
+    for fam, g in per_model.groupby("family", sort=True):
+        if len(g) < min_models:
+            continue
+        r = g["resid"].to_numpy(float)
+        se = r.std(ddof=1) / math.sqrt(len(r))
+        tq = float(stdtrit(len(r) - 1, 0.5 + ci / 2))
+        rows.append({"family": fam, "models": len(r), "n": int(g["n"].sum()), "offset": r.mean(), "low": r.mean() - tq * se, "high": r.mean() + tq * se})
+    if not rows:
+        return pd.DataFrame(columns=["family", "models", "n", "offset", "low", "high"])
+    return pd.DataFrame(rows).sort_values("offset").reset_index(drop=True)
+
+
+def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0, gadre_tasks: Sequence[str] | None = GADRE_SUBSET) -> LinksAnalysis:
+    """Sigmoid links from loss or compute to benchmark scores on three public datasets.
+
+    Parameters
+    ----------
+    fast : bool, default False
+        40 bootstrap resamples per link instead of 200 (noisier intervals;
+        same data, method and verdict rule).
+    n_boot : int, optional
+        Bootstrap resamples per link (default 200; 40 when ``fast``).
+    seed : int, default 0
+        Seed of the resampling.
+    gadre_tasks : sequence of str or None, default :data:`GADRE_SUBSET`
+        Gadre et al.'s tasks to link to the loss (None: all 46; about three
+        times slower).
+
+    Returns
+    -------
+    LinksAnalysis
+    """
+    t0 = time.perf_counter()
+    nb = _n_boot(n_boot, fast)
+    g = gadre_scores(gadre_tasks)
+    gtasks = list(dict.fromkeys(g["benchmark"])) if gadre_tasks is None else list(gadre_tasks)
+    gfloors = g.drop_duplicates("benchmark").set_index("benchmark")["floor"].to_dict()
+    sets = {
+        "gadre": fit_links(g, x="loss", floors=gfloors, increasing=False, benchmarks=list(gtasks), x_name="C4 validation loss", source="gadre-overtraining-scaling", n_boot=nb, seed=seed)
+    }
+    p = pythia_scores()
+    pb = list(_PYTHIA_COLUMNS.values())
+    # the checkpoints of one model are not independent: the bootstrap draws whole models
+    sets["pythia"] = fit_links(
+        p, x="log10_compute", floors=CHANCE["pythia-evals"], increasing=True, benchmarks=pb, x_name="log10 compute",
+        source="pythia-evals", groups="size_model", n_boot=nb, seed=seed,
+    )
+    o = obsscaling_scores()
+    o = o[np.isfinite(o["log10_compute"])]
+    ob = list(OBSSCALING_BENCHMARKS)
+    sets["obsscaling"] = fit_links(o, x="log10_compute", floors=CHANCE["obsscaling"], increasing=True, benchmarks=ob, x_name="log10 compute", source="obsscaling", n_boot=nb, seed=seed)
+    offsets = _family_offsets(sets["obsscaling"], o)
+    plateaus = sum(
+        1
+        for s in sets.values()
+        for link in s
+        if link.status == "saturated" and link.intervals.get("ceiling", (math.nan, math.nan))[1] < 0.9
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    for s in sets.values():
+        for k, v in s.counts().items():
+            counts[k] += v
+    verdict, reason = links_verdict(counts, plateaus)
+    return LinksAnalysis(
+        sets=sets,
+        family_offsets=offsets,
+        verdict=verdict,
+        reason=reason,
+        plateaus=plateaus,
+        n_boot=nb,
+        seed=seed,
+        fast=fast,
+        seconds=time.perf_counter() - t0,
+        sources=("gadre-overtraining-scaling", "pythia-evals", "obsscaling"),
+    )
+
+
+def _link_numbers(label: str, s: LinkSet, unit: str, k: int = 2) -> list[Number]:
+    """Slope at the frontier of the ``k`` best-fitting informative links of a set."""
+    inf = [lk for lk in s.links if lk.status in ("tracking", "saturated", "uncertain") and lk.n_boot]
+    inf.sort(key=lambda lk: -lk.r2)
+    out = []
+    for lk in inf[:k]:
+        lo, hi = lk.intervals["slope"]
+        out.append(
+            Number(
+                f"{label} {lk.benchmark}: gain at the frontier",
+                _pts(lk.estimates["slope"]), _pts(lo), _pts(hi), unit=unit, ci=lk.ci,
+                note=f"status {lk.status}; R^2 {lk.r2:.2f}; frontier score {_pts(lk.estimates['frontier_score']):.1f} points",
+            )
+        )
+    return out
+
+
+def _links_finding_parts(result: Any) -> dict[str, Any]:
+    c = result.counts()
+    informative = c["tracking"] + c["saturated"] + c["uncertain"]
+    count_note = f"count, of {informative} informative links (tracking, saturated or uncertain); a count has no interval"
+    numbers = [
+        Number("informative links still rising at the frontier", c["tracking"], unit="links", note=count_note),
+        Number("informative links saturated", c["saturated"], unit="links", note=count_note),
+        Number("saturated links with a ceiling below 0.9", result.plateaus, unit="links", note="count; ceiling interval entirely below a 0.9 score"),
+        Number("links at chance or without signal", c["at chance"] + c["no signal"] + c["failed"], unit="links", note=f"count, of {sum(c.values())} links"),
+    ]
+    units = {"gadre": "points per nat of C4 loss", "pythia": "points per decade of compute", "obsscaling": "points per decade of compute"}
+    for label, s in result.sets.items():
+        numbers += _link_numbers(label, s, units.get(label, "points per unit of x"))
+    fo = result.family_offsets
+    if len(fo):
+        for _, r in pd.concat([fo.head(1), fo.tail(1)]).iterrows():
+            numbers.append(
+                Number(
+                    f"obsscaling family offset, {r['family']}", _pts(r["offset"]), _pts(r["low"]), _pts(r["high"]), unit="points",
+                    note=f"mean residual of its {int(r['models'])} models from the pooled compute links (t interval over models)",
+                )
+            )
+    notes = []
+    for label, s in result.sets.items():
+        chance = [lk.benchmark for lk in s if lk.status in ("at chance", "no signal", "failed")]
+        if chance:
+            notes.append(f"{label}: {', '.join(chance)} at chance or without signal (no slope, not bootstrapped)")
+        failed = sum(lk.n_failed for lk in s)
+        boots = sum(lk.n_boot for lk in s)
+        if boots:
+            notes.append(f"{label}: {failed}/{boots} bootstrap resamples failed (excluded)")
+        for b, why in s.skipped.items():
+            notes.append(f"{label}: {b} skipped ({why})")
+    notes.append("obsscaling: BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)")
+    tables = {f"links, {k}": v.table() for k, v in result.sets.items()}
+    if len(fo):
+        tables["obsscaling family offsets"] = fo
+    return dict(
+        title="Links from loss and compute to benchmark scores",
+        verdict=result.verdict,
+        summary=result.summary(),
+        numbers=numbers,
+        figures=list(result.figures().values()),
+        tables=tables,
+        method=result.method(),
+        data_sources=list(result.sources),
+        citations=[_PAPERS[k] for k in ("gadre", "pythia", "ruan", "owen", "efron")],
+        loss_label=_LINK_LOSS,
+        notes=notes,
+        headline="informative links still rising at the frontier",
+    )
+
+
+_LINK_DATA = ("gadre-overtraining-scaling", "pythia-evals", "obsscaling")
+
+
+@analysis("capabilities.links", question=QUESTION, requires=_LINK_DATA)
+def report_links(ctx: Any) -> Finding:
+    """Links from loss and compute to benchmark scores."""
+    return links_analysis(fast=ctx.fast, seed=ctx.seed).to_finding()

@@ -1,0 +1,81 @@
+r"""Does the pretraining law hold at scale? Wall tests on public runs.
+
+Five questions, each answered with numbers, intervals and a verdict:
+
+:func:`wall_test`
+    Extrapolation backtest (fit below a compute cut-off, predict the runs
+    above it; several cut-offs), a calibrated break test, and the residuals
+    of the largest runs. Default data: Hoffmann et al.'s isoFLOP runs.
+:func:`overtraining_test`
+    Does the law hold far from the compute-optimal ratio? Fit on runs near
+    20 tokens per parameter, predict runs trained on up to 32 times more
+    (Gadre et al. 2024).
+:func:`repetition_test`
+    Repeated data (Muennighoff et al. 2023): the data-constrained law's
+    constants against the published ones, and whether repetition explains the
+    deviations of multi-epoch runs from Chinchilla's law.
+:func:`allocation_test`
+    Compute-optimal allocation with intervals on each dataset, and why
+    Kaplan-style and Chinchilla-style allocations disagree (Porian et al. 2024).
+
+The building blocks are public too: :func:`backtest`, :func:`break_test`,
+:func:`calibrate_break_test`, :func:`top_residuals` and :func:`frontier`
+work on a user's own runs.
+
+Verdicts
+--------
+Every verdict comes from an explicit rule, stated in the finding's method
+text and unit-tested (:func:`wall_verdict`, :func:`allocation_verdict`).
+The *excess* of a run is :math:`100 (\log L_{obs} - \log \hat L)` percent,
+positive when the run is worse than the law predicts (the direction of a
+wall). With level :math:`\alpha` (default 0.05):
+
+* **inconclusive**: fewer than ``min_test`` (5) held-out runs;
+* **breaks**: a break is *detected* (the calibrated break test is
+  significant and the broken law wins out of sample) and the runs at the top
+  of the range sit significantly above the law;
+* **bends**: the top-of-range runs sit significantly above the law, or the
+  held-out runs do (their mean excess is beyond what parameter uncertainty
+  and run-to-run scatter explain, Bonferroni over cut-offs), without a
+  detected break;
+* **holds**: otherwise: no systematic positive excess. A law that is too
+  *pessimistic* (runs significantly better than predicted) also "holds" in
+  the sense of this question; the numbers show by how much.
+
+The over-training and repetition tests use the same rule with no break test
+(their "top of the range" is the most over-trained or most repeated runs).
+The allocation test has its own rule (:func:`allocation_verdict`): every
+well-determined exponent a of :math:`N_{opt} \propto C^a` (interval narrower
+than 0.3) must be consistent with Chinchilla's 0.5 +- 0.05.
+
+Registered findings
+-------------------
+``pretraining.wall_test`` (chinchilla-hoffmann2022), ``pretraining.overtraining``
+(gadre-overtraining-scaling), ``pretraining.repetition`` (datablations-runs) and
+``pretraining.allocation`` (all four pretraining datasets, with
+porian-compute-optimal-isoflops). With ``ctx.fast`` they use fewer bootstrap
+resamples, one backtest cut-off and a smaller break-test calibration; the rules
+are the same.
+"""
+
+# Each module's __all__ is its public API; the package exports their union (one list of names, in the module).
+import sys as _sys
+
+from scalewatch.analyses.pretraining._common import *  # noqa: F403
+from scalewatch.analyses.pretraining.verdicts import *  # noqa: F403
+from scalewatch.analyses.pretraining.data import *  # noqa: F403
+from scalewatch.analyses.pretraining.candidates import *  # noqa: F403
+from scalewatch.analyses.pretraining.backtest import *  # noqa: F403
+from scalewatch.analyses.pretraining.backtest_report import *  # noqa: F403
+from scalewatch.analyses.pretraining.break_result import *  # noqa: F403
+from scalewatch.analyses.pretraining.breaks import *  # noqa: F403
+from scalewatch.analyses.pretraining.calibration import *  # noqa: F403
+from scalewatch.analyses.pretraining.residuals import *  # noqa: F403
+from scalewatch.analyses.pretraining.fit import *  # noqa: F403
+from scalewatch.analyses.pretraining.wall import *  # noqa: F403
+from scalewatch.analyses.pretraining.overtraining import *  # noqa: F403
+from scalewatch.analyses.pretraining.repetition import *  # noqa: F403
+from scalewatch.analyses.pretraining.allocation import *  # noqa: F403
+
+_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'repetition', 'allocation')
+__all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

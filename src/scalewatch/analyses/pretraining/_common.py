@@ -1,0 +1,110 @@
+"""Shared pieces of the pretraining findings: law names, citations, published constants, numbers and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from scalewatch.findings import Number, finite
+from scalewatch.plots import floats
+
+__all__ = [
+    "VERDICTS",
+    "CITATIONS",
+    "PUBLISHED_R_D_STAR",
+    "PUBLISHED_R_N_STAR",
+    "KAPLAN_A",
+    "CHINCHILLA_A",
+    "PORIAN_KAPLAN_A",
+]
+
+
+VERDICTS = ("holds", "beats the law", "falls short of the law", "bends", "breaks", "inconclusive")
+
+
+#: how the laws are named in sentences and titles
+_DISPLAY: Mapping[str, str] = {
+    "chinchilla": "Chinchilla",
+    "kaplan_nd": "Kaplan L(N, D)",
+    "data_constrained": "data-constrained",
+    "saturating": "saturating power",
+    "broken": "broken power",
+    "broken2": "two-break power",
+}
+
+
+def _display(law: str) -> str:
+    return _DISPLAY.get(law, law)
+
+
+#: Muennighoff et al. (2023), sec. 5 / README of github.com/huggingface/datablations (C4 fit).
+PUBLISHED_R_D_STAR = 15.4
+
+
+PUBLISHED_R_N_STAR = 5.3
+
+
+#: compute-optimal exponents a of N_opt ~ C^a: Kaplan et al. (2020) sec. 6.1 (0.73), Hoffmann et al. (2022)
+#: Table 2 (0.50, 0.49, 0.46 for Approaches 1-3), Porian et al. (2024) Figure 1 (their reproduction of Kaplan: 0.88)
+KAPLAN_A = 0.73
+
+
+CHINCHILLA_A = 0.5
+
+
+PORIAN_KAPLAN_A = 0.88
+
+
+CITATIONS: Mapping[str, str] = {
+    "hoffmann2022": "Hoffmann et al. (2022), 'Training Compute-Optimal Large Language Models', arXiv:2203.15556",
+    "kaplan2020": "Kaplan et al. (2020), 'Scaling Laws for Neural Language Models', arXiv:2001.08361",
+    "besiroglu2024": "Besiroglu et al. (2024), 'Chinchilla Scaling: A replication attempt', arXiv:2404.10102",
+    "caballero2022": "Caballero et al. (2022), 'Broken Neural Scaling Laws', arXiv:2210.14891",
+    "gadre2024": "Gadre et al. (2024), 'Language models scale reliably with over-training and on downstream tasks', arXiv:2403.08540",
+    "muennighoff2023": "Muennighoff et al. (2023), 'Scaling Data-Constrained Language Models', arXiv:2305.16264",
+    "porian2024": "Porian et al. (2024), 'Resolving Discrepancies in Compute-Optimal Scaling of Language Models', arXiv:2406.19146",
+    "andrews1993": "Andrews (1993), 'Tests for parameter instability and structural change with unknown change point', Econometrica 61(4)",
+    "hansen1996": "Hansen (1996), 'Inference when a nuisance parameter is not identified under the null hypothesis', Econometrica 64(2)",
+    "tashman2000": "Tashman (2000), 'Out-of-sample tests of forecasting accuracy: an analysis and review', Int. J. Forecasting 16(4)",
+    "efron1993": "Efron & Tibshirani (1993), 'An Introduction to the Bootstrap', Chapman & Hall",
+}
+
+
+#: marks the reason of a verdict withheld for too few fitted runs per parameter
+_FEW_RUNS = "the smallest fit behind these numbers"
+
+
+def _errors(y: Any, lo: Any, hi: Any) -> dict[str, Any]:
+    """A plotly ``error_y`` for intervals [lo, hi] around y."""
+    y, lo, hi = (np.asarray(v, dtype=float) for v in (y, lo, hi))
+    return {"type": "data", "symmetric": False, "array": floats(hi - y), "arrayminus": floats(y - lo), "thickness": 1.5, "width": 3}
+
+
+def _number(name: str, value: Any, low: Any = None, high: Any = None, unit: str = "", note: str = "", ci: float = 0.95) -> Number:
+    """A :class:`~scalewatch.findings.Number`; without an interval the note says what the number is."""
+    lo, hi = finite(low), finite(high)
+    if lo is None or hi is None:
+        lo = hi = None
+    v = finite(value)
+    if (lo is None or v is None) and not note:
+        note = "a point estimate" if v is not None else "not estimable on these runs"
+    return Number(name, v, lo, hi, unit, ci if lo is not None else None, note)
+
+
+def _pvalue_upper(observed: float, draws: np.ndarray) -> float:
+    """One-sided p-value of ``observed`` against draws under the law (upper tail)."""
+    return float((1 + np.sum(draws >= observed)) / (draws.size + 1))
+
+
+def _offset_interval(observed: float, draws: np.ndarray, ci: float) -> tuple[float, float]:
+    """Interval of the systematic offset: observed minus the central range of the null draws."""
+    a = 1 - ci
+    lo, hi = np.quantile(draws, [a / 2, 1 - a / 2])
+    return float(observed - hi), float(observed - lo)
+
+
+_LOSS_LABEL = "Huber (delta=0.001) on log residuals"
+
+

@@ -1,0 +1,114 @@
+"""A finding from a backtest alone (e.g. of a user's own runs), judged by :func:`~scalewatch.analyses.pretraining.wall_verdict`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scalewatch.analyses.pretraining._common import (
+    _LOSS_LABEL,
+    CITATIONS,
+    _display,
+    _number,
+    _offset_interval,
+    _pvalue_upper,
+)
+from scalewatch.analyses.pretraining.verdicts import wall_verdict
+from scalewatch.findings import Finding, records
+from scalewatch.plots import PALETTE, figure, hline, points
+
+__all__ = ["backtest_finding"]
+
+
+def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretraining.backtest", level: float = 0.05, seed: Any = 0) -> Finding:
+    """A :class:`~scalewatch.findings.Finding` from a backtest alone (e.g. of a user's own runs).
+
+    The verdict uses :func:`wall_verdict` with the held-out runs only: the
+    mean held-out excess (smallest p over cut-offs, Bonferroni) and, as the
+    "top of the range", the held-out runs of the largest cut-off. No break
+    test is run, so the verdict is never "breaks".
+
+    Parameters
+    ----------
+    result : BacktestResult
+        From :func:`~scalewatch.analyses.pretraining.backtest` (this module does not import it: the result's
+        ``to_finding()`` calls this function).
+    law : str, optional
+        The law judged; default the first of ``result.laws`` fitted to all runs (else the first).
+    key : str
+        The finding's key.
+    level : float
+        Significance level.
+    seed : int, Generator or None
+        Seed of the draws under the law.
+    """
+    if law is None:
+        law = next((lab for lab in result.laws if result.scopes[lab] == "runs"), result.laws[0])
+    if law not in result.laws:
+        raise ValueError(f"backtest_finding(law={law!r}): the backtest has laws {list(result.laws)}.")
+    test_set = result.scopes[law]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for cut in result.cutoffs:
+        obs, draws = result.null_mean_excess(law, cut, seed=rng)
+        lo, hi = _offset_interval(obs, draws, result.ci)
+        s = result.law_summary(law, test_set)
+        s = s[s["cutoff"] == cut].iloc[0]
+        rows.append({"cutoff": cut, "n_test": int(s.n_test), "excess": obs, "low": lo, "high": hi, "p": _pvalue_upper(obs, draws), "rmse": float(s.rmse_pct), "coverage": float(s.coverage)})
+    p_min = min(1.0, min(r["p"] for r in rows) * len(rows))
+    best = min(rows, key=lambda r: r["p"])
+    last = rows[-1]
+    verdict, reason = wall_verdict(
+        n_test=max(r["n_test"] for r in rows), heldout_excess=best["excess"], heldout_p=p_min,
+        top_excess=last["excess"], top_p=last["p"], break_detected=False, level=level,
+    )
+    first = rows[0]
+    unit = "FLOP" if result.by == "compute" else result.by
+    summary = (
+        f"Fitted to the runs up to {first['cutoff']:.2g} {unit}, the {_display(law)} law predicts the {first['n_test']} runs above with mean "
+        f"excess {first['excess']:+.2f}% [{first['low']:+.2f}, {first['high']:+.2f}] (RMS {first['rmse']:.2f}%, "
+        f"{100 * first['coverage']:.0f}% inside {100 * result.ci:g}% intervals): {verdict}."
+    )
+    numbers = []
+    for r in rows:
+        tag = f"{result.by} > {r['cutoff']:.3g}"
+        numbers += [
+            _number(f"held-out mean excess ({tag}, {r['n_test']} runs)", r["excess"], r["low"], r["high"], "%", f"one-sided p = {r['p']:.3g}"),
+            _number(f"held-out RMS excess ({tag})", r["rmse"], unit="%", note="root mean square of 100 log(observed / predicted)"),
+            _number(f"held-out coverage ({tag})", r["coverage"], note=f"share inside {100 * result.ci:g}% prediction intervals"),
+        ]
+    for rk in result.ranking().itertuples():
+        numbers.append(_number(f"mean held-out RMS excess on {result.compare_on} runs: {rk.law}", rk.rmse_pct, unit="%", note="averaged over cut-offs"))
+    traces = []
+    for i, lab in enumerate(result.laws):
+        q = result.predictions[(result.predictions["law"] == lab) & (result.predictions["cutoff"] == result.cutoffs[0]) & result.predictions["in_scope"]]
+        traces.append(points(q[result.by], 100 * q["excess"], lab, color=PALETTE[i % len(PALETTE)]))
+    fig = figure(
+        f"Held-out excess over each law (fitted up to {result.cutoffs[0]:.2g} {unit})", traces, x_title=result.by,
+        y_title="excess, % (100 log observed / predicted)", y_log=False, shapes=[hline(0.0)],
+        caption="Each point a held-out run; above zero the run is worse than the law fitted below the cut-off predicts.",
+    )
+    method = (
+        f"Rolling-origin backtest in {result.by}: every law is fitted with {result.loss} loss to the runs at or below each cut-off "
+        f"({', '.join(f'{c:.3g}' for c in result.cutoffs)}) and predicts the runs above; {100 * result.ci:g}% prediction "
+        f"intervals from {result.n_boot} bootstrap resamples of the fit plus resampled training residuals. Verdict "
+        "(no break test): inconclusive with fewer than 5 held-out runs; bends if the held-out runs (smallest p over cut-offs, "
+        f"Bonferroni) or those of the largest cut-off sit significantly above the law (level {level:g}); holds otherwise."
+        f"\n\nVerdict reached: {reason}."
+    )
+    return Finding(
+        key=key,
+        question="pretraining",
+        title=f"Extrapolation backtest of the {_display(law)} law in {result.by}",
+        verdict=verdict,
+        summary=summary,
+        numbers=numbers,
+        figures=[fig],
+        tables=[("Held-out error of each law at each cut-off", records(result.summary, list(result.summary.columns), digits=4))],
+        method=method,
+        data_sources=(result.data_source or "your runs",),
+        citations=tuple(CITATIONS[k] for k in ("tashman2000", "efron1993", "hoffmann2022")),
+        loss_label=_LOSS_LABEL if result.loss == "huber" else result.loss,
+        notes=list(result.notes),
+    )

@@ -1,0 +1,315 @@
+"""``pretraining.wall_test``: does the law hold at the top of the compute range? Backtest, break test, top runs."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
+from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
+from scalewatch.analyses.pretraining.break_result import BreakTestResult
+from scalewatch.analyses.pretraining.breaks import break_test
+from scalewatch.analyses.pretraining.calibration import CalibrationResult, calibrate_break_test
+from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
+from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
+from scalewatch.analyses.pretraining.verdicts import wall_verdict
+from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
+
+__all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
+
+
+@dataclass(frozen=True, eq=False)
+class WallTestResult(Result):
+    """Outcome of :func:`wall_test`: backtest, break test, top residuals, calibration, verdict. Immutable.
+
+    Attributes
+    ----------
+    verdict, reason : str
+        The verdict (one of :data:`VERDICTS`) and the rule that gave it.
+    heldout : pandas.DataFrame
+        Per cut-off, the primary law's held-out runs: ``n_test``, mean
+        ``excess_pct`` with the ``low``/``high`` interval of the systematic
+        offset, one-sided ``p`` (above the law), ``coverage`` and ``rmse_pct``.
+    """
+
+    FINDING_KEY = "pretraining.wall_test"
+    QUESTION = "pretraining"
+
+    dataset: str
+    law: str
+    by: str
+    backtest: BacktestResult
+    breaks: BreakTestResult
+    top: TopResidualResult
+    calibration: CalibrationResult | None
+    heldout: pd.DataFrame = field(repr=False)
+    heldout_p: float = math.nan
+    verdict: str = "inconclusive"
+    reason: str = ""
+    level: float = 0.05
+    n_boot: int = 0
+    seed: int | None = 0
+    fast: bool = False
+    seconds: float = math.nan
+    data_note: str = ""
+    citation: str = ""
+    runs: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    def sentence(self) -> str:
+        h = self.heldout.iloc[0]
+        bt = self.breaks
+        if bt.detected:
+            direction = "slower, towards a wall" if bt.slope_change > 0 else "faster than the law"
+            brk = (
+                f"a break is detected near {bt.break_at[0]:.2g} {self._unit} (p = {bt.p_value:.2g}; beyond it the loss falls "
+                f"{abs(bt.slope_change):.2g}% per decade {direction})"
+            )
+        else:
+            why = ", the broken law is not better out of sample" if bt.p_value < bt.level else ""
+            brk = f"no break is detected (p = {bt.p_value:.2g}{why})"
+        return (
+            f"Fitted to the runs up to {h.cutoff:.2g} {self._unit}, the {_display(self.law)} law predicts the {int(h.n_test)} larger runs "
+            f"with mean excess {h.excess_pct:+.2f}% [{h.low:+.2f}, {h.high:+.2f}] (RMS {h.rmse_pct:.2f}%, {100 * h.coverage:.0f}% inside "
+            f"{100 * self.backtest.ci:g}% intervals); the top {self.top.k} runs sit {self.top.mean_excess:+.2f}% "
+            f"[{self.top.interval[0]:+.2f}, {self.top.interval[1]:+.2f}] from the law (p = {self.top.p_value:.2g}) and {brk}: {self.verdict}."
+        )
+
+    @property
+    def _unit(self) -> str:
+        return "FLOP" if self.by == "compute" else self.by
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "law": self.law,
+            "by": self.by,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "sentence": self.sentence(),
+            "heldout": [{k: (finite(v) if isinstance(v, (float, np.floating)) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()} for r in self.heldout.to_dict("records")],
+            "heldout_p": finite(self.heldout_p),
+            "backtest": self.backtest.to_dict(),
+            "breaks": self.breaks.to_dict(),
+            "top": self.top.to_dict(),
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
+            "level": self.level,
+            "n_boot": self.n_boot,
+            "seed": self.seed,
+            "fast": self.fast,
+            "seconds": self.seconds,
+        }
+
+    def report(self) -> str:
+        lines = [f"[[Wall test]] {self.dataset}: {self.verdict}", f"    {self.sentence()}", f"    rule: {self.reason}"]
+        parts = [self.backtest.report(), self.breaks.report(), self.top.report()]
+        if self.calibration is not None:
+            parts.append(self.calibration.report())
+        return "\n".join(lines + parts)
+
+    def numbers(self) -> list[Number]:
+        """The reported numbers, with their intervals where there are any."""
+        ci = f"{100 * self.backtest.ci:g}%"
+        out = []
+        for h in self.heldout.itertuples():
+            tag = f"{self.by} > {h.cutoff:.3g}"
+            out += [
+                _number(f"held-out mean excess ({tag}, {h.n_test} runs)", h.excess_pct, h.low, h.high, "%", f"{ci} interval of the systematic offset"),
+                _number(f"held-out RMS excess ({tag})", h.rmse_pct, unit="%"),
+                _number(f"held-out coverage of {ci} prediction intervals ({tag})", h.coverage, note="parameter bootstrap + residuals"),
+                _number(f"held-out coverage, parameter-only intervals ({tag})", h.coverage_param),
+            ]
+        for r in self.backtest.ranking().itertuples():
+            out.append(_number(f"mean held-out RMS excess on {self.backtest.compare_on} runs: {r.law}", r.rmse_pct, unit="%"))
+        t = self.top
+        out.append(_number(f"top {t.k} runs ({self.by}): mean excess", t.mean_excess, t.interval[0], t.interval[1], "%", f"{100 * t.ci:g}% bootstrap; permutation p = {t.p_value:.3g}"))
+        b = self.breaks
+        out += [
+            _number("break test p-value (one or two breaks)", b.p_value),
+            _number(f"break location ({self.by})", b.break_at[0], b.break_interval[0], b.break_interval[1], self._unit, f"{100 * b.ci:g}% wild-bootstrap percentile"),
+            _number("slope change beyond the break", b.slope_change, b.slope_interval[0], b.slope_interval[1], "% of loss per decade"),
+        ]
+        if b.oos.get("evaluable"):
+            out += [
+                _number("held-out RMS excess, law alone", b.oos["rmse_law_pct"], unit="%"),
+                _number("held-out RMS excess, law with break", b.oos["rmse_broken_pct"], unit="%"),
+            ]
+        if self.calibration is not None:
+            c = self.calibration
+            out += [
+                _number("break rule false-alarm rate", c.false_alarm_rate, c.false_alarm_interval[0], c.false_alarm_interval[1], note=f"{c.n_datasets} null datasets, level {c.level:g}; 95% Clopper-Pearson"),
+                _number("break rule detection rate", c.detection_rate, c.detection_interval[0], c.detection_interval[1], note=f"{c.n_datasets} datasets, break of {c.break_slope_pct_per_decade:+g}% per decade"),
+            ]
+        return out
+
+    def finding_parts(self) -> dict[str, Any]:
+        """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
+        return wall_finding_parts(self)
+
+    def figures(self) -> list[Figure]:
+        """Held-out runs against the prediction, held-out excess per law, and the break profile."""
+        return wall_figures(self)
+
+    def method(self) -> str:
+        return wall_method(self)
+
+
+def _heldout_table(bt: BacktestResult, law: str, ci: float, seed: Any) -> pd.DataFrame:
+    rows = []
+    for cut in bt.cutoffs:
+        s = bt.summary[(bt.summary["law"] == law) & (bt.summary["cutoff"] == cut) & (bt.summary["test_set"] == "runs")].iloc[0]
+        obs, draws = bt.null_mean_excess(law, cut, seed=seed)
+        lo, hi = _offset_interval(obs, draws, ci)
+        rows.append(
+            {
+                "cutoff": float(cut),
+                "n_train": int(s.n_train),
+                "n_test": int(s.n_test),
+                "excess_pct": obs,
+                "low": lo,
+                "high": hi,
+                "p": _pvalue_upper(obs, draws),
+                "coverage": float(s.coverage),
+                "coverage_param": float(s.coverage_param),
+                "rmse_pct": float(s.rmse_pct),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def wall_test(
+    data: Any = None,
+    *,
+    law: str = "chinchilla",
+    laws: Sequence[Any] = ("chinchilla", "kaplan_nd", "saturating", "broken"),
+    by: str = "compute",
+    cutoffs: Sequence[float] | None = None,
+    holdout: Sequence[float] = (0.3, 0.1),
+    n_boot: int | None = None,
+    calibrate: bool = True,
+    n_calibration: int | None = None,
+    level: float = 0.05,
+    fast: bool = False,
+    seed: int | np.random.Generator | None = 0,
+) -> WallTestResult:
+    r"""Does the law hold at the top of the range? Backtest, break test and top residuals together.
+
+    Parameters
+    ----------
+    data : Dataset, RunSet, DataFrame or mapping, optional
+        Runs; default (None, or the loaded ``chinchilla-hoffmann2022``
+        dataset) Hoffmann et al.'s isoFLOP runs with the five highest-loss
+        runs dropped, as Besiroglu et al. (2024) do.
+    law : str, default "chinchilla"
+        The law under test (also the null of the break test and the law of
+        the top residuals); must be one of ``laws``.
+    laws : sequence, default ("chinchilla", "kaplan_nd", "saturating", "broken")
+        Candidate laws of the backtest.
+    by : str, default "compute"
+        The scale variable.
+    cutoffs : sequence of float, optional
+        Backtest cut-offs; default: those holding out the top ``holdout`` shares.
+    holdout : sequence of float, default (0.3, 0.1)
+        Shares of runs held out by the default cut-offs.
+    n_boot : int, optional
+        Bootstrap resamples per fit; default 100 (30 with ``fast``).
+    calibrate : bool, default True
+        Calibrate the break rule on synthetic runs with this data's design,
+        the fitted law as truth and its residuals as noise.
+    n_calibration : int, optional
+        Synthetic datasets each way; default 16 (6 with ``fast``).
+    level : float, default 0.05
+        Significance level of every test.
+    fast : bool, default False
+        Fewer resamples, one cut-off and a small calibration (for tests).
+    seed : int, Generator or None, default 0
+        Seed of everything random.
+
+    Returns
+    -------
+    WallTestResult
+    """
+    t0 = time.perf_counter()
+    note, citation = "", ""
+    name = str(getattr(data, "name", "") or "your runs")
+    if data is None or getattr(data, "name", None) == CHINCHILLA:
+        ds = _dataset(CHINCHILLA, data)
+        df, note = chinchilla_runs(ds)
+        name, citation = CHINCHILLA, ds.citation
+    else:
+        df = runs_table(data, what="wall_test(data=...)")
+    labels = [lab if isinstance(lab, str) else getattr(lab, "name", str(lab)) for lab in laws]
+    if law not in labels:
+        raise ValueError(f"wall_test(law={law!r}) must be one of laws={labels}.")
+    rng = np.random.default_rng(seed)
+    n_boot = n_boot if n_boot is not None else (30 if fast else 100)
+    n_cal = n_calibration if n_calibration is not None else (6 if fast else 16)
+    if cutoffs is None:
+        hold = holdout[:1] if fast else holdout
+        cutoffs = default_cutoffs(df[by].to_numpy(float), hold) if by in df.columns else None
+    bt = backtest(df, laws, cutoffs=cutoffs, by=by, n_boot=n_boot, seed=rng)
+    heldout = _heldout_table(bt, law, bt.ci, rng)
+    heldout_p = float(min(1.0, heldout["p"].min() * len(heldout)))
+    i_best = int(np.argmin(heldout["p"].to_numpy()))
+    # the break test's held-out check reuses the backtest's fit at its first cut-off
+    br = break_test(
+        df, law, by=by, level=level, n_boot=199 if fast else 499, cutoff=bt.cutoffs[0],
+        cutoff_fit=bt.fits[(law, bt.cutoffs[0])], seed=rng,
+    )
+    top = top_residuals(df, law, by=by, fit_result=br.fit if br.scope == "runs" or br.fit is None else None, n_perm=999 if fast else 4999, seed=rng)
+    cal = None
+    if calibrate:
+        fit = br.fit
+        cal = calibrate_break_test(
+            n_cal,
+            design=df,
+            law=fit.law,
+            truth=fit.params,
+            noise=-fit.residuals,
+            by=by,
+            level=level,
+            n_boot=99,
+            seed=rng,
+        )
+    verdict, reason = wall_verdict(
+        n_test=int(heldout["n_test"].max()),
+        heldout_excess=float(heldout["excess_pct"].iloc[i_best]),
+        heldout_p=heldout_p,
+        top_excess=top.mean_excess,
+        top_p=top.p_value,
+        break_detected=br.detected,
+        level=level,
+    )
+    return WallTestResult(
+        dataset=name,
+        law=law,
+        by=by,
+        backtest=bt,
+        breaks=br,
+        top=top,
+        calibration=cal,
+        heldout=heldout,
+        heldout_p=heldout_p,
+        verdict=verdict,
+        reason=reason,
+        level=level,
+        n_boot=n_boot,
+        seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
+        fast=fast,
+        seconds=time.perf_counter() - t0,
+        data_note=note,
+        citation=citation,
+        runs=df[[c for c in dict.fromkeys(["run_id", by, "params", "tokens", "loss"]) if c in df.columns]].copy(),
+    )
+
+
+@analysis("pretraining.wall_test", question="pretraining", requires=(CHINCHILLA,), title="Wall test of Chinchilla's law: backtest, breaks, top runs")
+def wall_test_analysis(ctx: Any) -> Finding:
+    """Does Chinchilla's law hold at the top of the compute range?"""
+    return wall_test(ctx.dataset(CHINCHILLA), fast=ctx.fast, seed=ctx.seed).to_finding()

@@ -1,0 +1,454 @@
+"""Run the registered analyses: select, check the data, run, collect outcomes."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import json
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scalewatch._version import __version__
+from scalewatch.analyses import load_analyses
+from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
+
+__all__ = ["Context", "Outcome", "Report", "report", "run_report", "data_status"]
+
+#: dataset ``local_status`` values that count as available (every file verified on this machine)
+_LOCAL = ("mirror", "cache", "mirror+cache")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an analysis gets: its datasets, the seed and the ``fast`` flag.
+
+    Attributes
+    ----------
+    key, question : str
+        The running analysis.
+    requires : tuple of str
+        The datasets it declared; :meth:`dataset` loads only these.
+    seed : int
+        Seed to hand to every random step (resampling, random starts).
+    fast : bool
+        Fewer resamples for a quick look (tests, ``scalewatch report --fast``);
+        the numbers are noisier, the method and the verdict rule the same.
+    """
+
+    key: str
+    question: str
+    requires: tuple[str, ...]
+    seed: int = 0
+    fast: bool = False
+
+    def dataset(self, name: str) -> Any:
+        """The public dataset ``name`` (a :class:`scalewatch.data.datasets.Dataset`), read locally.
+
+        Raises
+        ------
+        ValueError
+            If the analysis did not declare ``name`` in ``requires`` (the report
+            decides what to run from ``requires``, so it must be complete).
+        """
+        if name not in self.requires:
+            raise ValueError(
+                f"analysis {self.key!r} reads dataset {name!r} but declares requires={self.requires!r}; "
+                f"add {name!r} to its requires=(...)."
+            )
+        from scalewatch.data import datasets
+
+        return datasets.load(name)
+
+    def pick(self, full: Any, fast: Any) -> Any:
+        """``fast`` in fast mode, else ``full`` (e.g. ``ctx.pick(1000, 200)`` resamples)."""
+        return fast if self.fast else full
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one analysis: its findings, the error it raised, or why it was skipped.
+
+    Attributes
+    ----------
+    key, question, title : str
+        The analysis (``question`` is ``None`` for a module that failed to import).
+    status : {"ok", "error", "skipped"}
+    findings : tuple of Finding
+        Empty unless ``status == "ok"``.
+    error : str
+        ``"TypeError: message"`` when it raised.
+    traceback : str
+        The full traceback when it raised.
+    missing : tuple of str
+        Datasets not on this machine when skipped; ``how`` says how to get each.
+    warnings : tuple of str
+        Warnings it raised (shown in the report, never dropped).
+    seconds : float
+        Wall time.
+    """
+
+    key: str
+    question: str | None
+    title: str
+    status: str
+    findings: tuple[Finding, ...] = ()
+    error: str = ""
+    traceback: str = field(default="", repr=False)
+    missing: tuple[str, ...] = ()
+    how: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "question": self.question,
+            "title": self.title,
+            "status": self.status,
+            "findings": [f.key for f in self.findings],
+            "error": self.error or None,
+            "traceback": self.traceback or None,
+            "requires": list(self.requires),
+            "missing": [{"dataset": m, "how": h} for m, h in zip(self.missing, self.how)],
+            "warnings": list(self.warnings),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of every selected analysis, and how the run was configured. Immutable.
+
+    ``to_html()`` is the self-contained page, ``to_dict()`` the content of
+    ``findings.json``, ``summary()`` the terminal's verdict table; ``write(dir)``
+    writes the first two. In a notebook the report shows its verdict table.
+    """
+
+    outcomes: tuple[Outcome, ...]
+    created: str
+    version: str
+    seed: int
+    fast: bool
+    data: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for o in self.outcomes for f in o.findings)
+
+    @property
+    def errors(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == "error")
+
+    @property
+    def skipped(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == "skipped")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The verdict table: one row per finding and per analysis that raised, in report order."""
+        out = []
+        for o in self.outcomes:
+            if o.status == "ok":
+                for f in o.findings:
+                    head = f.headline_number
+                    out.append({
+                        "key": f.key, "question": f.question, "title": f.title, "verdict": f.verdict, "tone": f.tone,
+                        "summary": f.summary,
+                        "number": None if head is None else f"{head.name} = {head.text(unit=True)}",
+                        "ci": None if head is None else head.ci,
+                    })
+            elif o.status == "error":
+                out.append({
+                    "key": o.key, "question": o.question or "", "title": o.title, "verdict": "error", "tone": "error",
+                    "summary": o.error, "number": None, "ci": None,
+                })
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses."""
+        return {
+            "scalewatch": self.version,
+            "created": self.created,
+            "seed": self.seed,
+            "fast": self.fast,
+            "data": list(self.data),
+            "only": list(self.only),
+            "seconds": round(self.seconds, 3),
+            "verdicts": [{k: r[k] for k in ("key", "question", "verdict", "summary", "number")} for r in self.rows()],
+            "findings": [f.to_dict() for f in self.findings],
+            "analyses": [o.to_dict() for o in self.outcomes],
+        }
+
+    def summary(self) -> str:
+        """Plain-text verdict table, then errors and skipped analyses."""
+        rows = self.rows()
+        lines = []
+        if rows:
+            wq = max(len("question"), *(len(r["question"]) for r in rows))
+            wk = max(len("finding"), *(len(r["key"]) for r in rows))
+            wv = max(len("verdict"), *(len(r["verdict"]) for r in rows))
+            lines.append(f"{'question':<{wq}}  {'finding':<{wk}}  {'verdict':<{wv}}  key number")
+            for r in rows:
+                tail = r["number"] if r["number"] else r["summary"]
+                lines.append(f"{r['question']:<{wq}}  {r['key']:<{wk}}  {r['verdict']:<{wv}}  {tail}")
+        else:
+            lines.append("no findings")
+        for o in self.skipped:
+            lines.append(f"skipped {o.key}: needs {', '.join(o.missing)} ({'; '.join(dict.fromkeys(o.how))})")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from scalewatch.reporting.page import verdict_table_html
+
+        return verdict_table_html(self)
+
+    def to_html(self) -> str:
+        """The self-contained HTML page (plotly.js inlined once; works offline)."""
+        from scalewatch.reporting.page import render
+
+        return render(self)
+
+    def write(self, out: str | Path) -> Path:
+        """Write ``out/index.html`` and ``out/findings.json``; return the path of ``index.html``."""
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"--out {str(out)!r} is a file; give a folder for index.html and findings.json.")
+        out.mkdir(parents=True, exist_ok=True)
+        index = out / "index.html"
+        index.write_text(self.to_html(), encoding="utf-8")
+        (out / "findings.json").write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
+        return index
+
+
+def data_status(names: Sequence[str]) -> dict[str, tuple[bool, str]]:
+    """For each dataset: (available locally?, how to get it when not). No network.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not a known dataset.
+    """
+    from scalewatch.data import datasets
+
+    out = {}
+    for name in dict.fromkeys(names):
+        meta = datasets.info(name)
+        status = datasets.local_status(name)
+        if status in _LOCAL:
+            out[name] = (True, status)
+        elif status == "bad hash":
+            out[name] = (False, f"a mirror file of {name} fails its sha256 pin: replace the mirror copy (scalewatch datasets info {name})")
+        elif meta.mirror_only:
+            out[name] = (False, f"mirror-only: set SCALEWATCH_DATA_MIRROR to a copy of shared/data that has {name}/")
+        else:
+            out[name] = (False, f"run `scalewatch datasets fetch {name}` (downloads the pinned files) or set SCALEWATCH_DATA_MIRROR")
+    return out
+
+
+def _as_findings(a: Analysis, result: Any) -> tuple[Finding, ...]:
+    if isinstance(result, Finding):
+        found: tuple[Any, ...] = (result,)
+    elif isinstance(result, (list, tuple)):
+        found = tuple(result)
+    else:
+        raise TypeError(f"analysis {a.key!r} returned a {type(result).__name__}; it must return a Finding or a list of Findings.")
+    if not found:
+        raise ValueError(f"analysis {a.key!r} returned no finding.")
+    for f in found:
+        if not isinstance(f, Finding):
+            raise TypeError(f"analysis {a.key!r} returned a {type(f).__name__} among its findings; each must be a Finding.")
+        if f.question != a.question:
+            raise ValueError(f"analysis {a.key!r} (question {a.question!r}) returned finding {f.key!r} of question {f.question!r}.")
+    return found
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _run_one(a: Analysis, seed: int, fast: bool, seen: set[str]) -> Outcome:
+    ctx = Context(key=a.key, question=a.question, requires=a.requires, seed=seed, fast=fast)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            findings = _as_findings(a, a.func(ctx))
+            dup = [f.key for f in findings if f.key in seen] + [k for k in {f.key for f in findings} if sum(f.key == k for f in findings) > 1]
+            if dup:
+                raise ValueError(f"analysis {a.key!r} returned finding key(s) {sorted(set(dup))} that another finding already has.")
+        except Exception as exc:  # noqa: BLE001 - shown as an error row, never dropped
+            return Outcome(
+                a.key, a.question, a.title, "error", error=_one_line(exc), traceback=traceback.format_exc(),
+                requires=a.requires, warnings=_warning_texts(caught), seconds=time.perf_counter() - t0,
+            )
+    seen.update(f.key for f in findings)
+    return Outcome(a.key, a.question, a.title, "ok", findings=findings, requires=a.requires,
+                   warnings=_warning_texts(caught), seconds=time.perf_counter() - t0)
+
+
+def _warning_texts(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+def _select(analyses: Sequence[Analysis], data: Sequence[str], only: Sequence[str]) -> list[Analysis]:
+    chosen = list(analyses)
+    if only:
+        chosen = [a for a in chosen if any(fnmatch.fnmatchcase(a.key, pat) for pat in only)]
+        if not chosen:
+            raise ValueError(
+                f"--only {' '.join(only)} matches no analysis; registered: {', '.join(a.key for a in analyses) or 'none'}."
+            )
+    if data:
+        from scalewatch.data import datasets
+
+        for name in data:
+            datasets.info(name)  # unknown names: ValueError naming the close match
+        chosen = [a for a in chosen if set(a.requires) & set(data)]
+        if not chosen:
+            uses = "; ".join(f"{a.key}: {', '.join(a.requires) or 'no dataset'}" for a in analyses)
+            raise ValueError(f"no selected analysis uses --data {' '.join(data)}; the analyses use: {uses}.")
+    return chosen
+
+
+ProgressFn = Callable[[int, int, Analysis, "Outcome | None"], None]
+
+
+def run_report(
+    *,
+    data: Sequence[str] | None = None,
+    only: Sequence[str] | None = None,
+    seed: int = 0,
+    fast: bool = False,
+    analyses: Sequence[Analysis] | None = None,
+    modules: Sequence[str] | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """Run every registered analysis whose datasets are on this machine; collect the outcomes.
+
+    Parameters
+    ----------
+    data : sequence of str, optional
+        Only analyses that use one of these datasets.
+    only : sequence of str, optional
+        Only analyses whose key matches one of these glob patterns (``"pretraining.*"``).
+    seed : int, default 0
+        Handed to every analysis (``ctx.seed``).
+    fast : bool, default False
+        Fewer resamples (``ctx.fast``).
+    analyses : sequence of Analysis, optional
+        Run these instead of the registry (tests, notebooks).
+    modules : sequence of str, optional
+        Analysis modules to import instead of :data:`ANALYSIS_MODULES`.
+    progress : callable(index, total, analysis, outcome), optional
+        Called before each analysis (``outcome=None``) and after it.
+
+    Returns
+    -------
+    Report
+        One outcome per selected analysis (``"ok"``, ``"error"`` or
+        ``"skipped"``), plus one error per analysis module that failed to import.
+
+    Raises
+    ------
+    ValueError
+        ``data`` names an unknown dataset, or ``data``/``only`` select nothing.
+    """
+    t0 = time.perf_counter()
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"run_report(seed={seed!r}) takes an int.")
+    data = tuple(data or ())
+    only = tuple(only or ())
+    failures: tuple[ImportFailure, ...] = ()
+    if analyses is None:
+        analyses, failures = load_analyses(modules)
+    chosen = _select(analyses, data, only)
+    outcomes: list[Outcome] = []
+    seen: set[str] = set()
+    status: dict[str, tuple[bool, str]] = {}
+    for i, a in enumerate(chosen):
+        if progress is not None:
+            progress(i, len(chosen), a, None)
+        try:
+            status.update(data_status([r for r in a.requires if r not in status]))
+        except ValueError as exc:  # the analysis names a dataset that does not exist
+            outcome = Outcome(a.key, a.question, a.title, "error", error=_one_line(exc), traceback=traceback.format_exc(), requires=a.requires)
+        else:
+            missing = [r for r in a.requires if not status[r][0]]
+            if missing:
+                outcome = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
+                                  how=tuple(status[m][1] for m in missing), requires=a.requires)
+            else:
+                outcome = _run_one(a, seed, fast, seen)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(i + 1, len(chosen), a, outcome)
+    order = {q: i for i, q in enumerate(QUESTIONS)}
+    outcomes.sort(key=lambda o: order.get(o.question or "", len(order)))  # stable: registration order within a question
+    for f in failures:
+        outcomes.append(Outcome(f"import:{f.module}", None, f"analysis module {f.module}", "error", error=f.error, traceback=f.traceback))
+    return Report(
+        outcomes=tuple(outcomes),
+        created=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        version=__version__,
+        seed=seed,
+        fast=fast,
+        data=data,
+        only=only,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def report(
+    *,
+    only: Sequence[str] | str | None = None,
+    seed: int = 0,
+    fast: bool = False,
+    data: Sequence[str] | str | None = None,
+    progress: ProgressFn | None = None,
+) -> Report:
+    """The report: every analysis whose data are on this machine, run and collected.
+
+    ``scalewatch.report(...)`` is this function; :func:`run_report` takes the
+    same arguments plus the registry overrides that tests and notebooks use.
+
+    Parameters
+    ----------
+    only : str or sequence of str, optional
+        Only analyses whose key matches one of these glob patterns (``"test-time.*"``).
+    seed : int, default 0
+        Seed of every resampling and random start.
+    fast : bool, default False
+        Fewer resamples: a quick look, noisier intervals (same method and rules).
+    data : str or sequence of str, optional
+        Only analyses that use one of these datasets.
+    progress : callable(index, total, analysis, outcome), optional
+        Called before each analysis (``outcome=None``) and after it.
+
+    Returns
+    -------
+    Report
+        ``summary()`` for the verdict table, ``write(folder)`` for
+        ``index.html`` and ``findings.json``; shown as its verdict table in a notebook.
+
+    Examples
+    --------
+    >>> import scalewatch
+    >>> rep = scalewatch.report(only="test-time.*", fast=True)   # doctest: +SKIP
+    >>> rep.write("my-report")                                    # doctest: +SKIP
+    """
+    return run_report(
+        only=(only,) if isinstance(only, str) else only,
+        data=(data,) if isinstance(data, str) else data,
+        seed=seed,
+        fast=fast,
+        progress=progress,
+    )

@@ -1,0 +1,113 @@
+"""Test-time findings: exchange rate recovery, verdict rules, and the registered analyses on llmonkeys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scalewatch.analyses.testtime import (
+    KEY_COVERAGE,
+    KEY_EXCHANGE,
+    KEY_SELECTION,
+    PROPOSED_VERDICTS,
+    checked_verdict,
+)
+from scalewatch.analyses.testtime.coverage_finding import coverage_verdict
+from scalewatch.analyses.testtime.exchange import exchange_verdict
+from scalewatch.analyses.testtime.selection_finding import selection_verdict
+from scalewatch.findings import VERDICTS, Finding
+
+
+def test_verdict_rules():
+    assert coverage_verdict(2, (0.0, -1.0, 1.0), (5.0, 4.0, 6.0))[0] == "inconclusive"
+    assert coverage_verdict(7, (0.0, -8.0, 8.0), (5.0, 4.0, 6.0))[0] == "inconclusive"
+    assert coverage_verdict(7, (-3.0, -4.0, -1.0), (5.0, 4.0, 6.0))[0] == "bends"
+    assert coverage_verdict(7, (3.0, 1.0, 4.0), (5.0, 4.0, 6.0))[0] == "holds"
+    assert coverage_verdict(7, (-3.0, -4.0, -1.0), (0.3, 0.1, 0.8))[0] == "breaks"
+    assert selection_verdict((10.0, 6.0, 14.0))[0] == "bends"
+    assert exchange_verdict((0.5, 0.4, 0.9))[0] == "test-time cheaper"
+    assert exchange_verdict((2.0, 1.2, 3.0))[0] == "depends"
+    assert exchange_verdict((1.0, 0.8, 1.3))[0] == "inconclusive"
+
+
+def test_checked_verdict_passes_known_verdicts_and_notes_proposed_ones():
+    notes: list[str] = []
+    assert checked_verdict("bends", notes) == "bends" and notes == []
+    shown = checked_verdict("test-time cheaper", notes)
+    if "test-time cheaper" in VERDICTS["test-time"]:
+        assert shown == "test-time cheaper" and notes == []
+    else:
+        assert shown == "inconclusive" and "'test-time cheaper'" in notes[0]
+    assert set(PROPOSED_VERDICTS) == {"test-time cheaper", "pretraining cheaper", "depends"}
+
+
+@pytest.fixture(scope="module")
+def findings():
+    from scalewatch.reporting import run_report
+
+    report = run_report(modules=["scalewatch.analyses.testtime"], only=["test-time.coverage_law", "test-time.selection", "test-time.exchange_rate"], fast=True)
+    out = {}
+    for o in report.outcomes:
+        assert o.status == "ok" and o.warnings == (), (o.key, o.error, o.warnings)
+        (f,) = o.findings
+        out[f.key] = f
+    return out
+
+
+def test_coverage_law_finding_on_llmonkeys(findings):
+    f = findings[KEY_COVERAGE]
+    assert f.question == "test-time" and f.verdict == "holds"
+    head = f.headline_number
+    assert head.name == "forecast error one decade ahead" and head.low < 0 < head.high  # measured -0.7 [-4.0, 3.0]
+    assert -3 < head.value < 2
+    b12, b70 = f.number("b (Pythia-12B)"), f.number("b (Pythia-70M)")
+    assert b12.value == pytest.approx(0.369, abs=0.002) and b70.value == pytest.approx(0.190, abs=0.002)
+    assert b12.low > b70.high  # larger models gain faster from sampling
+    ext = f.number("coverage at 100,000 samples (Pythia-12B)")
+    assert 0.875 < ext.value < 1 and ext.low < ext.value < ext.high
+    assert {fig.title for fig in f.figures} >= {"Coverage against samples per problem"}
+    assert any("Brown" in c for c in f.citations) and any("Chen" in c for c in f.citations)
+    assert Finding.from_dict(json.loads(f.to_json())) == f
+
+
+def test_selection_finding_says_majority_vote_is_simulated(findings):
+    f = findings[KEY_SELECTION]
+    assert f.verdict == "bends"
+    gap = f.headline_number
+    assert gap.low > 5 and gap.value > 40  # measured 57.6 [52.2, 62.5] points with tpr 0.9, fpr 0.05
+    lo, hi = f.number("majority-vote limit, lower bound (Pythia-12B)"), f.number("majority-vote limit, upper bound (Pythia-12B)")
+    assert lo.value == 0.0 and hi.value == pytest.approx(112 / 128)  # 16 of 128 problems never solved in 10,000 samples
+    assert "SIMULATED" in f.number("majority-vote limit, simulated (Pythia-12B)").note
+    assert any("not answer distributions" in n for n in f.notes)
+    need = f.number("false-positive rate needed (Pythia-12B)")
+    assert 1e-5 < need.value < 1e-3
+
+
+def test_exchange_finding_on_llmonkeys(findings):
+    f = findings[KEY_EXCHANGE]
+    head = f.headline_number
+    assert head.name == "test-time FLOP replaced by 10x training compute (coverage 0.5)"
+    assert head.high < 1  # measured 0.60 [0.45, 0.88]: bigger Pythia models do not pay for their forward pass
+    s = f.number("samples replaced by 10x training compute (coverage 0.5)")
+    assert s.value == pytest.approx(10 * head.value, rel=1e-9)
+    expected = "test-time cheaper" if "test-time cheaper" in VERDICTS["test-time"] else "inconclusive"
+    assert f.verdict == expected
+
+
+def test_own_arithmetic_finding_describes_our_own_models_not_pythia():
+    """The report's finding on the committed arithmetic sweep names its subject and needs no download."""
+    from types import SimpleNamespace
+
+    from scalewatch.analyses.testtime import KEY_OWN
+    from scalewatch.analyses.testtime.arithmetic import own_arithmetic_analysis as own_arithmetic
+    from scalewatch.experiments._arith import load_arithmetic_testtime
+
+    res = load_arithmetic_testtime()
+    assert res.per_problem["num_samples"].min() >= 64
+    ctx = SimpleNamespace(fast=True, seed=0, pick=lambda full, fast: fast)
+    finding = own_arithmetic(ctx)
+    assert finding.key == KEY_OWN and finding.question == "test-time"
+    assert "arithmetic" in finding.summary and "Pythia" not in finding.summary and "MATH" not in finding.summary
+    assert finding.verdict in VERDICTS["test-time"]
+    assert finding.numbers[0].low <= finding.numbers[0].value <= finding.numbers[0].high
