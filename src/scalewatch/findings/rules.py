@@ -500,6 +500,34 @@ _add(
     )
 )
 
+# -- rules of pretraining: fits, backtests, the wall and break tests, allocation --
+# (this block is edited only by the developer of analyses/pretraining; rules are added with _add(Rule(...)))
+
+
+# -- rules of pretraining: repetition (data-constrained law) and over-training --
+# (this block is edited only by the developer of analyses/repetition; rules are added with _add(Rule(...)))
+
+
+# -- rules of capabilities --
+# (this block is edited only by the developer of analyses/capabilities; rules are added with _add(Rule(...)))
+
+
+# -- rules of test-time compute and economics --
+# (this block is edited only by the developer of analyses/testtime; rules are added with _add(Rule(...)))
+
+
+# -- rules of data wall and trends --
+# (this block is edited only by the developer of analyses/datawall; rules are added with _add(Rule(...)))
+
+
+# -- rules of synthetic data --
+# (this block is edited only by the developer of analyses/selfplay; rules are added with _add(Rule(...)))
+
+
+# -- rules of the synthesis at the top of the report --
+# (this block is edited only by the developer of analyses/synthesis; rules are added with _add(Rule(...)))
+
+
 #: every rule of the report, by name (the docs print this table)
 RULES: Mapping[str, Rule] = MappingProxyType(_RULES)
 
