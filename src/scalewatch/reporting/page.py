@@ -310,6 +310,28 @@ def _error_section(o: Outcome) -> str:
     )
 
 
+def _data_sources(report: Report) -> str:
+    """The datasets the report read: source and commit, where read, licence and the attribution to give."""
+    if not report.data_versions:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(d['name'])}</code></td><td><code>{_e(d['repository'])}</code> @ <code>{_e(d['commit'][:12])}</code></td>"
+        f"<td>{_e(d['local'])}</td><td>{_e(d['license'])}</td><td>{_e(d['citation'])}</td></tr>"
+        for d in report.data_versions
+    )
+    snap = (
+        f"<p>Read from the data snapshot <code>{_e(report.snapshot)}</code> embedded in scalewatch (built from the pinned "
+        "upstream files; each file checked against its sha256). Licence texts: <code>scalewatch/data/snapshot/LICENSES/</code>.</p>"
+        if report.snapshot
+        else ""
+    )
+    return (
+        "<section id='data-sources'><h2>Data sources and attribution</h2>"
+        f"{snap}<table><thead><tr><th>dataset</th><th>upstream @ commit</th><th>read from</th><th>licence</th>"
+        f"<th>attribution</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
 def render(report: Report) -> str:
     """The report as a self-contained HTML page (a str)."""
     js, js_version = plotly_js()
@@ -332,6 +354,7 @@ def render(report: Report) -> str:
         f"{n_f} finding{'s' if n_f != 1 else ''}",
         f"<span class='{'err' if n_e else ''}'>{n_e} error{'s' if n_e != 1 else ''}</span>",
         f"{n_s} skipped",
+        *([f"data snapshot {_e(report.snapshot)}"] if report.snapshot else []),
         f"{report.seconds:.1f} s",
     ]
     return f"""<!DOCTYPE html>
@@ -359,6 +382,7 @@ def render(report: Report) -> str:
 </section>
 {_skipped(report)}
 {''.join(sections)}
+{_data_sources(report)}
 <footer>
 <p>Every number carries its interval (the level is shown next to it) or a note saying why it has none. The same content as data:
 <code>findings.json</code> beside this page. Figures are interactive: hover for values, drag to zoom, double-click to reset.</p>

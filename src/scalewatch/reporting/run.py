@@ -20,7 +20,12 @@ from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
 __all__ = ["Context", "Outcome", "Report", "report", "run_report", "data_status"]
 
 #: dataset ``local_status`` values that count as available (every file verified on this machine)
-_LOCAL = ("mirror", "cache", "mirror+cache")
+# every way local_status says "all files here, verified" (one place or several joined by "+")
+_PLACES = ("mirror", "cache", "snapshot")
+
+
+def _is_local(status: str) -> bool:
+    return bool(status) and all(p in _PLACES for p in status.split("+"))
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,13 @@ class Report:
     data: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: per dataset used: name, repository, commit, licence, citation, where it was read, snapshot version
+    data_versions: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def snapshot(self) -> str | None:
+        """Version of the embedded data snapshot the report read (None when no dataset came from it)."""
+        return next((d["snapshot"] for d in self.data_versions if "snapshot" in d["local"]), None)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -181,6 +193,8 @@ class Report:
             "data": list(self.data),
             "only": list(self.only),
             "seconds": round(self.seconds, 3),
+            "snapshot": self.snapshot,
+            "data_versions": [dict(d) for d in self.data_versions],
             "verdicts": [{k: r[k] for k in ("key", "question", "verdict", "summary", "number")} for r in self.rows()],
             "findings": [f.to_dict() for f in self.findings],
             "analyses": [o.to_dict() for o in self.outcomes],
@@ -241,12 +255,12 @@ def data_status(names: Sequence[str]) -> dict[str, tuple[bool, str]]:
     for name in dict.fromkeys(names):
         meta = datasets.info(name)
         status = datasets.local_status(name)
-        if status in _LOCAL:
+        if _is_local(status):
             out[name] = (True, status)
         elif status == "bad hash":
-            out[name] = (False, f"a mirror file of {name} fails its sha256 pin: replace the mirror copy (scalewatch datasets info {name})")
-        elif meta.mirror_only:
-            out[name] = (False, f"mirror-only: set SCALEWATCH_DATA_MIRROR to a copy of shared/data that has {name}/")
+            out[name] = (False, f"a local file of {name} fails its sha256 pin: `scalewatch datasets info {name}` names it; delete it or fetch it again")
+        elif not meta.fetchable:
+            out[name] = (False, f"{name} ships only in the embedded snapshot, which is missing: reinstall scalewatch")
         else:
             out[name] = (False, f"run `scalewatch datasets fetch {name}` (downloads the pinned files) or set SCALEWATCH_DATA_MIRROR")
     return out
@@ -404,7 +418,15 @@ def run_report(
         data=data,
         only=only,
         seconds=time.perf_counter() - t0,
+        data_versions=data_versions(sorted({r for o in outcomes if o.status == "ok" for r in o.requires})),
     )
+
+
+def data_versions(names: Sequence[str]) -> tuple[dict[str, Any], ...]:
+    """Source, commit, licence, citation and where each dataset was read (mirror, cache, snapshot)."""
+    from scalewatch.data import datasets
+
+    return tuple(datasets.provenance(n) for n in names if n not in datasets.PACKAGE_DATASETS and n in datasets.names())
 
 
 def report(
