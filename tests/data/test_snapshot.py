@@ -253,3 +253,76 @@ def test_report_data_sources_json(no_network: list[str]) -> None:
     assert prov["commit"] == "a19eecb807ec2c79a39ebf18108816e6ffffc1d5" and prov["local"] == "snapshot"
     assert prov["snapshot"] == manifest()["version"]
     assert json.loads(json.dumps(prov)) == prov
+
+
+# -- newer upstream versions, pulled on request ---------------------------------------------------------
+
+NEW = "1" * 40
+
+
+@pytest.fixture
+def upstream_at_new_commit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mirror: Path) -> list[str]:
+    """A 'network' serving microprocessor-trend-data at commit NEW (the mirror's files, one row changed)."""
+    served: list[str] = []
+    by_url = {}
+    for spec in datasets.info("microprocessor-trend-data").files:
+        by_url[spec.url.replace(spec.commit, NEW)] = mirror / spec.dataset / spec.path
+
+    def serve(url: str, dest: Path) -> None:
+        served.append(url)
+        data = by_url[url].read_bytes()
+        if url.endswith("/frequency.dat"):
+            data += b"\n2026.5 6000\n"  # the living dataset grew by one chip
+        Path(dest).write_bytes(data)
+
+    monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_fetch, "download", serve)
+    return served
+
+
+def test_update_pulls_validates_records_and_selects_a_commit(upstream_at_new_commit: list[str], tmp_path: Path) -> None:
+    before = len(datasets.load("microprocessor-trend-data").tables["series"])
+    done = datasets.update("microprocessor-trend-data", commit=NEW)
+    assert len(upstream_at_new_commit) == 6 and all(f"/{NEW}/" in u for u in upstream_at_new_commit)
+    assert done["commit"] == NEW and len(done["files"]) == 6
+    ds = datasets.load("microprocessor-trend-data")
+    assert len(ds.tables["series"]) == before + 1 and ds.origin == f"cache@{NEW[:12]}"
+    assert ds.info.commit == NEW
+    prov = datasets.provenance("microprocessor-trend-data")
+    assert (prov["commit"], prov["pinned_commit"], prov["local"]) == (NEW, datasets.info("microprocessor-trend-data").commit, f"cache@{NEW[:12]}")
+    # a file of the selected version changed on disk: detected by its recorded hash
+    freq = tmp_path / "cache" / "versions" / "microprocessor-trend-data" / NEW / "frequency.dat"
+    freq.write_text("tampered")
+    datasets._LOADED.clear()
+    with pytest.raises(DatasetUnavailableError, match="is corrupted .* recorded"):
+        datasets.load("microprocessor-trend-data")
+    datasets.update("microprocessor-trend-data", pinned=True)
+    assert len(datasets.load("microprocessor-trend-data").tables["series"]) == before
+
+
+def test_update_refuses_derived_datasets_and_bad_commits() -> None:
+    with pytest.raises(ValueError, match="has derived tables"):
+        datasets.update("datablations-runs", commit=NEW)
+    with pytest.raises(ValueError, match="not a full commit id"):
+        datasets.update("epoch-ai-models", commit="main")
+    with pytest.raises(ValueError, match="exactly one of"):
+        datasets.update("epoch-ai-models")
+
+
+def test_update_with_data_that_break_the_schema_selects_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_fetch, "download", lambda url, dest: Path(dest).write_text("not,the,columns\n1,2,3\n"))
+    with pytest.raises(Exception):
+        datasets.update("chinchilla-hoffmann2022", commit=NEW)
+    assert datasets.local_status("chinchilla-hoffmann2022") != f"cache@{NEW[:12]}"
+    assert datasets.provenance("chinchilla-hoffmann2022")["commit"] != NEW
+
+
+def test_update_latest_resolves_the_head_commit(upstream_at_new_commit: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from scalewatch.data._loaders import _versions
+
+    monkeypatch.setattr(_versions, "resolve_latest", lambda repo: NEW)
+    assert datasets.update("microprocessor-trend-data", latest=True)["commit"] == NEW
+    datasets.update("microprocessor-trend-data", pinned=True)

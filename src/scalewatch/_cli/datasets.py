@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Optional
 
 import typer
 
@@ -13,6 +14,8 @@ app = typer.Typer(help="Public scaling datasets, fetched by name and pinned by s
 def _local_text(status: str, fetchable: bool) -> str:
     if status == "package":
         return "package data (scalewatch's own runs)"
+    if status.startswith("cache@"):
+        return f"cache, upstream commit {status.removeprefix('cache@')} (datasets update)"
     if status and all(p in ("mirror", "cache", "snapshot") for p in status.split("+")):
         return status.replace("snapshot", "embedded snapshot")
     if status == "bad hash":
@@ -138,3 +141,28 @@ def fetch(
             continue
         paths = datasets.fetch(name)
         typer.echo(f"{name}: {len(paths)} files, {datasets.local_status(name)}")
+
+
+@app.command("update")
+def update(
+    name: str = typer.Argument(..., metavar="NAME", help="Dataset name (see `scalewatch datasets list`).", callback=_check_name),
+    commit: Optional[str] = typer.Option(None, "--commit", metavar="SHA", help="Upstream commit to pull (40 hex digits)."),
+    latest: bool = typer.Option(False, "--latest", help="Pull the newest commit of the upstream default branch."),
+    pinned: bool = typer.Option(False, "--pinned", help="Go back to the version this scalewatch pins (its snapshot)."),
+) -> None:
+    """Pull a newer upstream version of a living dataset (Epoch AI's databases, ...) into the cache and use it.
+
+    The files at that commit are downloaded, checked by the loader and the same
+    schema as the pinned version, and recorded with their own sha256; later
+    reports read them and name that commit.
+    """
+    from scalewatch.data import datasets
+
+    if sum([commit is not None, latest, pinned]) != 1:
+        raise typer.BadParameter("give exactly one of --commit SHA, --latest, --pinned", param_hint="--commit")
+    try:
+        done = datasets.update(name, commit=commit, latest=latest, pinned=pinned)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--commit") from None
+    what = "pinned version" if pinned else "upstream commit"
+    typer.echo(f"{name}: {what} {done['commit']} selected ({len(done['files'])} files, {done['rows']} runs)")

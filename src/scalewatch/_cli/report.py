@@ -26,6 +26,9 @@ def report_command(
     fast: bool = typer.Option(False, "--fast", help="Fewer resamples: a quick look, noisier intervals."),
     open_: bool = typer.Option(False, "--open", help="Open the report in a web browser when done."),
     list_: bool = typer.Option(False, "--list", help="List the registered analyses, their data and whether it is here; run nothing."),
+    data_version: bool = typer.Option(
+        False, "--data-version", help="Print the data version a report uses (snapshot, each dataset's commit and where it is read); run nothing."
+    ),
 ) -> None:
     """Run every registered analysis whose datasets are on this machine and write a self-contained HTML report.
 
@@ -37,6 +40,16 @@ def report_command(
     from scalewatch.analyses import load_analyses
     from scalewatch.reporting import data_status, run_report
 
+    if data_version:
+        from scalewatch.reporting import data_versions
+
+        needed = sorted({r for a in load_analyses()[0] for r in a.requires})
+        versions = data_versions(needed)
+        snap = next((d["snapshot"] for d in versions if "snapshot" in d["local"]), None)
+        typer.echo(f"data snapshot: {snap or 'not used'}")
+        for d in versions:
+            typer.echo(f"{d['name']:<34} {d['repository']}@{d['commit'][:12]}  read from {d['local']}")
+        return
     if list_:
         analyses, failures = load_analyses()
         status = data_status([r for a in analyses for r in a.requires])

@@ -38,6 +38,7 @@ import importlib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -57,6 +58,9 @@ from scalewatch.data._loaders._fetch import (
     raw_input,
 )
 from scalewatch.data._loaders._fetch import fetch as _fetch_file
+from scalewatch.data._loaders import _fetch as _fetch_module
+from scalewatch.data._loaders import _versions
+from scalewatch.data._loaders._paths import sha256_of as _sha256_file
 from scalewatch.data._loaders._raw_pins import RAW_PINS
 from scalewatch.data._loaders._snapshot import snapshot_version
 from scalewatch.data._loaders._tables import check_table
@@ -74,6 +78,7 @@ __all__ = [
     "local_status",
     "fetch",
     "provenance",
+    "update",
     "snapshot_version",
     "MIRROR_ENV",
     "CACHE_ENV",
@@ -239,6 +244,9 @@ def local_status(name: str) -> str:
     """
     if name in PACKAGE_DATASETS:
         return "package"
+    commit = _versions.selected_commit(name)
+    if commit is not None:
+        return f"cache@{commit[:12]}"
     places = set()
     for spec in info(name).files:
         try:
@@ -251,6 +259,9 @@ def local_status(name: str) -> str:
     if None in places:
         return "partial"
     return "+".join(sorted(places, key=["mirror", "cache", "snapshot"].index))
+
+
+_PLACES = ("mirror", "cache", "snapshot")
 
 
 def provenance(name: str) -> dict[str, Any]:
@@ -267,7 +278,8 @@ def provenance(name: str) -> dict[str, Any]:
     return {
         "name": name,
         "repository": meta.repository,
-        "commit": meta.commit,
+        "commit": _versions.selected_commit(name) or meta.commit,
+        "pinned_commit": meta.commit,
         "license": meta.license,
         "citation": meta.citation,
         "local": local_status(name),
@@ -390,24 +402,122 @@ def load(name: str) -> Dataset:
     if name in PACKAGE_DATASETS:  # package data: runs scalewatch trained itself, registered by scalewatch.experiments
         return package_dataset(name)
     meta = info(name)
-    key = (name, str(mirror_dir()), str(cache_dir()), str(snapshot_version()))
+    commit = _versions.selected_commit(name)
+    key = (name, str(mirror_dir()), str(cache_dir()), str(snapshot_version()), str(commit))
     parsed = _LOADED.get(key)
     if parsed is None:
-        parsed = _build(meta)
+        if commit is None:
+            parsed = _build(meta)
+        else:
+            pins = _versions.recorded_pins(name, commit)
+            parsed = _build(_at_commit(meta, commit, pins), _version_getter(name, commit, pins))
         _LOADED[key] = parsed
     return parsed._copy()
 
 
-def _build(meta: DatasetInfo) -> Dataset:
+def _at_commit(meta: DatasetInfo, commit: str, pins: Mapping[str, str]) -> DatasetInfo:
+    """``meta`` for another upstream commit whose files have the hashes ``pins``."""
+    files = tuple(dc_replace(f, commit=commit, sha256=pins[f.path]) if f.dataset == meta.name else f for f in meta.files)
+    return dc_replace(meta, commit=commit, files=files, source_url=f"https://github.com/{meta.repository}/tree/{commit}")
+
+
+def _version_getter(name: str, commit: str, pins: Mapping[str, str]) -> Callable[[FileSpec], tuple[Path, str] | None]:
+    root = _versions.versions_dir() / name / commit
+
+    def find(spec: FileSpec) -> tuple[Path, str] | None:
+        if spec.dataset != name:  # a file of another dataset: its usual lookup
+            return local_copy(spec)
+        path = root / spec.path
+        if not path.is_file():
+            raise DatasetUnavailableError(f"dataset {name!r} at {commit}: {path} is missing; run `scalewatch datasets update {name} --commit {commit}` again")
+        actual = _sha256_file(path)
+        if actual != pins[spec.path]:
+            raise DatasetUnavailableError(
+                f"dataset {name!r} at {commit}: {path} is corrupted (sha256 {actual}, recorded {pins[spec.path]}); "
+                f"run `scalewatch datasets update {name} --commit {commit}` again"
+            )
+        return path, f"cache@{commit[:12]}"
+
+    return find
+
+
+def update(name: str, *, commit: str | None = None, latest: bool = False, pinned: bool = False) -> dict[str, Any]:
+    """Pull another upstream version of a dataset into the cache, validate it, and select it.
+
+    Parameters
+    ----------
+    name : str
+        A dataset whose files are all copied from upstream (living datasets
+        such as ``epoch-ai-models`` or ``epoch-benchmark-stitching``).
+    commit : str, optional
+        The upstream commit (40 hex digits).
+    latest : bool, default False
+        Resolve the newest commit of the upstream default branch instead.
+    pinned : bool, default False
+        Go back to the version this scalewatch pins (and ships in its snapshot).
+
+    Returns
+    -------
+    dict
+        ``name, commit, files`` (path -> sha256 recorded), ``rows``.
+
+    Raises
+    ------
+    ValueError
+        If not exactly one of ``commit``, ``latest``, ``pinned`` is given, the
+        commit is not 40 hex digits, or the dataset has derived tables.
+    DatasetUnavailableError
+        If a download fails.
+    DataValidationError
+        If the files at that commit break the loader or the schema (nothing is
+        selected then).
+    """
+    meta = info(name)
+    if sum([commit is not None, latest, pinned]) != 1:
+        raise ValueError(f"update({name!r}) takes exactly one of commit=SHA, latest=True, pinned=True")
+    if pinned:
+        _versions.select(name, None)
+        return {"name": name, "commit": meta.commit, "files": {f.path: f.sha256 for f in meta.files}, "rows": meta.rows}
+    if meta.derived_files:
+        raise ValueError(
+            f"dataset {name!r} has derived tables ({', '.join(meta.derived_files)}): only datasets copied from upstream "
+            "byte for byte can be updated; a newer version needs a new scalewatch release"
+        )
+    if latest:
+        commit = _versions.resolve_latest(meta.repository)
+    assert commit is not None
+    if not _versions.COMMIT_RE.fullmatch(commit):
+        raise ValueError(f"commit={commit!r} is not a full commit id (40 lowercase hex digits); copy it from the repository's history")
+    root = _versions.versions_dir() / name / commit
+    pins: dict[str, str] = {}
+    for spec in meta.files:
+        if spec.dataset != name:
+            continue
+        dest = root / spec.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        url = dc_replace(spec, commit=commit).url
+        assert url is not None
+        try:
+            _fetch_module.download(url, dest)
+        except Exception as exc:  # network errors are OSErrors; anything else is as fatal here
+            raise DatasetUnavailableError(f"dataset {name!r}: cannot download {url} ({exc}); go online and retry") from exc
+        pins[spec.path] = _sha256_file(dest)
+    parsed = _build(_at_commit(meta, commit, pins), _version_getter(name, commit, pins))  # raises on bad data
+    _versions.record(name, commit, pins)
+    _versions.select(name, commit)
+    return {"name": name, "commit": commit, "files": pins, "rows": len(parsed.runs.runs)}
+
+
+def _build(meta: DatasetInfo, find: Callable[[FileSpec], tuple[Path, str] | None] | None = None) -> Dataset:
     from scalewatch.data import validate_runs
 
     specs = {(f.dataset, f.path): f for f in meta.files}
-
+    find = find or local_copy
     origins: set[str] = set()
 
     def get(path: str, dataset: str | None = None) -> Path:
         spec = specs[(dataset or meta.name, path)]
-        found = local_copy(spec)
+        found = find(spec)
         if found is None:
             return _fetch_file(spec)  # raises, saying what was tried and how to get the file
         origins.add(found[1])
@@ -439,5 +549,5 @@ def _build(meta: DatasetInfo) -> Dataset:
         columns=MappingProxyType(dict(parsed.columns)),
         notes=tuple(notes),
         info=meta,
-        origin="+".join(sorted(origins, key=["mirror", "cache", "snapshot"].index)),
+        origin="+".join(sorted(origins, key=lambda o: ["mirror", "cache", "snapshot"].index(o) if o in _PLACES else 3)),
     )

@@ -31,7 +31,7 @@ Importing this package is cheap (no NumPy, pandas or plotly).
 """
 
 from scalewatch.analyses import ANALYSIS_MODULES, load_analyses
-from scalewatch.reporting.run import Context, Outcome, Report, data_status, report, run_report
+from scalewatch.reporting.run import Context, Outcome, Report, data_status, data_versions, report, run_report
 
 __all__ = [
     "report",
@@ -42,4 +42,5 @@ __all__ = [
     "Outcome",
     "Report",
     "data_status",
+    "data_versions",
 ]

@@ -25,7 +25,8 @@ _PLACES = ("mirror", "cache", "snapshot")
 
 
 def _is_local(status: str) -> bool:
-    return bool(status) and all(p in _PLACES for p in status.split("+"))
+    # "cache@<commit>": a newer upstream version the user selected with `scalewatch datasets update`
+    return bool(status) and all(p in _PLACES or p.startswith("cache@") for p in status.split("+"))
 
 
 @dataclass(frozen=True)
