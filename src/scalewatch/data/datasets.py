@@ -48,7 +48,6 @@ import pandas as pd
 from scalewatch.data._loaders._catalog import CATALOG, DatasetInfo
 from scalewatch.data._loaders._derive import derivation_of
 from scalewatch.data._loaders._fetch import (
-    CACHE_ENV,
     MIRROR_ENV,
     FileSpec,
     cache_dir,
@@ -60,13 +59,14 @@ from scalewatch.data._loaders._fetch import (
 from scalewatch.data._loaders._fetch import fetch as _fetch_file
 from scalewatch.data._loaders import _fetch as _fetch_module
 from scalewatch.data._loaders import _versions
+from scalewatch.data._loaders._paths import CACHE_ENV
 from scalewatch.data._loaders._paths import sha256_of as _sha256_file
 from scalewatch.data._loaders._raw_pins import RAW_PINS
 from scalewatch.data._loaders._snapshot import snapshot_version
 from scalewatch.data._loaders._tables import check_table
 from scalewatch.data._package import PACKAGE_DATASET_GROUP, package_dataset, register_package_dataset
 from scalewatch.data._schema import ColumnSpec, RunSet
-from scalewatch.errors import DatasetUnavailableError, DataWarning
+from scalewatch.errors import DatasetUnavailableError, DataWarning, one_line
 
 __all__ = [
     "Dataset",
@@ -500,7 +500,7 @@ def update(name: str, *, commit: str | None = None, latest: bool = False, pinned
         try:
             _fetch_module.download(url, dest)
         except Exception as exc:  # network errors are OSErrors; anything else is as fatal here
-            raise DatasetUnavailableError(f"dataset {name!r}: cannot download {url} ({exc}); go online and retry") from exc
+            raise DatasetUnavailableError(f"dataset {name!r}: cannot download {url} ({one_line(exc)}); go online and retry") from exc
         pins[spec.path] = _sha256_file(dest)
     parsed = _build(_at_commit(meta, commit, pins), _version_getter(name, commit, pins))  # raises on bad data
     _versions.record(name, commit, pins)

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from scalewatch.data._loaders._paths import CACHE_ENV, cache_dir, sha256_of
+from scalewatch.data._loaders._paths import cache_dir, sha256_of
 from scalewatch.data._loaders._snapshot import snapshot_copy
-from scalewatch.errors import DatasetUnavailableError
+from scalewatch.errors import DatasetUnavailableError, one_line
 
 MIRROR_ENV = "SCALEWATCH_DATA_MIRROR"
 
@@ -136,11 +136,6 @@ def download(url: str, dest: Path) -> None:
     pooch.HTTPDownloader(progressbar=False, timeout=60)(url, str(dest), None)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
 def fetch(spec: FileSpec) -> Path:
     """Path of a verified local copy of ``spec``: from the mirror, the cache or the embedded snapshot.
 
@@ -180,7 +175,7 @@ def download_verified(url: str, sha256: str, dest: Path, what: str) -> Path:
         try:
             download(url, tmp)
         except Exception as exc:  # requests/urllib errors are OSErrors; anything else is as fatal here
-            raise DatasetUnavailableError(f"{what}: cannot download {url} ({_one_line(exc)}); go online and retry") from exc
+            raise DatasetUnavailableError(f"{what}: cannot download {url} ({one_line(exc)}); go online and retry") from exc
         actual = sha256_of(tmp)
         if actual != sha256:
             raise DatasetUnavailableError(
