@@ -506,6 +506,35 @@ _add(
 
 # -- rules of pretraining: repetition (data-constrained law) and over-training --
 # (this block is edited only by the developer of analyses/repetition; rules are added with _add(Rule(...)))
+_add(
+    Rule(
+        "repetition.heldout_rms",
+        "RMS held-out excess of the loss over the data-constrained law fitted to runs of at most 4 epochs "
+        "(runs of more epochs; bootstrap interval over those runs)",
+        "%",
+        margin=2.0,
+        gate=8.0,
+        favourable="neither",
+        why="the law is meant to predict repeated-data runs as well as Chinchilla's law predicts single-epoch "
+        "runs, about 1-2% RMS on the datablations runs (seed-to-seed spread about 0.1%); a law that misses by "
+        "more cannot be used to plan a data-constrained run.",
+    )
+)
+_add(
+    Rule(
+        "repetition.constant_identified",
+        "log10 of the fitted R* over the published R* (profile-likelihood interval; open when the runs do "
+        "not identify R*)",
+        "",
+        margin=0.477,
+        gate=2.0,
+        favourable="neither",
+        unfavourable_label="inconclusive",
+        why="a constant within a factor 3 of the published value changes the effective data of a 4-epoch run "
+        "by under 10%; an interval open on one side (profile flat to the end of the range searched) or wider "
+        "than a factor 100 means the runs do not pin the constant down, so the law cannot be said to hold on it.",
+    )
+)
 
 
 # -- rules of capabilities --

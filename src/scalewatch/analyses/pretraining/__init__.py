@@ -74,8 +74,9 @@ from scalewatch.analyses.pretraining.residuals import *  # noqa: F403
 from scalewatch.analyses.pretraining.fit import *  # noqa: F403
 from scalewatch.analyses.pretraining.wall import *  # noqa: F403
 from scalewatch.analyses.pretraining.overtraining import *  # noqa: F403
+from scalewatch.analyses.pretraining.muennighoff import *  # noqa: F403
 from scalewatch.analyses.pretraining.repetition import *  # noqa: F403
 from scalewatch.analyses.pretraining.allocation import *  # noqa: F403
 
-_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'repetition', 'allocation')
+_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'muennighoff', 'repetition', 'allocation')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))
