@@ -547,6 +547,25 @@ _add(
 
 # -- rules of data wall and trends --
 # (this block is edited only by the developer of analyses/datawall; rules are added with _add(Rule(...)))
+_add(
+    Rule(
+        "data.wall_year",
+        "year frontier demand for unique training tokens meets the usable stock, minus the verdict year "
+        "(central 80% interval of the pooled Monte Carlo draws: 10% and 90% quantiles)",
+        "years",
+        margin=0.01,
+        gate=200.0,
+        favourable="above",
+        inside="inconclusive",
+        favourable_label="no wall before 2030",
+        unfavourable_label="wall before 2030",
+        why="the question is only whether the stock is used up before the verdict year: 'wall before' when at least "
+        "90% of draws meet the stock by then (the 90% quantile lies before it), 'no wall before' when at most 10% do "
+        "(the 10% quantile lies after it); the margin is a rounding tolerance; draws that never meet the stock count as "
+        "100 years late, so the width gate (200 years) only stops intervals that span centuries. The labels name the default verdict year 2030; data_wall(...) restates "
+        "them for another verdict_year.",
+    )
+)
 
 
 # -- rules of synthetic data --
