@@ -522,6 +522,21 @@ _add(
 )
 _add(
     Rule(
+        "overtraining.excess_trend",
+        "pooled within-model trend of the held-out excess over the law in log2 M (per training set and model size "
+        "its own offset; interval: union of the delete-one-model jackknife with refits and the parameter bootstrap)",
+        "% per doubling of M",
+        margin=0.25,
+        gate=2.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="0.25% per doubling adds up to about 1.25% over the five doublings from M = 1 to 32, the 1% margin of "
+        "loss.heldout_excess at the far end of Gadre et al.'s grid; an interval wider than 2% per doubling (10% over "
+        "the grid) cannot tell a law that holds from one that bends.",
+    )
+)
+_add(
+    Rule(
         "repetition.constant_identified",
         "log10 of the fitted R* over the published R* (profile-likelihood interval; open when the runs do "
         "not identify R*)",
