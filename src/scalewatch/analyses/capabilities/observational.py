@@ -270,16 +270,16 @@ def observational_verdict(slope_interval: tuple[float, float], curvature_interva
 RUAN_CUMULATIVE = (0.84, 0.94, 0.97)
 
 #: published: the variance shares as Ruan, Maddison & Hashimoto (2024, arXiv:2405.10938) print them in words,
-#: in their section on the low-dimensional capability space (sec. 3, with the figure of the PCA's variance
-#: explained): PC-1 explains "nearly 80%" of the variance and the top 3 PCs "~97%". The paper gives no
-#: table of these shares and no PC-2 figure in the text; value: the number the words state, text: the words.
+#: where they extract the low-dimensional capability space by PCA: PC-1 explains "nearly 80%" of the variance
+#: and the top 3 PCs "~97%" (the exact section and figure could not be checked against the paper's text from
+#: here; cite the paper). No PC-2 share is quoted; value: the number the words state, text: the words.
 RUAN_PUBLISHED: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "PC-1": MappingProxyType({"value": 0.80, "text": "nearly 80%"}),
         "PC-1 to PC-3": MappingProxyType({"value": 0.97, "text": "~97%"}),
     }
 )
-_RUAN_QUOTE = 'Ruan et al. 2024, sec. 3, print "nearly 80%" for PC-1 and "~97%" for the top 3 PCs'
+_RUAN_QUOTE = 'Ruan et al. 2024 print "nearly 80%" for PC-1 and "~97%" for the top 3 PCs'
 
 
 @dataclass(frozen=True, eq=False)
@@ -483,9 +483,9 @@ def _observational_finding_parts(result: Any) -> dict[str, Any]:
         Number(f"variance explained by PC-1 to PC-3 ({n_c} complete models)", _pts(c[2]), _pts(ci[2, 0]), _pts(ci[2, 1]), unit="%", ci=result.complete.ci,
                note="ours, recomputed from Ruan et al.'s CSV"),
         Number("variance explained by PC-1, published (Ruan et al. 2024)", 100 * RUAN_PUBLISHED["PC-1"]["value"], unit="%",
-               note=f'printed as "{RUAN_PUBLISHED["PC-1"]["text"]}" (sec. 3, low-dimensional capability space)'),
+               note=f'printed as "{RUAN_PUBLISHED["PC-1"]["text"]}" (Ruan et al. 2024, arXiv:2405.10938)'),
         Number("variance explained by PC-1 to PC-3, published (Ruan et al. 2024)", 100 * RUAN_PUBLISHED["PC-1 to PC-3"]["value"], unit="%",
-               note=f'printed as "{RUAN_PUBLISHED["PC-1 to PC-3"]["text"]}" (sec. 3, low-dimensional capability space)'),
+               note=f'printed as "{RUAN_PUBLISHED["PC-1 to PC-3"]["text"]}" (Ruan et al. 2024, arXiv:2405.10938)'),
         Number(
             f"variance explained by PC-1 ({len(result.imputed.models)} models, imputed)", _pts(result.imputed.cumulative[0]),
             _pts(result.imputed.cumulative_intervals[0, 0]), _pts(result.imputed.cumulative_intervals[0, 1]), unit="%", ci=result.imputed.ci,
@@ -497,7 +497,7 @@ def _observational_finding_parts(result: Any) -> dict[str, Any]:
                note=f"count, of {result.n_models} x {len(result.complete.benchmarks)} cells; one-component PCA imputation"),
     ]
     notes = [
-        "published (Ruan et al. 2024, sec. 3): PC-1 explains \"nearly 80%\" of the variance, the top 3 PCs \"~97%\"; "
+        "published (Ruan et al. 2024): PC-1 explains \"nearly 80%\" of the variance, the top 3 PCs \"~97%\"; "
         f"ours (recomputed from their CSV, {n_c} complete models): {100 * c[0]:.1f}%, {100 * c[1]:.1f}%, {100 * c[2]:.1f}% for PC-1 to PC-1..3",
         f"{result.n_without_compute} models without compute are in the PCA but not in the trend",
         "BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)",
