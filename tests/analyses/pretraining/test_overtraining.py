@@ -63,3 +63,15 @@ def test_trend_rule():
     assert r.decide(0.5, 1.5).verdict == "bends"
     assert r.decide(-0.1, 0.2).verdict == "holds"
     assert r.decide(-0.26, 2.16).verdict == "inconclusive"  # the measured interval: too wide
+
+
+def test_gadre_style_extrapolation_to_the_large_runs(ot):
+    ex = ot.extrapolation.set_index(["train_dataset", "M", "params"])
+    # Chinchilla's law fitted to the 0.011B-0.411B runs of RedPajama predicts the 1.4B, 900B-token run
+    # (M = 32, Gadre et al.'s headline target) to -0.64%, the 6.9B compute-optimal runs 2-4% too low
+    big = ex.xs(32.0, level="M").iloc[0]
+    assert big.tokens == pytest.approx(9.2147e11, rel=1e-3) and abs(big.rel_error_pct) < 1.5
+    seven = ex[ex.index.get_level_values("params") > 6e9]
+    assert len(seven) == 3 and (seven["rel_error_pct"].abs() < 6).all()
+    names = [n.name for n in ot.to_finding().numbers]
+    assert any(n.startswith("ours: Gadre-style extrapolation to 1.4B params, 921B tokens") for n in names)

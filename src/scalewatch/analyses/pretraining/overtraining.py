@@ -28,7 +28,7 @@ from scalewatch.findings import Figure, Finding, Number, Result, analysis, finit
 from scalewatch.findings.rules import Decision, rule
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["OvertrainingResult", "overtraining_test", "pooled_trend", "GADRE_PUBLISHED", "overtraining_analysis"]
+__all__ = ["OvertrainingResult", "overtraining_test", "pooled_trend", "gadre_extrapolation", "GADRE_PUBLISHED", "overtraining_analysis"]
 
 #: published: what Gadre et al. (2024, arXiv:2403.08540) state in their abstract about their own extrapolation
 GADRE_PUBLISHED = (
@@ -81,6 +81,8 @@ class OvertrainingResult(Result):
     #: the pooled trend test (:func:`pooled_trend`) and the rule's decision on it
     trend: dict[str, Any] = field(repr=False, default_factory=dict)
     decision: Decision | None = field(repr=False, default=None)
+    #: :func:`gadre_extrapolation` on Gadre et al.'s runs (empty for other data)
+    extrapolation: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def sentence(self) -> str:
         f, h = self.far, self.heldout
@@ -121,6 +123,7 @@ class OvertrainingResult(Result):
             "trend": {k: (finite(v) if isinstance(v, float) else v) for k, v in self.trend.items()},
             "rule": None if self.decision is None else self.decision.to_dict(),
             "published": GADRE_PUBLISHED,
+            "extrapolation": [{k: (finite(v) if isinstance(v, float) else v) for k, v in r.items()} for r in self.extrapolation.to_dict("records")],
         }
 
     def report(self) -> str:
@@ -172,6 +175,10 @@ class OvertrainingResult(Result):
             ]
         for r in self.by_multiplier.itertuples():
             out.append(_number(f"mean excess, {r.group}, M = {r.M:g} ({r.n} runs)", r.excess_pct, r.low, r.high, "%"))
+        for r in self.extrapolation.itertuples():
+            out.append(_number(f"ours: Gadre-style extrapolation to {r.params / 1e9:.2g}B params, {r.tokens / 1e9:.0f}B tokens "
+                               f"(M = {r.M:g}, {r.train_dataset})", r.rel_error_pct, unit="%",
+                               note=f"relative error of the loss predicted by Chinchilla's law fitted to the {r.n_fit} runs below 1B parameters"))
         return out
 
     def method(self) -> str:
@@ -215,6 +222,48 @@ def _pooled_test(backtests: Mapping[str, BacktestResult], law: str, cutoff: floa
     draws = draws_sum / n_tot
     lo, hi = _offset_interval(obs, draws, ci)
     return {"n": int(n_tot), "excess_pct": float(obs), "low": lo, "high": hi, "p": _pvalue_upper(obs, draws)}
+
+
+def gadre_extrapolation(df: pd.DataFrame, *, law: Any = None, max_params: float = 1e9, seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
+    """Gadre et al.'s extrapolation check, ours: fit each training set's small runs, predict its 1.4B and 6.9B runs.
+
+    Gadre et al. (2024) fit their laws to small runs and predict a 1.4B
+    parameter, 900B token run (M = 32, RedPajama) and 6.9B parameter, 138B
+    token runs (M = 1). Here the law (default Chinchilla's, Huber on log
+    loss) is fitted to every run of the training set with fewer than
+    ``max_params`` parameters (all M, 0.011B-0.411B) and predicts the larger
+    runs; ``rel_error_pct`` is 100 (predicted / observed - 1).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Gadre et al.'s runs (``train_dataset``, ``params``, ``tokens``, ``loss``, ``chinchilla_multiplier``).
+    law : Law, optional
+        Default :class:`~scalewatch.laws.Chinchilla`.
+    max_params : float, default 1e9
+    seed : int, Generator or None, default 0
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``train_dataset``, ``params``, ``tokens``, ``M``, ``observed``, ``predicted``, ``rel_error_pct``, ``n_fit``.
+    """
+    from scalewatch.fitting import quiet_fit
+    from scalewatch.laws import Chinchilla
+
+    law = Chinchilla() if law is None else law
+    rows = []
+    for name, q in df.groupby("train_dataset", sort=True):
+        tr, te = q[q["params"] < max_params], q[q["params"] >= max_params]
+        if te.empty or len(tr) < law.n_params + 3:
+            continue
+        res = quiet_fit(law, tr, [], seed=seed)
+        pred = np.asarray(law.predict({"N": te["params"].to_numpy(float), "D": te["tokens"].to_numpy(float)}, res.params), float)
+        for (_, r), pr in zip(te.iterrows(), pred):
+            rows.append({"train_dataset": str(name), "params": float(r["params"]), "tokens": float(r["tokens"]),
+                         "M": float(r["chinchilla_multiplier"]), "observed": float(r["loss"]), "predicted": float(pr),
+                         "rel_error_pct": float(100 * (pr / r["loss"] - 1)), "n_fit": int(len(tr))})
+    return pd.DataFrame(rows)
 
 
 def pooled_trend(
@@ -454,6 +503,7 @@ def overtraining_test(
         citation=citation,
         n_fit=min((f.n_obs for f in fitted), default=0),
         n_params=fitted[0].law.n_params if fitted else 0,
+        extrapolation=gadre_extrapolation(df) if source == GADRE else pd.DataFrame(),
         trend=trend,
         decision=decision,
     )
@@ -468,6 +518,10 @@ def _overtraining_finding_parts(result: Any) -> dict[str, Any]:
         )
     ]
     notes = [n for n in (result.data_note,) if n] + [n for bt in result.backtests.values() for n in bt.notes] + [GADRE_PUBLISHED]
+    if len(result.extrapolation):
+        tables.append(("Gadre et al.'s extrapolation targets, ours: Chinchilla's law fitted to the runs below 1B parameters",
+                       records(result.extrapolation, ["train_dataset", "params", "tokens", "M", "observed", "predicted", "rel_error_pct", "n_fit"],
+                               {"rel_error_pct": "relative error %"}, digits=4)))
     citations = tuple(c for c in (result.citation,) if c) + tuple(CITATIONS[k] for k in ("gadre2024", "hoffmann2022", "efron1993"))
     numbers = result.numbers()
     return dict(
