@@ -98,6 +98,11 @@ def test_repetition_test_uses_the_robust_search_and_the_rules():
     r = pt.repetition_test(fast=True, seed=0)
     # the default path of the analysis reaches the lower optimum (0.0206924, R_D* ~79), not 0.0206931 (R_D* 89)
     assert r.fit.objective < 0.0206928
+    # the profiles count the 231 distinct configurations of the 296 runs (seeds share a configuration's deviation):
+    # R_D* of the joint fit is then open above (profile statistic flat below the threshold up to 3e4), R_N* is closed
+    rd, rn = r.profiles["R_D_star"], r.profiles["R_N_star"]
+    assert rd.n_obs == 231 and not rd.identified and rd.allowed_low > 15.4
+    assert rn.identified and rn.low < 5.3 < rn.high
     # the held-out RMS of 19.8% is not "holds": the written rule says it falls short
     assert r.rms["rms_pct"] == pytest.approx(19.8, abs=0.3)
     assert r.verdict == r.decision.verdict == "falls short of the law"

@@ -633,6 +633,7 @@ def profile_fit(
     grid: Sequence[float],
     *,
     level: float = 0.95,
+    n_obs: int | None = None,
     notes: list[str] | None = None,
     seed: int | np.random.Generator | None = 0,
 ) -> Profile:
@@ -655,6 +656,12 @@ def profile_fit(
     grid : sequence of float
         Increasing values of ``name``.
     level : float, default 0.95
+    n_obs : int, optional
+        Independent observations behind the likelihood ratio; default the
+        fit's runs. Pass the number of distinct configurations when runs
+        repeat a configuration with other seeds: the seeds share the
+        configuration's deviation from the law, so counting each as
+        independent would make the profile look sharper than it is.
     notes : list of str, optional
         Receives the fits' identifiability warnings.
     seed : int, Generator or None, default 0
@@ -691,7 +698,8 @@ def profile_fit(
     f_hat = float(result.objective)
     k_best = int(np.nanargmin(values))
     best_f, best_pt = (f_hat, np.array([result.params[p] for p in free])) if f_hat <= values[k_best] else (float(values[k_best]), points[k_best])
-    stat = _lr_statistic(values, best_f, result.n_obs, error_model)
+    n_eff = int(result.n_obs if n_obs is None else n_obs)
+    stat = _lr_statistic(values, best_f, n_eff, error_model)
     thr = float(chi2.ppf(level, 1))
     est = float(best_pt[free.index(name)])
     inside = np.nan_to_num(stat, nan=np.inf) <= thr
@@ -708,7 +716,7 @@ def profile_fit(
     return Profile(
         name=name, estimate=est, grid=g, objective=values, statistic=stat, threshold=thr, low=low, high=high,
         allowed_low=float(g[lo_k]), allowed_high=float(g[hi_k]), identified=bool(math.isfinite(low) and math.isfinite(high)),
-        level=level, n_obs=int(result.n_obs), error_model=error_model, best_point=best_pt, best_objective=best_f,
+        level=level, n_obs=n_eff, error_model=error_model, best_point=best_pt, best_objective=best_f,
     )
 
 
@@ -728,6 +736,7 @@ def robust_fit(
     *,
     flat: Sequence[str] = ("R_D_star", "R_N_star"),
     n_sobol: int = 256,
+    n_obs: int | None = None,
     notes: list[str] | None = None,
     seed: int | np.random.Generator | None = 0,
 ) -> tuple[Any, dict[str, Profile]]:
@@ -750,6 +759,8 @@ def robust_fit(
     flat : sequence of str
         Parameters to profile (the badly determined ones).
     n_sobol : int, default 256
+    n_obs : int, optional
+        Independent observations for the profiles' likelihood ratio (see :func:`profile_fit`).
     notes : list of str, optional
     seed : int, Generator or None, default 0
 
@@ -767,7 +778,7 @@ def robust_fit(
     profiles: dict[str, Profile] = {}
     for _ in range(3):  # each restart lowers the objective; three rounds are plenty in practice
         restarted = False
-        profiles = {n: profile_fit(best, data, n, JOINT_PROFILE_GRID[n], notes=notes, seed=rng) for n in flat if n in best.params}
+        profiles = {n: profile_fit(best, data, n, JOINT_PROFILE_GRID[n], n_obs=n_obs, notes=notes, seed=rng) for n in flat if n in best.params}
         for prof in profiles.values():
             if prof.best_objective < best.objective - 1e-10:
                 r = quiet_fit(law, data, notes, starts=prof.best_point[None, :], seed=rng, raise_on_failure=False)

@@ -202,7 +202,8 @@ class RepetitionResult(Result):
             "constants and a coarse grid, then 256 Sobol starts, then a restart from the lowest point of the profile "
             "likelihood of R_D* and R_N* (the rule of robust_fit: the objective is flat along R_D*, and the first two "
             "searches can stop in that valley); profile-likelihood intervals (likelihood ratio with the Huber objective read "
-            "as a Laplace likelihood, chi-square(1) threshold) say whether the runs identify each R*; bootstrap percentiles "
+            "as a Laplace likelihood, chi-square(1) threshold, counting distinct configurations rather than runs because "
+            "seeds of one configuration share its deviation from the law) say whether the runs identify each R*; bootstrap percentiles "
             f"({self.bootstrap.n_resamples} resamples, "
             f"{self.bootstrap.n_failed} failed). Repetition backtest: Chinchilla's law and the data-constrained law are fitted "
             f"to runs of at most {self.cutoff:g} epochs and predict the rest; mean excess per epoch bin against its "
@@ -272,7 +273,9 @@ def repetition_test(
     from scalewatch.analyses.pretraining.candidates import _data_constrained_starts
 
     notes: list[str] = []
-    res, profiles = robust_fit(law, df, _data_constrained_starts(), notes=notes, seed=rng)
+    # seeds of one configuration share its deviation from the law: the profiles count configurations, not runs
+    n_configs = int(df[["params", "tokens", "unique_tokens"]].drop_duplicates().shape[0])
+    res, profiles = robust_fit(law, df, _data_constrained_starts(), n_obs=n_configs, notes=notes, seed=rng)
     reproduction = muennighoff2023() if source == DATABLATIONS else None
     bs = quiet_bootstrap(res, n_boot, rng, n_grid_starts=0)
     bt = backtest(df, ["chinchilla", "data_constrained"], by="epochs", cutoffs=[cutoff], n_boot=n_boot, seed=rng)
