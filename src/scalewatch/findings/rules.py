@@ -506,6 +506,50 @@ _add(
 
 # -- rules of pretraining: repetition (data-constrained law) and over-training --
 # (this block is edited only by the developer of analyses/repetition; rules are added with _add(Rule(...)))
+_add(
+    Rule(
+        "repetition.heldout_rms",
+        "RMS held-out excess of the loss over the data-constrained law fitted to runs of at most 4 epochs "
+        "(runs of more epochs; bootstrap interval over those runs)",
+        "%",
+        margin=2.0,
+        gate=8.0,
+        favourable="neither",
+        why="the law is meant to predict repeated-data runs as well as Chinchilla's law predicts single-epoch "
+        "runs, about 1-2% RMS on the datablations runs (seed-to-seed spread about 0.1%); a law that misses by "
+        "more cannot be used to plan a data-constrained run.",
+    )
+)
+_add(
+    Rule(
+        "overtraining.excess_trend",
+        "pooled within-model trend of the held-out excess over the law in log2 M (per training set and model size "
+        "its own offset; interval: union of the delete-one-model jackknife with refits and the parameter bootstrap)",
+        "% per doubling of M",
+        margin=0.25,
+        gate=2.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="0.25% per doubling adds up to about 1.25% over the five doublings from M = 1 to 32, the 1% margin of "
+        "loss.heldout_excess at the far end of Gadre et al.'s grid; an interval wider than 2% per doubling (10% over "
+        "the grid) cannot tell a law that holds from one that bends.",
+    )
+)
+_add(
+    Rule(
+        "repetition.constant_identified",
+        "log10 of the fitted R* over the published R* (profile-likelihood interval; open when the runs do "
+        "not identify R*)",
+        "",
+        margin=0.477,
+        gate=2.0,
+        favourable="neither",
+        unfavourable_label="inconclusive",
+        why="a constant within a factor 3 of the published value changes the effective data of a 4-epoch run "
+        "by under 10%; an interval open on one side (profile flat to the end of the range searched) or wider "
+        "than a factor 100 means the runs do not pin the constant down, so the law cannot be said to hold on it.",
+    )
+)
 
 
 # -- rules of capabilities --
@@ -518,6 +562,25 @@ _add(
 
 # -- rules of data wall and trends --
 # (this block is edited only by the developer of analyses/datawall; rules are added with _add(Rule(...)))
+_add(
+    Rule(
+        "data.wall_year",
+        "year frontier demand for unique training tokens meets the usable stock, minus the verdict year "
+        "(central 80% interval of the pooled Monte Carlo draws: 10% and 90% quantiles)",
+        "years",
+        margin=0.01,
+        gate=200.0,
+        favourable="above",
+        inside="inconclusive",
+        favourable_label="no wall before 2030",
+        unfavourable_label="wall before 2030",
+        why="the question is only whether the stock is used up before the verdict year: 'wall before' when at least "
+        "90% of draws meet the stock by then (the 90% quantile lies before it), 'no wall before' when at most 10% do "
+        "(the 10% quantile lies after it); the margin is a rounding tolerance; draws that never meet the stock count as "
+        "100 years late, so the width gate (200 years) only stops intervals that span centuries. The labels name the default verdict year 2030; data_wall(...) restates "
+        "them for another verdict_year.",
+    )
+)
 
 
 # -- rules of synthetic data --

@@ -291,3 +291,16 @@ def test_the_four_analyses_are_registered_with_the_report():
     a = mine["capabilities.observational_scaling"]
     finding = a.func(Context(key=a.key, question=a.question, requires=a.requires, seed=0, fast=True))
     assert finding.key == a.key and finding.verdict == "in step"
+
+
+def test_ruan_published_shares_are_quoted_as_printed_and_kept_apart_from_ours(observational):
+    assert cap.RUAN_PUBLISHED["PC-1"]["text"] == "nearly 80%"
+    assert cap.RUAN_PUBLISHED["PC-1 to PC-3"]["text"] == "~97%"
+    finding = observational.to_finding()
+    pub = finding.number("variance explained by PC-1 to PC-3, published (Ruan et al. 2024)")
+    assert pub.value == 97.0 and "~97%" in pub.note
+    ours = finding.number("variance explained by PC-1 to PC-3 (124 complete models)")
+    assert "ours" in ours.note and ours.has_interval
+    # "published" labels only numbers that the paper prints
+    assert all(("published" not in n.name) or ("Ruan et al. 2024" in n.name) for n in finding.numbers)
+    assert '"nearly 80%"' in finding.summary and "(ours" in finding.summary
