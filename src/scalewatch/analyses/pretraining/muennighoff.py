@@ -43,14 +43,9 @@ Applied Statistics 37(1), 87-94.
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import json
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -62,7 +57,6 @@ from scipy.stats import chi2
 __all__ = [
     "PUBLISHED_BASE_C4",
     "PUBLISHED_STAGE2",
-    "NOTEBOOK_SHA256",
     "notebook_stage2_runs",
     "stage2_objective",
     "Profile",
@@ -87,70 +81,22 @@ PUBLISHED_STAGE2: Mapping[str, float] = MappingProxyType(
     {"R_D_star": 15.387756, "R_N_star": 5.309743, "objective_float32": 0.015825936570763588, "n_runs": 182}
 )
 
-#: sha256 of ``utils/parametric_fit.ipynb`` at commit 13701315b163f1c54642b94ad237b2699187c3ee
-NOTEBOOK_SHA256 = "6c65d270e70c944a9ac90f5f1213a4584e1ff9d6d2781cd86900663f4ab17db9"
-
-_NOTEBOOK_IN_MIRROR = ("datablations-runs", "raw", "utils", "parametric_fit.ipynb")
-_STAGE2_CELL = 25  # the notebook's "Custom data loading with outliers removed" cell
 _NOTEBOOK_GRID = tuple(float(x) for x in np.linspace(0, 20, 4))  # cell 29: np.linspace(0, 20, 4) for both R*
 
 
 # -- the upstream runs ------------------------------------------------------------------------------------
 
 
-def _notebook_path(path: str | os.PathLike[str] | None) -> Path:
-    if path is not None:
-        p = Path(path)
-    else:
-        mirror = os.environ.get("SCALEWATCH_DATA_MIRROR")
-        if not mirror:
-            raise FileNotFoundError(
-                "notebook_stage2_runs(path=None) reads the upstream notebook from the data mirror, but "
-                "SCALEWATCH_DATA_MIRROR is not set; set it to the folder holding datablations-runs/raw/utils/"
-                "parametric_fit.ipynb, or pass path=... (the file is at github.com/huggingface/datablations, "
-                "commit 13701315, utils/parametric_fit.ipynb)."
-            )
-        p = Path(mirror).joinpath(*_NOTEBOOK_IN_MIRROR)
-    if not p.is_file():
-        raise FileNotFoundError(f"notebook_stage2_runs(path={str(p)!r}): no such file; pass the path of utils/parametric_fit.ipynb.")
-    return p
+def notebook_stage2_runs() -> pd.DataFrame:
+    """The 182 runs of the authors' stage-2 fit, as cell 25 of their notebook defines them.
 
-
-def _decode(name: str, params_map: Mapping[str, float], tokens_map: Mapping[str, float]) -> tuple[float, float, float]:
-    """(N, D, U_D) of a run name, by the rules of the notebook's get_params / get_tokens / get_unique_tokens."""
-    idx = 2
-    while name[:idx] not in params_map:
-        idx += 1
-        if idx > len(name):
-            raise ValueError(f"run name {name!r}: no PARAMS_MAP prefix")
-    n, start = float(params_map[name[:idx]]), idx
-    j = -4 if (name[-1] in ("b", "m")) or ((name[-1] not in ("b", "m")) and (name[-2] not in ("b", "m"))) else -3
-    ut = name[j:]
-    while ut.count("b") > 1 or ut.count("m") > 1:
-        j += 1
-        ut = name[j:]
-
-    def value(s: str) -> float:
-        return float(tokens_map[s]) if s in tokens_map else float(s.replace("b", ".").strip("."))
-
-    return n, value(name[start:j]) * 1e9, value(ut) * 1e9
-
-
-def notebook_stage2_runs(path: str | os.PathLike[str] | None = None, *, check_hash: bool = True) -> pd.DataFrame:
-    """The 182 runs of the authors' stage-2 fit, parsed from cell 25 of their notebook.
-
-    The cell's dict literals (``NAMES_TO_VAL_LOSSES``, ``TOKENS_MAP``,
-    ``PARAMS_MAP``) are read with :func:`ast.literal_eval` (no notebook code
-    runs); runs with loss 0 (unfinished) or whose name ends in ``dedup`` are
-    left out, as cell 26 does.
-
-    Parameters
-    ----------
-    path : path, optional
-        ``utils/parametric_fit.ipynb``; default the copy in the data mirror
-        (``$SCALEWATCH_DATA_MIRROR/datablations-runs/raw/utils/``).
-    check_hash : bool, default True
-        Check the file against :data:`NOTEBOOK_SHA256` (commit 13701315).
+    The table is part of the dataset ``datablations-runs`` (table
+    ``notebook_stage2``): derived in code from the notebook's dict literals
+    (``NAMES_TO_VAL_LOSSES``, ``TOKENS_MAP``, ``PARAMS_MAP``, read with
+    :func:`ast.literal_eval`; no notebook code runs), with runs of loss 0
+    (unfinished) or whose name ends in ``dedup`` left out, as cell 26 does.
+    It ships in the embedded snapshot; ``scalewatch datasets fetch
+    datablations-runs`` derives it again from the downloaded notebook.
 
     Returns
     -------
@@ -158,35 +104,11 @@ def notebook_stage2_runs(path: str | os.PathLike[str] | None = None, *, check_ha
         ``run_name``, ``params`` (N, total), ``tokens`` (D), ``unique_tokens``
         (U_D), ``epochs`` and ``loss`` (validation loss, nats), in the
         notebook's order.
-
-    Raises
-    ------
-    FileNotFoundError
-        No notebook at ``path`` (or no mirror).
-    ValueError
-        The file's sha256 differs from the pin, or cell 25 is not the run table.
     """
-    p = _notebook_path(path)
-    raw = p.read_bytes()
-    if check_hash and hashlib.sha256(raw).hexdigest() != NOTEBOOK_SHA256:
-        raise ValueError(
-            f"notebook_stage2_runs(path={str(p)!r}): sha256 {hashlib.sha256(raw).hexdigest()[:16]}... differs from the pinned "
-            f"{NOTEBOOK_SHA256[:16]}... (datablations commit 13701315); pass check_hash=False to read another version."
-        )
-    cells = json.loads(raw)["cells"]
-    src = "".join(cells[_STAGE2_CELL]["source"])
-    found: dict[str, Any] = {}
-    for node in ast.parse(src).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            found[node.targets[0].id] = ast.literal_eval(node.value)
-    if not {"NAMES_TO_VAL_LOSSES", "TOKENS_MAP", "PARAMS_MAP"} <= set(found):
-        raise ValueError(f"notebook_stage2_runs: cell {_STAGE2_CELL} of {p} defines {sorted(found)}, not the stage-2 run table.")
-    rows = []
-    for name, loss in found["NAMES_TO_VAL_LOSSES"].items():
-        if loss != 0 and not name.endswith("dedup"):
-            n, d, u = _decode(name, found["PARAMS_MAP"], found["TOKENS_MAP"])
-            rows.append({"run_name": name, "params": n, "tokens": d, "unique_tokens": u, "epochs": d / u, "loss": float(loss)})
-    return pd.DataFrame(rows)
+    from scalewatch.data import datasets
+
+    table = datasets.load("datablations-runs").tables["notebook_stage2"]
+    return table.assign(run_name=table["run_name"].astype(str)).reset_index(drop=True)
 
 
 # -- the stage-2 objective -----------------------------------------------------------------------------------
@@ -540,7 +462,6 @@ STAGE1_NOTE = (
 
 
 def muennighoff2023(
-    path: str | os.PathLike[str] | None = None,
     *,
     runs: pd.DataFrame | None = None,
     level: float = 0.95,
@@ -550,8 +471,6 @@ def muennighoff2023(
 
     Parameters
     ----------
-    path : path, optional
-        The upstream notebook (default: the data mirror's copy).
     runs : DataFrame, optional
         The runs instead of the notebook's cell 25 (columns as :func:`notebook_stage2_runs`).
     level : float, default 0.95
@@ -569,7 +488,7 @@ def muennighoff2023(
     >>> res.notebook["objective"] <= res.published["objective_float64"]  # doctest: +SKIP
     True
     """
-    df = notebook_stage2_runs(path) if runs is None else runs
+    df = notebook_stage2_runs() if runs is None else runs
 
     def obj(t: np.ndarray) -> float:
         return float(stage2_objective(t[0], t[1], df))

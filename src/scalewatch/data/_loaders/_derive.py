@@ -39,6 +39,7 @@ __all__ = [
     "derivation_of",
     "notebook_literals",
     "datablations_runs_csv",
+    "datablations_stage2_csv",
     "pythia_tables",
     "pythia_models_csv",
     "monkeys_tables",
@@ -137,8 +138,35 @@ def _inline_comments(source: str, dict_name: str) -> dict[str, str]:
     return notes
 
 
+def _decode_run(name: str, pmap: Mapping[str, float], tokmap: Mapping[str, float]) -> tuple[float, float, float]:
+    """(N, D, U_D) of a run name (tags already removed), by the notebook's get_params / get_tokens / get_unique_tokens."""
+
+    def billions(text: str) -> float:
+        return float(tokmap[text] if text in tokmap else float(text.replace("b", ".").strip("."))) * 1e9
+
+    start = 2
+    while name[:start] not in pmap:  # the notebook's get_params
+        start += 1
+        if start > len(name):
+            raise DataValidationError(f"datablations run name {name!r} starts with no PARAMS_MAP key")
+    end = -4 if name[-1] in "bm" or name[-2] not in "bm" else -3  # the notebook's get_unique_tokens
+    while name[end:].count("b") > 1 or name[end:].count("m") > 1:
+        end += 1
+    return float(pmap[name[:start]]), billions(name[start:end]), billions(name[end:])
+
+
+def _cell_runs(notebook: bytes, cell: int) -> tuple[str, dict, dict, dict]:
+    cells = json.loads(notebook)["cells"]
+    source = "".join(cells[cell]["source"])
+    lit = notebook_literals(source, ("NAMES_TO_VAL_LOSSES", "TOKENS_MAP", "PARAMS_MAP"))
+    losses, tokmap, pmap = lit["NAMES_TO_VAL_LOSSES"], lit["TOKENS_MAP"], lit["PARAMS_MAP"]
+    if not (isinstance(losses, dict) and isinstance(tokmap, dict) and isinstance(pmap, dict)):
+        raise DataValidationError(f"datablations notebook cell {cell}: the run tables are not dict literals")
+    return source, losses, tokmap, pmap
+
+
 def datablations_runs_csv(notebook: bytes) -> bytes:
-    r"""``datablations_runs.csv`` from the upstream notebook's bytes.
+    r"""``datablations_runs.csv`` from the upstream notebook's bytes (its first code cell).
 
     Run names are decoded by the notebook's own rules (``get_params``,
     ``get_unique_tokens``, ``get_tokens``: the name is model size, total tokens
@@ -146,35 +174,21 @@ def datablations_runs_csv(notebook: bytes) -> bytes:
     unique tokens rounded to 6 decimals; a loss recorded as 0 (unfinished) is
     left empty.
     """
-    cells = [c for c in json.loads(notebook)["cells"] if c.get("cell_type") == "code"]
-    source = "".join(cells[0]["source"])
-    lit = notebook_literals(source, ("NAMES_TO_VAL_LOSSES", "TOKENS_MAP", "PARAMS_MAP"))
-    losses, tokmap, pmap = lit["NAMES_TO_VAL_LOSSES"], lit["TOKENS_MAP"], lit["PARAMS_MAP"]
-    assert isinstance(losses, dict) and isinstance(tokmap, dict) and isinstance(pmap, dict)
+    first = next(i for i, c in enumerate(json.loads(notebook)["cells"]) if c.get("cell_type") == "code")
+    source, losses, tokmap, pmap = _cell_runs(notebook, first)
     notes = _inline_comments(source, "NAMES_TO_VAL_LOSSES")
-
-    def billions(text: str) -> float:
-        return float(tokmap[text] if text in tokmap else float(text.replace("b", ".").strip("."))) * 1e9
-
     rows = []
     for name, loss in losses.items():
         short = name.removesuffix("dedup")
         for tag in ("op2", "seed1", "seed2", "seed3", "seed4", "opt1", "opt", "c4", "v2"):
             short = short.replace(tag, "")
-        start = 2
-        while short[:start] not in pmap:  # the notebook's get_params
-            start += 1
-        last, second = short[-1], short[-2]
-        end = -4 if last in "bm" or second not in "bm" else -3  # the notebook's get_unique_tokens
-        while short[end:].count("b") > 1 or short[end:].count("m") > 1:
-            end += 1
-        tokens, unique = billions(short[start:end]), billions(short[end:])
+        params, tokens, unique = _decode_run(short, pmap, tokmap)
         seed = next((int(s[-1]) for s in ("seed1", "seed2", "seed3", "seed4") if s in name), None)
         dedup = name.endswith("dedup")
         rows.append(
             {
                 "run_name": name,
-                "params": float(pmap[short[:start]]),
+                "params": params,
                 "tokens": tokens,
                 "unique_tokens": unique,
                 "epochs": round(tokens / unique, 6),
@@ -188,6 +202,37 @@ def datablations_runs_csv(notebook: bytes) -> bytes:
     frame = pd.DataFrame(rows)
     frame["seed"] = frame["seed"].astype("Int64")
     return frame.to_csv(index=False, lineterminator=_EOL).encode()
+
+
+#: the notebook cell that defines the runs of the authors' stage-2 (R_D*, R_N*) fit
+#: ("Custom data loading with outliers removed"; Muennighoff et al. 2023, appendix)
+STAGE2_CELL = 25
+
+
+def datablations_stage2_csv(notebook: bytes) -> bytes:
+    """``notebook_stage2_runs.csv``: the 182 runs of the stage-2 fit, from cell 25's dict literals.
+
+    Runs with loss 0 (unfinished) or whose name ends in ``dedup`` are left
+    out, as the notebook's next cell does; names are decoded as they stand
+    (this cell's names carry no seed or shape tags). Columns: run_name,
+    params (N), tokens (D), unique_tokens (U_D), epochs (D / U_D, full
+    precision), loss (validation loss, nats), in the notebook's order.
+    """
+    _, losses, tokmap, pmap = _cell_runs(notebook, STAGE2_CELL)
+    rows = []
+    for name, loss in losses.items():
+        if loss != 0 and not name.endswith("dedup"):
+            params, tokens, unique = _decode_run(name, pmap, tokmap)
+            rows.append(
+                {"run_name": name, "params": params, "tokens": tokens, "unique_tokens": unique,
+                 "epochs": tokens / unique, "loss": float(loss)}
+            )  # fmt: skip
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator=_EOL).encode()
+
+
+def _datablations(raw: Callable[[str], Path]) -> dict[str, bytes]:
+    notebook = raw("utils/parametric_fit.ipynb").read_bytes()
+    return {"datablations_runs.csv": datablations_runs_csv(notebook), "notebook_stage2_runs.csv": datablations_stage2_csv(notebook)}
 
 
 # -- Pythia: model shapes (quoted) and the lm-eval-harness JSON files --------------------------------
@@ -408,11 +453,11 @@ def _monkeys_from_download(raw: Callable[[str], Path]) -> dict[str, bytes]:
 DERIVATIONS: tuple[Derivation, ...] = (
     Derivation(
         dataset="datablations-runs",
-        outputs=("datablations_runs.csv",),
+        outputs=("datablations_runs.csv", "notebook_stage2_runs.csv"),
         inputs=("utils/parametric_fit.ipynb",),
-        how="dict literals NAMES_TO_VAL_LOSSES, TOKENS_MAP, PARAMS_MAP of the notebook's first code cell, "
-        "read with ast.literal_eval, run names decoded by the notebook's own rules",
-        build=lambda raw: {"datablations_runs.csv": datablations_runs_csv(raw("utils/parametric_fit.ipynb").read_bytes())},
+        how="dict literals NAMES_TO_VAL_LOSSES, TOKENS_MAP, PARAMS_MAP of the notebook's first code cell (all runs) "
+        "and of cell 25 (the stage-2 fit's runs), read with ast.literal_eval, run names decoded by the notebook's rules",
+        build=_datablations,
     ),
     Derivation(
         dataset="pythia-evals",

@@ -17,6 +17,8 @@ PINS: Final[dict[str, dict[str, str]]] = {
     },
     "datablations-runs": {
         "datablations_runs.csv": "37d94b53ee71992e6c00d3076a8f52e0fc241dcf6082fc58ac38a26396fe86e0",
+        # derived here from the notebook's cell 25 (not a mirror file): _derive.datablations_stage2_csv
+        "notebook_stage2_runs.csv": "797ab146bff8e37c22cdd7270e2d93c5ce3746a25c03d7a15104ba3cf5b5e4d6",
     },
     "epoch-ai-models": {
         "all_ml_systems_full_view.csv": "6fad51ffecd9abc25fe85536cb98a0ee49f79103d677d8d646413e190b07029e",

@@ -136,12 +136,15 @@ def build_snapshot(source: Path, out: Path, *, progress: Callable[[str], None] |
         files: dict[str, bytes] = {}
         listing: dict[str, Any] = {}
         for spec in own:
-            files[spec.path] = _read_pinned(source, name, spec.path, spec.sha256)
-            record: dict[str, Any] = {"sha256": spec.sha256, "bytes": len(files[spec.path])}
+            record: dict[str, Any] = {"sha256": spec.sha256}
             if spec.upstream is not None:
+                files[spec.path] = _read_pinned(source, name, spec.path, spec.sha256)
                 record["upstream"] = {"path": spec.upstream, "url": spec.url}
             else:
                 record["derived"] = _derived_entry(source, name, spec.path, spec.sha256, derived_cache)
+                # derived here when the raw inputs are pinned (checked against the pin there); else read as pinned
+                files[spec.path] = derived_cache.get(name, {}).get(spec.path) or _read_pinned(source, name, spec.path, spec.sha256)
+            record["bytes"] = len(files[spec.path])
             listing[spec.path] = record
         archive = _tar_xz(files)
         archive_name = f"{name}.tar.xz"
