@@ -57,11 +57,13 @@ def test_figures_tables_and_sources(finding):
 @pytest.mark.parametrize(
     "n_top, low, high, verdict",
     [
-        (24, -0.5, 0.5, "holds"),
-        (24, -1.5, -0.2, "holds"),
-        (24, 0.2, 1.5, "bends"),
-        (4, 0.2, 1.5, "inconclusive"),
-        (24, -6.0, 6.0, "inconclusive"),
+        (24, -0.5, 0.5, "holds"),  # equivalence: inside 0 +/- 1%
+        (24, -1.5, -0.2, "inconclusive"),  # straddles the margin
+        (24, -2.5, -1.2, "beats the law"),  # favourable miss: not "holds"
+        (24, 0.2, 1.5, "inconclusive"),  # straddles the margin
+        (24, 1.2, 2.5, "bends"),  # unfavourable miss
+        (4, 1.2, 2.5, "inconclusive"),  # too few runs
+        (24, -3.0, 3.0, "inconclusive"),  # wider than the 4-point gate
         (24, math.nan, 1.0, "inconclusive"),
     ],
 )
