@@ -55,6 +55,7 @@ __all__ = [
     "overrule",
     "decision_text",
     "OVERALL_RULE",
+    "QUESTION_RULE",
     "overall_verdict",
 ]
 
@@ -684,6 +685,16 @@ _add(
 
 # -- rules of the synthesis at the top of the report --
 # (this block is edited only by the developer of analyses/synthesis; rules are added with _add(Rule(...)))
+
+#: how the synthesis answers each debate question from its findings (scalewatch.analyses.synthesis)
+QUESTION_RULE = (
+    "Each question's verdict is that of its most direct finding in the report (for pretraining: the out-of-sample wall "
+    "test, not the in-sample fit); the question's other findings support or dissent but do not override it; 'not "
+    "measured' when none ran. Its deciding numbers are that finding's headline number and its empirical coverage where it "
+    "has one. Evidence is 'strong' when the direct finding decided by its written rule and no other finding of the "
+    "question decided the opposite way, 'moderate' when another disagrees, 'weak' when the direct finding is "
+    "inconclusive, 'none' when not measured."
+)
 
 #: the rule that turns the per-question verdicts of the synthesis into its one overall sentence
 OVERALL_RULE = (
