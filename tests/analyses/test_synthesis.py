@@ -125,7 +125,10 @@ def test_the_default_report_follows_its_rules(default_report):
     cov = next(n for n in wall.numbers if n.name.startswith("held-out coverage of 95%"))
     assert cov.high < 0.85 and wall.rule["calibration"]["nominal_coverage"] == 0.95
     # one interval per quantity: the compute-optimal exponent of chinchilla_fit states its resample count
-    assert "bootstrap resamples" in fs["pretraining.chinchilla_fit"].number("a").note
+    a_fit = fs["pretraining.chinchilla_fit"].number("a")
+    a_alloc = fs["pretraining.allocation"].number("a (N_opt ~ C^a), chinchilla-hoffmann2022 (approach 3)")
+    assert "1000 bootstrap resamples" in a_fit.note
+    assert (a_alloc.low, a_alloc.high) == (a_fit.low, a_fit.high)
     # the answer first
     assert list(d)[0] == "synthesis" and d["synthesis"]["question"] == "Is AI scaling hitting a wall?"
     assert d["synthesis"]["verdict"] in ("a wall", "no wall seen", "not settled")

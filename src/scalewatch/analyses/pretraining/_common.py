@@ -19,6 +19,7 @@ __all__ = [
     "CHINCHILLA_A",
     "PORIAN_KAPLAN_A",
     "chinchilla_bootstrap",
+    "CHINCHILLA_N_BOOT",
 ]
 
 
@@ -111,6 +112,11 @@ _LOSS_LABEL = "Huber (delta=0.001) on log residuals"
 
 
 
+#: bootstrap resamples of the report's one Chinchilla fit to Hoffmann et al.'s runs (full, fast); every finding
+#: that quotes its constants or the compute-optimal exponent a takes them from :func:`chinchilla_bootstrap`
+CHINCHILLA_N_BOOT = (1000, 200)
+
+
 #: (data digest, n_boot, seed, ci) -> (FitResult, BootstrapResult): one bootstrap per fit in a report
 _BOOTSTRAPS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
@@ -119,8 +125,10 @@ def chinchilla_bootstrap(N: Any, D: Any, L: Any, *, n_boot: int, seed: int | Non
     """Chinchilla's law fitted to runs ``(N, D, L)`` and bootstrapped once per process: every finding that quotes it shares it.
 
     The compute-optimal exponent :math:`a = \\beta / (\\alpha + \\beta)` is a derived quantity of every resample, so
-    a report that quotes ``a`` from these runs gives it one interval (issue 16, item 6). Results are cached by a digest
-    of the data, ``n_boot``, ``seed`` and ``ci``; ``seed`` must be an int (or None: not cached).
+    a report that quotes ``a`` from these runs gives it one interval (issue 16, item 6). The runs are put in a canonical
+    order (by N, D, L) and the result is cached by a digest of them, ``n_boot``, ``seed`` and ``ci``: callers with the
+    same runs in any order get the same fit and resamples; ``seed`` must be an int (or None: not cached). The report's
+    resample count is :data:`CHINCHILLA_N_BOOT`.
 
     Parameters
     ----------
@@ -147,7 +155,9 @@ def chinchilla_bootstrap(N: Any, D: Any, L: Any, *, n_boot: int, seed: int | Non
     from scalewatch.fitting import bootstrap, fit
     from scalewatch.laws import Chinchilla
 
-    arrays = [np.ascontiguousarray(np.asarray(v, dtype=np.float64)) for v in (N, D, L)]
+    arrays = [np.asarray(v, dtype=np.float64).ravel() for v in (N, D, L)]
+    order = np.lexsort((arrays[2], arrays[1], arrays[0]))  # the same runs in any order are the same fit
+    arrays = [np.ascontiguousarray(a[order]) for a in arrays]
     digest = hashlib.sha256(b"".join(a.tobytes() for a in arrays)).hexdigest()
     key = (digest, int(n_boot), seed, float(ci))
     if seed is not None and key in _BOOTSTRAPS:

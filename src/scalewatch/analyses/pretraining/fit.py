@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.analyses.pretraining._common import chinchilla_bootstrap
+from scalewatch.analyses.pretraining._common import CHINCHILLA_N_BOOT, chinchilla_bootstrap
 from scalewatch.findings import Decision, Finding, Number, analysis
 from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, band, curve, figure, hline, points, sequential_colors, vrect
@@ -222,7 +222,8 @@ def chinchilla_fit_finding(
 
     # -- the largest-compute runs: mean excess, with parameter and run-to-run uncertainty --
     Nk, Dk, Lk, Ck = N_all[keep], D_all[keep], L_all[keep], C_all[keep]
-    excess = 100.0 * (np.log(Lk) - np.log(result.predictions))  # percent; > 0: worse than the law
+    fitted = law.predict(np.c_[Nk, Dk], result.theta)  # in this table's order (the shared fit sorts its runs)
+    excess = 100.0 * (np.log(Lk) - np.log(fitted))  # percent; > 0: worse than the law
     cut = float(np.quantile(Ck, 1.0 - top_share))
     top = Ck >= cut
     n_top = int(top.sum())
@@ -274,7 +275,7 @@ def chinchilla_fit_finding(
     top_rows = [
         {"params": float(n), "tokens": float(d), "compute": float(c), "loss": float(l), "fitted loss": float(p), "excess %": float(e)}
         for n, d, c, l, p, e in sorted(
-            zip(Nk[top], Dk[top], Ck[top], Lk[top], result.predictions[top], excess[top]), key=lambda r: -r[2]
+            zip(Nk[top], Dk[top], Ck[top], Lk[top], fitted[top], excess[top]), key=lambda r: -r[2]
         )
     ]
     excluded_rows = [{"params": float(N_all[i]), "tokens": float(D_all[i]), "compute": float(C_all[i]), "loss": float(L_all[i])} for i in np.flatnonzero(excluded)]
@@ -408,5 +409,5 @@ def chinchilla_fit(ctx: Any) -> Finding:
     """Chinchilla's law refitted to Hoffmann et al.'s runs, with bootstrap intervals."""
     ds = ctx.dataset(DATASET)
     return chinchilla_fit_finding(
-        ds.runs.runs, n_boot=ctx.pick(1000, 200), seed=ctx.seed, source=ds.name, data_citation=ds.citation
+        ds.runs.runs, n_boot=ctx.pick(*CHINCHILLA_N_BOOT), seed=ctx.seed, source=ds.name, data_citation=ds.citation
     )
