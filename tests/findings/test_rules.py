@@ -190,3 +190,14 @@ def test_overall_rule(pre: str, cap: str, tt: str, expected: str) -> None:
     verdict, reason = overall_verdict(pre, cap, tt)
     assert verdict == expected and reason
     assert f"'{expected}'" in OVERALL_RULE or expected == "a wall"
+
+
+def test_the_docs_page_prints_the_rules_the_report_uses() -> None:
+    from pathlib import Path
+
+    from scalewatch.findings.rules import rules_markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "verdict-rules.md"
+    assert page.read_text(encoding="utf-8") == rules_markdown(), "regenerate docs/verdict-rules.md (command at its top)"
+    for name in RULES:
+        assert f"`{name}`" in page.read_text(encoding="utf-8")

@@ -56,6 +56,7 @@ __all__ = [
     "decision_text",
     "OVERALL_RULE",
     "QUESTION_RULE",
+    "rules_markdown",
     "overall_verdict",
 ]
 
@@ -771,6 +772,48 @@ _add(
 
 #: every rule of the report, by name (the docs print this table)
 RULES: Mapping[str, Rule] = MappingProxyType(_RULES)
+
+
+def rules_markdown() -> str:
+    """The page ``docs/verdict-rules.md``: every rule of :data:`RULES`, its margin and gate, and the synthesis rules.
+
+    ``tests/findings/test_rules.py`` checks that the page in the repository is this text, so the docs and the report
+    use the same rules.
+    """
+    lines = [
+        "# Verdict rules",
+        "",
+        "Generated from `scalewatch.findings.rules` (`python -c \"from scalewatch.findings.rules import rules_markdown; "
+        "print(rules_markdown(), end='')\" > docs/verdict-rules.md`). Every verdict of the report comes from one of these "
+        "rules applied to an interval; a finding carries its rule, margin and decision in `findings.json` (`rule`).",
+        "",
+        "| rule | quantity | unit | centre | margin | width gate | inside | favourable side | unfavourable side |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in RULES.values():
+        fav = "-" if r.favourable == "neither" else f"{r.favourable}: {r.favourable_label}"
+        lines.append(
+            f"| `{r.name}` | {r.quantity} | {r.unit} | {_fmt(r.center)} | {_fmt(r.margin)} | {_fmt(r.gate)} | {r.inside} | "
+            f"{fav} | {r.unfavourable_label} |"
+        )
+    lines += ["", "## Why each margin", ""]
+    lines += [f"- `{r.name}`: {r.why or 'not stated'}" for r in RULES.values()]
+    lines += [
+        "",
+        "## Coverage",
+        "",
+        "Where a finding has held-out coverage, the interval is judged only if the empirical coverage of the held-out points "
+        "(with its Clopper-Pearson 95% interval) can reach the nominal level minus 10 points; otherwise the verdict is "
+        "'inconclusive' (outcome 'miscalibrated').",
+        "",
+        "## The synthesis",
+        "",
+        f"Per question: {QUESTION_RULE}",
+        "",
+        f"Overall (\"Is AI scaling hitting a wall?\"): {OVERALL_RULE}",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def rule(name: str) -> Rule:
