@@ -283,7 +283,7 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
     summary = (
         f"Chinchilla's law fitted to our own {int(train.sum())} runs below {levels[-1]:.0e} FLOP predicts the "
         f"{int(held.sum())} runs at {levels[-1]:.0e} FLOP to {mae:.1f}% (mean excess {numbers[0].text()}%): {reason.split('; ')[0]}, so {verdict}. "
-        f"IsoFLOP minima give N_opt ~ C^{a_iso:.2f}; the law implies a = {numbers[2].text()}."
+        f"IsoFLOP minima give N_opt ~ C^{a_iso:.2f}; the law implies a = {next(n for n in numbers if n.name == 'a (law)').text()}."
     )
     method = (
         f"Data: {len(table)} runs of scalewatch's own IsoFLOP sweep ({len(levels)} budgets C = 6ND from "

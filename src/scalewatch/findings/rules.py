@@ -279,8 +279,9 @@ class Rule:
         else:
             fav = self.favourable
             other = "above" if fav == "below" else "below"
+            why_fav = " (the law under-predicts progress, so it does not hold)" if self.favourable_label == "beats the law" else ""
             sides = (
-                f"'{self.favourable_label}' when it lies wholly {fav} it (the law under-predicts progress, so it does not hold), "
+                f"'{self.favourable_label}' when it lies wholly {fav} it{why_fav}, "
                 f"'{self.unfavourable_label}' when wholly {other}"
             )
         return (

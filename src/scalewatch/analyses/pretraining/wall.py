@@ -81,9 +81,14 @@ class WallTestResult(Result):
         return (
             f"Fitted to the runs up to {h.cutoff:.2g} {self._unit}, the {_display(self.law)} law predicts the {int(h.n_test)} larger runs "
             f"with mean excess {h.excess_pct:+.2f}% [{h.low:+.2f}, {h.high:+.2f}] (RMS {h.rmse_pct:.2f}%, {100 * h.coverage:.0f}% inside "
-            f"{100 * self.backtest.ci:g}% intervals); the top {self.top.k} runs sit {self.top.mean_excess:+.2f}% "
+            f"{100 * self.backtest.ci:g}% intervals{self._short_clause(h)}); the top {self.top.k} runs sit {self.top.mean_excess:+.2f}% "
             f"[{self.top.interval[0]:+.2f}, {self.top.interval[1]:+.2f}] from the law (p = {self.top.p_value:.2g}) and {brk}: {self.verdict}."
         )
+
+    def _short_clause(self, h: Any) -> str:
+        """", far short" when the coverage of the intervals is far below nominal (the rule then withholds the verdict)."""
+        high = getattr(h, "coverage_high", math.nan)
+        return ", far short" if math.isfinite(high) and high < self.backtest.ci - 0.10 else ""
 
     @property
     def _unit(self) -> str:
