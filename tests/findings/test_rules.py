@@ -128,6 +128,10 @@ BLOCK_CASES = {
         [(-0.05, 0.05), (0.3, 0.7), (-0.7, -0.3), (-1.0, 1.0)],
         ["depends", "test-time cheaper", "pretraining cheaper", "inconclusive"],
     ),
+    "capabilities.rise_width": (  # the shape of a benchmark's rise: sharp below 0.25, smooth above 0.5
+        [(0.3, 0.45), (0.6, 1.4), (0.05, 0.2), (0.0, 12.0)],
+        ["unclear", "smooth", "sharp", "unclear"],
+    ),
     "trends.detection_lead": (
         [(-0.5, 0.5), (1.5, 3.0), (-3.0, -1.1), (-3.0, 3.0)],
         ["not detectable", "plateau detectable in advance", "not detectable", "inconclusive"],

@@ -611,6 +611,28 @@ _add(
 )
 
 
+_add(
+    Rule(
+        "capabilities.rise_width",
+        "relative width of a benchmark's rise with scale (share of the observed scale range over which the fitted sigmoid "
+        "goes from 10% to 90% of its rise)",
+        "share",
+        center=0.375,
+        margin=0.125,
+        gate=10.0,
+        favourable="above",
+        inside="unclear",
+        favourable_label="smooth",
+        unfavourable_label="sharp",
+        undecided="unclear",
+        why="a rise over at most a quarter of the observed range looks like a jump ('sharp'), one over at least half of it "
+        "is gradual ('smooth'); between, or straddling either bound, the shape is unclear. These are the shapes the "
+        "emergence finding compares between a discontinuous and a continuous metric of one task (Schaeffer et al. 2023); "
+        "the gate is not used (a wide interval straddles a bound).",
+    )
+)
+
+
 # -- rules of test-time compute and economics --
 # (this block is edited only by the developer of analyses/testtime; rules are added with _add(Rule(...)))
 
