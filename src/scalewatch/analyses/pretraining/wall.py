@@ -213,6 +213,7 @@ def wall_decision(
     break_p: float,
     level: float = 0.05,
     min_test: int = 5,
+    robust_break: bool | None = None,
 ) -> Decision:
     """The written verdict of the wall test (rules ``loss.heldout_excess`` and ``pretraining.top_excess``).
 
@@ -245,10 +246,27 @@ def wall_decision(
         The break test's p-value.
     level : float, default 0.05
     min_test : int, default 5
+    robust_break : bool, optional
+        The decision of a misspecification-robust break test, when there is one: it then replaces the i.i.d.
+        test in step 3 (True: a break survives the robust null; False: the apparent bend is explained by shape
+        misfit, and no longer withholds "holds").
 
     Returns
     -------
     Decision
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"cutoff": [1e20], "n_test": [72], "low": [-0.5], "high": [0.5], "covered": [68]})
+    >>> wall_decision(h, nominal=0.95, top_interval=(-0.4, 0.3), break_detected=False, break_p=0.4).verdict
+    'holds'
+    >>> wall_decision(h, nominal=0.95, top_interval=(-0.4, 0.3), break_detected=True, break_p=0.004).outcome
+    'overruled'
+    >>> wall_decision(h, nominal=0.95, top_interval=(-0.4, 0.3), break_detected=True, break_p=0.004, robust_break=False).verdict
+    'holds'
+    >>> wall_decision(h.assign(covered=45), nominal=0.95, top_interval=(-0.4, 0.3), break_detected=False, break_p=0.4).outcome
+    'miscalibrated'
     """
     held = rule("loss.heldout_excess")
     decisions = []
@@ -276,13 +294,18 @@ def wall_decision(
     n_test = int(heldout["n_test"].max())
     if n_test < min_test:
         return overrule(d, f"only {n_test} held-out run(s), fewer than the {min_test} a verdict needs")
-    significant = bool(break_detected) or (math.isfinite(break_p) and break_p < level)
-    if significant and d.outcome in ("inside", "favourable"):
-        return overrule(
-            d,
+    if robust_break is None:
+        significant = bool(break_detected) or (math.isfinite(break_p) and break_p < level)
+        why = (
             f"the i.i.d. break test finds a break (p = {break_p:.2g}, level {level:g}); its null is rejected by shape misfit "
-            "alone, so until a misspecification-robust break test rules, 'holds' cannot be given",
+            "alone, so until a misspecification-robust break test rules, 'holds' cannot be given"
         )
+    else:
+        significant = bool(robust_break)
+        break_detected = bool(robust_break)
+        why = "a break survives the misspecification-robust break test"
+    if significant and d.outcome in ("inside", "favourable"):
+        return overrule(d, why)
     if bool(break_detected) and d.outcome == "unfavourable":
         return Decision("breaks", d.outcome, f"{d.reason}, and a break is detected (p = {break_p:.2g})", d.rule, d.low, d.high, d.calibration)
     return d
@@ -389,6 +412,7 @@ def wall_test(
         break_detected=br.detected,
         break_p=float(br.p_value),
         level=level,
+        robust_break=getattr(br, "robust_detected", None),  # set once breaks.py has the robust test
     )
     verdict, reason = decision.verdict, decision.reason
     return WallTestResult(
