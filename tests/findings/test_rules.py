@@ -205,3 +205,10 @@ def test_the_docs_page_prints_the_rules_the_report_uses() -> None:
     assert page.read_text(encoding="utf-8") == rules_markdown(), "regenerate docs/verdict-rules.md (command at its top)"
     for name in RULES:
         assert f"`{name}`" in page.read_text(encoding="utf-8")
+
+
+def test_overall_rule_counts_a_failing_coverage_law_as_test_time_not_compensating() -> None:
+    from scalewatch.findings.rules import overall_verdict
+
+    assert overall_verdict("breaks", "decoupling", "test-time cheaper")[0] == "not settled"
+    assert overall_verdict("breaks", "decoupling", "test-time cheaper", coverage_law="breaks")[0] == "a wall"

@@ -294,8 +294,9 @@ def synthesize(findings: Iterable[Finding], *, questions: Sequence[Question] = Q
         by_key.setdefault(f.key, f)
     answers = tuple(_answer(q, by_key) for q in questions)
     got = {a.key: a.verdict for a in answers}
+    cov = by_key.get("test-time.coverage_law")
     verdict, reason = overall_verdict(got.get("pretraining", "not measured"), got.get("capabilities", "not measured"),
-                                      got.get("test-time", "not measured"))
+                                      got.get("test-time", "not measured"), None if cov is None else cov.verdict)
     lead = {"a wall": "Yes, a wall", "no wall seen": "No wall seen", "not settled": "Not settled"}[verdict]
     sentence = f"Is AI scaling hitting a wall? {lead}: {reason}."
     return Synthesis(answers, verdict, sentence, reason, problems=tuple(verdict_problems(fs)))

@@ -729,7 +729,7 @@ OVERALL_RULE = (
 )
 
 
-def overall_verdict(pretraining: str, capabilities: str, test_time: str) -> tuple[str, str]:
+def overall_verdict(pretraining: str, capabilities: str, test_time: str, coverage_law: str | None = None) -> tuple[str, str]:
     """The synthesis's answer to "Is AI scaling hitting a wall?" from three per-question verdicts (:data:`OVERALL_RULE`).
 
     Parameters
@@ -742,6 +742,9 @@ def overall_verdict(pretraining: str, capabilities: str, test_time: str) -> tupl
     test_time : str
         On "Is test-time compute the better thing to scale?" ("test-time cheaper", "holds", "beats the law",
         "falls short of the law", "breaks", "pretraining cheaper", "inconclusive", ...).
+    coverage_law : str, optional
+        The verdict of the coverage law of test-time sampling (``test-time.coverage_law``): "falls short of the
+        law", "bends" or "breaks" also mean that test-time compute does not compensate.
 
     Returns
     -------
@@ -761,7 +764,9 @@ def overall_verdict(pretraining: str, capabilities: str, test_time: str) -> tupl
     pre_ok = pretraining in ("holds", "beats the law")
     cap_stop = capabilities == "decoupling"
     cap_ok = capabilities in ("in step", "ahead")
-    tt_fails = test_time in ("falls short of the law", "bends", "breaks", "pretraining cheaper")
+    tt_fails = test_time in ("falls short of the law", "bends", "breaks", "pretraining cheaper") or coverage_law in (
+        "falls short of the law", "bends", "breaks"
+    )
     if pre_short and cap_stop and tt_fails:
         return "a wall", "the pretraining law falls short at the top, capabilities stop rising and test-time compute does not compensate"
     if pre_ok and cap_ok:
