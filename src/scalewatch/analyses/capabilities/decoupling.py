@@ -158,7 +158,6 @@ class DecouplingAnalysis(Result):
         return out
 
     def method(self) -> str:
-        h = self.scenarios[self.headline]
         return (
             "For each benchmark the sigmoid link (chance floor, fitted ceiling; see the links finding) is fitted to the "
             "older or smaller models only and predicts the held-out ones; excess = observed - predicted score. Release "

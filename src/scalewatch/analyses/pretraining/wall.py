@@ -384,7 +384,6 @@ def wall_test(
     bt = backtest(df, laws, cutoffs=cutoffs, by=by, n_boot=n_boot, seed=rng)
     heldout = _heldout_table(bt, law, bt.ci, rng)
     heldout_p = float(min(1.0, heldout["p"].min() * len(heldout)))
-    i_best = int(np.argmin(heldout["p"].to_numpy()))
     # the break test's held-out check reuses the backtest's fit at its first cut-off
     br = break_test(
         df, law, by=by, level=level, n_boot=199 if fast else 499, cutoff=bt.cutoffs[0],
