@@ -171,7 +171,9 @@ class AllocationResult(Result):
         return (
             "Approach 3 (Hoffmann et al. 2022, eq. 4): Chinchilla's law fitted with Huber loss on log residuals, the "
             "allocation of every bootstrap resample's own parameters gives percentile intervals "
-            f"({self.n_boot} resamples); C = 6 N D. Approach 2: a parabola in log N per isoFLOP budget (five model sizes "
+            f"({self.n_boot} resamples; for Chinchilla's runs the report's one shared bootstrap of "
+            f"pretraining.chinchilla_fit, {CHINCHILLA_N_BOOT[0]} resamples, {CHINCHILLA_N_BOOT[1]} in fast mode, so the "
+            "report quotes one interval of their a); C = 6 N D. Approach 2: a parabola in log N per isoFLOP budget (five model sizes "
             "around the minimum), power law through the vertices, runs resampled within budgets. Chinchilla's runs are "
             "assigned to the nearest of the nine budgets of Hoffmann et al.'s Figure 3 (within 0.12 decades). Porian et "
             "al.'s runs: Approach 2 per configuration, N counted as the configuration counts it. Verdict: inconclusive "
