@@ -122,6 +122,9 @@ def _print_summary(report, index: Path) -> None:  # type: ignore[no-untyped-def]
     table.add_column("key number")
     for r in report.rows():
         table.add_row(r["question"], r["key"], Text(r["verdict"], style=_STYLE[r["tone"]]), r["number"] or r["summary"])
+    if report.findings:  # the answer first (scalewatch.analyses.synthesis)
+        console.print(report.synthesis.text(), soft_wrap=True)
+        console.print()
     if table.rows:
         console.print(table)
     else:

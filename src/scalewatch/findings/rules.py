@@ -52,6 +52,12 @@ __all__ = [
     "RULES",
     "rule",
     "OUTCOMES",
+    "overrule",
+    "decision_text",
+    "OVERALL_RULE",
+    "QUESTION_RULE",
+    "rules_markdown",
+    "overall_verdict",
 ]
 
 #: what a decision can find, and what it means
@@ -64,6 +70,7 @@ OUTCOMES: Mapping[str, str] = MappingProxyType(
         "too wide": "the interval is wider than the gate",
         "miscalibrated": "the intervals cover far fewer held-out points than their nominal level",
         "no interval": "there is no interval to judge",
+        "overruled": "another written condition (a significant break, too few runs) withholds the verdict the interval alone gives",
     }
 )
 
@@ -272,8 +279,9 @@ class Rule:
         else:
             fav = self.favourable
             other = "above" if fav == "below" else "below"
+            why_fav = " (the law under-predicts progress, so it does not hold)" if self.favourable_label == "beats the law" else ""
             sides = (
-                f"'{self.favourable_label}' when it lies wholly {fav} it (the law under-predicts progress, so it does not hold), "
+                f"'{self.favourable_label}' when it lies wholly {fav} it{why_fav}, "
                 f"'{self.unfavourable_label}' when wholly {other}"
             )
         return (
@@ -503,6 +511,64 @@ _add(
 # -- rules of pretraining: fits, backtests, the wall and break tests, allocation --
 # (this block is edited only by the developer of analyses/pretraining; rules are added with _add(Rule(...)))
 
+_add(
+    Rule(
+        "pretraining.top_excess",
+        "mean excess of the loss of the largest-compute runs over the law fitted to all runs (in sample)",
+        "%",
+        margin=1.0,
+        gate=4.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="the same 1% of loss as loss.heldout_excess (about one doubling of compute at Chinchilla's scale); this is an "
+        "in-sample check, so 'holds' here says only that the law describes the runs it was fitted to.",
+    )
+)
+
+
+def overrule(decision: Decision, reason: str) -> Decision:
+    """The decision withheld: the rule's "inconclusive" label, with ``reason`` and what the interval alone gave.
+
+    For the written conditions that outrank an interval (a significant break
+    in the wall test that the robust break test has not ruled out; too few
+    fitted runs per parameter). A decision that is already undecided is
+    returned with the reason added.
+
+    Examples
+    --------
+    >>> d = rule("loss.heldout_excess").decide(-0.5, 0.5)
+    >>> o = overrule(d, "a break is detected (p = 0.004)")
+    >>> o.verdict, o.outcome
+    ('inconclusive', 'overruled')
+    """
+    if not isinstance(decision, Decision):
+        raise TypeError(f"overrule(decision=...) takes a rules.Decision; got {type(decision).__name__}.")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("overrule(reason=...) needs the condition that withholds the verdict, in words.")
+    r = decision.rule
+    outcome = "overruled" if decision.verdict != r.undecided else decision.outcome
+    text = f"{reason.strip()}; the interval alone gives '{decision.verdict}' ({decision.reason})"
+    return Decision(r.undecided, outcome, text, r, decision.low, decision.high, decision.calibration)
+
+
+def decision_text(decision: Decision) -> str:
+    """The paragraph a finding's method text gives its verdict: the rule, its margin and what it found here.
+
+    Examples
+    --------
+    >>> print(decision_text(rule("score.forecast_error").decide(19.7, 24.2)).split(". Here: ")[1])
+    [19.7, 24.2] points lies wholly above 0 +/- 3 points: 'beats the law'.
+    """
+    cal = ""
+    if decision.calibration is not None:
+        c = decision.calibration
+        cal = (
+            f" Calibration: {c.covered} of {c.n} held-out points inside their {100 * c.nominal:g}% intervals, "
+            f"empirical coverage {c.text()} (95% Clopper-Pearson){'; ' + c.note if c.note else ''}."
+        )
+    return f"{decision.rule.text()}{cal} Here: {decision.reason}: '{decision.verdict}'."
+
+
 
 # -- rules of pretraining: repetition (data-constrained law) and over-training --
 # (this block is edited only by the developer of analyses/repetition; rules are added with _add(Rule(...)))
@@ -555,9 +621,126 @@ _add(
 # -- rules of capabilities --
 # (this block is edited only by the developer of analyses/capabilities; rules are added with _add(Rule(...)))
 
+_add(
+    Rule(
+        "capabilities.heldout_score_excess",
+        "mean held-out excess of benchmark scores over the link fitted on older or smaller models (observed minus predicted)",
+        "points",
+        margin=2.0,
+        gate=20.0,
+        favourable="above",
+        inside="in step",
+        favourable_label="ahead",
+        unfavourable_label="decoupling",
+        why="2 points of accuracy is below the spread between reruns of one benchmark evaluation; an interval 20 points wide "
+        "spans most of a benchmark's useful range.",
+    )
+)
+_add(
+    Rule(
+        "capabilities.plateau_share",
+        "share of the informative loss- or compute-to-score links that level off below a 0.9 score at the frontier "
+        "(Clopper-Pearson interval over links)",
+        "share",
+        margin=0.25,
+        gate=0.6,
+        favourable="neither",
+        center=0.0,
+        inside="in step",
+        unfavourable_label="decoupling",
+        why="a quarter of the benchmarks levelling off short of a perfect score is the smallest change that would alter which "
+        "benchmarks a lab tracks; links that saturate near a perfect score are solved benchmarks, not a decoupling. Links "
+        "are not independent draws (benchmarks share models), so the interval is optimistic.",
+    )
+)
+
+
+_add(
+    Rule(
+        "capabilities.rise_width",
+        "relative width of a benchmark's rise with scale (share of the observed scale range over which the fitted sigmoid "
+        "goes from 10% to 90% of its rise)",
+        "share",
+        center=0.375,
+        margin=0.125,
+        gate=10.0,
+        favourable="above",
+        inside="unclear",
+        favourable_label="smooth",
+        unfavourable_label="sharp",
+        undecided="unclear",
+        why="a rise over at most a quarter of the observed range looks like a jump ('sharp'), one over at least half of it "
+        "is gradual ('smooth'); between, or straddling either bound, the shape is unclear. These are the shapes the "
+        "emergence finding compares between a discontinuous and a continuous metric of one task (Schaeffer et al. 2023); "
+        "the gate is not used (a wide interval straddles a bound).",
+    )
+)
+
 
 # -- rules of test-time compute and economics --
 # (this block is edited only by the developer of analyses/testtime; rules are added with _add(Rule(...)))
+
+# score.forecast_error (above) judges the coverage laws' forecasts one decade of samples ahead.
+_add(
+    Rule(
+        "test-time.decade_gain",
+        "coverage gained over the last decade of samples",
+        "points",
+        margin=1.0,
+        gate=12.0,
+        favourable="above",
+        inside="breaks",
+        favourable_label="still rising",
+        unfavourable_label="breaks",
+        why="a decade more samples adding less than one point of coverage is a plateau: the law's c -> 1 does not happen. "
+        "Only the 'breaks' outcome decides the finding; otherwise score.forecast_error does.",
+    )
+)
+_add(
+    Rule(
+        "test-time.selection_gap",
+        "gap between oracle coverage and the coverage a verifier or vote can select, at the largest budget",
+        "points",
+        margin=5.0,
+        gate=20.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="5 points is the size of the gains test-time methods are reported for on MATH-style benchmarks; a plateau further "
+        "below coverage means selection, not sampling, limits test-time compute.",
+    )
+)
+_add(
+    Rule(
+        "test-time.exchange_rate",
+        "log10 of the test-time FLOP replaced by 10x training compute, at equal coverage (0: break-even)",
+        "log10 x",
+        margin=0.1,
+        gate=1.0,
+        favourable="below",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="0.1 in log10 is a factor 1.26, within the uncertainty of the FLOP accounting (2N per generated token, 6ND per "
+        "training token, no batching or memory costs); 'below' means a 10x larger run saves less test-time FLOP than its larger "
+        "forward pass costs (the law of test-time compute is not at stake here, the labels name the cheaper route).",
+    )
+)
+_add(
+    Rule(
+        "economics.cost_ratio",
+        "log10 of the dollar cost of the pretraining route (largest model) over the test-time route (a smaller model sampled "
+        "more) to a target score",
+        "log10 x",
+        margin=0.1,
+        gate=1.5,
+        favourable="above",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="0.1 in log10 (x1.26) is within the uncertainty of GPU prices and utilisation assumed; 'above' means the largest "
+        "model costs more than the smaller one sampled more.",
+    )
+)
 
 
 # -- rules of data wall and trends --
@@ -590,9 +773,138 @@ _add(
 # -- rules of the synthesis at the top of the report --
 # (this block is edited only by the developer of analyses/synthesis; rules are added with _add(Rule(...)))
 
+#: how the synthesis answers each debate question from its findings (scalewatch.analyses.synthesis)
+QUESTION_RULE = (
+    "Each question's verdict is that of its most direct finding in the report (for pretraining: the out-of-sample wall "
+    "test, not the in-sample fit); the question's other findings support or dissent but do not override it; 'not "
+    "measured' when none ran. Its deciding numbers are that finding's headline number and its empirical coverage where it "
+    "has one. Evidence is 'strong' when the direct finding decided by its written rule and no other finding of the "
+    "question decided the opposite way, 'moderate' when another disagrees, 'weak' when the direct finding is "
+    "inconclusive, 'none' when not measured."
+)
+
+#: the rule that turns the per-question verdicts of the synthesis into its one overall sentence
+OVERALL_RULE = (
+    "'a wall' only if the pretraining law falls short at the top (or bends or breaks) AND capabilities stop rising with "
+    "loss (decoupling) AND test-time compute does not compensate (its coverage law falls short or breaks, or pretraining is "
+    "the cheaper route); 'no wall seen' only if the pretraining law holds or beats the law at the top AND capabilities are "
+    "in step with or ahead of loss; 'not settled' otherwise."
+)
+
+
+def overall_verdict(pretraining: str, capabilities: str, test_time: str, coverage_law: str | None = None) -> tuple[str, str]:
+    """The synthesis's answer to "Is AI scaling hitting a wall?" from three per-question verdicts (:data:`OVERALL_RULE`).
+
+    Parameters
+    ----------
+    pretraining : str
+        Synthesis verdict on "Does the pretraining law hold at the top?" ("holds", "beats the law",
+        "falls short of the law", "bends", "breaks", "inconclusive", "not measured").
+    capabilities : str
+        On "Does lower loss still buy capabilities?" ("in step", "ahead", "decoupling", "inconclusive", ...).
+    test_time : str
+        On "Is test-time compute the better thing to scale?" ("test-time cheaper", "holds", "beats the law",
+        "falls short of the law", "breaks", "pretraining cheaper", "inconclusive", ...).
+    coverage_law : str, optional
+        The verdict of the coverage law of test-time sampling (``test-time.coverage_law``): "falls short of the
+        law", "bends" or "breaks" also mean that test-time compute does not compensate.
+
+    Returns
+    -------
+    verdict, reason : str
+        ``"a wall"``, ``"no wall seen"`` or ``"not settled"``, and which clause of the rule decided.
+
+    Examples
+    --------
+    >>> overall_verdict("holds", "in step", "inconclusive")[0]
+    'no wall seen'
+    >>> overall_verdict("falls short of the law", "decoupling", "breaks")[0]
+    'a wall'
+    >>> overall_verdict("inconclusive", "ahead", "test-time cheaper")[0]
+    'not settled'
+    """
+    pre_short = pretraining in ("falls short of the law", "bends", "breaks")
+    pre_ok = pretraining in ("holds", "beats the law")
+    cap_stop = capabilities == "decoupling"
+    cap_ok = capabilities in ("in step", "ahead")
+    tt_fails = test_time in ("falls short of the law", "bends", "breaks", "pretraining cheaper") or coverage_law in (
+        "falls short of the law", "bends", "breaks"
+    )
+    if pre_short and cap_stop and tt_fails:
+        return "a wall", "the pretraining law falls short at the top, capabilities stop rising and test-time compute does not compensate"
+    if pre_ok and cap_ok:
+        return "no wall seen", f"the pretraining law {pretraining} at the top and capabilities are {capabilities} with loss"
+    missing = []
+    if not pre_ok:
+        missing.append(f"the pretraining law at the top is '{pretraining}', not 'holds'")
+    if not cap_ok:
+        missing.append(f"capabilities are '{capabilities}', not 'in step'")
+    return "not settled", "; ".join(missing) + " (and the conditions for 'a wall' are not all met)"
+
+
+# trends (can a plateau be seen coming?) are judged here, after the synthesis, by the developer of analyses/trends
+_add(
+    Rule(
+        "trends.detection_lead",
+        "lead time of a slowdown test over a real plateau's onset (years before the onset that the test first fires for good; "
+        "negative: after the onset)",
+        "years",
+        margin=1.0,
+        gate=4.0,
+        favourable="above",
+        inside="not detectable",
+        favourable_label="plateau detectable in advance",
+        unfavourable_label="not detectable",
+        why="a year's warning is the shortest that changes an investment plan (a frontier training run is planned about a "
+        "year ahead); detection within a year of the onset is not 'in advance'.",
+    )
+)
+
 
 #: every rule of the report, by name (the docs print this table)
 RULES: Mapping[str, Rule] = MappingProxyType(_RULES)
+
+
+def rules_markdown() -> str:
+    """The page ``docs/verdict-rules.md``: every rule of :data:`RULES`, its margin and gate, and the synthesis rules.
+
+    ``tests/findings/test_rules.py`` checks that the page in the repository is this text, so the docs and the report
+    use the same rules.
+    """
+    lines = [
+        "# Verdict rules",
+        "",
+        "Generated from `scalewatch.findings.rules` (`python -c \"from scalewatch.findings.rules import rules_markdown; "
+        "print(rules_markdown(), end='')\" > docs/verdict-rules.md`). Every verdict of the report comes from one of these "
+        "rules applied to an interval; a finding carries its rule, margin and decision in `findings.json` (`rule`).",
+        "",
+        "| rule | quantity | unit | centre | margin | width gate | inside | favourable side | unfavourable side |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in RULES.values():
+        fav = "-" if r.favourable == "neither" else f"{r.favourable}: {r.favourable_label}"
+        lines.append(
+            f"| `{r.name}` | {r.quantity} | {r.unit} | {_fmt(r.center)} | {_fmt(r.margin)} | {_fmt(r.gate)} | {r.inside} | "
+            f"{fav} | {r.unfavourable_label} |"
+        )
+    lines += ["", "## Why each margin", ""]
+    lines += [f"- `{r.name}`: {r.why or 'not stated'}" for r in RULES.values()]
+    lines += [
+        "",
+        "## Coverage",
+        "",
+        "Where a finding has held-out coverage, the interval is judged only if the empirical coverage of the held-out points "
+        "(with its Clopper-Pearson 95% interval) can reach the nominal level minus 10 points; otherwise the verdict is "
+        "'inconclusive' (outcome 'miscalibrated').",
+        "",
+        "## The synthesis",
+        "",
+        f"Per question: {QUESTION_RULE}",
+        "",
+        f"Overall (\"Is AI scaling hitting a wall?\"): {OVERALL_RULE}",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def rule(name: str) -> Rule:

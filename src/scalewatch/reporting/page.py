@@ -210,6 +210,39 @@ class _Figures:
         )
 
 
+_OVERALL_TONE = {"a wall": "bad", "no wall seen": "ok", "not settled": "unknown"}
+
+
+def _synthesis_section(report: Report) -> str:
+    """The answer first: the overall sentence, then one row per debate question (scalewatch.analyses.synthesis)."""
+    if not report.findings:
+        return ""
+    from scalewatch.findings import VERDICTS, verdict_tone
+
+    syn = report.synthesis
+    rows = []
+    for a in syn.answers:
+        tone = verdict_tone(a.key, a.verdict) if a.key in VERDICTS and a.verdict != "not measured" else "unknown"
+        nums = "".join(
+            f"<div class='kn-name'>{_e(n['number'])}</div><div class='kn-value'>{number_html(n['text'])}</div>" for n in a.numbers
+        ) or "<span class='none'>&ndash;</span>"
+        link = f"<div class='key'><a href='#{_anchor(a.decided_by)}'>{_e(a.decided_by)}</a></div>" if a.decided_by else ""
+        rows.append(
+            f"<tr class='row-{tone}'><td class='question-text'>{_e(a.question)}{link}</td><td class='verdict'>{_badge(a.verdict, tone)}"
+            f"<div class='key'>{_e(a.evidence)} evidence</div></td><td class='summary'>{_e(a.why)}"
+            f"<div class='more'>Would change it: {_e(a.would_change)}</div></td><td class='kn'>{nums}</td></tr>"
+        )
+    problems = "".join(f"<p class='error-text'>{_e(p)}</p>" for p in syn.problems)
+    return (
+        "<section id='synthesis'><h2>The answer first</h2>"
+        f"<p class='lead'>{_badge(syn.verdict, _OVERALL_TONE.get(syn.verdict, 'unknown'))} {_e(syn.sentence)}</p>"
+        "<div class='table-wrap'><table class='verdicts synthesis'><colgroup><col style='width:21%'><col style='width:132px'><col>"
+        "<col style='width:240px'></colgroup><thead><tr><th>question</th><th>verdict</th><th>why, and what would change it</th>"
+        "<th class='num'>deciding numbers</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
+        f"<p class='legend'>Overall rule: {_e(syn.rule)} Per question: {_e(syn.question_rule)}</p>{problems}</section>"
+    )
+
+
 def _verdict_table(report: Report) -> str:
     rows = []
     for o in report.outcomes:
@@ -376,6 +409,7 @@ def render(report: Report) -> str:
 <h1>Is AI scaling hitting a wall?</h1>
 <p class="meta">{' &middot; '.join(meta)}</p>
 </header>
+{_synthesis_section(report)}
 <section id="verdicts">
 <h2>Verdicts</h2>
 {_verdict_table(report)}

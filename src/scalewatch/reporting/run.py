@@ -157,6 +157,13 @@ class Report:
         return tuple(f for o in self.outcomes for f in o.findings)
 
     @property
+    def synthesis(self) -> Any:
+        """The answer first (:func:`scalewatch.analyses.synthesis.synthesize` of the findings): opens every output."""
+        from scalewatch.analyses.synthesis import synthesize
+
+        return synthesize(self.findings)
+
+    @property
     def errors(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.status == "error")
 
@@ -187,6 +194,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses."""
         return {
+            "synthesis": self.synthesis.to_dict(),
             "scalewatch": self.version,
             "created": self.created,
             "seed": self.seed,
@@ -204,7 +212,7 @@ class Report:
     def summary(self) -> str:
         """Plain-text verdict table, then errors and skipped analyses."""
         rows = self.rows()
-        lines = []
+        lines = [self.synthesis.text(), ""] if self.findings else []
         if rows:
             wq = max(len("question"), *(len(r["question"]) for r in rows))
             wk = max(len("finding"), *(len(r["key"]) for r in rows))

@@ -99,7 +99,12 @@ def test_wall_test_on_chinchilla(fast_results):
     assert h.low <= h.excess_pct <= h.high
     # the top decile does not sit above the law (measured -0.05%, p = 0.78)
     assert r.top.p_value > 0.05
-    assert r.verdict == "holds"
+    # ... but the 95% prediction intervals cover only ~62% of the held-out runs, far short of nominal, and the
+    # i.i.d. break test fires: the written rule withholds "holds"
+    assert r.verdict == "inconclusive"
+    assert r.decision.outcome in ("miscalibrated", "overruled")
+    cov = r.to_finding().number("held-out coverage of 95% prediction intervals (compute > 2.79e+20)")
+    assert cov.high < 0.85 and "nominal 95%" in cov.note
     json.dumps(r.to_dict())
     assert r.sentence().endswith(f": {r.verdict}.")
     # the calibration on this design has false alarms at or below nominal (0 of 6 at seed 0)

@@ -15,11 +15,13 @@ import pandas as pd
 from scalewatch.analyses.pretraining._common import (
     _LOSS_LABEL,
     CHINCHILLA_A,
+    CHINCHILLA_N_BOOT,
     CITATIONS,
     KAPLAN_A,
     PORIAN_KAPLAN_A,
     _errors,
     _number,
+    chinchilla_bootstrap,
 )
 from scalewatch.analyses.pretraining.data import (
     CHINCHILLA,
@@ -262,7 +264,9 @@ class AllocationResult(Result):
         return (
             "Approach 3 (Hoffmann et al. 2022, eq. 4): Chinchilla's law fitted with Huber loss on log residuals, the "
             "allocation of every bootstrap resample's own parameters gives percentile intervals "
-            f"({self.n_boot} resamples); C = 6 N D. Approach 2: a parabola in log N per isoFLOP budget (five model sizes "
+            f"({self.n_boot} resamples; for Chinchilla's runs the report's one shared bootstrap of "
+            f"pretraining.chinchilla_fit, {CHINCHILLA_N_BOOT[0]} resamples, {CHINCHILLA_N_BOOT[1]} in fast mode, so the "
+            "report quotes one interval of their a); C = 6 N D. Approach 2: a parabola in log N per isoFLOP budget (five model sizes "
             "around the minimum), power law through the vertices, runs resampled within budgets. Chinchilla's runs are "
             "assigned to the nearest of the nine budgets of Hoffmann et al.'s Figure 3 (within 0.12 decades). Porian et "
             "al.'s runs: Approach 2 per configuration, N counted as the configuration counts it. Verdict: inconclusive "
@@ -320,9 +324,21 @@ def allocation_test(
 
     def approach3(label: str, df: pd.DataFrame) -> None:
         fit_notes: list[str] = []
-        res = quiet_fit(Chinchilla(), df, fit_notes, seed=rng)
+        if label == CHINCHILLA and isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            # one bootstrap per fit in a report: the one pretraining.chinchilla_fit quotes (issue 16, item 6)
+            import warnings
+
+            from scalewatch.errors import IdentifiabilityWarning
+
+            with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+                warnings.simplefilter("always", IdentifiabilityWarning)
+                res, bs = chinchilla_bootstrap(df["params"], df["tokens"], df["loss"], n_boot=CHINCHILLA_N_BOOT[bool(fast)], seed=int(seed))
+            fit_notes.extend(str(w.message) for w in caught if issubclass(w.category, IdentifiabilityWarning))
+            notes.append(f"{label}: the report's one Chinchilla bootstrap ({bs.n_resamples} resamples), shared with pretraining.chinchilla_fit")
+        else:
+            res = quiet_fit(Chinchilla(), df, fit_notes, seed=rng)
+            bs = quiet_bootstrap(res, n_boot, rng)
         notes.extend(f"{label}: {m}" for m in fit_notes)
-        bs = quiet_bootstrap(res, n_boot, rng)
         al = compute_optimal(res, [reference_compute], bootstrap=bs)
         lo, hi = al.intervals["a"]
         tlo, thi = al.intervals["tokens_per_param"]
