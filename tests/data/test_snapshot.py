@@ -74,6 +74,8 @@ def test_manifest_records_upstream_commit_path_sha_and_derivation() -> None:
     datab = m["datasets"]["datablations-runs"]["files"]["datablations_runs.csv"]["derived"]
     assert datab["reproduced_here"] is True and "ast.literal_eval" in datab["how"]
     assert datab["inputs"] == {"utils/parametric_fit.ipynb": "6c65d270e70c944a9ac90f5f1213a4584e1ff9d6d2781cd86900663f4ab17db9"}
+    stage2 = m["datasets"]["datablations-runs"]["files"]["notebook_stage2_runs.csv"]
+    assert stage2["derived"]["reproduced_here"] is True and stage2["bytes"] > 10_000
     porian = m["datasets"]["porian-compute-optimal-isoflops"]["files"]["isoflop_points.csv"]["derived"]
     assert porian["reproduced_here"] is False and "never unpickles" in porian["how"]
     for name, d in m["datasets"].items():
@@ -242,10 +244,12 @@ def test_fetch_derives_datablations_from_the_downloaded_notebook(
     monkeypatch.setenv("SCALEWATCH_SNAPSHOT", "off")
     monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(_fetch, "download", serve)
-    (path,) = datasets.fetch("datablations-runs")
-    assert served and path == tmp_path / "cache" / "datasets" / "datablations-runs" / "datablations_runs.csv"
+    paths = datasets.fetch("datablations-runs")
+    folder = tmp_path / "cache" / "datasets" / "datablations-runs"
+    assert len(served) == 1 and paths == [folder / "datablations_runs.csv", folder / "notebook_stage2_runs.csv"]
     assert datasets.local_status("datablations-runs") == "cache"
-    assert len(datasets.load("datablations-runs").runs.runs) == 308
+    ds = datasets.load("datablations-runs")
+    assert len(ds.runs.runs) == 308 and len(ds.tables["notebook_stage2"]) == 182
 
 
 def test_report_data_sources_json(no_network: list[str]) -> None:

@@ -526,6 +526,23 @@ _add(
 )
 
 
+_add(
+    Rule(
+        "pretraining.allocation_exponent",
+        "compute-optimal exponent a (N_opt ~ C^a) on Chinchilla's runs, Approach 3 (95% bootstrap interval)",
+        "",
+        center=0.5,
+        margin=0.05,
+        gate=0.2,
+        favourable="below",
+        favourable_label="data-heavy (a < 0.45)",
+        unfavourable_label="parameter-heavy (a > 0.55, Kaplan-like)",
+        why="Hoffmann et al.'s three approaches give 0.46-0.50 (Table 2): 0.05 is the spread between methods on the same "
+        "runs; Kaplan et al.'s 0.73 is far outside it. 'holds' means N and D should grow in equal proportion.",
+    )
+)
+
+
 def overrule(decision: Decision, reason: str) -> Decision:
     """The decision withheld: the rule's "inconclusive" label, with ``reason`` and what the interval alone gave.
 

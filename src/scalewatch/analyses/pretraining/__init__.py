@@ -25,7 +25,7 @@ work on a user's own runs.
 Verdicts
 --------
 Every verdict comes from an explicit rule, stated in the finding's method
-text and unit-tested (:func:`wall_verdict`, :func:`allocation_verdict`).
+text and unit-tested (:func:`wall_verdict`; the rules of :mod:`scalewatch.findings.rules`).
 The *excess* of a run is :math:`100 (\log L_{obs} - \log \hat L)` percent,
 positive when the run is worse than the law predicts (the direction of a
 wall). With level :math:`\alpha` (default 0.05):
@@ -51,9 +51,9 @@ held-out RMS excess of the data-constrained law) and, before any "holds",
 ``repetition.constant_identified`` (each R* pinned down by its profile
 likelihood, :func:`profile_fit`). :func:`muennighoff2023` repeats the authors'
 own stage-2 fit from their notebook.
-The allocation test has its own rule (:func:`allocation_verdict`): every
-well-determined exponent a of :math:`N_{opt} \propto C^a` (interval narrower
-than 0.3) must be consistent with Chinchilla's 0.5 +- 0.05.
+The allocation test is judged by the rule ``pretraining.allocation_exponent``:
+the interval of the exponent a of :math:`N_{opt} \propto C^a` on Chinchilla's
+runs (Approach 3) inside 0.5 +- 0.05 (an equivalence test) is "holds".
 
 Registered findings
 -------------------
