@@ -46,14 +46,14 @@ def test_list_table_shows_every_dataset_with_rows_license_citation_and_local_cop
         "license",
     ):
         assert text in out
-    assert out.count("│ mirror ") == 12
+    assert out.count("│ mirror") == 13  # datablations: mirror+snapshot (its stage-2 table is derived here)
     assert "92258837425e" in out  # the commit each dataset is pinned to
 
 
 def test_list_without_mirror_reads_every_dataset_from_the_embedded_snapshot(no_local_data: None) -> None:
     result = runner.invoke(app, ["datasets", "list"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("embedded snapshot") == 12
+    assert result.output.count("embedded snapshot") == 13
     # the package's own sweep needs neither mirror nor network
     assert "scalewatch-sweep" in result.output and "package data (scalewatch's own runs)" in result.output
 
@@ -63,7 +63,7 @@ def test_list_without_any_local_copy_says_how_to_get_each(no_local_data: None, m
     result = runner.invoke(app, ["datasets", "list", "--json"])
     assert result.exit_code == 0, result.output
     records = [r for r in json.loads(result.output) if r["local"] != "package"]
-    assert [r["local"] for r in records] == ["no"] * 12
+    assert [r["local"] for r in records] == ["no"] * 13
     assert sorted(r["name"] for r in records if not r["fetchable"]) == ["llmonkeys-pythia-math", "porian-compute-optimal-isoflops"]
     result = runner.invoke(app, ["datasets", "info", "porian-compute-optimal-isoflops"])
     assert "read from: no: reinstall scalewatch (snapshot only)" in result.output

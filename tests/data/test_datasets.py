@@ -107,7 +107,7 @@ def test_upstream_urls_are_raw_github_at_the_commit_with_quoted_spaces() -> None
         ("llmonkeys-pythia-math", True, False), ("porian-compute-optimal-isoflops", True, False),
         ("epoch-ai-models", False, True), ("epoch-ml-hardware", False, True),
         ("epoch-benchmark-stitching", False, True), ("microprocessor-trend-data", False, True),
-        ("nist-strd-nonlinear", False, True),
+        ("nist-strd-nonlinear", False, True), ("epoch-llm-inference-prices", False, True),
     ],
 )  # fmt: skip
 def test_derived_tables_and_what_can_be_fetched(name: str, derived: bool, fetchable: bool) -> None:
@@ -120,7 +120,7 @@ def test_derived_tables_and_what_can_be_fetched(name: str, derived: bool, fetcha
 
 
 def test_every_dataset_has_citation_license_and_source() -> None:
-    assert len(NAMES) == 12
+    assert len(NAMES) == 13
     for name in NAMES:
         meta = datasets.info(name)
         assert meta.citation and meta.license and meta.source_url.startswith("https://")
@@ -524,3 +524,15 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.delenv("SCALEWATCH_CACHE_DIR", raising=False)
     monkeypatch.setattr(platformdirs, "user_cache_dir", lambda app: str(tmp_path / app))
     assert _fetch.cache_dir() == tmp_path / "scalewatch" / "datasets"
+
+
+def test_inference_prices_quote_epochs_published_factors() -> None:
+    ds = datasets.load("epoch-llm-inference-prices")
+    res = ds.tables["results"]
+    assert len(res) == 21 and len(ds.tables["prices"]) == 73
+    mmlu = res[(res["bench"] == "MMLU") & (res["threshold_model"] == "GPT-3")].iloc[0]
+    # as printed in Epoch's lowest_price_models_results.csv: 11.77x per year, 90% CI [8.29, 16.72]
+    assert (mmlu.factor_per_year, mmlu.factor_low, mmlu.factor_high) == pytest.approx((11.772872667426151, 8.287354506876559, 16.724339561970456))
+    assert (mmlu.score_low, mmlu.score_high, mmlu.sample_size) == (43.9, 100.0, 9)
+    assert res["score_high"].isna().sum() == 4  # upstream's open upper end (inf)
+    assert set(ds.tables["prices"]["source"]) == {"artificial-analysis", "epoch"}

@@ -104,6 +104,7 @@ _LOADERS: Mapping[str, str] = MappingProxyType(
         "epoch-ai-models": "epoch_models",
         "epoch-ml-hardware": "epoch_hardware",
         "epoch-benchmark-stitching": "epoch_benchmarks",
+        "epoch-llm-inference-prices": "epoch_prices",
         "microprocessor-trend-data": "microprocessor",
         "nist-strd-nonlinear": "nist",
     }

@@ -312,6 +312,29 @@ _add(
     params_kind="-",
 )
 _add(
+    "epoch-llm-inference-prices",
+    title="LLM API prices with benchmark scores, and Epoch AI's price-decline fits per benchmark and threshold (2025)",
+    citation=(
+        "Epoch AI (2025), LLM inference prices have fallen rapidly but unequally across tasks (data insight), "
+        "https://epoch.ai/data-insights/llm-inference-price-trends; data: "
+        "https://github.com/epoch-research/llm-benchmark-efficiency (prices from Artificial Analysis and Epoch AI)"
+    ),
+    license="no licence file upstream; factual figures (list prices, dates, scores) used with attribution "
+    "(Epoch AI publishes its data under CC BY 4.0)",
+    repository="epoch-research/llm-benchmark-efficiency",
+    commit="34b923314338360d1b1bbed6ec30d9299e54fdae",
+    upstream={
+        "aa_data_with_math5.csv": "data/aa_data_with_math5.csv",
+        "epoch_ai_eval_data.csv": "data/epoch_ai_eval_data.csv",
+        "epoch_ai_price_data_not_in_aa_with_benchmarks.csv": "data/epoch_ai_price_data_not_in_aa_with_benchmarks.csv",
+        "lowest_price_models_results.csv": "results/default/lowest_price_models_above_previous_frontier/lowest_price_models_results.csv",
+        "lowest_price_models_data.csv": "results/default/lowest_price_models_above_previous_frontier/lowest_price_models_data.csv",
+    },
+    rows=73,
+    rows_of="prices",
+    params_kind="-",
+)
+_add(
     "microprocessor-trend-data",
     title="50 years of microprocessor trends: transistors, single-thread performance, clock, power, cores",
     citation=(

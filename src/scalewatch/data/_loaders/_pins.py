@@ -72,6 +72,13 @@ PINS: Final[dict[str, dict[str, str]]] = {
         "external_benchmark_winogrande.csv": "53c7ed0d229d5566166bb7ddb19764bda7000bb59603e727f16e8626de071445",
         "model_versions.csv": "08025ffc7b5c00781dd86ef5261f38b2204ed6d5b36160c61af3d9c8da9a10e6",
     },
+    "epoch-llm-inference-prices": {
+        "aa_data_with_math5.csv": "323cda04c6711662f24ce11a12a3b26c4529df12da701f35765e68f0bc608899",
+        "epoch_ai_eval_data.csv": "8c3671eda3b698850224f58602e8ab691eaad65ad1db7795bd5b998a9f1f27d8",
+        "epoch_ai_price_data_not_in_aa_with_benchmarks.csv": "e3164f4ec72f8ec7a995c998251729b8e4f4630ec989197f7559d26ca9771f76",
+        "lowest_price_models_data.csv": "041d608b6d74dd584321ffc1fcfd3cca16332dbf4af7ec312947770804bb917f",
+        "lowest_price_models_results.csv": "8764ac557cacf35d179a06f4a4256d097a798c49582981f118869ec51b69c2bb",
+    },
     "epoch-ml-hardware": {
         "PCU518210518210.csv": "57821a85090252fea0d2bc65645bb90021a18e7bd2b0ecff477f02ba7e2b039a",
         "chip_dataset_grid_view.csv": "4a5e453104abfc894c47af64957c8a8e8cb0281c9af44975772318a5eacab5cc",
