@@ -81,7 +81,7 @@ def test_list_json() -> None:
     chin = records["chinchilla-hoffmann2022"]
     assert (chin["rows"], chin["rows_of"], chin["local"], chin["fetchable"]) == (245, "runs", "mirror", True)
     assert records["porian-compute-optimal-isoflops"]["fetchable"] is False
-    assert records["datablations-runs"]["derived_files"] == ["datablations_runs.csv"]
+    assert records["datablations-runs"]["derived_files"] == ["datablations_runs.csv", "notebook_stage2_runs.csv"]
     assert records["nist-strd-nonlinear"]["license"].startswith("public domain")
     assert all(r["citation"] for r in records.values())
 
