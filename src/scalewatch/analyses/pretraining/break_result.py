@@ -49,7 +49,23 @@ class BreakTestResult(Result):
         Out-of-sample check: ``cutoff``, ``n_train``, ``n_test``,
         ``rmse_law_pct``, ``rmse_broken_pct``, ``wins``, ``evaluable``.
     detected : bool
-        ``p_value < level`` and the broken law wins out of sample by ``margin``.
+        The break rule's decision: ``robust_detected`` (a break is claimed only
+        when it survives the robust null).
+    iid_detected : bool
+        ``p_value < level`` (i.i.d. null) and the broken law wins out of sample by ``margin``.
+    robust_detected : bool
+        ``p_robust < level`` and the broken law wins out of sample by ``margin``.
+    p_robust, p1_robust, p2_robust : float
+        p-values under the robust null: the law plus a polynomial of degree
+        ``shape_degree`` in log(D/N), no change along ``by``; wild cluster
+        bootstrap (signs flipped per group of ``n_groups``); combined as ``p_value``.
+    misfit_sd_pct : float
+        SD (percent of loss) of the fitted smooth term in log(D/N): the law's
+        shape misfit that the robust null allows.
+    shape_curve : pandas.DataFrame
+        ``tokens_per_param``, ``residual_pct`` (law residual) and ``shape_pct``
+        (the smooth term), sorted: what explains an apparent bend when only the
+        i.i.d. test fires.
     profile : pandas.DataFrame
         The one-break F statistic at each candidate break (``break_at``, ``F``).
     """
@@ -80,6 +96,21 @@ class BreakTestResult(Result):
     profile: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = field(repr=False, default=())
     fit: FitResult | None = field(repr=False, default=None)
+    iid_detected: bool = False
+    robust_detected: bool = False
+    p_robust: float = math.nan
+    p1_robust: float = math.nan
+    p2_robust: float = math.nan
+    stat1_robust: float = math.nan
+    shape_degree: int = -1
+    n_groups: int = 0
+    misfit_sd_pct: float = math.nan
+    shape_curve: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    @property
+    def explained_by_shape(self) -> bool:
+        """True when the i.i.d. test fires (p_value < level) but the robust null does not: the bend is shape misfit."""
+        return bool(self.p_value < self.level and not self.p_robust < self.level)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe summary."""
@@ -100,6 +131,17 @@ class BreakTestResult(Result):
             "slope_interval": [_f(b) for b in self.slope_interval],
             "oos": {k: (_f(v) if isinstance(v, float) else v) for k, v in self.oos.items()},
             "detected": bool(self.detected),
+            "iid_detected": bool(self.iid_detected),
+            "robust_detected": bool(self.robust_detected),
+            "p_robust": _f(self.p_robust),
+            "p1_robust": _f(self.p1_robust),
+            "p2_robust": _f(self.p2_robust),
+            "stat1_robust": _f(self.stat1_robust),
+            "robust_null": self.robust_null(),
+            "shape_degree": self.shape_degree,
+            "n_groups": self.n_groups,
+            "misfit_sd_pct": _f(self.misfit_sd_pct),
+            "explained_by_shape": self.explained_by_shape,
             "level": self.level,
             "margin": self.margin,
             "n_boot": self.n_boot,
@@ -120,7 +162,8 @@ class BreakTestResult(Result):
         if np.isfinite(self.stat2):
             lines.append(f"    two breaks  sup-F {self.stat2:.3g}, p = {self.p2:.3g}")
         lines += [
-            f"    combined    p = {self.p_value:.3g} (level {self.level:g})",
+            f"    combined    p = {self.p_value:.3g} (level {self.level:g}; i.i.d. null)",
+            f"    robust      p = {self.p_robust:.3g} ({self.robust_null()})",
             f"    location    {', '.join(f'{b:.3g}' for b in self.break_at)}; one-break {pct} interval "
             f"[{self.break_interval[0]:.3g}, {self.break_interval[1]:.3g}]",
             f"    slope       {self.slope_change:+.3g}% of loss per decade beyond the break [{self.slope_interval[0]:+.3g}, {self.slope_interval[1]:+.3g}]",
@@ -132,11 +175,18 @@ class BreakTestResult(Result):
             )
         else:
             lines.append(f"    held out    not evaluable ({o.get('reason', '')})")
-        lines.append(f"    detected    {self.detected}")
+        lines.append(f"    detected    {self.detected} (robust null; i.i.d. null alone: {self.iid_detected})")
+        if self.explained_by_shape:
+            lines.append(f"    shape       the apparent bend is explained by the law's misfit in tokens per parameter (SD {self.misfit_sd_pct:.2g}% of loss)")
         return "\n".join(lines)
 
+    def robust_null(self) -> str:
+        """The robust null in words."""
+        shape = f"a degree-{self.shape_degree} polynomial in log(D/N)" if self.shape_degree >= 0 else "a level term"
+        return f"{self.law} plus {shape}, no change along {self.by}; wild cluster bootstrap over {self.n_groups} groups"
+
     def __repr__(self) -> str:
-        return f"BreakTestResult({self.law} in {self.by}: p={self.p_value:.3g}, detected={self.detected})"
+        return f"BreakTestResult({self.law} in {self.by}: p={self.p_value:.3g}, robust p={self.p_robust:.3g}, detected={self.detected})"
 
 
 def _f(x: Any) -> float | None:

@@ -65,6 +65,7 @@ import pandas as pd
 from scalewatch.analyses.pretraining.break_result import BreakTestResult
 from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
 from scalewatch.analyses.pretraining.data import frontier, runs_table
+from scalewatch.analyses.pretraining.intervals import run_groups, shape_basis
 from scalewatch.fitting import FitResult, quiet_fit
 from scalewatch.laws import Law
 
@@ -281,24 +282,36 @@ def _geometry(spec: LawSpec, res: FitResult, df: pd.DataFrame, y: np.ndarray, t:
     return _Geometry(e0=e0, Q=Q, taus=taus, H=H, nrm=nrm, dof0=n - k)
 
 
+def _sup_f_pvalues(e0: np.ndarray, Q: np.ndarray, H: np.ndarray, pairs: np.ndarray, dof0: int, max_breaks: int, signs: np.ndarray) -> dict[str, Any]:
+    """Observed sup-F statistics and their wild-bootstrap p-values, the signs (n, B) given (per run or per group)."""
+    obs = _sup_f(e0[:, None], H, pairs, dof0)
+    E_null = _project_off(Q, e0[:, None] * signs)
+    boot = _sup_f(E_null, H, pairs, dof0)
+    B = signs.shape[1]
+    p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (B + 1))
+    if max_breaks == 2 and pairs.size:
+        p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (B + 1))
+        p_value = min(1.0, 2.0 * min(p1, p2))
+        n_breaks = 2 if p2 < p1 else 1
+    else:
+        p2, p_value, n_breaks = math.nan, p1, 1
+    return {"obs": obs, "p1": p1, "p2": p2, "p_value": p_value, "n_breaks": n_breaks}
+
+
+def _group_signs(groups: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Rademacher signs (n, B), one per group and draw (the wild cluster bootstrap; per run when every run is its own group)."""
+    G = int(groups.max()) + 1
+    return rng.choice(np.array([-1.0, 1.0]), size=(G, n_boot))[groups]
+
+
 def _wild_bootstrap_test(g: _Geometry, t: np.ndarray, trim: float, max_breaks: int, n_boot: int, ci: float, rng: np.random.Generator) -> dict[str, Any]:
     """sup-F statistics with wild-bootstrap p-values (one and two breaks), the break's location and slope with intervals."""
     e0, Q, taus, H, nrm, dof0 = g.e0, g.Q, g.taus, g.H, g.nrm, g.dof0
     n = e0.size
     pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
-    obs = _sup_f(e0[:, None], H, pairs, dof0)
     signs = rng.choice(np.array([-1.0, 1.0]), size=(n, n_boot))
-    E_null = _project_off(Q, e0[:, None] * signs)
-    boot = _sup_f(E_null, H, pairs, dof0)
-    p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (n_boot + 1))
-    if max_breaks == 2 and pairs.size:
-        p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (n_boot + 1))
-        p_value = min(1.0, 2.0 * min(p1, p2))
-        n_breaks = 2 if p2 < p1 else 1
-    else:
-        p2 = math.nan
-        p_value = p1
-        n_breaks = 1
+    w = _sup_f_pvalues(e0, Q, H, pairs, dof0, max_breaks, signs)
+    obs, p1, p2, p_value, n_breaks = w["obs"], w["p1"], w["p2"], w["p_value"], w["n_breaks"]
     j1 = int(obs.arg1[0])
     c1 = float(obs.coef1[0])
     # location and slope interval: wild bootstrap from the one-break model
@@ -321,6 +334,52 @@ def _wild_bootstrap_test(g: _Geometry, t: np.ndarray, trim: float, max_breaks: i
             "loc": loc, "slope": slope, "break_taus": break_taus, "profile": profile}
 
 
+def _robust_test(
+    spec: LawSpec, res: FitResult, df: pd.DataFrame, y: np.ndarray, t: np.ndarray, trim: float, n_grid: int, max_breaks: int,
+    n_boot: int, shape_degree: int, group: Any, rng: np.random.Generator,
+) -> dict[str, Any]:
+    """The break test under the flexible null: the law plus a polynomial in log(D/N), wild cluster bootstrap by group.
+
+    The law's log-Jacobian G and the shape columns P are projected out together
+    (Frisch-Waugh): the statistic is the sup-F of the hinges *beyond* what the
+    law and a smooth term in tokens per parameter explain. The null residuals
+    are those of that flexible fit; their signs are flipped per group (one
+    Rademacher sign for all runs of a model size), which keeps both the
+    shape term and the errors runs of one size share.
+    """
+    n = len(df)
+    X = _design(res, df)
+    with np.errstate(all="ignore"):
+        e = np.log(y) - np.log(spec.law.predict(X, res.theta))
+    G = _log_jacobian(spec.law, X, res.theta)
+    has_shape = shape_degree >= 0 and {"params", "tokens"} <= set(df.columns)
+    P = shape_basis(df, shape_degree) if has_shape else np.ones((n, 1))
+    Q = _basis(np.column_stack([G, P]))
+    e0 = _project_off(Q, e[:, None])[:, 0]
+    taus = _grid(t, trim, n_grid)
+    raw_h = _hinges(t, taus)
+    H = _project_off(Q, raw_h)
+    usable = np.einsum("nj,nj->j", H, H) > 1e-10 * np.maximum(np.einsum("nj,nj->j", raw_h, raw_h), 1e-300)
+    taus, H = taus[usable], H[:, usable]
+    if taus.size < 2:
+        return {"available": False, "reason": "the law plus the shape term absorbs every break shape"}
+    groups = run_groups(df, group) if (group is None or not isinstance(group, str) or group == "none" or group in df.columns) else np.arange(n)
+    pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
+    w = _sup_f_pvalues(e0, Q, H, pairs, n - Q.shape[1], max_breaks, _group_signs(groups, n_boot, rng))
+    # the shape term itself: the part of the law's residual explained by P (after G), in percent
+    Qg = _basis(G)
+    Pg = _project_off(Qg, P)
+    eg = _project_off(Qg, e[:, None])[:, 0]
+    coef = np.linalg.lstsq(Pg, eg, rcond=None)[0]
+    shape_fit = Pg @ coef
+    z = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float)) if has_shape else np.full(n, np.nan)
+    curve = pd.DataFrame({"tokens_per_param": np.exp(z), "residual_pct": 100 * eg, "shape_pct": 100 * shape_fit}).sort_values("tokens_per_param")
+    return {
+        **w, "available": True, "has_shape": has_shape, "n_groups": int(groups.max()) + 1,
+        "misfit_sd_pct": float(100 * np.std(shape_fit)), "curve": curve.reset_index(drop=True),
+    }
+
+
 def break_test(
     data: Any,
     law: Any = "chinchilla",
@@ -341,6 +400,8 @@ def break_test(
     fit_result: FitResult | None = None,
     cutoff_fit: FitResult | None = None,
     out_of_sample: str = "always",
+    shape_degree: int = 4,
+    group: Any = "params",
     seed: int | np.random.Generator | None = 0,
 ) -> BreakTestResult:
     r"""Test for a break in the scaling of loss against ``by`` beyond what the law describes.
@@ -386,8 +447,16 @@ def break_test(
         A fit of ``law`` to the runs at or below ``cutoff``, to reuse in the
         held-out check (e.g. a backtest's).
     out_of_sample : {"always", "if_significant"}, default "always"
-        Run the held-out check always, or only when ``p_value < level`` (it
-        cannot change the decision otherwise; the calibration uses this).
+        Run the held-out check always, or only when ``p_value < level`` or
+        ``p_robust < level`` (it cannot change the decision otherwise; the
+        calibration uses this).
+    shape_degree : int, default 4
+        Degree of the polynomial in standardised log(D/N) that the robust
+        null adds to the law (-1: none, only a level term). Ignored without
+        ``params`` and ``tokens`` columns (one-input laws).
+    group : {"params", "compute", "none"}, column or array, default "params"
+        Runs that share errors (:func:`~scalewatch.analyses.pretraining.run_groups`):
+        the robust null flips residual signs per group.
     seed : int, Generator or None, default 0
         Seed of the wild bootstrap.
 
@@ -418,12 +487,20 @@ def break_test(
     w = _wild_bootstrap_test(g, t, trim, max_breaks, n_boot, ci, rng)
     obs, pairs, p1, p2, p_value, n_breaks = w["obs"], w["pairs"], w["p1"], w["p2"], w["p_value"], w["n_breaks"]
     c1, loc, slope, break_taus, profile = w["c1"], w["loc"], w["slope"], w["break_taus"], w["profile"]
+    rob = _robust_test(spec, res, df, y, t, trim, n_grid, max_breaks, n_boot, int(shape_degree), group, rng)
+    if not rob["available"]:
+        notes.append(f"robust null: {rob['reason']}; its p-value is 1")
+    p_rob = float(rob["p_value"]) if rob["available"] else 1.0
 
-    if out_of_sample == "always" or p_value < level:
+    if out_of_sample == "always" or p_value < level or p_rob < level:
         oos = _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit)
     else:
         oos = {"evaluable": False, "wins": False, "reason": "skipped: the test is not significant"}
-    detected = bool(p_value < level and oos.get("evaluable", False) and oos.get("wins", False))
+    wins = bool(oos.get("evaluable", False) and oos.get("wins", False))
+    iid_detected = bool(p_value < level and wins)
+    robust_detected = bool(p_rob < level and wins)
+    if rob["available"] and not rob["has_shape"]:
+        notes.append("robust null without a shape term (no params/tokens columns): the law plus a level term, signs flipped per group")
     return BreakTestResult(
         law=spec.label,
         by=by,
@@ -440,7 +517,7 @@ def break_test(
         slope_change=float(c1 * 100 * _LN10),
         slope_interval=(float(slope[0]), float(slope[1])),
         oos=oos,
-        detected=detected,
+        detected=robust_detected,
         level=level,
         margin=float(margin),
         n_boot=int(n_boot),
@@ -451,6 +528,16 @@ def break_test(
         profile=profile,
         notes=tuple(dict.fromkeys(notes)),
         fit=res,
+        iid_detected=iid_detected,
+        robust_detected=robust_detected,
+        p_robust=p_rob,
+        p1_robust=float(rob.get("p1", math.nan)),
+        p2_robust=float(rob.get("p2", math.nan)),
+        stat1_robust=float(rob["obs"].sup1[0]) if rob["available"] else math.nan,
+        shape_degree=int(shape_degree) if rob.get("has_shape") else -1,
+        n_groups=int(rob.get("n_groups", 0)),
+        misfit_sd_pct=float(rob.get("misfit_sd_pct", math.nan)),
+        shape_curve=rob.get("curve", pd.DataFrame()),
     )
 
 
