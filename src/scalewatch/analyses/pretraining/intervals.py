@@ -352,7 +352,7 @@ def _conformal_quantile(scores: np.ndarray, nominal: float, n_eff: int) -> float
     return float(np.quantile(scores, level, method="higher"))
 
 
-def _fit_residual_model(e: np.ndarray, d: np.ndarray, z: np.ndarray, groups: np.ndarray, nominal: float, degree: int) -> _ResidualModel:
+def _fit_residual_model(e: np.ndarray, d: np.ndarray, z: np.ndarray, groups: np.ndarray, nominal: float, degree: int, by_groups: bool = True) -> _ResidualModel:
     from scipy.optimize import nnls
 
     zc, zs = float(np.mean(z)), float(np.std(z)) or 1.0
@@ -364,7 +364,7 @@ def _fit_residual_model(e: np.ndarray, d: np.ndarray, z: np.ndarray, groups: np.
     s0, s1 = max(float(sq[0]), 1e-6), float(sq[1])
     scores = np.abs(r) / (s0 + s1 * d)
     n_groups = int(np.unique(groups).size)
-    q = _conformal_quantile(scores, nominal, n_groups)
+    q = _conformal_quantile(scores, nominal, n_groups if by_groups else int(scores.size))
     return _ResidualModel(coef, s0, s1, q, zc, zs, int(e.size), n_groups, int(degree))
 
 
@@ -473,6 +473,8 @@ def calibrated_backtest(
     shape_degree: int = 1,
     loss: str = "huber",
     n_boot: int = 2000,
+    min_train: int | None = None,
+    quantile_n: str = "groups",
     seed: int | np.random.Generator | None = 0,
 ) -> CalibratedBacktestResult:
     r"""Rolling-origin backtest whose intervals are calibrated on the training runs' own rolling origins.
@@ -504,6 +506,12 @@ def calibrated_backtest(
     loss : str, default "huber"
     n_boot : int, default 2000
         Cluster-bootstrap resamples of each cut-off's mean excess.
+    min_train : int, optional
+        Fewest runs of any fit (outer or inner); default 3 per parameter of the law.
+    quantile_n : {"groups", "records"}, default "groups"
+        The n of the conformal quantile's finite-sample correction: distinct
+        groups among the calibration records (conservative when runs of a
+        group share errors) or all records (exchangeable records).
     seed : int, Generator or None, default 0
 
     Returns
@@ -522,6 +530,8 @@ def calibrated_backtest(
             raise ValueError(f"calibrated_backtest(data=...) needs a {col!r} column; columns: {list(df.columns)}.")
     if not (isinstance(nominal, float) and 0 < nominal < 1):
         raise ValueError(f"calibrated_backtest(nominal={nominal!r}); use a level in (0, 1), e.g. 0.9.")
+    if quantile_n not in ("groups", "records"):
+        raise ValueError(f"calibrated_backtest(quantile_n={quantile_n!r}); use 'groups' or 'records'.")
     specs = resolve_laws(law, by, what="calibrated_backtest")
     if len(specs) != 1 or specs[0].scope != "runs":
         raise ValueError("calibrated_backtest(law=...) takes one law of N and D (e.g. 'chinchilla').")
@@ -533,7 +543,9 @@ def calibrated_backtest(
     z = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float))
     groups = run_groups(df, group)
     y = df["loss"].to_numpy(float)
-    min_train = 3 * spec.law.n_params
+    min_train = 3 * spec.law.n_params if min_train is None else int(min_train)
+    if min_train < spec.law.n_params + 1:
+        raise ValueError(f"calibrated_backtest(min_train={min_train}); use at least the law's parameters + 1 ({spec.law.n_params + 1}).")
     outer = sorted(float(c) for c in cutoffs) if cutoffs is not None else _holdout_origins(x, holdout, min_train)
     zq = _normal_quantile(0.5 + nominal / 2)
     rows, preds = [], []
@@ -556,7 +568,7 @@ def calibrated_backtest(
             raise ValueError(f"calibrated_backtest: the cut-off {c:g} leaves too few training runs for an inner origin (each needs {min_train}).")
         e_c, d_c, z_c, g_c = (np.concatenate(a) for a in (rec_e, rec_d, rec_z, rec_g))
         ok = np.isfinite(e_c)
-        model = _fit_residual_model(e_c[ok], d_c[ok], z_c[ok], g_c[ok], nominal, shape_degree)
+        model = _fit_residual_model(e_c[ok], d_c[ok], z_c[ok], g_c[ok], nominal, shape_degree, quantile_n == "groups")
         lp, e_in = _fit_predict(spec, df, train, test, loss, rng)
         e_te = np.log(y[test]) - lp
         d_te = np.log10(x[test] / c)
