@@ -44,7 +44,7 @@ def test_coverage_counts_and_clopper_pearson_are_consistent():
     assert [c.covered for c in cals] == s["covered"].tolist()
     json.dumps(res.to_dict())
     assert "coverage" in res.report()
-    assert all("coverage" in n["name"] for n in res.numbers()[:3])
+    assert all("coverage" in n.name for n in res.numbers()[:3])
 
 
 def test_data_from_the_law_are_covered_near_nominal():

@@ -83,7 +83,7 @@ import pandas as pd
 
 from scalewatch.analyses.pretraining.candidates import _design, resolve_laws
 from scalewatch.analyses.pretraining.data import runs_table
-from scalewatch.findings import Result
+from scalewatch.findings import Number, Result
 from scalewatch.findings.rules import Calibration, calibration
 from scalewatch.fitting import quiet_fit
 
@@ -380,8 +380,11 @@ class CalibratedBacktestResult(Result):
         (95% Clopper-Pearson), ``naive_coverage`` (in-sample i.i.d. interval),
         ``rmse_pct``, ``mean_excess_pct`` with its cluster-bootstrap
         ``mean_excess_low``/``mean_excess_high``, the residual model
-        (``scale0_pct``, ``scale_per_decade_pct``, ``q``) and ``n_calibration``
-        (records) / ``n_calibration_groups``.
+        (``scale0_pct``, ``scale_per_decade_pct``, ``q``), ``bounded`` (False
+        when the calibration records hold too few groups for a finite
+        conformal quantile at the nominal level, fewer than
+        :math:`\gamma / (1 - \gamma)`: the interval is then the whole line and
+        its coverage says nothing) and ``n_calibration`` (records) / ``n_calibration_groups``.
     predictions : pandas.DataFrame
         One row per held-out run and cut-off: ``excess``, ``lo``/``hi`` (log
         excess bounds of the interval), ``covered``, ``distance_decades``, ``group``.
@@ -411,19 +414,24 @@ class CalibratedBacktestResult(Result):
 
     @property
     def within_target(self) -> bool:
-        """True when the coverage at every cut-off lies in nominal +/- 0.05."""
+        """True when every interval is bounded and the coverage at every cut-off lies in nominal +/- 0.05."""
         c = self.summary["coverage"].to_numpy(float)
-        return bool(np.all(np.abs(c - self.nominal) <= 0.05 + 1e-12))
+        return bool(np.all(self.summary["bounded"]) and np.all(np.abs(c - self.nominal) <= 0.05 + 1e-12))
 
-    def numbers(self) -> list[dict[str, Any]]:
-        """Plain records (name, value, low, high) for a finding: nominal and empirical coverage per cut-off."""
+    def numbers(self) -> list[Number]:
+        """Numbers for a finding, per cut-off: nominal and empirical coverage (95% Clopper-Pearson), naive coverage, grouped mean excess."""
         out = []
         for r in self.summary.itertuples():
-            tag = f"{self.by} > {r.cutoff:.3g}, {r.n_test} runs"
-            out.append({"name": f"nominal coverage of calibrated intervals ({tag})", "value": self.nominal})
-            out.append({"name": f"empirical coverage of calibrated {100 * self.nominal:g}% intervals ({tag})", "value": r.coverage, "low": r.coverage_low, "high": r.coverage_high})
-            out.append({"name": f"empirical coverage of naive in-sample {100 * self.nominal:g}% intervals ({tag})", "value": r.naive_coverage})
-            out.append({"name": f"held-out mean excess, cluster bootstrap by {self.group} ({tag})", "value": r.mean_excess_pct, "low": r.mean_excess_low, "high": r.mean_excess_high, "unit": "%"})
+            tag = f"{self.by} > {r.cutoff:.3g}, {r.n_test} runs in {r.n_test_groups} groups"
+            out += [
+                Number(f"nominal coverage of calibrated intervals ({tag})", self.nominal, note="level of the calibrated prediction intervals"),
+                Number(f"empirical coverage of calibrated {100 * self.nominal:g}% intervals ({tag})", r.coverage, r.coverage_low, r.coverage_high, "", 0.95,
+                       f"{r.covered}/{r.n_test} held-out runs inside; 95% Clopper-Pearson"),
+                Number(f"empirical coverage of naive in-sample {100 * self.nominal:g}% intervals ({tag})", r.naive_coverage,
+                       note="law +/- z sd of in-sample residuals, for contrast"),
+                Number(f"held-out mean excess, cluster bootstrap by {self.group} ({tag})", r.mean_excess_pct, r.mean_excess_low, r.mean_excess_high, "%", 0.95,
+                       "groups resampled whole, conditional on the training fit"),
+            ]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -586,7 +594,7 @@ def calibrated_backtest(
                 "nominal": nominal, "covered": int(cov.sum()), "coverage": cal.empirical, "coverage_low": cal.low, "coverage_high": cal.high,
                 "naive_coverage": float(np.mean(naive)), "rmse_pct": float(100 * np.sqrt(np.mean(e_te**2))),
                 "mean_excess_pct": gm.mean, "mean_excess_low": gm.low, "mean_excess_high": gm.high,
-                "scale0_pct": 100 * model.s0, "scale_per_decade_pct": 100 * model.s1, "q": model.q,
+                "scale0_pct": 100 * model.s0, "scale_per_decade_pct": 100 * model.s1, "q": model.q, "bounded": bool(np.isfinite(model.q)),
                 "n_calibration": model.n_records, "n_calibration_groups": model.n_groups, "n_inner_origins": len(inner),
             }
         )
