@@ -370,7 +370,7 @@ def _fit_residual_model(e: np.ndarray, d: np.ndarray, z: np.ndarray, groups: np.
 
 @dataclass(frozen=True, eq=False)
 class CalibratedBacktestResult(Result):
-    """Rolling-origin backtest with calibrated intervals: per cut-off coverage against nominal. Immutable.
+    r"""Rolling-origin backtest with calibrated intervals: per cut-off coverage against nominal. Immutable.
 
     Attributes
     ----------
