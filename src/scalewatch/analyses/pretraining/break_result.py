@@ -66,6 +66,10 @@ class BreakTestResult(Result):
         ``tokens_per_param``, ``residual_pct`` (law residual) and ``shape_pct``
         (the smooth term), sorted: what explains an apparent bend when only the
         i.i.d. test fires.
+    break_at_robust, slope_change_robust, slope_interval_robust : float, float, tuple
+        The one-break location and slope change (% of loss per decade) beyond
+        the shape term, with a wild-cluster-bootstrap percentile interval: the
+        interval the break rule (``pretraining.break_slope``) judges.
     profile : pandas.DataFrame
         The one-break F statistic at each candidate break (``break_at``, ``F``).
     """
@@ -106,6 +110,9 @@ class BreakTestResult(Result):
     n_groups: int = 0
     misfit_sd_pct: float = math.nan
     shape_curve: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    break_at_robust: float = math.nan
+    slope_change_robust: float = math.nan
+    slope_interval_robust: tuple[float, float] = (math.nan, math.nan)
 
     @property
     def explained_by_shape(self) -> bool:
@@ -142,6 +149,9 @@ class BreakTestResult(Result):
             "n_groups": self.n_groups,
             "misfit_sd_pct": _f(self.misfit_sd_pct),
             "explained_by_shape": self.explained_by_shape,
+            "break_at_robust": _f(self.break_at_robust),
+            "slope_change_robust_pct_per_decade": _f(self.slope_change_robust),
+            "slope_interval_robust": [_f(b) for b in self.slope_interval_robust],
             "level": self.level,
             "margin": self.margin,
             "n_boot": self.n_boot,
@@ -163,7 +173,8 @@ class BreakTestResult(Result):
             lines.append(f"    two breaks  sup-F {self.stat2:.3g}, p = {self.p2:.3g}")
         lines += [
             f"    combined    p = {self.p_value:.3g} (level {self.level:g}; i.i.d. null)",
-            f"    robust      p = {self.p_robust:.3g} ({self.robust_null()})",
+            f"    robust      p = {self.p_robust:.3g} ({self.robust_null()}); slope {self.slope_change_robust:+.3g}% per decade "
+            f"[{self.slope_interval_robust[0]:+.3g}, {self.slope_interval_robust[1]:+.3g}] beyond {self.break_at_robust:.3g}",
             f"    location    {', '.join(f'{b:.3g}' for b in self.break_at)}; one-break {pct} interval "
             f"[{self.break_interval[0]:.3g}, {self.break_interval[1]:.3g}]",
             f"    slope       {self.slope_change:+.3g}% of loss per decade beyond the break [{self.slope_interval[0]:+.3g}, {self.slope_interval[1]:+.3g}]",

@@ -349,8 +349,12 @@ class BreakRatesResult(Result):
 
 
 def _oos_wins(G: np.ndarray, t: np.ndarray, E: np.ndarray, train: np.ndarray, trim: float, n_grid: int, margin: float) -> np.ndarray:
-    """Linearised out-of-sample check of every column of E: does one hinge (located on the training runs) cut the held-out RMS by ``margin``?"""
-    from scalewatch.analyses.pretraining.breaks import _basis, _grid, _hinges, _hinge_shift, _project_off
+    """Linearised out-of-sample check of every column of E: does one hinge (located on the training runs) cut the held-out RMS by ``margin``?
+
+    ``G`` holds the columns of the model without the hinge (the law's
+    log-Jacobian; with the shape polynomial appended for the robust rule).
+    """
+    from scalewatch.analyses.pretraining.breaks import _basis, _grid, _hinges, _project_off
 
     G_tr, G_te, t_tr, t_te = G[train], G[~train], t[train], t[~train]
     beta = np.linalg.lstsq(G_tr, E[train], rcond=None)[0]
@@ -365,7 +369,10 @@ def _oos_wins(G: np.ndarray, t: np.ndarray, E: np.ndarray, train: np.ndarray, tr
     arg = ((H.T @ e_tr) ** 2 / nrm[:, None]).argmax(axis=0)
     wins = np.zeros(E.shape[1], dtype=bool)
     for s in range(E.shape[1]):
-        shift = _hinge_shift(G_tr, t_tr, e_tr[:, s], G_te, t_te, taus[[arg[s]]])
+        tau = taus[[arg[s]]]
+        B_tr = np.column_stack([G_tr, _hinges(t_tr, tau)])
+        B_te = np.column_stack([G_te, _hinges(t_te, tau)])
+        shift = B_te @ np.linalg.lstsq(B_tr, e_tr[:, s], rcond=None)[0]
         wins[s] = np.sqrt(np.mean((e_te[:, s] - shift) ** 2)) <= (1 - margin) * np.sqrt(np.mean(e_te[:, s] ** 2))
     return wins
 
@@ -470,6 +477,10 @@ def simulate_break_rates(
         geo[name] = (Q, H[:, ok], pairs, n - Q.shape[1])
     cut = float(np.quantile(np.exp(t), 1 - holdout, method="lower"))
     train = np.exp(t) <= cut * (1 + 1e-12)
+    z_all = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float))
+    z_cl = np.clip(z_all, z_all[train].min(), z_all[train].max())
+    u_cl = (z_cl - z_cl[train].mean()) / (z_cl[train].std() or 1.0)
+    P_train_std = np.column_stack([u_cl**k for k in range(int(shape_degree) + 1)])
     rows = []
     for scen, spec in scenarios.items():
         sd = float(spec["sd"])
@@ -480,8 +491,10 @@ def simulate_break_rates(
         E = m[:, None] + planted[:, None] + rng.normal(0.0, sd, (n, n_sims))
         if gsd > 0:
             E = E + rng.normal(0.0, gsd, (int(groups.max()) + 1, n_sims))[groups]
-        wins = _oos_wins(G, t, E, train, trim, n_grid, margin)
+        wins_by = {"iid": _oos_wins(G, t, E, train, trim, n_grid, margin),
+                   "robust": _oos_wins(np.column_stack([G, P_train_std]), t, E, train, trim, n_grid, margin)}
         for test, (Q, H, pairs, dof0) in geo.items():
+            wins = wins_by[test]
             E0 = _project_off(Q, E)
             obs = _sup_f(E0, H, pairs, dof0)
             sig = np.zeros(n_sims, dtype=bool)
