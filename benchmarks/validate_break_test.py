@@ -125,7 +125,8 @@ def main(n_sims: int = 400) -> None:
                 + (f" Unbounded intervals (too few model-size groups among the calibration records for a finite "
                    f"90% conformal quantile) at cut-offs {', '.join(unb)}: their coverage of 100% is vacuous." if unb else ""), ""]
         for label, extra in (("default", {}), ("quantile n = records", {"quantile_n": "records"}),
-                             ("inner origins 50-10%", {"inner_holdout": (0.5, 0.4, 0.3, 0.2, 0.1)}), ("no mean term", {"shape_degree": -1})):
+                             ("inner origins 50-10%", {"inner_holdout": (0.5, 0.4, 0.3, 0.2, 0.1)}), ("no mean term", {"shape_degree": -1}),
+                             ("in-sample quadratic shape correction", {"correction": 2})):
             try:
                 c2 = calibrated_backtest(data, nominal=0.9, n_boot=50, seed=0, **kw, **extra)
                 sens.append(f"| {name.split(' (')[0]} | {label} | {', '.join(f'{v:.2f}' for v in c2.summary['coverage'])} |")

@@ -305,8 +305,16 @@ def _holdout_origins(x: np.ndarray, shares: Sequence[float], min_below: int) -> 
     return sorted(out)
 
 
-def _fit_predict(spec: Any, df: pd.DataFrame, train: np.ndarray, pred_rows: np.ndarray, loss: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Fit on ``train`` rows; return log predictions of ``pred_rows`` and the in-sample excess (log obs - log pred)."""
+def _fit_predict(
+    spec: Any, df: pd.DataFrame, train: np.ndarray, pred_rows: np.ndarray, loss: str, rng: np.random.Generator, correction: int = -1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit on ``train`` rows; return log predictions of ``pred_rows`` and the in-sample excess (log obs - log pred).
+
+    With ``correction = K >= 0`` the prediction is the law plus a degree-K
+    polynomial in log(D/N) fitted to the law's in-sample residuals (the shape
+    misfit; standardised on the training runs and held constant beyond their
+    range of log(D/N)).
+    """
     y = df["loss"].to_numpy(float)
     kw: dict[str, Any] = {"loss": loss, "raise_on_failure": False, "seed": rng}
     if spec.starts is not None:
@@ -316,7 +324,17 @@ def _fit_predict(spec: Any, df: pd.DataFrame, train: np.ndarray, pred_rows: np.n
     with np.errstate(all="ignore"):
         lp = np.log(spec.law.predict(_design(res, df[pred_rows]), res.theta))
         lin = np.log(spec.law.predict(_design(res, tr), res.theta))
-    return lp, np.log(y[train]) - lin
+    e_in = np.log(y[train]) - lin
+    if correction >= 0:
+        z = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float))
+        lo, hi = z[train].min(), z[train].max()
+        zc, zs = float(z[train].mean()), float(z[train].std()) or 1.0
+        cols = lambda v: np.column_stack([((np.clip(v, lo, hi) - zc) / zs) ** k for k in range(correction + 1)])  # noqa: E731
+        ok = np.isfinite(e_in)
+        coef = np.linalg.lstsq(cols(z[train])[ok], e_in[ok], rcond=None)[0]
+        lp = lp + cols(z[pred_rows]) @ coef
+        e_in = e_in - cols(z[train]) @ coef
+    return lp, e_in
 
 
 @dataclass(frozen=True)
@@ -483,6 +501,7 @@ def calibrated_backtest(
     n_boot: int = 2000,
     min_train: int | None = None,
     quantile_n: str = "groups",
+    correction: int = -1,
     seed: int | np.random.Generator | None = 0,
 ) -> CalibratedBacktestResult:
     r"""Rolling-origin backtest whose intervals are calibrated on the training runs' own rolling origins.
@@ -567,7 +586,7 @@ def calibrated_backtest(
         for o in inner:
             tr_in = x <= o * (1 + 1e-12)
             ev = train & ~tr_in
-            lp, _ = _fit_predict(spec, df, tr_in, ev, loss, rng)
+            lp, _ = _fit_predict(spec, df, tr_in, ev, loss, rng, correction)
             rec_e.append(np.log(y[ev]) - lp)
             rec_d.append(np.log10(x[ev] / o))
             rec_z.append(z[ev])
@@ -577,7 +596,7 @@ def calibrated_backtest(
         e_c, d_c, z_c, g_c = (np.concatenate(a) for a in (rec_e, rec_d, rec_z, rec_g))
         ok = np.isfinite(e_c)
         model = _fit_residual_model(e_c[ok], d_c[ok], z_c[ok], g_c[ok], nominal, shape_degree, quantile_n == "groups")
-        lp, e_in = _fit_predict(spec, df, train, test, loss, rng)
+        lp, e_in = _fit_predict(spec, df, train, test, loss, rng, correction)
         e_te = np.log(y[test]) - lp
         d_te = np.log10(x[test] / c)
         center = model.mean(z[test])
