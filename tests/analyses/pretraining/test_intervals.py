@@ -81,6 +81,15 @@ def test_grouped_top_residuals_and_groups():
     assert run_groups(runs, "compute").max() + 1 == 12
 
 
+def test_too_few_groups_give_unbounded_intervals():
+    # with every calibration record in one of 3 groups no finite 90% conformal quantile exists: flagged, not hidden
+    runs = isoflop(0.01, 0)
+    groups = np.arange(len(runs)) % 3
+    res = calibrated_backtest(runs, group=groups, n_boot=50, seed=0)
+    assert not res.summary["bounded"].any()
+    assert not res.within_target
+
+
 def test_errors_name_the_argument():
     runs = isoflop(0.01, 0)
     with pytest.raises(ValueError, match="nominal=1.5"):

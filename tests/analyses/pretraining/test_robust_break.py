@@ -44,6 +44,8 @@ def test_shape_misfit_fools_the_iid_test_not_the_robust_one():
     assert res.p_value < 0.05  # the i.i.d. null takes the misfit for a bend
     assert res.p_robust > 0.05
     assert res.explained_by_shape
+    dec = res.decision()
+    assert dec.verdict in ("no break", "inconclusive") and "shape misfit" in dec.reason
     assert not res.detected
     d = res.to_dict()
     json.dumps(d)
@@ -57,6 +59,7 @@ def test_planted_break_survives_the_robust_null():
     res = break_test(runs, n_boot=199, seed=0)
     assert res.p_robust <= 0.02 and res.robust_detected and res.detected
     assert res.slope_change > 0
+    assert res.decision().verdict == "breaks" and res.slope_interval_robust[0] > 1.0
 
 
 def _scenarios():

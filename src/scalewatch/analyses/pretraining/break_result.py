@@ -114,6 +114,21 @@ class BreakTestResult(Result):
     slope_change_robust: float = math.nan
     slope_interval_robust: tuple[float, float] = (math.nan, math.nan)
 
+    def decision(self) -> Any:
+        """The break verdict by rule ``pretraining.break_slope`` (:func:`scalewatch.findings.rules.break_verdict`).
+
+        Judges the robust model's slope interval; the held-out check is the robust rule's
+        (law + shape term + hinge against law + shape term) where it could be evaluated, else the law-only one.
+        """
+        from scalewatch.findings.rules import break_verdict
+
+        o = self.oos
+        wins = bool(o.get("robust_wins", False)) if o.get("robust_evaluable") else bool(o.get("evaluable", False) and o.get("wins", False))
+        lo, hi = self.slope_interval_robust
+        ok = math.isfinite(lo) and math.isfinite(hi)
+        return break_verdict(p_iid=float(self.p_value), p_robust=float(self.p_robust), level=float(self.level), oos_wins=wins,
+                             slope_low=float(lo) if ok else None, slope_high=float(hi) if ok else None)
+
     @property
     def explained_by_shape(self) -> bool:
         """True when the i.i.d. test fires (p_value < level) but the robust null does not: the bend is shape misfit."""
@@ -149,6 +164,7 @@ class BreakTestResult(Result):
             "n_groups": self.n_groups,
             "misfit_sd_pct": _f(self.misfit_sd_pct),
             "explained_by_shape": self.explained_by_shape,
+            "decision": self.decision().to_dict(),
             "break_at_robust": _f(self.break_at_robust),
             "slope_change_robust_pct_per_decade": _f(self.slope_change_robust),
             "slope_interval_robust": [_f(b) for b in self.slope_interval_robust],
