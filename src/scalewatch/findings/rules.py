@@ -509,7 +509,6 @@ _add(
 )
 
 # -- rules of pretraining: fits, backtests, the wall and break tests, allocation --
-# (this block is edited only by the developer of analyses/pretraining; rules are added with _add(Rule(...)))
 
 _add(
     Rule(
@@ -588,7 +587,6 @@ def decision_text(decision: Decision) -> str:
 
 
 # -- rules of pretraining: repetition (data-constrained law) and over-training --
-# (this block is edited only by the developer of analyses/repetition; rules are added with _add(Rule(...)))
 _add(
     Rule(
         "repetition.heldout_rms",
@@ -636,7 +634,6 @@ _add(
 
 
 # -- rules of capabilities --
-# (this block is edited only by the developer of analyses/capabilities; rules are added with _add(Rule(...)))
 
 _add(
     Rule(
@@ -695,7 +692,6 @@ _add(
 
 
 # -- rules of test-time compute and economics --
-# (this block is edited only by the developer of analyses/testtime; rules are added with _add(Rule(...)))
 
 # score.forecast_error (above) judges the coverage laws' forecasts one decade of samples ahead.
 _add(
@@ -761,7 +757,6 @@ _add(
 
 
 # -- rules of data wall and trends --
-# (this block is edited only by the developer of analyses/datawall; rules are added with _add(Rule(...)))
 _add(
     Rule(
         "data.wall_year",
@@ -784,11 +779,9 @@ _add(
 
 
 # -- rules of synthetic data --
-# (this block is edited only by the developer of analyses/selfplay; rules are added with _add(Rule(...)))
 
 
 # -- rules of the synthesis at the top of the report --
-# (this block is edited only by the developer of analyses/synthesis; rules are added with _add(Rule(...)))
 
 #: how the synthesis answers each debate question from its findings (scalewatch.analyses.synthesis)
 QUESTION_RULE = (
@@ -922,6 +915,123 @@ def rules_markdown() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# -- rules of the break test and calibrated intervals --
+
+_add(
+    Rule(
+        "pretraining.break_slope",
+        "change of the loss's slope along compute beyond the break (robust break test)",
+        "% of loss per decade",
+        margin=1.0,
+        gate=10.0,
+        favourable="below",
+        inside="no break",
+        favourable_label="bends down",
+        unfavourable_label="breaks",
+        why="1% of loss per decade of compute is about a tenth of the loss's own fall per decade at Chinchilla's "
+        "scale (about 10%); a smaller change of slope would not change a compute plan. A break is claimed only "
+        "when the robust break test (the law plus a smooth term in log tokens per parameter, no change along "
+        "compute) rejects and the broken law predicts held-out runs better.",
+    )
+)
+_add(
+    Rule(
+        "pretraining.interval_coverage",
+        "empirical minus nominal coverage of held-out runs by calibrated prediction intervals",
+        "points",
+        margin=5.0,
+        gate=30.0,
+        favourable="neither",
+        inside="calibrated",
+        favourable_label="miscalibrated",
+        unfavourable_label="miscalibrated",
+        why="nominal 90% intervals that cover 85-95% of held-out runs are usable; the gate of 30 points is about "
+        "the width of a Clopper-Pearson interval of a coverage measured on 25 runs.",
+    )
+)
+
+
+def break_verdict(
+    *,
+    p_iid: float,
+    p_robust: float,
+    level: float,
+    oos_wins: bool,
+    slope_low: float | None,
+    slope_high: float | None,
+) -> Decision:
+    """The break verdict: a break only when it survives the robust null *and* predicts held-out runs.
+
+    Parameters
+    ----------
+    p_iid, p_robust : float
+        p-values of the break test under the i.i.d. null (the law exactly right)
+        and under the robust null (the law plus a smooth term in log tokens per
+        parameter, no change along compute).
+    level : float
+        Significance level, in (0, 1).
+    oos_wins : bool
+        The broken law, estimated below a cut-off, predicts the runs above it better (by the test's margin).
+    slope_low, slope_high : float or None
+        Interval of the change of slope beyond the break, % of loss per decade.
+
+    Returns
+    -------
+    Decision
+        Of rule ``pretraining.break_slope``: "breaks" (slope interval wholly
+        above +1%/decade, towards a wall), "bends down" (wholly below -1%),
+        "no break" (robust test not significant and the slope interval inside
+        +/-1%), else "inconclusive". When only the i.i.d. test rejects, the
+        reason says the apparent bend is explained by the law's shape misfit.
+
+    Examples
+    --------
+    >>> break_verdict(p_iid=0.004, p_robust=0.4, level=0.05, oos_wins=False, slope_low=-0.6, slope_high=0.7).verdict
+    'no break'
+    >>> break_verdict(p_iid=0.001, p_robust=0.002, level=0.05, oos_wins=True, slope_low=2.0, slope_high=6.0).verdict
+    'breaks'
+    >>> break_verdict(p_iid=0.001, p_robust=0.002, level=0.05, oos_wins=False, slope_low=2.0, slope_high=6.0).verdict
+    'inconclusive'
+    """
+    from dataclasses import replace
+
+    level = _finite(level, "break_verdict(level=...)")
+    if not 0 < level < 1:
+        raise ValueError(f"break_verdict(level={level}) must lie in (0, 1), e.g. 0.05.")
+    r = rule("pretraining.break_slope")
+    d = r.decide(slope_low, slope_high)
+    tests = f"i.i.d. p = {_fmt(p_iid)}, robust p = {_fmt(p_robust)} (level {_fmt(level)})"
+    if not p_robust < level:
+        shape = (
+            "; the i.i.d. test rejects, but the apparent bend is explained by the law's shape misfit in tokens per "
+            "parameter (the robust null, which allows it, does not reject)"
+            if p_iid < level
+            else ""
+        )
+        if d.outcome == "inside":
+            return replace(d, verdict=r.inside, reason=f"no break: {tests}{shape}; slope change {d.reason}")
+        return replace(d, verdict=r.undecided, reason=f"no significant break ({tests}){shape}, but the slope change {d.reason}: a break of practical size is not ruled out")
+    if not oos_wins:
+        return replace(d, verdict=r.undecided, reason=f"a kink is significant in sample ({tests}) but the broken law does not predict the held-out runs better, so no break is claimed; slope change {d.reason}")
+    return replace(d, reason=f"the break survives the robust null ({tests}) and predicts held-out runs better; slope change {d.reason}")
+
+
+def coverage_verdict(covered: int, n: int, nominal: float) -> Decision:
+    """Whether calibrated intervals are calibrated: rule ``pretraining.interval_coverage`` on the Clopper-Pearson interval.
+
+    The interval judged is ``100 (CP interval of the coverage - nominal)``, in points.
+
+    Examples
+    --------
+    >>> coverage_verdict(450, 500, 0.9).verdict
+    'calibrated'
+    >>> coverage_verdict(120, 200, 0.9).verdict
+    'miscalibrated'
+    """
+    lo, hi = clopper_pearson(covered, n)
+    return rule("pretraining.interval_coverage").decide(100 * (lo - nominal), 100 * (hi - nominal))
 
 
 def rule(name: str) -> Rule:

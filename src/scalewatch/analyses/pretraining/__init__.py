@@ -72,6 +72,7 @@ from scalewatch.analyses.pretraining._common import *  # noqa: F403
 from scalewatch.analyses.pretraining.verdicts import *  # noqa: F403
 from scalewatch.analyses.pretraining.data import *  # noqa: F403
 from scalewatch.analyses.pretraining.candidates import *  # noqa: F403
+from scalewatch.analyses.pretraining.intervals import *  # noqa: F403
 from scalewatch.analyses.pretraining.backtest import *  # noqa: F403
 from scalewatch.analyses.pretraining.backtest_report import *  # noqa: F403
 from scalewatch.analyses.pretraining.break_result import *  # noqa: F403
@@ -85,5 +86,5 @@ from scalewatch.analyses.pretraining.muennighoff import *  # noqa: F403
 from scalewatch.analyses.pretraining.repetition import *  # noqa: F403
 from scalewatch.analyses.pretraining.allocation import *  # noqa: F403
 
-_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'muennighoff', 'repetition', 'allocation')
+_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'intervals', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'muennighoff', 'repetition', 'allocation')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))
