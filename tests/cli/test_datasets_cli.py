@@ -64,7 +64,7 @@ def test_list_without_any_local_copy_says_how_to_get_each(no_local_data: None, m
     assert result.exit_code == 0, result.output
     records = [r for r in json.loads(result.output) if r["local"] != "package"]
     assert [r["local"] for r in records] == ["no"] * 13
-    assert sorted(r["name"] for r in records if not r["fetchable"]) == ["llmonkeys-pythia-math", "porian-compute-optimal-isoflops"]
+    assert sorted(r["name"] for r in records if not r["fetchable"]) == ["porian-compute-optimal-isoflops"]
     result = runner.invoke(app, ["datasets", "info", "porian-compute-optimal-isoflops"])
     assert "read from: no: reinstall scalewatch (snapshot only)" in result.output
 

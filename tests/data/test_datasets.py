@@ -104,7 +104,7 @@ def test_upstream_urls_are_raw_github_at_the_commit_with_quoted_spaces() -> None
     [
         ("chinchilla-hoffmann2022", False, True), ("datablations-runs", True, True),
         ("gadre-overtraining-scaling", False, True), ("obsscaling", False, True), ("pythia-evals", True, True),
-        ("llmonkeys-pythia-math", True, False), ("porian-compute-optimal-isoflops", True, False),
+        ("llmonkeys-pythia-math", True, True), ("porian-compute-optimal-isoflops", True, False),
         ("epoch-ai-models", False, True), ("epoch-ml-hardware", False, True),
         ("epoch-benchmark-stitching", False, True), ("microprocessor-trend-data", False, True),
         ("nist-strd-nonlinear", False, True), ("epoch-llm-inference-prices", False, True),
@@ -469,11 +469,11 @@ def test_fetch_of_a_failed_download_says_what_to_do(offline: list[str], tmp_path
     assert not list((tmp_path / "empty-cache").rglob("*.csv"))  # nothing half-written is left in the cache
 
 
-@pytest.mark.parametrize("name", ["llmonkeys-pythia-math", "porian-compute-optimal-isoflops"])
+@pytest.mark.parametrize("name", ["porian-compute-optimal-isoflops"])
 def test_snapshot_only_datasets_are_never_fetched(name: str, offline: list[str]) -> None:
     with pytest.raises(DatasetUnavailableError, match="ships in the embedded snapshot"):
         datasets.fetch(name)
-    assert offline == []  # neither the Hub nor a pickle is ever downloaded
+    assert offline == []  # a pickle is never downloaded
 
 
 def test_fetch_is_verified_and_cached(fake_network: list[str], tmp_path: Path) -> None:

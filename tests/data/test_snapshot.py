@@ -205,10 +205,58 @@ def test_monkeys_counts_from_the_hub_format(mirror: Path, tmp_path: Path) -> Non
     subsets["MATH_Pythia-70M"] = pd.read_parquet(tmp_path / "s.parquet")
     tables = _derive.monkeys_tables(subsets)
     assert tables["pythia_math_per_problem_counts.csv"] == counts_file.read_bytes()
-    ours = pd.read_csv(io.BytesIO(tables["pythia_math_coverage_curve.csv"]))
+
+
+def test_coverage_curve_from_the_counts_matches_the_published_curve(mirror: Path) -> None:
+    counts = pd.read_csv(mirror / "llmonkeys-pythia-math" / "pythia_math_per_problem_counts.csv")
+    ours = _derive.coverage_curve(counts)
     theirs = pd.read_csv(mirror / "llmonkeys-pythia-math" / "pythia_math_coverage_curve.csv")
     assert ours[["model", "k", "n_problems"]].equals(theirs[["model", "k", "n_problems"]])
     assert (ours["coverage"] - theirs["coverage"]).abs().max() < 1e-10
+    table = datasets.load("llmonkeys-pythia-math").tables["coverage"]
+    assert (table["coverage"].to_numpy() - theirs["coverage"].to_numpy()).__abs__().max() < 1e-10
+
+
+def test_fetch_derives_the_monkeys_counts_from_the_hub(mirror: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    counts = pd.read_csv(mirror / "llmonkeys-pythia-math" / "pythia_math_per_problem_counts.csv")
+    subsets = _monkey_subsets(counts)
+    listing = {name: {"test": [f"https://huggingface.co/x/{name}/0.parquet", f"https://huggingface.co/x/{name}/1.parquet"]}
+               for name in subsets}
+    served: list[str] = []
+
+    def serve(url: str, dest: Path) -> None:  # each subset in two parquet parts, as the Hub may split it
+        served.append(url)
+        name, part = url.split("/")[-2], int(url.split("/")[-1][0])
+        rows = subsets[name]
+        half = len(rows) // 2
+        (rows.iloc[:half] if part == 0 else rows.iloc[half:]).to_parquet(dest)
+
+    monkeypatch.delenv("SCALEWATCH_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("SCALEWATCH_SNAPSHOT", "off")
+    monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_derive, "hub_parquet_urls", lambda repo: listing)
+    monkeypatch.setattr(_fetch, "download", serve)
+    monkeypatch.setattr(datasets, "_fetch_module", _fetch)
+    # the Pythia model table it reads comes from pythia-evals: give it the mirror's copy
+    pythia = tmp_path / "cache" / "datasets" / "pythia-evals" / "pythia_models.csv"
+    pythia.parent.mkdir(parents=True)
+    pythia.write_bytes((mirror / "pythia-evals" / "pythia_models.csv").read_bytes())
+    datasets.fetch("llmonkeys-pythia-math")
+    assert len(served) == 14
+    assert datasets.local_status("llmonkeys-pythia-math") == "cache"
+    assert len(datasets.load("llmonkeys-pythia-math").tables["per_problem"]) == 896
+
+
+def test_fetch_refuses_hub_data_that_do_not_reproduce_the_pin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mirror: Path) -> None:
+    counts = pd.read_csv(mirror / "llmonkeys-pythia-math" / "pythia_math_per_problem_counts.csv")
+    counts.loc[0, "num_correct"] += 1  # the Hub changed one sample's grade
+    subsets = _monkey_subsets(counts)
+    monkeypatch.delenv("SCALEWATCH_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_derive, "hub_parquet_urls", lambda repo: {n: {"test": [f"u/{n}"]} for n in subsets})
+    monkeypatch.setattr(_fetch, "download", lambda url, dest: subsets[url.split("/")[-1]].to_parquet(dest))
+    with pytest.raises(DatasetUnavailableError, match="no longer reproduces the pinned table"):
+        datasets.fetch("llmonkeys-pythia-math")
 
 
 def test_monkeys_format_errors_name_the_subset() -> None:
@@ -219,11 +267,18 @@ def test_monkeys_format_errors_name_the_subset() -> None:
         _derive.monkeys_tables(bad)
 
 
-def test_pass_at_k_is_the_unbiased_estimator() -> None:
+def test_coverage_curve_is_the_unbiased_estimator() -> None:
     from math import comb
 
-    for n, c, k in [(10, 3, 1), (10, 3, 4), (100, 1, 50), (10, 8, 5)]:
-        assert _derive._pass_at_k(n, c, k) == pytest.approx(1 - comb(n - c, k) / comb(n, k), rel=1e-12)
+    cases = [(10, 3), (10, 8), (100, 1), (10, 0)]
+    counts = pd.DataFrame({"model": [f"m{i}" for i in range(4)], "benchmark": "x",
+                           "num_samples": [n for n, _ in cases], "num_correct": [c for _, c in cases]})
+    curve = _derive.coverage_curve(counts, ks=(1, 4, 5))
+    for i, (n, c) in enumerate(cases):
+        for k in (1, 4, 5):
+            exact = 1 - comb(n - c, k) / comb(n, k) if n - c >= k else 1.0
+            got = curve[(curve["model"] == f"m{i}") & (curve["k"] == k)]["coverage"].item()
+            assert got == pytest.approx(exact, rel=1e-10, abs=1e-15)
 
 
 # -- fetching derives from downloaded raw files --------------------------------------------------------

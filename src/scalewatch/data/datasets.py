@@ -339,9 +339,14 @@ def fetch(name: str, *, download: bool = True) -> list[Path]:
         if (spec.dataset, spec.path) not in derived:
             owner = CATALOG[spec.dataset]
 
-            def raw(path: str, _d: str = spec.dataset, _o: DatasetInfo = owner) -> Path:
+            def pinned_raw(path: str, _d: str = spec.dataset, _o: DatasetInfo = owner) -> Path:
                 return raw_input(_d, _o.repository, _o.commit, path, RAW_PINS[_d][path], download_missing=download)
 
+            raw: Callable[[str], Path] = pinned_raw
+            if der.provider is not None:  # inputs from elsewhere than a pinned GitHub file (the Hugging Face Hub)
+                if not download:
+                    raise DatasetUnavailableError(f"dataset {spec.dataset!r}: deriving {spec.path} needs a download (download=False)")
+                raw = der.provider(cache_dir() / spec.dataset / "raw", _fetch_module.download)
             derived.update({(spec.dataset, p): b for p, b in der.build(raw).items()})
         data = derived[(spec.dataset, spec.path)]
         actual = hashlib.sha256(data).hexdigest()

@@ -226,12 +226,12 @@ _add(
     citation=(
         "Brown, Juravsky, Ehrlich, Clark, Le, Re and Mirhoseini (2024), Large Language Monkeys: Scaling "
         "Inference Compute with Repeated Sampling, arXiv:2407.21787; data: "
-        "https://huggingface.co/datasets/ScalingIntelligence/monkey_business, counts as processed by "
-        "Schaeffer et al. (2025), How Do Large Language Monkeys Get Their Power (Laws)?, ICML 2025"
+        "https://huggingface.co/datasets/ScalingIntelligence/monkey_business (subsets MATH_Pythia-*)"
     ),
     license="MIT (ScalingIntelligence/monkey_business dataset card); the counts are derived from that dataset",
-    repository="RylanSchaeffer/KoyejoLab-Large-How-Do-Language-Monkey-Power-Get-Their-Power",
-    commit="cd078aef2a13e4310fab204860b99c4c39c25d40",
+    # a Hugging Face dataset, read through the Hub's parquet conversion; the derived counts are pinned by sha256
+    repository="ScalingIntelligence/monkey_business",
+    commit="refs/convert/parquet",
     source_url="https://huggingface.co/datasets/ScalingIntelligence/monkey_business",
     upstream={},  # derived from the monkey_business subsets on the Hub (_derive.monkeys_tables)
     rows=7,

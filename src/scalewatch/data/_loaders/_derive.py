@@ -43,11 +43,14 @@ __all__ = [
     "pythia_tables",
     "pythia_models_csv",
     "monkeys_tables",
+    "coverage_curve",
+    "hub_parquet_urls",
+    "monkeys_inputs",
 ]
 
 # pandas writes CSV lines with the csv module's default terminator (the pinned files use it)
 _EOL = "\r\n"
-_EOL_MONKEYS = "\n"  # the pinned monkeys tables were written with plain newlines
+_EOL_MONKEYS = "\n"  # the pinned monkeys table was written with plain newlines
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,9 @@ class Derivation:
         gives a verified local copy of a raw input.
     downloadable : bool
         False where the inputs cannot be fetched and derived on a user's
-        machine (pickles, or a source without pinned hashes).
+        machine (pickles).
+    provider : callable, optional
+        How to get inputs that are not files of a GitHub repository.
     """
 
     dataset: str
@@ -79,6 +84,8 @@ class Derivation:
     how: str
     build: Callable[[Callable[[str], Path]], dict[str, bytes]]
     downloadable: bool = True
+    #: ``provider(dest, download) -> raw`` for inputs that are not raw files pinned in RAW_PINS (the Hub)
+    provider: Callable[[Path, Callable[[str, Path], None]], Callable[[str], Path]] | None = None
 
 
 # -- Datablations: dict literals of utils/parametric_fit.ipynb ---------------------------------------
@@ -388,18 +395,42 @@ MONKEY_DATASET = "ScalingIntelligence/monkey_business"
 _COVERAGE_K = (*(2**i for i in range(14)), 10_000)
 
 
-def _pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of one problem, 1 - C(n-c, k) / C(n, k) (Chen et al. 2021), as a stable product."""
-    if n - c < k:
-        return 1.0
-    prod = 1.0
-    for i in range(n - c + 1, n + 1):
-        prod *= 1.0 - k / i
-    return 1.0 - prod
+def coverage_curve(counts: pd.DataFrame, ks: Sequence[int] = _COVERAGE_K) -> pd.DataFrame:
+    r"""Mean unbiased pass@k over problems, per model: :math:`1 - \binom{n-c}{k} / \binom{n}{k}` (Chen et al. 2021).
+
+    Computed with log-gamma functions (relative error below ~1e-11); a problem with
+    fewer than ``k`` wrong samples has pass@k = 1.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``model, benchmark, num_samples, num_correct`` (one row per problem).
+    ks : sequence of int
+        The k values, default 1, 2, 4, ..., 8192 and 10000.
+
+    Returns
+    -------
+    DataFrame
+        ``model, benchmark, k, coverage, n_problems``, models in table order.
+    """
+    import numpy as np
+    from scipy.special import gammaln
+
+    rows = []
+    for (model, bench), group in counts.groupby(["model", "benchmark"], sort=False):
+        n = group["num_samples"].to_numpy(np.float64)
+        c = group["num_correct"].to_numpy(np.float64)
+        for k in ks:
+            wrong = n - c
+            with np.errstate(invalid="ignore"):
+                log_ratio = gammaln(wrong + 1) - gammaln(wrong - k + 1) - gammaln(n + 1) + gammaln(n - k + 1)
+            p = np.where(wrong < k, 1.0, -np.expm1(log_ratio))
+            rows.append((model, bench, int(k), float(p.mean()), len(group)))
+    return pd.DataFrame(rows, columns=["model", "benchmark", "k", "coverage", "n_problems"])
 
 
 def monkeys_tables(subsets: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
-    """Per-problem counts and the coverage curve from monkey_business rows.
+    """``pythia_math_per_problem_counts.csv`` from monkey_business rows.
 
     Parameters
     ----------
@@ -411,10 +442,9 @@ def monkeys_tables(subsets: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
     Returns
     -------
     dict
-        ``pythia_math_per_problem_counts.csv`` (model, benchmark,
-        problem_idx, num_samples, num_correct: problems in subset order) and
-        ``pythia_math_coverage_curve.csv`` (mean unbiased pass@k over problems
-        for k = 1, 2, 4, ..., 8192, 10000).
+        ``pythia_math_per_problem_counts.csv``: model, benchmark, problem_idx,
+        num_samples, num_correct, problems in subset order. (The coverage
+        curve is computed from it by the loader: :func:`coverage_curve`.)
 
     Raises
     ------
@@ -433,16 +463,63 @@ def monkeys_tables(subsets: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
         for idx, flags in zip(rows["orig_dset_idx"], rows["is_corrects"], strict=True):
             counts.append((f"Pythia-{size}", "MATH", int(idx), len(flags), int(sum(bool(f) for f in flags))))
     table = pd.DataFrame(counts, columns=["model", "benchmark", "problem_idx", "num_samples", "num_correct"])
-    curve = []
-    for model, group in table.groupby("model", sort=False):
-        for k in _COVERAGE_K:
-            values = [_pass_at_k(n, c, k) for n, c in zip(group["num_samples"], group["num_correct"], strict=True)]
-            curve.append((model, "MATH", k, sum(values) / len(values), len(values)))
-    coverage = pd.DataFrame(curve, columns=["model", "benchmark", "k", "coverage", "n_problems"])
-    return {
-        "pythia_math_per_problem_counts.csv": table.to_csv(index=False, lineterminator=_EOL_MONKEYS).encode(),
-        "pythia_math_coverage_curve.csv": coverage.to_csv(index=False, lineterminator=_EOL_MONKEYS).encode(),
-    }
+    return {"pythia_math_per_problem_counts.csv": table.to_csv(index=False, lineterminator=_EOL_MONKEYS).encode()}
+
+
+#: the Hub's listing of a dataset's parquet files (config -> split -> URLs), documented Hub API
+HUB_PARQUET_API = "https://huggingface.co/api/datasets/{repo}/parquet"
+
+
+def hub_parquet_urls(repo: str) -> dict[str, dict[str, list[str]]]:
+    """``config -> split -> parquet URLs`` of a Hugging Face dataset, from the Hub API (tests replace this).
+
+    Raises
+    ------
+    DataValidationError
+        If the API cannot be reached or answers something else.
+    """
+    import requests
+
+    url = HUB_PARQUET_API.format(repo=repo)
+    try:
+        answer = requests.get(url, timeout=60)
+        answer.raise_for_status()
+        listing = answer.json()
+    except (OSError, ValueError) as exc:
+        raise DataValidationError(f"cannot list the parquet files of {repo} at {url} ({exc}); go online and retry") from exc
+    if not isinstance(listing, dict):
+        raise DataValidationError(f"{url} answered a {type(listing).__name__}, not config -> split -> URLs")
+    return listing
+
+
+def monkeys_inputs(dest: Path, download: Callable[[str, Path], None]) -> Callable[[str], Path]:
+    """A provider of the monkey_business subsets: each ``MATH_Pythia-<size>`` as one local parquet file.
+
+    Lists the subset's parquet files with :func:`hub_parquet_urls`, downloads
+    them with ``download(url, path)`` into ``dest`` and joins them. The files
+    are read with pandas/pyarrow (parquet holds data, never code). Nothing is
+    pinned at this step: the derived counts must reproduce their pinned
+    sha256, which checks the download end to end.
+    """
+    listing: dict[str, dict[str, list[str]]] = {}
+
+    def raw(name: str) -> Path:
+        if not listing:
+            listing.update(hub_parquet_urls(MONKEY_DATASET))
+        if name not in listing:
+            raise DataValidationError(f"{MONKEY_DATASET} has no subset {name!r}; it lists {sorted(listing)[:10]}")
+        out = dest / f"{name}.parquet"
+        if not out.is_file():
+            parts = []
+            for i, url in enumerate(u for split in sorted(listing[name]) for u in listing[name][split]):
+                part = dest / f"{name}.part{i}.parquet"
+                part.parent.mkdir(parents=True, exist_ok=True)
+                download(url, part)
+                parts.append(pd.read_parquet(part, columns=["orig_dset_idx", "is_corrects"]))
+            pd.concat(parts, ignore_index=True).to_parquet(out)
+        return out
+
+    return raw
 
 
 def _monkeys_from_download(raw: Callable[[str], Path]) -> dict[str, bytes]:
@@ -469,13 +546,12 @@ DERIVATIONS: tuple[Derivation, ...] = (
     ),
     Derivation(
         dataset="llmonkeys-pythia-math",
-        outputs=("pythia_math_per_problem_counts.csv", "pythia_math_coverage_curve.csv"),
+        outputs=("pythia_math_per_problem_counts.csv",),
         inputs=tuple(f"MATH_Pythia-{s}" for s in MONKEY_MODELS),
-        how=f"sum of is_corrects per problem of the {MONKEY_DATASET} subsets MATH_Pythia-* (Hugging Face Hub); "
-        "coverage = mean unbiased pass@k",
+        how=f"sum of is_corrects per problem of the {MONKEY_DATASET} subsets MATH_Pythia-* (Hugging Face Hub, "
+        "parquet files listed by the Hub API; the derived table must reproduce its pin)",
         build=_monkeys_from_download,
-        # the Hub's parquet files are not pinned by sha256 here: the derived tables ship in the snapshot
-        downloadable=False,
+        provider=monkeys_inputs,
     ),
     Derivation(
         dataset="porian-compute-optimal-isoflops",

@@ -297,7 +297,6 @@ PINS: Final[dict[str, dict[str, str]]] = {
         "raw/exp_data/models/rw_original-open_lm_7b-1.0.json": "562aec0ce72d78826e51401e229c79a06185ad35540f96cb420967fce41dc3c5",
     },
     "llmonkeys-pythia-math": {
-        "pythia_math_coverage_curve.csv": "6072c53ec32765a2228d527908da707e38fa668b0ecc4f383ff1bb2cba01dabc",
         "pythia_math_per_problem_counts.csv": "e790c00b896d7b1cc9f3f42cff0d20355c06466332999a6c9c643a5f4ca7ded5",
     },
     "microprocessor-trend-data": {

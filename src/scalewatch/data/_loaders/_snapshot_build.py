@@ -77,7 +77,7 @@ def _derived_entry(source: Path, dataset: str, path: str, sha256: str, cache: di
     assert der is not None
     meta = CATALOG[dataset]
     entry: dict[str, Any] = {"how": der.how, "reproduced_here": False, "inputs": {}}
-    if der.downloadable and der.inputs:
+    if der.downloadable and der.inputs and all(p in RAW_PINS.get(dataset, {}) for p in der.inputs):
         if dataset not in cache:
 
             def raw(p: str) -> Path:

@@ -1,8 +1,9 @@
 """llmonkeys-pythia-math: repeated sampling of 7 Pythia models on 128 MATH problems (Brown et al. 2024).
 
-Both mirror files are derived (counts read from a processed copy of the
-``monkey_business`` dataset; the coverage curve computed from them), so the
-dataset is mirror-only. Runs are the seven models, without loss; their
+The per-problem counts are derived from the ``monkey_business`` dataset on the
+Hugging Face Hub (:func:`._derive.monkeys_tables`; ``scalewatch datasets fetch``
+derives them again from the Hub's parquet files); the coverage curve is
+computed from them here (:func:`._derive.coverage_curve`). Runs are the seven models, without loss; their
 parameter counts and training tokens come from ``pythia-evals/pythia_models.csv``
 (the standard, non-deduplicated Pythia models; both variants have the same sizes).
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scalewatch.data._loaders._derive import coverage_curve
 from scalewatch.data._loaders._tables import Col, Parsed, curves_frame, runs_frame, scores_frame
 from scalewatch.errors import DataValidationError
 
@@ -43,7 +45,7 @@ COVERAGE_COLUMNS = (
 
 def load(get: Callable[..., Path]) -> Parsed:
     counts = pd.read_csv(get("pythia_math_per_problem_counts.csv"))
-    coverage = pd.read_csv(get("pythia_math_coverage_curve.csv"))
+    coverage = coverage_curve(counts)
     pythia = pd.read_csv(get("pythia_models.csv", dataset="pythia-evals"))
     pythia = pythia[pythia["deduped"] == 0].set_index("size")
 
