@@ -17,8 +17,8 @@ analysis                    what it does                                        
                             calibrated break test, top-run residuals
 ``allocation``              compute-optimal exponent a and tokens per parameter,        params, tokens, loss; 10 runs
                             with bootstrap intervals
-``overtraining``            fit near 20 tokens per parameter, predict over-trained runs tokens per parameter from <=20
-                                                                                        to >= 80
+``overtraining``            fit near 20 tokens per parameter, predict over-trained runs 8 runs at 10-20 tokens per
+                                                                                        parameter, 3 at >= 80
 ``repetition``              the data-constrained law (Muennighoff et al. 2023)          unique_tokens; runs of > 4 epochs
 ``learning_curves``         loss curves                                                 a curves table
 ==========================  ==========================================================  =============================
@@ -62,7 +62,7 @@ MIN_RUNS: Mapping[str, int] = {"chinchilla_fit": 10, "wall_test": 12, "allocatio
                                "repetition": 12}
 # Over-training needs runs near compute-optimal (M = tokens per parameter / 20 <= 1) to fit and runs well
 # beyond it (M >= 4, 80 tokens per parameter) to predict; Gadre et al. (2024) go to M = 32.
-_NEAR_M, _FAR_M = 1.0, 4.0
+_MIN_M, _NEAR_M, _FAR_M = 0.5, 1.0, 4.0
 # Repetition: the data-constrained backtest fits runs of at most 4 epochs (Muennighoff et al. 2023) and
 # predicts the others.
 _EPOCH_CUTOFF = 4.0
@@ -215,12 +215,13 @@ def _overtraining(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any
 
     _need_runs(df, "overtraining")
     m = df["tokens"].to_numpy(float) / df["params"].to_numpy(float) / 20.0
-    near, far = int((m <= _NEAR_M).sum()), int((m >= _FAR_M).sum())
-    if near < 6 or far < 3:
+    # the test fits runs with 0.5 <= M <= 1 (shorter ones end inside their warmup, Gadre et al.) and predicts the rest
+    near, far = int(((m >= _MIN_M) & (m <= _NEAR_M)).sum()), int((m >= _FAR_M).sum())
+    if near < 8 or far < 3:
         raise _Skip(
-            f"needs runs both near compute-optimal (<= {20 * _NEAR_M:g} tokens per parameter: 6 or more) and "
-            f"over-trained (>= {20 * _FAR_M:g}: 3 or more); these runs span {20 * np.min(m):.3g} to "
-            f"{20 * np.max(m):.3g} tokens per parameter ({near} and {far})"
+            f"needs runs near compute-optimal ({20 * _MIN_M:g}-{20 * _NEAR_M:g} tokens per parameter: 8 or more, to fit) "
+            f"and over-trained ({20 * _FAR_M:g} or more: 3 or more, to predict); these runs span {20 * np.min(m):.3g} "
+            f"to {20 * np.max(m):.3g} tokens per parameter ({near} and {far})"
         )
     # "far" runs: M at or above the power of two below the median over-trained M (at most 16, Gadre et al.'s choice)
     far_m = min(16.0, float(2.0 ** np.floor(np.log2(np.quantile(m[m >= _FAR_M], 0.5)))))
@@ -348,9 +349,10 @@ def runs_report(
 
     Parameters
     ----------
-    runs : SOURCE or sequence of SOURCE
+    runs : SOURCE, sequence of SOURCE, or mapping name -> SOURCE
         Runs files, ``mlflow:PATH``, ``registry[:KEY=VALUE,...]``, public
-        dataset names, RunSets or DataFrames (:func:`scalewatch.data.runs.open_runs`).
+        dataset names, RunSets or DataFrames (:func:`scalewatch.data.runs.open_runs`);
+        a mapping names each source in the report.
     compare : str or sequence of str, optional
         Public datasets of runs to add as further sources, with the side-by-side
         finding ``pretraining.runs.compare``.
@@ -381,7 +383,11 @@ def runs_report(
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"report(seed={seed!r}) takes an int.")
-    given = list(runs) if isinstance(runs, (list, tuple)) else [runs]
+    if isinstance(runs, Mapping):  # name -> source: the names the report gives them
+        named: list[tuple[Any, str | None]] = [(v, str(k)) for k, v in runs.items()]
+    else:
+        named = [(r, None) for r in (list(runs) if isinstance(runs, (list, tuple)) else [runs])]
+    given = [r for r, _ in named]
     if not given:
         raise ValueError("report(runs=...) names no source; give a runs file, 'registry' or a dataset name.")
     extra = [compare] if isinstance(compare, str) else list(compare or ())
@@ -389,8 +395,8 @@ def runs_report(
     unknown = [a for a in chosen if a not in RUN_ANALYSES]
     if unknown:
         raise ValueError(f"only={unknown[0]!r} is not a run-level analysis; allowed: {', '.join(RUN_ANALYSES)}.")
-    sources = [open_runs(s, mapping=mapping, units=units, where=where, db=db, wait=wait, on_wait=on_wait)
-               for s in given]
+    sources = [open_runs(s, mapping=mapping, units=units, where=where, db=db, wait=wait, on_wait=on_wait, name=label)
+               for s, label in named]
     sources += [open_runs(name) for name in extra]
     outcomes: list[Outcome] = []
     stores: list[dict[str, Any]] = []
