@@ -229,7 +229,9 @@ def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         df = synthetic_runs(14, seed=10 + k).assign(run_id=[f"{name}-{i}" for i in range(14)], model_id=name,
                                                      family=name, tags=name)
         sources[name] = df
-    rep = runs_report(sources, only=["chinchilla_fit", "allocation", "repetition"], fast=True)
+    rep = runs_report(sources, compare="chinchilla-hoffmann2022", only=["chinchilla_fit", "allocation", "repetition"],
+                      fast=True)
+    assert any(f.key == "pretraining.runs.compare" for f in rep.findings)  # names in a table and a plot legend
     assert not rep.errors, [o.error for o in rep.errors]
     return rep.write(tmp_path_factory.mktemp("hostile"))
 

@@ -670,8 +670,8 @@ def _units_from_magnitude(frame: pd.DataFrame, units: Mapping[str, str]) -> tupl
     if n is not None and sn is None and d is not None and sd is not None:
         unit = pick(lambda s: d * sd / (n * s))
         if unit is not None:
-            out["params"] = sn_unit = unit
-            sn = _SCALE_CANDIDATES[sn_unit]
+            out["params"] = unit
+            sn = _SCALE_CANDIDATES[unit]
             notes.append(f"column 'params' read as {unit} of parameters: only then is every run's tokens per "
                          f"parameter within {lo:g}-{hi:g} (declare --units params=... to say otherwise)")
     if d is not None and sd is None and n is not None and sn is not None:

@@ -231,6 +231,10 @@ def _overtraining(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any
         )
     # "far" runs: M at or above the power of two below the median over-trained M (at most 16, Gadre et al.'s choice)
     far_m = min(16.0, float(2.0 ** np.floor(np.log2(np.quantile(m[m >= _FAR_M], 0.5)))))
+    if "chinchilla_multiplier" not in df.columns:
+        # the test reports per multiplier M, made for a grid (Gadre et al.: M = 0.5, 1, 2, ..., 32): runs of any
+        # tokens per parameter are put on that grid, M rounded to the nearest power of two
+        df = df.assign(chinchilla_multiplier=2.0 ** np.round(np.log2(m)))
     result = overtraining_test(_dataset_like(src, df), far_multiplier=far_m, fast=fast, seed=seed)
     return result.to_finding()
 
@@ -295,22 +299,32 @@ def _compare_finding(names: Sequence[str], stores: Sequence[dict[str, Any]]) -> 
             else:
                 row[name], row[f"{name} interval"] = None, None
         rows.append(row)
+    import html
+
+    labels = ("alpha", "beta", "a")
     traces = []
+    width = 0.5 / max(1, len(names))  # sources side by side around each constant
     for k, (name, store) in enumerate(zip(names, stores, strict=True)):
         fit, al = store.get("fit", {}), store.get("allocation")
         xs, ys, lo, hi = [], [], [], []
-        for label in ("alpha", "beta"):
+        for j, label in enumerate(labels[:2]):
             if label in fit and fit[label].low is not None:
-                xs.append(label), ys.append(fit[label].value), lo.append(fit[label].low), hi.append(fit[label].high)
+                xs.append(j), ys.append(fit[label].value), lo.append(fit[label].low), hi.append(fit[label].high)
         if al is not None:
-            xs.append("a"), ys.append(al[0]), lo.append(al[1]), hi.append(al[2])
+            xs.append(2), ys.append(al[0]), lo.append(al[1]), hi.append(al[2])
         if xs:
             y = np.asarray(ys, dtype=float)
-            traces.append(points(xs, ys, name, color=PALETTE[k % len(PALETTE)], size=10, error_y={
+            x = np.asarray(xs, dtype=float) + (k - (len(names) - 1) / 2) * width
+            # plotly renders a trace name as HTML: a user's source name is escaped
+            traces.append(points(x, ys, html.escape(name), color=PALETTE[k % len(PALETTE)], size=10, error_y={
                 "type": "data", "symmetric": False, "array": list(np.asarray(hi) - y), "arrayminus": list(y - np.asarray(lo)),
                 "thickness": 2, "width": 6}))
+    if not traces:
+        raise ValueError("no source has fitted exponents to compare (every chinchilla_fit and allocation was skipped)")
     fig = figure("Fitted exponents and the allocation exponent, per source", traces, x_title="constant",
                  y_title="estimate (95% interval)", x_log=False, y_log=False, height=380,
+                 layout={"xaxis": {"title": {"text": "constant"}, "type": "linear", "tickvals": [0, 1, 2], "ticktext": ["alpha", "beta", "a = beta / (alpha + beta)"],
+                                   "range": [-0.6, 2.6]}},
                  caption="Each source's Chinchilla exponents alpha and beta and its compute-optimal exponent "
                          "a = beta / (alpha + beta), with 95% bootstrap intervals; overlapping intervals agree.")
     estimates = {n: s["allocation"] for n, s in zip(names, stores, strict=True) if s.get("allocation") is not None}
