@@ -756,21 +756,25 @@ def _friendly(frame: pd.DataFrame, mapping: Mapping[str, str], units: Mapping[st
 
 
 def _canonical_text(runs: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    """One string per row: ``name=value`` of the given columns, values in canonical form."""
-    parts: list[pd.Series] = []
+    """One string per row: ``name=value`` of the row's non-missing fields, in column order, values canonical.
+
+    A missing value contributes nothing, so a column that is empty for a row
+    (or absent from the file) does not change that row's text.
+    """
+    joined = pd.Series("", index=runs.index, dtype=object)
     for name in columns:
         s = runs[name]
+        present = s.notna().to_numpy()
+        if not present.any():
+            continue
         if pd.api.types.is_float_dtype(s.dtype):
-            text = pd.Series([repr(float(v)) for v in s.to_numpy(dtype="float64", na_value=np.nan)],
-                             index=s.index).where(s.notna(), "")
+            text = pd.Series([repr(float(v)) for v in s.to_numpy(dtype="float64", na_value=np.nan)], index=s.index)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             text = s.astype(object).map(lambda v: "" if pd.isna(v) else pd.Timestamp(v).isoformat())
         else:
             text = s.astype(object).map(lambda v: "" if v is None or v is pd.NA else str(v))
-        parts.append(name + "=" + text.astype(str))
-    joined = parts[0]
-    for p in parts[1:]:
-        joined = joined + "\x1f" + p
+        joined = joined + pd.Series(np.where(present, "\x1f" + name + "=" + text.astype(str).to_numpy(dtype=object),
+                                             ""), index=s.index, dtype=object)
     return joined.tolist()
 
 
@@ -778,9 +782,9 @@ def derive_run_ids(runs: pd.DataFrame, *, exclude: Sequence[str] = ("run_id", "s
     """Deterministic run ids from each row's content: ``"row-"`` + 16 hex digits of SHA-256.
 
     The content is every canonical run field but ``exclude`` (the id itself and
-    the ``source``, so that a renamed copy of a file gives the same ids), in
-    schema order, as ``name=value`` joined by the unit separator; floats by
-    ``repr`` (exact), missing values as empty text.
+    the ``source``, so that a renamed copy of a file gives the same ids) that
+    the row has, in schema order, as ``name=value`` joined by the unit
+    separator; floats by ``repr`` (exact); missing values are left out.
     """
     import hashlib
 
