@@ -25,6 +25,10 @@ def test_readme_main_command_runs_the_report_on_a_fresh_venv():
     main = _bash_blocks((ROOT / "README.md").read_text())[0]
     assert main.startswith("python3 -m venv .venv"), main
     assert "scalewatch report" in main
+    # it runs on the embedded snapshot: no mirror, no path outside the repository
+    assert "SCALEWATCH_DATA_MIRROR" not in main and "../" not in main, main
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert f"env -u SCALEWATCH_DATA_MIRROR bash -c '{main}'" in ci, "CI must run the README main command without a mirror"
 
 
 def test_readme_shows_real_output_not_placeholders():

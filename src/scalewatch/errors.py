@@ -20,6 +20,7 @@ __all__ = [
     "ScalewatchWarning",
     "DataWarning",
     "IdentifiabilityWarning",
+    "one_line",
 ]
 
 
@@ -53,3 +54,9 @@ class DataWarning(ScalewatchWarning):
 
 class IdentifiabilityWarning(ScalewatchWarning):
     """The data cannot pin down the law's parameters well."""
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one line of at most ``limit`` characters (its type when it has no message), for error tables and messages."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

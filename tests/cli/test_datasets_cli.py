@@ -46,16 +46,27 @@ def test_list_table_shows_every_dataset_with_rows_license_citation_and_local_cop
         "license",
     ):
         assert text in out
-    assert out.count("yes (mirror)") == 12
+    assert out.count("│ mirror") == 13  # datablations: mirror+snapshot (its stage-2 table is derived here)
+    assert "92258837425e" in out  # the commit each dataset is pinned to
 
 
-def test_list_without_mirror_marks_mirror_only_datasets(no_local_data: None) -> None:
+def test_list_without_mirror_reads_every_dataset_from_the_embedded_snapshot(no_local_data: None) -> None:
     result = runner.invoke(app, ["datasets", "list"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("no (mirror-only: set SCALEWATCH_DATA_MIRROR)") == 4
-    assert result.output.count("no (downloaded on first load)") == 8
+    assert result.output.count("embedded snapshot") == 13
     # the package's own sweep needs neither mirror nor network
-    assert "scalewatch-sweep" in result.output and "yes (package data, no download)" in result.output
+    assert "scalewatch-sweep" in result.output and "package data (scalewatch's own runs)" in result.output
+
+
+def test_list_without_any_local_copy_says_how_to_get_each(no_local_data: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCALEWATCH_SNAPSHOT", "off")
+    result = runner.invoke(app, ["datasets", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    records = [r for r in json.loads(result.output) if r["local"] != "package"]
+    assert [r["local"] for r in records] == ["no"] * 13
+    assert sorted(r["name"] for r in records if not r["fetchable"]) == ["llmonkeys-pythia-math", "porian-compute-optimal-isoflops"]
+    result = runner.invoke(app, ["datasets", "info", "porian-compute-optimal-isoflops"])
+    assert "read from: no: reinstall scalewatch (snapshot only)" in result.output
 
 
 def test_list_json() -> None:
@@ -68,8 +79,9 @@ def test_list_json() -> None:
         len(datasets.load("scalewatch-sweep").runs.runs), "runs", "package", ()
     )
     chin = records["chinchilla-hoffmann2022"]
-    assert (chin["rows"], chin["rows_of"], chin["local"], chin["mirror_only"]) == (245, "runs", "mirror", False)
-    assert records["porian-compute-optimal-isoflops"]["mirror_only"] is True
+    assert (chin["rows"], chin["rows_of"], chin["local"], chin["fetchable"]) == (245, "runs", "mirror", True)
+    assert records["porian-compute-optimal-isoflops"]["fetchable"] is False
+    assert records["datablations-runs"]["derived_files"] == ["datablations_runs.csv", "notebook_stage2_runs.csv"]
     assert records["nist-strd-nonlinear"]["license"].startswith("public domain")
     assert all(r["citation"] for r in records.values())
 
@@ -89,7 +101,7 @@ def test_info_lists_pinned_files_with_hash_and_url() -> None:
 def test_info_of_package_data_points_at_its_folder() -> None:
     result = runner.invoke(app, ["datasets", "info", "scalewatch-sweep"])
     assert result.exit_code == 0, result.output
-    assert "local:     yes (package data, no download)" in result.output
+    assert "read from: package data (scalewatch's own runs)" in result.output
     assert "sweep-default" in result.output and "PROVENANCE.md" in result.output
     assert datasets.local_status("scalewatch-sweep") == "package" and datasets.fetch("scalewatch-sweep") == []
 
@@ -118,13 +130,11 @@ def test_fetch_downloads_into_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert len(list((tmp_path / "cache" / "datasets" / "nist-strd-nonlinear").glob("*.dat"))) == 27
 
 
-def test_fetch_all_skips_mirror_only_datasets_without_a_mirror(
-    no_local_data: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_fetch_all_offline_fails_with_one_line(no_local_data: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["datasets", "fetch", "--all"]) == 1
     err = capsys.readouterr().err
     # the first fetchable dataset fails offline with the library's one-line message
-    assert err.startswith("error: dataset 'chinchilla-hoffmann2022': cannot get svg_extracted_data.csv")
+    assert err.startswith("error: dataset 'chinchilla-hoffmann2022': cannot download https://raw.githubusercontent.com/")
     assert err.count("\n") == 1 and "Network is unreachable" in err and "go online" in err
 
 
@@ -134,5 +144,6 @@ def test_offline_fetch_is_one_line_on_stderr_and_exit_1(
     assert main(["datasets", "fetch", "datablations-runs"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("error: dataset 'datablations-runs': datablations_runs.csv is mirror-only")
-    assert captured.err.count("\n") == 1
+    # a derived table is derived from its raw upstream input, which must be downloaded
+    assert captured.err.startswith("error: dataset 'datablations-runs': cannot download ")
+    assert "utils/parametric_fit.ipynb" in captured.err and captured.err.count("\n") == 1

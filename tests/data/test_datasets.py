@@ -34,6 +34,7 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
 
     monkeypatch.delenv("SCALEWATCH_DATA_MIRROR", raising=False)
     monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("SCALEWATCH_SNAPSHOT", "off")  # and no embedded snapshot: nothing on this machine
     monkeypatch.setattr(_fetch, "download", refuse)
     return tried
 
@@ -54,6 +55,7 @@ def fake_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mirror: Path) 
 
     monkeypatch.delenv("SCALEWATCH_DATA_MIRROR", raising=False)
     monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCALEWATCH_SNAPSHOT", "off")  # what is local comes only from the 'downloads'
     monkeypatch.setattr(_fetch, "download", serve)
     return fetched
 
@@ -69,13 +71,16 @@ def _provenance_prefixes(folder: Path) -> dict[str, str]:
 @pytest.mark.parametrize("name", NAMES)
 def test_pins_match_mirror_and_provenance(name: str, mirror: Path) -> None:
     meta = datasets.info(name)
-    for spec in meta.files:
+    in_mirror = [s for s in meta.files if (mirror / s.dataset / s.path).is_file()]
+    for spec in in_mirror:
         path = mirror / spec.dataset / spec.path
         assert hashlib.sha256(path.read_bytes()).hexdigest() == spec.sha256, spec.path
         prefix = _provenance_prefixes(mirror / spec.dataset).get(spec.path)
         if prefix is not None:
             assert spec.sha256.startswith(prefix), spec.path
-    assert datasets.local_status(name) == "mirror"
+    # only tables this project derives from raw upstream files may be missing from the mirror
+    assert {s.path for s in meta.files} - {s.path for s in in_mirror} <= {"notebook_stage2_runs.csv"}
+    assert datasets.local_status(name) == ("mirror+snapshot" if len(in_mirror) < len(meta.files) else "mirror")
 
 
 def test_chinchilla_pin_is_the_full_hash_in_provenance(mirror: Path) -> None:
@@ -95,17 +100,19 @@ def test_upstream_urls_are_raw_github_at_the_commit_with_quoted_spaces() -> None
 
 
 @pytest.mark.parametrize(
-    ("name", "mirror_only"),
+    ("name", "derived", "fetchable"),
     [
-        ("chinchilla-hoffmann2022", False), ("datablations-runs", True), ("gadre-overtraining-scaling", False),
-        ("obsscaling", False), ("pythia-evals", True), ("llmonkeys-pythia-math", True),
-        ("porian-compute-optimal-isoflops", True), ("epoch-ai-models", False), ("epoch-ml-hardware", False),
-        ("epoch-benchmark-stitching", False), ("microprocessor-trend-data", False), ("nist-strd-nonlinear", False),
+        ("chinchilla-hoffmann2022", False, True), ("datablations-runs", True, True),
+        ("gadre-overtraining-scaling", False, True), ("obsscaling", False, True), ("pythia-evals", True, True),
+        ("llmonkeys-pythia-math", True, False), ("porian-compute-optimal-isoflops", True, False),
+        ("epoch-ai-models", False, True), ("epoch-ml-hardware", False, True),
+        ("epoch-benchmark-stitching", False, True), ("microprocessor-trend-data", False, True),
+        ("nist-strd-nonlinear", False, True), ("epoch-llm-inference-prices", False, True),
     ],
 )  # fmt: skip
-def test_derived_tables_are_mirror_only(name: str, mirror_only: bool) -> None:
+def test_derived_tables_and_what_can_be_fetched(name: str, derived: bool, fetchable: bool) -> None:
     meta = datasets.info(name)
-    assert meta.mirror_only is mirror_only
+    assert bool(meta.derived_files) is derived and meta.fetchable is fetchable
     # porian's upstream is pickles: no file of it may ever be downloaded
     if name == "porian-compute-optimal-isoflops":
         assert all(f.url is None for f in meta.files)
@@ -113,7 +120,7 @@ def test_derived_tables_are_mirror_only(name: str, mirror_only: bool) -> None:
 
 
 def test_every_dataset_has_citation_license_and_source() -> None:
-    assert len(NAMES) == 12
+    assert len(NAMES) == 13
     for name in NAMES:
         meta = datasets.info(name)
         assert meta.citation and meta.license and meta.source_url.startswith("https://")
@@ -185,8 +192,8 @@ def test_load_returns_independent_copies() -> None:
 def test_second_load_reuses_the_parsed_dataset(monkeypatch: pytest.MonkeyPatch) -> None:
     datasets.load("pythia-evals")
     calls: list[str] = []
-    real = _fetch.fetch
-    monkeypatch.setattr("scalewatch.data.datasets._fetch_file", lambda spec: calls.append(spec.path) or real(spec))
+    real = _fetch.local_copy
+    monkeypatch.setattr("scalewatch.data.datasets.local_copy", lambda spec: calls.append(spec.path) or real(spec))
     assert len(datasets.load("pythia-evals").runs.scores) == 86_016
     assert calls == []
 
@@ -432,18 +439,16 @@ def test_mirror_hash_mismatch_names_file_and_both_hashes(monkeypatch: pytest.Mon
     assert datasets.local_status("chinchilla-hoffmann2022") == "bad hash"
 
 
-def test_offline_without_mirror_or_cache_says_what_was_tried(offline: list[str], tmp_path: Path) -> None:
+def test_nothing_on_this_machine_says_what_was_tried_and_how_to_fetch(offline: list[str], tmp_path: Path) -> None:
     with pytest.raises(DatasetUnavailableError) as info:
         datasets.load("chinchilla-hoffmann2022")
     message = str(info.value)
-    (spec,) = datasets.info("chinchilla-hoffmann2022").files
-    assert offline == [spec.url]
+    assert offline == []  # loading never downloads
     assert "\n" not in message
-    assert spec.url in message and "Failed to resolve" in message
-    assert "no mirror (SCALEWATCH_DATA_MIRROR is unset)" in message
-    assert str(tmp_path / "empty-cache") in message
-    assert "set SCALEWATCH_DATA_MIRROR to a copy of the scalewatch data mirror" in message and "go online" in message
-    assert not list((tmp_path / "empty-cache").rglob("*.csv"))  # nothing half-written is left in the cache
+    assert "no mirror (SCALEWATCH_DATA_MIRROR unset)" in message
+    assert str(tmp_path / "empty-cache") in message and "embedded snapshot (not listed)" in message
+    assert "run `scalewatch datasets fetch chinchilla-hoffmann2022` to download it" in message
+    assert datasets.local_status("chinchilla-hoffmann2022") == "no"
 
 
 def test_offline_with_an_empty_mirror_names_the_mirror_path(
@@ -455,24 +460,27 @@ def test_offline_with_an_empty_mirror_names_the_mirror_path(
         datasets.load("nist-strd-nonlinear")
 
 
-@pytest.mark.parametrize(
-    "name", ["datablations-runs", "pythia-evals", "llmonkeys-pythia-math", "porian-compute-optimal-isoflops"]
-)
-def test_mirror_only_dataset_without_mirror(name: str, offline: list[str]) -> None:
+def test_fetch_of_a_failed_download_says_what_to_do(offline: list[str], tmp_path: Path) -> None:
+    (spec,) = datasets.info("chinchilla-hoffmann2022").files
     with pytest.raises(DatasetUnavailableError) as info:
-        datasets.load(name)
+        datasets.fetch("chinchilla-hoffmann2022")
     message = str(info.value)
-    assert "is mirror-only (derived from the upstream data, not downloadable)" in message
-    assert "set SCALEWATCH_DATA_MIRROR" in message and "\n" not in message
-    if name != "pythia-evals":
-        assert offline == []  # a derived file is never looked for upstream
-    assert datasets.local_status(name) == "no"
+    assert offline == [spec.url] and spec.url in message and "Failed to resolve" in message and "go online" in message
+    assert not list((tmp_path / "empty-cache").rglob("*.csv"))  # nothing half-written is left in the cache
 
 
-def test_download_is_verified_and_cached(fake_network: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["llmonkeys-pythia-math", "porian-compute-optimal-isoflops"])
+def test_snapshot_only_datasets_are_never_fetched(name: str, offline: list[str]) -> None:
+    with pytest.raises(DatasetUnavailableError, match="ships in the embedded snapshot"):
+        datasets.fetch(name)
+    assert offline == []  # neither the Hub nor a pickle is ever downloaded
+
+
+def test_fetch_is_verified_and_cached(fake_network: list[str], tmp_path: Path) -> None:
     assert datasets.local_status("microprocessor-trend-data") == "no"
+    datasets.fetch("microprocessor-trend-data")
     ds = datasets.load("microprocessor-trend-data")
-    assert len(ds.tables["series"]) == 465
+    assert len(ds.tables["series"]) == 465 and ds.origin == "cache"
     assert len(fake_network) == 6
     assert all(
         u.startswith("https://raw.githubusercontent.com/karlrupp/microprocessor-trend-data/f2121ab")
@@ -486,13 +494,14 @@ def test_download_is_verified_and_cached(fake_network: list[str], tmp_path: Path
     assert len(fake_network) == 6
 
 
-def test_corrupt_cache_copy_is_downloaded_again(fake_network: list[str], tmp_path: Path) -> None:
+def test_corrupt_cache_copy_is_an_error_that_says_how_to_repair(fake_network: list[str], tmp_path: Path) -> None:
     datasets.fetch("chinchilla-hoffmann2022")
     cached = tmp_path / "cache" / "datasets" / "chinchilla-hoffmann2022" / "svg_extracted_data.csv"
     cached.write_text("truncated")
-    datasets.fetch("chinchilla-hoffmann2022")
-    assert len(fake_network) == 2
-    assert hashlib.sha256(cached.read_bytes()).hexdigest() == datasets.info("chinchilla-hoffmann2022").files[0].sha256
+    with pytest.raises(DatasetUnavailableError, match=re.escape(f"cached file {cached} is corrupted")) as info:
+        datasets.load("chinchilla-hoffmann2022")
+    assert "delete it to use the embedded snapshot" in str(info.value)
+    assert datasets.local_status("chinchilla-hoffmann2022") == "bad hash"
 
 
 def test_download_with_other_bytes_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -505,8 +514,8 @@ def test_download_with_other_bytes_is_refused(monkeypatch: pytest.MonkeyPatch, t
         match=f"{re.escape(spec.url)} does not match its pinned sha256 "
         f"\\(expected {spec.sha256}, got [0-9a-f]{{64}}\\)",
     ):
-        datasets.load("chinchilla-hoffmann2022")
-    assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+        datasets.fetch("chinchilla-hoffmann2022")
+    assert not any(p.is_file() for p in (tmp_path / "cache" / "datasets").rglob("*"))
 
 
 def test_cache_dir_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -515,3 +524,15 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.delenv("SCALEWATCH_CACHE_DIR", raising=False)
     monkeypatch.setattr(platformdirs, "user_cache_dir", lambda app: str(tmp_path / app))
     assert _fetch.cache_dir() == tmp_path / "scalewatch" / "datasets"
+
+
+def test_inference_prices_quote_epochs_published_factors() -> None:
+    ds = datasets.load("epoch-llm-inference-prices")
+    res = ds.tables["results"]
+    assert len(res) == 21 and len(ds.tables["prices"]) == 73
+    mmlu = res[(res["bench"] == "MMLU") & (res["threshold_model"] == "GPT-3")].iloc[0]
+    # as printed in Epoch's lowest_price_models_results.csv: 11.77x per year, 90% CI [8.29, 16.72]
+    assert (mmlu.factor_per_year, mmlu.factor_low, mmlu.factor_high) == pytest.approx((11.772872667426151, 8.287354506876559, 16.724339561970456))
+    assert (mmlu.score_low, mmlu.score_high, mmlu.sample_size) == (43.9, 100.0, 9)
+    assert res["score_high"].isna().sum() == 4  # upstream's open upper end (inf)
+    assert set(ds.tables["prices"]["source"]) == {"artificial-analysis", "epoch"}

@@ -98,3 +98,117 @@ def test_finding_carries_its_rule_and_refuses_a_different_verdict() -> None:
     assert "[[Rule]]" in f.report()
     with pytest.raises(ValueError, match="differs from its rule's verdict"):
         Finding(verdict="holds", rule=d, **kwargs)
+
+
+# -- the rules of the report's blocks, each on constructed cases ----------------------------------------------------
+# (rule, interval for: equivalence, favourable miss, unfavourable miss, too wide) and the verdict each gives.
+# "favourable" is the side where the law under-predicts progress (or, for the cost rules, where test-time is cheaper).
+BLOCK_CASES = {
+    "pretraining.top_excess": (
+        [(-0.4, 0.6), (-3.0, -1.2), (1.2, 2.5), (-2.5, 2.5)],
+        ["holds", "beats the law", "bends", "inconclusive"],
+    ),
+    "capabilities.heldout_score_excess": (
+        [(-1.0, 1.5), (3.0, 12.0), (-12.0, -3.0), (-15.0, 15.0)],
+        ["in step", "ahead", "decoupling", "inconclusive"],
+    ),
+    "test-time.decade_gain": (  # inside 0 +/- 1 point: the last decade added nothing, a plateau
+        [(-0.2, 0.5), (10.0, 14.0), (-5.0, -2.0), (0.0, 20.0)],
+        ["breaks", "still rising", "breaks", "inconclusive"],
+    ),
+    "test-time.selection_gap": (
+        [(-1.0, 2.0), (-9.0, -6.0), (52.2, 62.5), (0.0, 30.0)],
+        ["holds", "beats the law", "bends", "inconclusive"],
+    ),
+    "test-time.exchange_rate": (  # log10 of the test-time FLOP replaced by 10x training compute
+        [(-0.05, 0.05), (-0.5, -0.2), (0.2, 0.5), (-0.6, 0.6)],
+        ["depends", "test-time cheaper", "pretraining cheaper", "inconclusive"],
+    ),
+    "economics.cost_ratio": (  # log10 of pretraining-route cost over test-time-route cost
+        [(-0.05, 0.05), (0.3, 0.7), (-0.7, -0.3), (-1.0, 1.0)],
+        ["depends", "test-time cheaper", "pretraining cheaper", "inconclusive"],
+    ),
+    "capabilities.rise_width": (  # the shape of a benchmark's rise: sharp below 0.25, smooth above 0.5
+        [(0.3, 0.45), (0.6, 1.4), (0.05, 0.2), (0.0, 12.0)],
+        ["unclear", "smooth", "sharp", "unclear"],
+    ),
+    "trends.detection_lead": (
+        [(-0.5, 0.5), (1.5, 3.0), (-3.0, -1.1), (-3.0, 3.0)],
+        ["not detectable", "plateau detectable in advance", "not detectable", "inconclusive"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLOCK_CASES))
+def test_block_rules_on_constructed_cases(name: str) -> None:
+    r = rule(name)
+    intervals, verdicts = BLOCK_CASES[name]
+    outcomes = ["inside", "favourable", "unfavourable", "too wide"]
+    for (lo, hi), verdict, outcome in zip(intervals, verdicts, outcomes, strict=True):
+        d = r.decide(lo, hi)
+        assert (d.verdict, d.outcome) == (verdict, outcome), (name, lo, hi, d.reason)
+    # straddling the margin and far-short coverage are inconclusive for every rule
+    c, m = r.center, r.margin
+    assert r.decide(c + 0.5 * m, c + 1.5 * m).verdict == r.undecided
+    bad = calibration(10, 40, nominal=0.9)
+    assert r.decide(c - 0.1 * m, c + 0.1 * m, calibration=bad).outcome == "miscalibrated"
+    assert r.why and r.text().startswith(f"Verdict rule {name}:")
+
+
+def test_plateau_share_rule_decides_on_a_clopper_pearson_interval() -> None:
+    r = rule("capabilities.plateau_share")
+    assert r.decide(*clopper_pearson(0, 40)).verdict == "in step"  # [0, 0.09]
+    assert r.decide(*clopper_pearson(22, 30)).verdict == "decoupling"  # [0.54, 0.88]
+    assert r.decide(*clopper_pearson(5, 28)).verdict == "inconclusive"  # [0.06, 0.37]: the report's links
+    assert r.decide(*clopper_pearson(1, 3)).outcome == "too wide"
+
+
+def test_overrule_withholds_the_verdict_and_says_why() -> None:
+    from scalewatch.findings.rules import decision_text, overrule
+
+    d = rule("loss.heldout_excess").decide(-0.5, 0.5)
+    o = overrule(d, "a break is detected (p = 0.004)")
+    assert (o.verdict, o.outcome) == ("inconclusive", "overruled") and "p = 0.004" in o.reason and "'holds'" in o.reason
+    assert overrule(rule("loss.heldout_excess").decide(-3.0, 3.0), "x").outcome == "too wide"  # already undecided
+    assert "Verdict rule loss.heldout_excess" in decision_text(o) and "'inconclusive'." in decision_text(o)
+    with pytest.raises(ValueError, match="needs the condition"):
+        overrule(d, " ")
+
+
+@pytest.mark.parametrize(
+    ("pre", "cap", "tt", "expected"),
+    [
+        ("falls short of the law", "decoupling", "breaks", "a wall"),
+        ("bends", "decoupling", "pretraining cheaper", "a wall"),
+        ("falls short of the law", "decoupling", "test-time cheaper", "not settled"),  # test-time compensates
+        ("holds", "in step", "inconclusive", "no wall seen"),
+        ("beats the law", "ahead", "bends", "no wall seen"),
+        ("inconclusive", "ahead", "test-time cheaper", "not settled"),
+        ("holds", "inconclusive", "test-time cheaper", "not settled"),
+        ("not measured", "not measured", "not measured", "not settled"),
+    ],
+)
+def test_overall_rule(pre: str, cap: str, tt: str, expected: str) -> None:
+    from scalewatch.findings.rules import OVERALL_RULE, overall_verdict
+
+    verdict, reason = overall_verdict(pre, cap, tt)
+    assert verdict == expected and reason
+    assert f"'{expected}'" in OVERALL_RULE or expected == "a wall"
+
+
+def test_the_docs_page_prints_the_rules_the_report_uses() -> None:
+    from pathlib import Path
+
+    from scalewatch.findings.rules import rules_markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "verdict-rules.md"
+    assert page.read_text(encoding="utf-8") == rules_markdown(), "regenerate docs/verdict-rules.md (command at its top)"
+    for name in RULES:
+        assert f"`{name}`" in page.read_text(encoding="utf-8")
+
+
+def test_overall_rule_counts_a_failing_coverage_law_as_test_time_not_compensating() -> None:
+    from scalewatch.findings.rules import overall_verdict
+
+    assert overall_verdict("breaks", "decoupling", "test-time cheaper")[0] == "not settled"
+    assert overall_verdict("breaks", "decoupling", "test-time cheaper", coverage_law="breaks")[0] == "a wall"

@@ -32,6 +32,7 @@ def combined_report(tmp_path_factory) -> tuple[Report, Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SCALEWATCH_DATA_MIRROR", str(empty))
         mp.setenv("SCALEWATCH_CACHE_DIR", str(empty / "cache"))
+        mp.setenv("SCALEWATCH_SNAPSHOT", "off")  # no embedded snapshot either: the data are missing
         missing = run_report(analyses=[Analysis("capabilities.needs_pythia", "capabilities", ("pythia-evals",), boom, "Needs Pythia")])
     report = Report(
         outcomes=main.outcomes + missing.outcomes, created=main.created, version=main.version, seed=0, fast=True, seconds=main.seconds

@@ -100,6 +100,9 @@ def test_page_structure_and_verdict_table(page):
     for o in report.errors:
         assert "tone-error" in table and o.error.split(":")[0] in table
     assert text.index("id=\"verdicts\"") < text.index("class='finding'")  # verdicts first
+    if report.findings:  # ... after the answer first: the synthesis opens the page
+        assert text.index("id='synthesis'") < text.index("id=\"verdicts\"")
+        assert report.synthesis.sentence.split(":")[0] in text
 
 
 def test_hostile_strings_are_escaped(combined_report):

@@ -31,14 +31,16 @@ def test_ok_error_and_skipped_outcomes(tmp_path, monkeypatch):
     assert err.error == "ZeroDivisionError: division by zero in the toy"  # one line
     assert "Traceback" in err.traceback and "more" in err.traceback
     assert [r["verdict"] for r in report.rows()] == ["holds", "error"]
-    # a dataset that is neither in the mirror nor in the cache: skipped, with how to get it
+    # a dataset that is in none of mirror, cache and snapshot: skipped, with how to get it
     monkeypatch.setenv("SCALEWATCH_DATA_MIRROR", str(tmp_path / "no-mirror"))
     monkeypatch.setenv("SCALEWATCH_CACHE_DIR", str(tmp_path / "no-cache"))
-    report = run_report(analyses=[toy(requires=(CHIN,)), toy("data.mirror_only", "data", requires=("obsscaling",))])
+    monkeypatch.setenv("SCALEWATCH_SNAPSHOT", "off")
+    porian = "porian-compute-optimal-isoflops"
+    report = run_report(analyses=[toy(requires=(CHIN,)), toy("data.snapshot_only", "data", requires=(porian,))])
     assert [o.status for o in report.outcomes] == ["skipped", "skipped"]
     first, second = report.skipped
     assert first.missing == (CHIN,) and f"scalewatch datasets fetch {CHIN}" in first.how[0]
-    assert "SCALEWATCH_DATA_MIRROR" in second.how[0]
+    assert "ships only in the embedded snapshot" in second.how[0] and "reinstall scalewatch" in second.how[0]
     assert f"skipped pretraining.toy: needs {CHIN}" in report.summary()
 
 

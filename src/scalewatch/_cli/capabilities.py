@@ -15,13 +15,12 @@ inside the commands.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from scalewatch._cli._tables import read_table
+from scalewatch._cli._tables import emit, read_table
 
 app = typer.Typer(
     name="capabilities",
@@ -91,13 +90,6 @@ def _x_column(df, x: str) -> tuple[str, str]:
     return x, x
 
 
-def _emit(result, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        typer.echo(result.report())
-
-
 @app.command("links")
 def links_command(
     file: str = typer.Argument(..., metavar="FILE", help="Benchmark table: wide (model, compute|loss, one column per benchmark) or long (model, benchmark, value)."),
@@ -123,7 +115,7 @@ def links_command(
         df, x=col, floors=_floors(floor, chance), increasing=inc, benchmarks=_split(benchmarks), x_name=label,
         source=Path(file).name, loss=loss, delta=delta, n_boot=n_boot, seed=seed,
     )
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("pca")
@@ -151,7 +143,7 @@ def pca_command(
     else:
         dropped = int(M.isna().any(axis=1).sum())
         result = principal_components(M.dropna(), standardize=standardize, n_boot=n_boot, seed=seed, note=f"complete-case: {dropped} models with a missing score dropped")
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("decoupling")
@@ -196,7 +188,7 @@ def decoupling_command(
         df, x=col, by=by, cutoff=cut, holdout=holdout, floors=_floors(floor, chance), benchmarks=_split(benchmarks),
         tolerance=tolerance, n_boot=n_boot, seed=seed, x_name=label, label=f"{Path(file).name}: held out by {by}",
     )
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("emergence")
@@ -224,7 +216,7 @@ def emergence_command(
         d[col], d[discontinuous], None if continuous is None else d[continuous], task=Path(file).stem, series=f"x = {x}",
         names=(discontinuous, continuous or ""), continuous_higher_is_better=not lower_is_better, n_boot=n_boot, seed=seed,
     )
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("show")
@@ -245,4 +237,4 @@ def show_command(
         "decoupling": cap.decoupling_analysis,
         "emergence": cap.emergence_analysis,
     }[analysis]
-    _emit(fn(fast=fast, seed=seed), as_json)
+    emit(fn(fast=fast, seed=seed), as_json)

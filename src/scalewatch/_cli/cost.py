@@ -20,6 +20,8 @@ from typing import Optional
 
 import typer
 
+from scalewatch._cli._tables import emit
+
 app = typer.Typer(
     name="cost",
     help="What compute costs: training from FLOP, inference from tokens or FLOP, clusters, reasoning premiums, allocation.",
@@ -48,13 +50,6 @@ def _assumption(text: Optional[str], flag: str):
     raise typer.BadParameter(f"{text!r}: give a number or LOW:VALUE:HIGH (three numbers).", param_hint=flag)
 
 
-def _emit(result, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        typer.echo(result.report())
-
-
 _A = "a number, or LOW:VALUE:HIGH"
 
 
@@ -80,7 +75,7 @@ def train_command(
         server_price=_assumption(server_price, "--server-price"), lifetime_years=_assumption(lifetime, "--lifetime"),
         pue=_assumption(pue, "--pue"), electricity=_assumption(electricity, "--electricity"), n_draws=draws, seed=seed,
     )
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("infer")
@@ -108,7 +103,7 @@ def infer_command(
             raise typer.BadParameter("with --params give --tokens (tokens processed), e.g. --tokens 1e6.", param_hint="--tokens")
         result = inference_flop_cost(params, _assumption(tokens, "--tokens"), hardware_name=hardware, inference_mfu=_assumption(mfu, "--mfu"),
                                      gpu_hour_price=_assumption(price, "--price"), n_draws=draws, seed=seed)
-        _emit(result, as_json)
+        emit(result, as_json)
         return
     pin, pout = _assumption(price_in, "--price-in"), _assumption(price_out, "--price-out")
     if model is not None:
@@ -120,7 +115,7 @@ def infer_command(
         raise typer.BadParameter(f"give {', '.join(missing)} (or --model for published prices, or --params for a FLOP estimate).", param_hint=missing[0])
     result = inference_cost(_assumption(tokens_in, "--tokens-in"), _assumption(tokens_out, "--tokens-out"), price_in=pin, price_out=pout,
                             n_draws=draws, seed=seed)
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("cluster")
@@ -135,7 +130,7 @@ def cluster_command(
     """How many H100s a budget buys (servers and cluster network; not buildings, power plant or staff)."""
     from scalewatch.analyses.economics.costs import cluster_for_budget
 
-    _emit(cluster_for_budget(budget, server_price=_assumption(server_price, "--server-price"),
+    emit(cluster_for_budget(budget, server_price=_assumption(server_price, "--server-price"),
                              interconnect=_assumption(interconnect, "--interconnect"), n_draws=draws, seed=seed), as_json)
 
 
@@ -153,7 +148,7 @@ def reasoning_command(
     """A reasoning model's premium over its sibling: list prices per token, and per task with reasoning tokens."""
     from scalewatch.analyses.economics.prices import reasoning_premium
 
-    _emit(reasoning_premium(reasoner=reasoner, baseline=baseline, tokens_in=_assumption(tokens_in, "--tokens-in"),
+    emit(reasoning_premium(reasoner=reasoner, baseline=baseline, tokens_in=_assumption(tokens_in, "--tokens-in"),
                             tokens_out=_assumption(tokens_out, "--tokens-out"), reasoning_tokens=_assumption(reasoning_tokens, "--reasoning-tokens"),
                             n_draws=draws, seed=seed), as_json)
 
@@ -169,7 +164,7 @@ def allocate_command(
     from scalewatch.analyses.economics.allocation import inference_aware_allocation
 
     result = inference_aware_allocation(loss, inference_tokens, reference_params=params)
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 @app.command("decline")
@@ -183,7 +178,7 @@ def decline_command(
     """How fast the cost per token at fixed capability fell: hardware price per FLOP and model size, from Epoch's data."""
     from scalewatch.analyses.economics.prices import price_decline
 
-    _emit(price_decline(threshold=threshold, years=years, n_resamples=n_boot, seed=seed), as_json)
+    emit(price_decline(threshold=threshold, years=years, n_resamples=n_boot, seed=seed), as_json)
 
 
 @app.command("prices")

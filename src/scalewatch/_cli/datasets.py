@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Optional
 
 import typer
 
 app = typer.Typer(help="Public scaling datasets, fetched by name and pinned by sha256.", no_args_is_help=True)
 
 
-def _local_text(status: str, mirror_only: bool) -> str:
+def _local_text(status: str, fetchable: bool) -> str:
     if status == "package":
-        return "yes (package data, no download)"
-    if status in ("mirror", "cache", "mirror+cache"):
-        return f"yes ({status})"
+        return "package data (scalewatch's own runs)"
+    if status.startswith("cache@"):
+        return f"cache, upstream commit {status.removeprefix('cache@')} (datasets update)"
+    if status and all(p in ("mirror", "cache", "snapshot") for p in status.split("+")):
+        return status.replace("snapshot", "embedded snapshot")
     if status == "bad hash":
-        return "no (a mirror file fails its sha256)"
-    if mirror_only:
-        return "no (mirror-only: set SCALEWATCH_DATA_MIRROR)"
-    return "no (downloaded on first load)" if status == "no" else "partly (rest downloaded on load)"
+        return "no: a local file fails its sha256 (see `scalewatch datasets info`)"
+    how = "`scalewatch datasets fetch` downloads it" if fetchable else "reinstall scalewatch (snapshot only)"
+    return f"no: {how}" if status == "no" else f"partly: {how}"
 
 
 def _rows_text(rows: int, rows_of: str) -> str:
@@ -67,14 +69,16 @@ def list_(
     table = Table(title="scalewatch public datasets", show_lines=True)
     table.add_column("name", no_wrap=True)
     table.add_column("rows", justify="right", no_wrap=True)
-    table.add_column("local")
+    table.add_column("read from")
+    table.add_column("commit", no_wrap=True)
     table.add_column("license")
     table.add_column("citation")
     for r in records:
         table.add_row(
             r["name"],
             _rows_text(r["rows"], r["rows_of"]),
-            _local_text(r["local"], r["mirror_only"]),
+            _local_text(r["local"], r.get("fetchable", True)),
+            (r.get("commit") or "")[:12],
             r["license"],
             r["citation"],
         )
@@ -99,7 +103,8 @@ def info(
     lines = [
         f"{record['name']}: {record['title']}",
         f"rows:      {_rows_text(record['rows'], record['rows_of'])}",
-        f"local:     {_local_text(record['local'], record['mirror_only'])}",
+        f"read from: {_local_text(record['local'], record.get('fetchable', True))}",
+        f"commit:    {record.get('commit', '')}",
         f"source:    {record['source_url']}",
         f"license:   {record['license']}",
         f"citation:  {record['citation']}",
@@ -108,7 +113,7 @@ def info(
     if record["local"] == "package":
         lines.append(f"  {record['source_url']}  (shipped with scalewatch; PROVENANCE.md there gives the command that regenerates it)")
     for f in record["files"]:
-        where = f["url"] or "mirror-only (derived from upstream; no download)"
+        where = f["url"] or "derived in code from upstream files (see MANIFEST.json of the snapshot)"
         folder = "" if f["dataset"] == name else f"{f['dataset']}/"
         lines.append(f"  {folder}{f['path']}  sha256 {f['sha256']}  {where}")
     typer.echo("\n".join(lines))
@@ -119,15 +124,45 @@ def fetch(
     names: list[str] = typer.Argument(None, help="Dataset names; none with --all."),
     all_: bool = typer.Option(False, "--all", help="Fetch every dataset that can be fetched."),
 ) -> None:
-    """Make datasets local: verify mirror files, download the rest into the cache."""
+    """Download datasets from their pinned upstream commit into the cache (each file checked by sha256).
+
+    Derived tables are derived again in code from their downloaded inputs.
+    Nothing else downloads: by default every dataset is read from the
+    snapshot embedded in scalewatch.
+    """
     from scalewatch.data import datasets
 
     if all_ == bool(names):
         raise typer.BadParameter("give dataset names or --all, not both or neither", param_hint="NAMES")
     chosen = datasets.names() if all_ else [_check_name(n) for n in names]
     for name in chosen:
-        if all_ and datasets.info(name).mirror_only and datasets.local_status(name) not in ("mirror", "mirror+cache"):
-            typer.echo(f"{name}: skipped (mirror-only, and no mirror copy)", err=True)
+        if all_ and not datasets.info(name).fetchable:
+            typer.echo(f"{name}: skipped (its derived tables ship only in the embedded snapshot)", err=True)
             continue
         paths = datasets.fetch(name)
         typer.echo(f"{name}: {len(paths)} files, {datasets.local_status(name)}")
+
+
+@app.command("update")
+def update(
+    name: str = typer.Argument(..., metavar="NAME", help="Dataset name (see `scalewatch datasets list`).", callback=_check_name),
+    commit: Optional[str] = typer.Option(None, "--commit", metavar="SHA", help="Upstream commit to pull (40 hex digits)."),
+    latest: bool = typer.Option(False, "--latest", help="Pull the newest commit of the upstream default branch."),
+    pinned: bool = typer.Option(False, "--pinned", help="Go back to the version this scalewatch pins (its snapshot)."),
+) -> None:
+    """Pull a newer upstream version of a living dataset (Epoch AI's databases, ...) into the cache and use it.
+
+    The files at that commit are downloaded, checked by the loader and the same
+    schema as the pinned version, and recorded with their own sha256; later
+    reports read them and name that commit.
+    """
+    from scalewatch.data import datasets
+
+    if sum([commit is not None, latest, pinned]) != 1:
+        raise typer.BadParameter("give exactly one of --commit SHA, --latest, --pinned", param_hint="--commit")
+    try:
+        done = datasets.update(name, commit=commit, latest=latest, pinned=pinned)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--commit") from None
+    what = "pinned version" if pinned else "upstream commit"
+    typer.echo(f"{name}: {what} {done['commit']} selected ({len(done['files'])} files, {done['rows']} runs)")

@@ -39,6 +39,9 @@ def report_command(
     where: Optional[str] = typer.Option(None, "--where", help="With --runs registry: a SQL condition on the runs table, e.g. \"source = 'x.csv'\"."),
     db: Optional[Path] = typer.Option(None, "--db", help="With --runs registry: the registry file (default $SCALEWATCH_DB).", dir_okay=False),
     wait: float = typer.Option(10.0, "--wait", metavar="SECONDS", min=0.0, help="With --runs registry: wait this long for a busy registry."),
+    data_version: bool = typer.Option(
+        False, "--data-version", help="Print the data version a report uses (snapshot, each dataset's commit and where it is read); run nothing."
+    ),
 ) -> None:
     """Run every registered analysis whose datasets are on this machine and write a self-contained HTML report.
 
@@ -50,6 +53,16 @@ def report_command(
     from scalewatch.analyses import load_analyses
     from scalewatch.reporting import data_status, run_report
 
+    if data_version:
+        from scalewatch.reporting import data_versions
+
+        needed = sorted({r for a in load_analyses()[0] for r in a.requires})
+        versions = data_versions(needed)
+        snap = next((d["snapshot"] for d in versions if "snapshot" in d["local"]), None)
+        typer.echo(f"data snapshot: {snap or 'not used'}")
+        for d in versions:
+            typer.echo(f"{d['name']:<34} {d['repository']}@{d['commit'][:12]}  read from {d['local']}")
+        return
     if list_:
         analyses, failures = load_analyses()
         status = data_status([r for a in analyses for r in a.requires])
@@ -135,6 +148,9 @@ def _print_summary(report, index: Path) -> None:  # type: ignore[no-untyped-def]
     table.add_column("key number")
     for r in report.rows():
         table.add_row(Text(r["question"]), Text(r["key"]), Text(r["verdict"], style=_STYLE[r["tone"]]), Text(r["number"] or r["summary"]))
+    if report.findings:  # the answer first (scalewatch.analyses.synthesis)
+        console.print(report.synthesis.text(), soft_wrap=True)
+        console.print()
     if table.rows:
         console.print(table)
     else:

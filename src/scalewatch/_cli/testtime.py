@@ -23,7 +23,7 @@ from typing import Optional
 
 import typer
 
-from scalewatch._cli._tables import read_table
+from scalewatch._cli._tables import emit, floats, read_table
 
 app = typer.Typer(
     name="testtime",
@@ -63,13 +63,6 @@ def _ints(text: Optional[str], flag: str) -> Optional[list[int]]:
     return out or None
 
 
-def _floats(text: str, flag: str) -> list[float]:
-    try:
-        return [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: write comma-separated numbers, e.g. 0.25,0.5.", param_hint=flag) from None
-
-
 def _columns(spec: Optional[str]) -> Optional[dict[str, str]]:
     """``--columns c=n_correct,n=n_samples`` -> {"c": "n_correct", "n": "n_samples"}."""
     if spec is None:
@@ -81,13 +74,6 @@ def _columns(spec: Optional[str]) -> Optional[dict[str, str]]:
             raise typer.BadParameter(f"{item!r}: write ROLE=COLUMN with ROLE one of model, problem, n, c.", param_hint="--columns")
         out[role.strip()] = col.strip()
     return out
-
-
-def _emit(result, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        typer.echo(result.report())
 
 
 @app.command("passk")
@@ -103,7 +89,7 @@ def passk_command(
     """Coverage (mean unbiased pass@k, Chen et al. 2021) against k per model, with intervals."""
     from scalewatch.analyses.testtime.passk import coverage_curves
 
-    _emit(coverage_curves(read_table(file), _ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, ci=ci, seed=seed), as_json)
+    emit(coverage_curves(read_table(file), _ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, ci=ci, seed=seed), as_json)
 
 
 @app.command("fit")
@@ -159,7 +145,7 @@ def compare_command(
 
     names = tuple(t.strip() for t in laws.split(",")) if laws else tuple(COVERAGE_LAWS)
     cuts = tuple(_ints(fit_up_to, "--fit-up-to") or ())
-    _emit(compare_coverage_laws(read_table(file), names, fit_up_to=cuts, ks=_ints(k, "--k"), columns=_columns(columns)), as_json)
+    emit(compare_coverage_laws(read_table(file), names, fit_up_to=cuts, ks=_ints(k, "--k"), columns=_columns(columns)), as_json)
 
 
 @app.command("verifier")
@@ -215,10 +201,10 @@ def exchange_command(
     from scalewatch.analyses.testtime.exchange import exchange_rate
 
     result = exchange_rate(
-        read_table(file), read_table(models), targets=_floats(targets, "--targets"), tokens_per_sample=tokens_per_sample,
+        read_table(file), read_table(models), targets=floats(targets, "--targets"), tokens_per_sample=tokens_per_sample,
         ks=_ints(k, "--k"), columns=_columns(columns), n_resamples=n_boot, seed=seed,
     )
-    _emit(result, as_json)
+    emit(result, as_json)
 
 
 def _per_sample(path: str, need: tuple[str, ...]):

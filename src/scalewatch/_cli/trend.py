@@ -8,41 +8,12 @@ from typing import Optional
 
 import typer
 
+from scalewatch._cli._tables import floats, read_table
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``trend`` command to ``app``."""
     app.command("trend")(trend_command)
-
-
-def _read_table(path: Path):
-    """A table from CSV/TSV, Parquet or JSON (records or JSON lines), chosen by the suffix."""
-    import pandas as pd
-
-    if not path.exists():
-        raise typer.BadParameter(f"{str(path)!r} does not exist.", param_hint="FILE")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path)
-    if suffix == ".tsv":
-        return pd.read_csv(path, sep="\t")
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if suffix in (".jsonl", ".ndjson"):
-        return pd.read_json(path, lines=True)
-    if suffix == ".json":
-        return pd.read_json(path)
-    raise typer.BadParameter(
-        f"{path.name!r}: unknown file type {suffix or '(none)'}; use .csv, .tsv, .parquet, .json or .jsonl.", param_hint="FILE"
-    )
-
-
-def _floats(text: Optional[str], option: str) -> Optional[list[float]]:
-    if text is None:
-        return None
-    try:
-        return [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a comma-separated list of years such as 2030,2035.", param_hint=option) from None
 
 
 def trend_command(
@@ -66,9 +37,9 @@ def trend_command(
     from scalewatch.analyses.trends import backtest_trends
     from scalewatch.analyses.trends.compare import compare_trends
 
-    table = _read_table(file)
-    years = _floats(forecast, "--forecast")
-    origin_years = _floats(origins, "--origins")
+    table = read_table(file)
+    years = floats(forecast, "--forecast", "2030,2035")
+    origin_years = floats(origins, "--origins", "1995,2000")
     cmp = compare_trends(
         table,
         date_column=date_column,

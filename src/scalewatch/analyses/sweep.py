@@ -13,7 +13,9 @@ Two checks:
    every budget but the largest, and predict the largest budget's runs. The
    verdict is about their mean excess :math:`100 (\log L_{obs} - \log \hat L)`,
    with an interval from bootstrap refits of the training runs combined with
-   a resample of the held-out runs (:func:`sweep_verdict`).
+   a resample of the held-out runs, judged by the written rule
+   ``loss.heldout_excess`` with the empirical coverage of the held-out runs'
+   prediction intervals (:func:`sweep_decision`).
 2. **Compute-optimal allocation** (Hoffmann et al. 2022, approach 2): for
    each budget a parabola in :math:`\log N` through the IsoFLOP losses gives
    :math:`N_{opt}(C)`; a line through :math:`\log N_{opt}` against
@@ -30,19 +32,17 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.findings import Finding, Number, analysis
+from scalewatch.findings import Decision, Finding, Number, analysis
+from scalewatch.findings.rules import calibration as coverage_check
+from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, curve, figure, hline, points, sequential_colors
 
-__all__ = ["KEY", "DATASET", "sweep_finding", "sweep_verdict", "isoflop_minima"]
+__all__ = ["KEY", "DATASET", "sweep_finding", "sweep_decision", "sweep_verdict", "isoflop_minima"]
 
 KEY = "sweep.chinchilla"
 DATASET = "scalewatch-sweep"
 #: fewer held-out runs than this: inconclusive
 MIN_HELD_OUT = 3
-#: an interval of the held-out mean excess wider than this (percentage points): inconclusive
-MAX_WIDTH = 10.0
-#: the held-out runs worse than the law by more than this (percent, whole interval): breaks
-BREAK_EXCESS = 5.0
 
 _CITATIONS = (
     "Hoffmann et al. (2022), 'Training Compute-Optimal Large Language Models', arXiv:2203.15556 (the law; approach 2)",
@@ -59,30 +59,62 @@ _NOTES = {
 }
 
 
-def sweep_verdict(n_held: int, low: float, high: float) -> tuple[str, str]:
-    """Verdict from the held-out runs' mean excess interval ``[low, high]`` (percent).
+def sweep_decision(
+    n_held: int, low: float, high: float, *, covered: int | None = None, covered_net: int | None = None, nominal: float = 0.95
+) -> Decision:
+    """The written rule ``loss.heldout_excess`` on the held-out runs' mean excess interval ``[low, high]`` (percent).
 
-    ``inconclusive``: fewer than :data:`MIN_HELD_OUT` runs or an interval wider
-    than :data:`MAX_WIDTH` points; ``breaks``: the whole interval above
-    :data:`BREAK_EXCESS` percent; ``bends``: the whole interval above zero;
-    ``holds`` otherwise.
+    Parameters
+    ----------
+    n_held : int
+        Held-out runs; fewer than :data:`MIN_HELD_OUT` withhold the verdict.
+    low, high : float
+        Interval of their mean excess, percent.
+    covered : int, optional
+        Held-out runs inside their ``nominal`` prediction intervals: far short of nominal gives "inconclusive".
+    covered_net : int, optional
+        The same after shifting every held-out run by their mean excess. A law that falls short pushes the
+        held-out runs out of their intervals by the very miss the rule judges: an *unfavourable* miss stands
+        when the coverage net of that shift is not far short (the intervals' width is right; the law is off).
+    nominal : float, default 0.95
 
-    >>> sweep_verdict(6, -1.0, 2.0)[0], sweep_verdict(6, 0.5, 2.0)[0], sweep_verdict(6, 6.0, 9.0)[0]
-    ('holds', 'bends', 'breaks')
+    Examples
+    --------
+    >>> [sweep_decision(6, lo, hi).verdict for lo, hi in ((-0.5, 0.6), (-3.0, -1.5), (1.5, 3.0), (-11.7, 0.8))]
+    ['holds', 'beats the law', 'falls short of the law', 'inconclusive']
+    >>> sweep_decision(6, -0.5, 0.6, covered=0).outcome
+    'miscalibrated'
     """
+    r = rule("loss.heldout_excess")
     if not (math.isfinite(low) and math.isfinite(high)):
-        return "inconclusive", "the interval of their excess could not be estimated"
+        return r.decide(None, None)
+    cal = None
+    if covered is not None and n_held > 0:
+        cal = coverage_check(int(covered), int(n_held), nominal, note="held-out runs of the largest budget")
+    d = r.decide(low, high, calibration=cal)
+    raw = r.decide(low, high)
+    if d.outcome == "miscalibrated" and raw.outcome == "unfavourable" and covered_net is not None:
+        net = coverage_check(int(covered_net), int(n_held), nominal, note="held-out runs shifted by their mean excess")
+        if not net.far_short:
+            d = Decision(
+                raw.verdict, raw.outcome,
+                f"{raw.reason}; the intervals cover {cal.text()} of the held-out runs, but {net.text()} once shifted by their "
+                "mean excess: the miss, not the intervals' width, puts them outside",
+                raw.rule, raw.low, raw.high, net,
+            )
     if n_held < MIN_HELD_OUT:
-        return "inconclusive", f"too few held-out runs to tell ({n_held}, fewer than {MIN_HELD_OUT})"
-    if high - low > MAX_WIDTH:
-        return "inconclusive", f"too uncertain to tell (interval {high - low:.1f} points wide)"
-    if low > BREAK_EXCESS:
-        return "breaks", f"more than {BREAK_EXCESS:g}% worse than the law predicts"
-    if low > 0:
-        return "bends", "systematically worse than the law predicts"
-    if high < 0:
-        return "holds", "better than the law predicts"
-    return "holds", "within the law's prediction"
+        return overrule(d, f"too few held-out runs to tell ({n_held}, fewer than {MIN_HELD_OUT})")
+    return d
+
+
+def sweep_verdict(n_held: int, low: float, high: float) -> tuple[str, str]:
+    """``(verdict, reason)`` of :func:`sweep_decision`.
+
+    >>> sweep_verdict(6, -0.5, 0.6)[0], sweep_verdict(6, 1.5, 3.0)[0], sweep_verdict(2, 1.5, 3.0)[0]
+    ('holds', 'falls short of the law', 'inconclusive')
+    """
+    d = sweep_decision(n_held, low, high)
+    return d.verdict, d.reason
 
 
 def isoflop_minima(params: np.ndarray, loss: np.ndarray, budget: np.ndarray) -> list[dict[str, float]]:
@@ -190,7 +222,19 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
     ex_mean = float(excess.mean())
     ex_low, ex_high = (float(v) for v in np.nanquantile(means, q))
     mae = float(np.abs(excess).mean())
-    verdict, reason = sweep_verdict(int(held.sum()), ex_low, ex_high)
+    # prediction intervals of each held-out run: bootstrap parameters x resampled training residuals (log space)
+    resid = np.log(L[train]) - np.log(law.predict(np.c_[N[train], D[train]], res.theta))
+    draws = np.log(pred_b) + resid[rng.integers(0, resid.size, size=pred_b.shape)]
+    p_lo, p_hi = np.nanquantile(draws, q[0], axis=0), np.nanquantile(draws, q[1], axis=0)
+    covered = int(np.sum((np.log(L[held]) >= p_lo) & (np.log(L[held]) <= p_hi)))
+    shifted = np.log(L[held]) - ex_mean / 100.0
+    covered_net = int(np.sum((shifted >= p_lo) & (shifted <= p_hi)))
+    n_held = int(held.sum())
+    decision = sweep_decision(n_held, ex_low, ex_high, covered=covered, covered_net=covered_net, nominal=ci)
+    verdict, reason = decision.verdict, decision.reason
+    from scalewatch.findings.rules import clopper_pearson
+
+    cov_lo, cov_hi = clopper_pearson(covered, n_held)
 
     # -- IsoFLOP minima and the compute-optimal exponent --
     minima = isoflop_minima(N, L, budget)
@@ -212,6 +256,9 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
                f"({levels[-1]:.0e} FLOP), predicted by the law fitted to the smaller budgets; > 0: worse than the law"),
         Number("held-out mean absolute error", mae, None, None, "%", None,
                "mean |100 (log L_obs - log L_pred)| of the held-out runs"),
+        Number(f"held-out coverage of {100 * ci:g}% prediction intervals", covered / n_held, cov_lo, cov_hi, "", 0.95,
+               f"empirical coverage: {covered} of {n_held} held-out runs inside their intervals (bootstrap parameters x "
+               f"resampled training residuals); nominal {100 * ci:g}%; 95% Clopper-Pearson interval"),
         Number("a (law)", boot.estimate["a"], a_lo, a_hi, "", ci,
                "compute-optimal exponent N_opt ~ C^a implied by the fit, beta / (alpha + beta)"),
         Number("a (IsoFLOP minima)", a_iso,
@@ -235,8 +282,8 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
                     "high": boot.interval(n)[1], "fit to all runs": res_all.params[n]} for n in law.param_names]
     summary = (
         f"Chinchilla's law fitted to our own {int(train.sum())} runs below {levels[-1]:.0e} FLOP predicts the "
-        f"{int(held.sum())} runs at {levels[-1]:.0e} FLOP to {mae:.1f}% (mean excess {numbers[0].text()}%): {reason}. "
-        f"IsoFLOP minima give N_opt ~ C^{a_iso:.2f}; the law implies a = {numbers[2].text()}."
+        f"{int(held.sum())} runs at {levels[-1]:.0e} FLOP to {mae:.1f}% (mean excess {numbers[0].text()}%): {reason.split('; ')[0]}, so {verdict}. "
+        f"IsoFLOP minima give N_opt ~ C^{a_iso:.2f}; the law implies a = {next(n for n in numbers if n.name == 'a (law)').text()}."
     )
     method = (
         f"Data: {len(table)} runs of scalewatch's own IsoFLOP sweep ({len(levels)} budgets C = 6ND from "
@@ -246,9 +293,8 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
         f"Fit: L(N, D) = E + A / N^alpha + B / D^beta by {loss_label}, to the runs of every budget below the largest; "
         f"{boot.n_resamples} bootstrap refits (resampled runs) give {100 * ci:g}% percentile intervals.\n\n"
         f"Verdict: the held-out runs' mean excess 100 (log L_obs - log L_pred), its interval combining the bootstrap "
-        f"parameters with a resample of the held-out runs; 'inconclusive' with fewer than {MIN_HELD_OUT} held-out runs "
-        f"or an interval wider than {MAX_WIDTH:g} points, 'breaks' when the interval lies above {BREAK_EXCESS:g}%, "
-        "'bends' when it lies above zero, 'holds' otherwise.\n\n"
+        f"parameters with a resample of the held-out runs; fewer than {MIN_HELD_OUT} held-out runs withhold the verdict. "
+        f"{decision_text(decision)}\n\n"
         "Compute-optimal allocation: a parabola in log N through each budget's losses (Hoffmann et al. 2022, approach "
         "2); its minimum is N_opt(C), and the slope of log N_opt against log C is the exponent a."
     )
@@ -269,6 +315,7 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
         loss_label=loss_label,
         notes=notes,
         headline="held-out mean excess",
+        rule=decision,
     )
 
 

@@ -52,6 +52,12 @@ __all__ = [
     "RULES",
     "rule",
     "OUTCOMES",
+    "overrule",
+    "decision_text",
+    "OVERALL_RULE",
+    "QUESTION_RULE",
+    "rules_markdown",
+    "overall_verdict",
 ]
 
 #: what a decision can find, and what it means
@@ -64,6 +70,7 @@ OUTCOMES: Mapping[str, str] = MappingProxyType(
         "too wide": "the interval is wider than the gate",
         "miscalibrated": "the intervals cover far fewer held-out points than their nominal level",
         "no interval": "there is no interval to judge",
+        "overruled": "another written condition (a significant break, too few runs) withholds the verdict the interval alone gives",
     }
 )
 
@@ -272,8 +279,9 @@ class Rule:
         else:
             fav = self.favourable
             other = "above" if fav == "below" else "below"
+            why_fav = " (the law under-predicts progress, so it does not hold)" if self.favourable_label == "beats the law" else ""
             sides = (
-                f"'{self.favourable_label}' when it lies wholly {fav} it (the law under-predicts progress, so it does not hold), "
+                f"'{self.favourable_label}' when it lies wholly {fav} it{why_fav}, "
                 f"'{self.unfavourable_label}' when wholly {other}"
             )
         return (
@@ -501,35 +509,529 @@ _add(
 )
 
 # -- rules of pretraining: fits, backtests, the wall and break tests, allocation --
-# (this block is edited only by the developer of analyses/pretraining; rules are added with _add(Rule(...)))
+
+_add(
+    Rule(
+        "pretraining.top_excess",
+        "mean excess of the loss of the largest-compute runs over the law fitted to all runs (in sample)",
+        "%",
+        margin=1.0,
+        gate=4.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="the same 1% of loss as loss.heldout_excess (about one doubling of compute at Chinchilla's scale); this is an "
+        "in-sample check, so 'holds' here says only that the law describes the runs it was fitted to.",
+    )
+)
+
+
+_add(
+    Rule(
+        "pretraining.allocation_exponent",
+        "compute-optimal exponent a (N_opt ~ C^a) on Chinchilla's runs, Approach 3 (95% bootstrap interval)",
+        "",
+        center=0.5,
+        margin=0.05,
+        gate=0.2,
+        favourable="below",
+        favourable_label="data-heavy (a < 0.45)",
+        unfavourable_label="parameter-heavy (a > 0.55, Kaplan-like)",
+        why="Hoffmann et al.'s three approaches give 0.46-0.50 (Table 2): 0.05 is the spread between methods on the same "
+        "runs; Kaplan et al.'s 0.73 is far outside it. 'holds' means N and D should grow in equal proportion.",
+    )
+)
+
+
+def overrule(decision: Decision, reason: str) -> Decision:
+    """The decision withheld: the rule's "inconclusive" label, with ``reason`` and what the interval alone gave.
+
+    For the written conditions that outrank an interval (a significant break
+    in the wall test that the robust break test has not ruled out; too few
+    fitted runs per parameter). A decision that is already undecided is
+    returned with the reason added.
+
+    Examples
+    --------
+    >>> d = rule("loss.heldout_excess").decide(-0.5, 0.5)
+    >>> o = overrule(d, "a break is detected (p = 0.004)")
+    >>> o.verdict, o.outcome
+    ('inconclusive', 'overruled')
+    """
+    if not isinstance(decision, Decision):
+        raise TypeError(f"overrule(decision=...) takes a rules.Decision; got {type(decision).__name__}.")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("overrule(reason=...) needs the condition that withholds the verdict, in words.")
+    r = decision.rule
+    outcome = "overruled" if decision.verdict != r.undecided else decision.outcome
+    text = f"{reason.strip()}; the interval alone gives '{decision.verdict}' ({decision.reason})"
+    return Decision(r.undecided, outcome, text, r, decision.low, decision.high, decision.calibration)
+
+
+def decision_text(decision: Decision) -> str:
+    """The paragraph a finding's method text gives its verdict: the rule, its margin and what it found here.
+
+    Examples
+    --------
+    >>> print(decision_text(rule("score.forecast_error").decide(19.7, 24.2)).split(". Here: ")[1])
+    [19.7, 24.2] points lies wholly above 0 +/- 3 points: 'beats the law'.
+    """
+    cal = ""
+    if decision.calibration is not None:
+        c = decision.calibration
+        cal = (
+            f" Calibration: {c.covered} of {c.n} held-out points inside their {100 * c.nominal:g}% intervals, "
+            f"empirical coverage {c.text()} (95% Clopper-Pearson){'; ' + c.note if c.note else ''}."
+        )
+    return f"{decision.rule.text()}{cal} Here: {decision.reason}: '{decision.verdict}'."
+
 
 
 # -- rules of pretraining: repetition (data-constrained law) and over-training --
-# (this block is edited only by the developer of analyses/repetition; rules are added with _add(Rule(...)))
+_add(
+    Rule(
+        "repetition.heldout_rms",
+        "RMS held-out excess of the loss over the data-constrained law fitted to runs of at most 4 epochs "
+        "(runs of more epochs; bootstrap interval over those runs)",
+        "%",
+        margin=2.0,
+        gate=8.0,
+        favourable="neither",
+        why="the law is meant to predict repeated-data runs as well as Chinchilla's law predicts single-epoch "
+        "runs, about 1-2% RMS on the datablations runs (seed-to-seed spread about 0.1%); a law that misses by "
+        "more cannot be used to plan a data-constrained run.",
+    )
+)
+_add(
+    Rule(
+        "overtraining.excess_trend",
+        "pooled within-model trend of the held-out excess over the law in log2 M (per training set and model size "
+        "its own offset; interval: union of the delete-one-model jackknife with refits and the parameter bootstrap)",
+        "% per doubling of M",
+        margin=0.25,
+        gate=2.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="0.25% per doubling adds up to about 1.25% over the five doublings from M = 1 to 32, the 1% margin of "
+        "loss.heldout_excess at the far end of Gadre et al.'s grid; an interval wider than 2% per doubling (10% over "
+        "the grid) cannot tell a law that holds from one that bends.",
+    )
+)
+_add(
+    Rule(
+        "repetition.constant_identified",
+        "log10 of the fitted R* over the published R* (profile-likelihood interval; open when the runs do "
+        "not identify R*)",
+        "",
+        margin=0.477,
+        gate=2.0,
+        favourable="neither",
+        unfavourable_label="inconclusive",
+        why="a constant within a factor 3 of the published value changes the effective data of a 4-epoch run "
+        "by under 10%; an interval open on one side (profile flat to the end of the range searched) or wider "
+        "than a factor 100 means the runs do not pin the constant down, so the law cannot be said to hold on it.",
+    )
+)
 
 
 # -- rules of capabilities --
-# (this block is edited only by the developer of analyses/capabilities; rules are added with _add(Rule(...)))
+
+_add(
+    Rule(
+        "capabilities.heldout_score_excess",
+        "mean held-out excess of benchmark scores over the link fitted on older or smaller models (observed minus predicted)",
+        "points",
+        margin=2.0,
+        gate=20.0,
+        favourable="above",
+        inside="in step",
+        favourable_label="ahead",
+        unfavourable_label="decoupling",
+        why="2 points of accuracy is below the spread between reruns of one benchmark evaluation; an interval 20 points wide "
+        "spans most of a benchmark's useful range.",
+    )
+)
+_add(
+    Rule(
+        "capabilities.plateau_share",
+        "share of the informative loss- or compute-to-score links that level off below a 0.9 score at the frontier "
+        "(Clopper-Pearson interval over links)",
+        "share",
+        margin=0.25,
+        gate=0.6,
+        favourable="neither",
+        center=0.0,
+        inside="in step",
+        unfavourable_label="decoupling",
+        why="a quarter of the benchmarks levelling off short of a perfect score is the smallest change that would alter which "
+        "benchmarks a lab tracks; links that saturate near a perfect score are solved benchmarks, not a decoupling. Links "
+        "are not independent draws (benchmarks share models), so the interval is optimistic.",
+    )
+)
+
+
+_add(
+    Rule(
+        "capabilities.rise_width",
+        "relative width of a benchmark's rise with scale (share of the observed scale range over which the fitted sigmoid "
+        "goes from 10% to 90% of its rise)",
+        "share",
+        center=0.375,
+        margin=0.125,
+        gate=10.0,
+        favourable="above",
+        inside="unclear",
+        favourable_label="smooth",
+        unfavourable_label="sharp",
+        undecided="unclear",
+        why="a rise over at most a quarter of the observed range looks like a jump ('sharp'), one over at least half of it "
+        "is gradual ('smooth'); between, or straddling either bound, the shape is unclear. These are the shapes the "
+        "emergence finding compares between a discontinuous and a continuous metric of one task (Schaeffer et al. 2023); "
+        "the gate is not used (a wide interval straddles a bound).",
+    )
+)
 
 
 # -- rules of test-time compute and economics --
-# (this block is edited only by the developer of analyses/testtime; rules are added with _add(Rule(...)))
+
+# score.forecast_error (above) judges the coverage laws' forecasts one decade of samples ahead.
+_add(
+    Rule(
+        "test-time.decade_gain",
+        "coverage gained over the last decade of samples",
+        "points",
+        margin=1.0,
+        gate=12.0,
+        favourable="above",
+        inside="breaks",
+        favourable_label="still rising",
+        unfavourable_label="breaks",
+        why="a decade more samples adding less than one point of coverage is a plateau: the law's c -> 1 does not happen. "
+        "Only the 'breaks' outcome decides the finding; otherwise score.forecast_error does.",
+    )
+)
+_add(
+    Rule(
+        "test-time.selection_gap",
+        "gap between oracle coverage and the coverage a verifier or vote can select, at the largest budget",
+        "points",
+        margin=5.0,
+        gate=20.0,
+        favourable="below",
+        unfavourable_label="bends",
+        why="5 points is the size of the gains test-time methods are reported for on MATH-style benchmarks; a plateau further "
+        "below coverage means selection, not sampling, limits test-time compute.",
+    )
+)
+_add(
+    Rule(
+        "test-time.exchange_rate",
+        "log10 of the test-time FLOP replaced by 10x training compute, at equal coverage (0: break-even)",
+        "log10 x",
+        margin=0.1,
+        gate=1.0,
+        favourable="below",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="0.1 in log10 is a factor 1.26, within the uncertainty of the FLOP accounting (2N per generated token, 6ND per "
+        "training token, no batching or memory costs); 'below' means a 10x larger run saves less test-time FLOP than its larger "
+        "forward pass costs (the law of test-time compute is not at stake here, the labels name the cheaper route).",
+    )
+)
+_add(
+    Rule(
+        "economics.cost_ratio",
+        "log10 of the dollar cost of the pretraining route (largest model) over the test-time route (a smaller model sampled "
+        "more) to a target score",
+        "log10 x",
+        margin=0.1,
+        gate=1.5,
+        favourable="above",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="0.1 in log10 (x1.26) is within the uncertainty of GPU prices and utilisation assumed; 'above' means the largest "
+        "model costs more than the smaller one sampled more.",
+    )
+)
 
 
 # -- rules of data wall and trends --
-# (this block is edited only by the developer of analyses/datawall; rules are added with _add(Rule(...)))
+_add(
+    Rule(
+        "data.wall_year",
+        "year frontier demand for unique training tokens meets the usable stock, minus the verdict year "
+        "(central 80% interval of the pooled Monte Carlo draws: 10% and 90% quantiles)",
+        "years",
+        margin=0.01,
+        gate=200.0,
+        favourable="above",
+        inside="inconclusive",
+        favourable_label="no wall before 2030",
+        unfavourable_label="wall before 2030",
+        why="the question is only whether the stock is used up before the verdict year: 'wall before' when at least "
+        "90% of draws meet the stock by then (the 90% quantile lies before it), 'no wall before' when at most 10% do "
+        "(the 10% quantile lies after it); the margin is a rounding tolerance; draws that never meet the stock count as "
+        "100 years late, so the width gate (200 years) only stops intervals that span centuries. The labels name the default verdict year 2030; data_wall(...) restates "
+        "them for another verdict_year.",
+    )
+)
 
 
 # -- rules of synthetic data --
-# (this block is edited only by the developer of analyses/selfplay; rules are added with _add(Rule(...)))
 
 
 # -- rules of the synthesis at the top of the report --
-# (this block is edited only by the developer of analyses/synthesis; rules are added with _add(Rule(...)))
+
+#: how the synthesis answers each debate question from its findings (scalewatch.analyses.synthesis)
+QUESTION_RULE = (
+    "Each question's verdict is that of its most direct finding in the report (for pretraining: the out-of-sample wall "
+    "test, not the in-sample fit); the question's other findings support or dissent but do not override it; 'not "
+    "measured' when none ran. Its deciding numbers are that finding's headline number and its empirical coverage where it "
+    "has one. Evidence is 'strong' when the direct finding decided by its written rule and no other finding of the "
+    "question decided the opposite way, 'moderate' when another disagrees, 'weak' when the direct finding is "
+    "inconclusive, 'none' when not measured."
+)
+
+#: the rule that turns the per-question verdicts of the synthesis into its one overall sentence
+OVERALL_RULE = (
+    "'a wall' only if the pretraining law falls short at the top (or bends or breaks) AND capabilities stop rising with "
+    "loss (decoupling) AND test-time compute does not compensate (its coverage law falls short or breaks, or pretraining is "
+    "the cheaper route); 'no wall seen' only if the pretraining law holds or beats the law at the top AND capabilities are "
+    "in step with or ahead of loss; 'not settled' otherwise."
+)
+
+
+def overall_verdict(pretraining: str, capabilities: str, test_time: str, coverage_law: str | None = None) -> tuple[str, str]:
+    """The synthesis's answer to "Is AI scaling hitting a wall?" from three per-question verdicts (:data:`OVERALL_RULE`).
+
+    Parameters
+    ----------
+    pretraining : str
+        Synthesis verdict on "Does the pretraining law hold at the top?" ("holds", "beats the law",
+        "falls short of the law", "bends", "breaks", "inconclusive", "not measured").
+    capabilities : str
+        On "Does lower loss still buy capabilities?" ("in step", "ahead", "decoupling", "inconclusive", ...).
+    test_time : str
+        On "Is test-time compute the better thing to scale?" ("test-time cheaper", "holds", "beats the law",
+        "falls short of the law", "breaks", "pretraining cheaper", "inconclusive", ...).
+    coverage_law : str, optional
+        The verdict of the coverage law of test-time sampling (``test-time.coverage_law``): "falls short of the
+        law", "bends" or "breaks" also mean that test-time compute does not compensate.
+
+    Returns
+    -------
+    verdict, reason : str
+        ``"a wall"``, ``"no wall seen"`` or ``"not settled"``, and which clause of the rule decided.
+
+    Examples
+    --------
+    >>> overall_verdict("holds", "in step", "inconclusive")[0]
+    'no wall seen'
+    >>> overall_verdict("falls short of the law", "decoupling", "breaks")[0]
+    'a wall'
+    >>> overall_verdict("inconclusive", "ahead", "test-time cheaper")[0]
+    'not settled'
+    """
+    pre_short = pretraining in ("falls short of the law", "bends", "breaks")
+    pre_ok = pretraining in ("holds", "beats the law")
+    cap_stop = capabilities == "decoupling"
+    cap_ok = capabilities in ("in step", "ahead")
+    tt_fails = test_time in ("falls short of the law", "bends", "breaks", "pretraining cheaper") or coverage_law in (
+        "falls short of the law", "bends", "breaks"
+    )
+    if pre_short and cap_stop and tt_fails:
+        return "a wall", "the pretraining law falls short at the top, capabilities stop rising and test-time compute does not compensate"
+    if pre_ok and cap_ok:
+        return "no wall seen", f"the pretraining law {pretraining} at the top and capabilities are {capabilities} with loss"
+    missing = []
+    if not pre_ok:
+        missing.append(f"the pretraining law at the top is '{pretraining}', not 'holds'")
+    if not cap_ok:
+        missing.append(f"capabilities are '{capabilities}', not 'in step'")
+    return "not settled", "; ".join(missing) + " (and the conditions for 'a wall' are not all met)"
+
+
+# trends (can a plateau be seen coming?) are judged here, after the synthesis, by the developer of analyses/trends
+_add(
+    Rule(
+        "trends.detection_lead",
+        "lead time of a slowdown test over a real plateau's onset (years before the onset that the test first fires for good; "
+        "negative: after the onset)",
+        "years",
+        margin=1.0,
+        gate=4.0,
+        favourable="above",
+        inside="not detectable",
+        favourable_label="plateau detectable in advance",
+        unfavourable_label="not detectable",
+        why="a year's warning is the shortest that changes an investment plan (a frontier training run is planned about a "
+        "year ahead); detection within a year of the onset is not 'in advance'.",
+    )
+)
 
 
 #: every rule of the report, by name (the docs print this table)
 RULES: Mapping[str, Rule] = MappingProxyType(_RULES)
+
+
+def rules_markdown() -> str:
+    """The page ``docs/verdict-rules.md``: every rule of :data:`RULES`, its margin and gate, and the synthesis rules.
+
+    ``tests/findings/test_rules.py`` checks that the page in the repository is this text, so the docs and the report
+    use the same rules.
+    """
+    lines = [
+        "# Verdict rules",
+        "",
+        "Generated from `scalewatch.findings.rules` (`python -c \"from scalewatch.findings.rules import rules_markdown; "
+        "print(rules_markdown(), end='')\" > docs/verdict-rules.md`). Every verdict of the report comes from one of these "
+        "rules applied to an interval; a finding carries its rule, margin and decision in `findings.json` (`rule`).",
+        "",
+        "| rule | quantity | unit | centre | margin | width gate | inside | favourable side | unfavourable side |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in RULES.values():
+        fav = "-" if r.favourable == "neither" else f"{r.favourable}: {r.favourable_label}"
+        lines.append(
+            f"| `{r.name}` | {r.quantity} | {r.unit} | {_fmt(r.center)} | {_fmt(r.margin)} | {_fmt(r.gate)} | {r.inside} | "
+            f"{fav} | {r.unfavourable_label} |"
+        )
+    lines += ["", "## Why each margin", ""]
+    lines += [f"- `{r.name}`: {r.why or 'not stated'}" for r in RULES.values()]
+    lines += [
+        "",
+        "## Coverage",
+        "",
+        "Where a finding has held-out coverage, the interval is judged only if the empirical coverage of the held-out points "
+        "(with its Clopper-Pearson 95% interval) can reach the nominal level minus 10 points; otherwise the verdict is "
+        "'inconclusive' (outcome 'miscalibrated').",
+        "",
+        "## The synthesis",
+        "",
+        f"Per question: {QUESTION_RULE}",
+        "",
+        f"Overall (\"Is AI scaling hitting a wall?\"): {OVERALL_RULE}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- rules of the break test and calibrated intervals --
+
+_add(
+    Rule(
+        "pretraining.break_slope",
+        "change of the loss's slope along compute beyond the break (robust break test)",
+        "% of loss per decade",
+        margin=1.0,
+        gate=10.0,
+        favourable="below",
+        inside="no break",
+        favourable_label="bends down",
+        unfavourable_label="breaks",
+        why="1% of loss per decade of compute is about a tenth of the loss's own fall per decade at Chinchilla's "
+        "scale (about 10%); a smaller change of slope would not change a compute plan. A break is claimed only "
+        "when the robust break test (the law plus a smooth term in log tokens per parameter, no change along "
+        "compute) rejects and the broken law predicts held-out runs better.",
+    )
+)
+_add(
+    Rule(
+        "pretraining.interval_coverage",
+        "empirical minus nominal coverage of held-out runs by calibrated prediction intervals",
+        "points",
+        margin=5.0,
+        gate=30.0,
+        favourable="neither",
+        inside="calibrated",
+        favourable_label="miscalibrated",
+        unfavourable_label="miscalibrated",
+        why="nominal 90% intervals that cover 85-95% of held-out runs are usable; the gate of 30 points is about "
+        "the width of a Clopper-Pearson interval of a coverage measured on 25 runs.",
+    )
+)
+
+
+def break_verdict(
+    *,
+    p_iid: float,
+    p_robust: float,
+    level: float,
+    oos_wins: bool,
+    slope_low: float | None,
+    slope_high: float | None,
+) -> Decision:
+    """The break verdict: a break only when it survives the robust null *and* predicts held-out runs.
+
+    Parameters
+    ----------
+    p_iid, p_robust : float
+        p-values of the break test under the i.i.d. null (the law exactly right)
+        and under the robust null (the law plus a smooth term in log tokens per
+        parameter, no change along compute).
+    level : float
+        Significance level, in (0, 1).
+    oos_wins : bool
+        The broken law, estimated below a cut-off, predicts the runs above it better (by the test's margin).
+    slope_low, slope_high : float or None
+        Interval of the change of slope beyond the break, % of loss per decade.
+
+    Returns
+    -------
+    Decision
+        Of rule ``pretraining.break_slope``: "breaks" (slope interval wholly
+        above +1%/decade, towards a wall), "bends down" (wholly below -1%),
+        "no break" (robust test not significant and the slope interval inside
+        +/-1%), else "inconclusive". When only the i.i.d. test rejects, the
+        reason says the apparent bend is explained by the law's shape misfit.
+
+    Examples
+    --------
+    >>> break_verdict(p_iid=0.004, p_robust=0.4, level=0.05, oos_wins=False, slope_low=-0.6, slope_high=0.7).verdict
+    'no break'
+    >>> break_verdict(p_iid=0.001, p_robust=0.002, level=0.05, oos_wins=True, slope_low=2.0, slope_high=6.0).verdict
+    'breaks'
+    >>> break_verdict(p_iid=0.001, p_robust=0.002, level=0.05, oos_wins=False, slope_low=2.0, slope_high=6.0).verdict
+    'inconclusive'
+    """
+    from dataclasses import replace
+
+    level = _finite(level, "break_verdict(level=...)")
+    if not 0 < level < 1:
+        raise ValueError(f"break_verdict(level={level}) must lie in (0, 1), e.g. 0.05.")
+    r = rule("pretraining.break_slope")
+    d = r.decide(slope_low, slope_high)
+    tests = f"i.i.d. p = {_fmt(p_iid)}, robust p = {_fmt(p_robust)} (level {_fmt(level)})"
+    if not p_robust < level:
+        shape = (
+            "; the i.i.d. test rejects, but the apparent bend is explained by the law's shape misfit in tokens per "
+            "parameter (the robust null, which allows it, does not reject)"
+            if p_iid < level
+            else ""
+        )
+        if d.outcome == "inside":
+            return replace(d, verdict=r.inside, reason=f"no break: {tests}{shape}; slope change {d.reason}")
+        return replace(d, verdict=r.undecided, reason=f"no significant break ({tests}){shape}, but the slope change {d.reason}: a break of practical size is not ruled out")
+    if not oos_wins:
+        return replace(d, verdict=r.undecided, reason=f"a kink is significant in sample ({tests}) but the broken law does not predict the held-out runs better, so no break is claimed; slope change {d.reason}")
+    return replace(d, reason=f"the break survives the robust null ({tests}) and predicts held-out runs better; slope change {d.reason}")
+
+
+def coverage_verdict(covered: int, n: int, nominal: float) -> Decision:
+    """Whether calibrated intervals are calibrated: rule ``pretraining.interval_coverage`` on the Clopper-Pearson interval.
+
+    The interval judged is ``100 (CP interval of the coverage - nominal)``, in points.
+
+    Examples
+    --------
+    >>> coverage_verdict(450, 500, 0.9).verdict
+    'calibrated'
+    >>> coverage_verdict(120, 200, 0.9).verdict
+    'miscalibrated'
+    """
+    lo, hi = clopper_pearson(covered, n)
+    return rule("pretraining.interval_coverage").decide(100 * (lo - nominal), 100 * (hi - nominal))
 
 
 def rule(name: str) -> Rule:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from scalewatch.fitting._design import group_labels
 from scalewatch.fitting._problem import Problem
 from scalewatch.fitting._result import FitResult
 from scalewatch.fitting._search import distinct, nonneg_linear_fit
@@ -101,21 +102,6 @@ class BootstrapResult:
 
     def __repr__(self) -> str:
         return f"BootstrapResult({self.fit.law.name}, {self.n_resamples} resamples, {self.n_failed} failed, {self.method})"
-
-
-def _group_labels(fit: FitResult, groups: Any) -> tuple[np.ndarray, str]:
-    n = fit.n_obs
-    if groups is None or (isinstance(groups, str) and groups == "runs"):
-        return np.arange(n), "runs"
-    if isinstance(groups, str):
-        if groups not in fit.law.inputs:
-            raise ValueError(f"groups={groups!r}: use 'runs', one of the law's inputs {list(fit.law.inputs)}, or an array of labels.")
-        col = fit.X[:, fit.law.inputs.index(groups)]
-        return np.unique(col, return_inverse=True)[1], f"groups of equal {groups}"
-    labels = np.asarray(groups)
-    if labels.shape != (n,):
-        raise ValueError(f"groups has shape {labels.shape}; it needs one label per observation ({n}).")
-    return np.unique(labels, return_inverse=True)[1], "groups"
 
 
 def _starts(problem: Problem, fit: FitResult, w: np.ndarray, n_grid: int) -> np.ndarray:
@@ -238,7 +224,7 @@ def bootstrap(
     if method not in ("percentile", "bca"):
         raise ValueError(f"method={method!r}; use 'percentile' or 'bca'.")
     rng = np.random.default_rng(seed)
-    labels, group_desc = _group_labels(fit, groups)
+    labels, group_desc = group_labels("bootstrap", fit.law, fit.X, groups)
     G = int(labels.max()) + 1
     problem = Problem(fit.law, fit.X, fit.y, fit.loss, fit.space)
     w0 = fit.weights

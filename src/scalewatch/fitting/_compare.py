@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.fitting._design import _table, _target, design_from
+from scalewatch.fitting._design import _table, _target, design_from, group_labels
 from scalewatch.fitting._fit import fit
 from scalewatch.fitting._result import FitResult
 from scalewatch.laws import Law, as_design
@@ -388,22 +388,6 @@ def _mape(pct: np.ndarray) -> float:
     return float(np.mean(np.abs(pct))) if pct.size else math.nan
 
 
-def _group_labels(func: str, law: Law, X: np.ndarray, groups: Any) -> tuple[np.ndarray, str]:
-    n = len(X)
-    if groups is None or (isinstance(groups, str) and groups == "runs"):
-        return np.arange(n), "runs"
-    if isinstance(groups, str):
-        if groups not in law.inputs:
-            raise ValueError(
-                f"{func}(groups={groups!r}): use 'runs', one of the law's inputs {list(law.inputs)}, or an array of labels."
-            )
-        return np.unique(X[:, law.inputs.index(groups)], return_inverse=True)[1], f"groups of equal {groups}"
-    labels = np.asarray(groups)
-    if labels.shape != (n,):
-        raise ValueError(f"{func}(groups=...) has shape {labels.shape}; it needs one label per observation ({n}).")
-    return np.unique(labels, return_inverse=True)[1], "groups"
-
-
 # =============================================================================
 # k-fold cross-validation
 # =============================================================================
@@ -583,7 +567,7 @@ def cross_validate(
     func = "cross_validate"
     opts = _fit_options(func, fit_kwargs)
     X, yv, w, _ = _arrays(func, law, data, y, inputs, weights)
-    labels, grouping = _group_labels(func, law, X, groups)
+    labels, grouping = group_labels(func, law, X, groups)
     G = int(labels.max()) + 1 if labels.size else 0
     if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= G:
         raise ValueError(f"cross_validate(folds={folds!r}): use an int from 2 to the number of {grouping} ({G}).")

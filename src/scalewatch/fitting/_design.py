@@ -60,3 +60,32 @@ def _target(law: Law, data: Any, y: Any) -> np.ndarray:
             raise ValueError(f"y={y!r} names no column of the data.")
         y = table[y]
     return np.array(y, dtype=np.float64)
+
+
+def group_labels(func: str, law: Law, X: np.ndarray, groups: Any) -> tuple[np.ndarray, str]:
+    """Integer group label per observation (rows of ``X``) and how the groups were formed.
+
+    ``groups`` is ``None`` or ``"runs"`` (every run its own group), the name of
+    one of the law's inputs (runs with equal values of it share a group: a
+    model size, a budget), or one label per observation. Used by the cluster
+    bootstrap and by grouped cross-validation.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not an input of the law, or labels of the wrong shape
+        (the message starts with ``func(groups=...)``).
+    """
+    n = len(X)
+    if groups is None or (isinstance(groups, str) and groups == "runs"):
+        return np.arange(n), "runs"
+    if isinstance(groups, str):
+        if groups not in law.inputs:
+            raise ValueError(
+                f"{func}(groups={groups!r}): use 'runs', one of the law's inputs {list(law.inputs)}, or an array of labels."
+            )
+        return np.unique(X[:, law.inputs.index(groups)], return_inverse=True)[1], f"groups of equal {groups}"
+    labels = np.asarray(groups)
+    if labels.shape != (n,):
+        raise ValueError(f"{func}(groups=...) has shape {labels.shape}; it needs one label per observation ({n}).")
+    return np.unique(labels, return_inverse=True)[1], "groups"

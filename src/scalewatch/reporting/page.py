@@ -210,6 +210,39 @@ class _Figures:
         )
 
 
+_OVERALL_TONE = {"a wall": "bad", "no wall seen": "ok", "not settled": "unknown"}
+
+
+def _synthesis_section(report: Report) -> str:
+    """The answer first: the overall sentence, then one row per debate question (scalewatch.analyses.synthesis)."""
+    if not report.findings:
+        return ""
+    from scalewatch.findings import VERDICTS, verdict_tone
+
+    syn = report.synthesis
+    rows = []
+    for a in syn.answers:
+        tone = verdict_tone(a.key, a.verdict) if a.key in VERDICTS and a.verdict != "not measured" else "unknown"
+        nums = "".join(
+            f"<div class='kn-name'>{_e(n['number'])}</div><div class='kn-value'>{number_html(n['text'])}</div>" for n in a.numbers
+        ) or "<span class='none'>&ndash;</span>"
+        link = f"<div class='key'><a href='#{_anchor(a.decided_by)}'>{_e(a.decided_by)}</a></div>" if a.decided_by else ""
+        rows.append(
+            f"<tr class='row-{tone}'><td class='question-text'>{_e(a.question)}{link}</td><td class='verdict'>{_badge(a.verdict, tone)}"
+            f"<div class='key'>{_e(a.evidence)} evidence</div></td><td class='summary'>{_e(a.why)}"
+            f"<div class='more'>Would change it: {_e(a.would_change)}</div></td><td class='kn'>{nums}</td></tr>"
+        )
+    problems = "".join(f"<p class='error-text'>{_e(p)}</p>" for p in syn.problems)
+    return (
+        "<section id='synthesis'><h2>The answer first</h2>"
+        f"<p class='lead'>{_badge(syn.verdict, _OVERALL_TONE.get(syn.verdict, 'unknown'))} {_e(syn.sentence)}</p>"
+        "<div class='table-wrap'><table class='verdicts synthesis'><colgroup><col style='width:21%'><col style='width:132px'><col>"
+        "<col style='width:240px'></colgroup><thead><tr><th>question</th><th>verdict</th><th>why, and what would change it</th>"
+        "<th class='num'>deciding numbers</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
+        f"<p class='legend'>Overall rule: {_e(syn.rule)} Per question: {_e(syn.question_rule)}</p>{problems}</section>"
+    )
+
+
 def _verdict_table(report: Report) -> str:
     rows = []
     for o in report.outcomes:
@@ -317,6 +350,28 @@ def _error_section(o: Outcome) -> str:
     )
 
 
+def _data_sources(report: Report) -> str:
+    """The datasets the report read: source and commit, where read, licence and the attribution to give."""
+    if not report.data_versions:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(d['name'])}</code></td><td><code>{_e(d['repository'])}</code> @ <code>{_e(d['commit'][:12])}</code></td>"
+        f"<td>{_e(d['local'])}</td><td>{_e(d['license'])}</td><td>{_e(d['citation'])}</td></tr>"
+        for d in report.data_versions
+    )
+    snap = (
+        f"<p>Read from the data snapshot <code>{_e(report.snapshot)}</code> embedded in scalewatch (built from the pinned "
+        "upstream files; each file checked against its sha256). Licence texts: <code>scalewatch/data/snapshot/LICENSES/</code>.</p>"
+        if report.snapshot
+        else ""
+    )
+    return (
+        "<section id='data-sources'><h2>Data sources and attribution</h2>"
+        f"{snap}<table><thead><tr><th>dataset</th><th>upstream @ commit</th><th>read from</th><th>licence</th>"
+        f"<th>attribution</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
 def render(report: Report) -> str:
     """The report as a self-contained HTML page (a str)."""
     js, js_version = plotly_js()
@@ -340,6 +395,7 @@ def render(report: Report) -> str:
         f"{n_f} finding{'s' if n_f != 1 else ''}",
         f"<span class='{'err' if n_e else ''}'>{n_e} error{'s' if n_e != 1 else ''}</span>",
         f"{n_s} skipped",
+        *([f"data snapshot {_e(report.snapshot)}"] if report.snapshot else []),
         f"{report.seconds:.1f} s",
     ]
     return f"""<!DOCTYPE html>
@@ -361,12 +417,14 @@ def render(report: Report) -> str:
 <h1>Is AI scaling hitting a wall?</h1>
 <p class="meta">{' &middot; '.join(meta)}</p>
 </header>
+{_synthesis_section(report)}
 <section id="verdicts">
 <h2>Verdicts</h2>
 {_verdict_table(report)}
 </section>
 {_skipped(report)}
 {''.join(sections)}
+{_data_sources(report)}
 <footer>
 <p>Every number carries its interval (the level is shown next to it) or a note saying why it has none. The same content as data:
 <code>findings.json</code> beside this page. Figures are interactive: hover for values, drag to zoom, double-click to reset.</p>

@@ -20,7 +20,13 @@ from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
 __all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn"]
 
 #: dataset ``local_status`` values that count as available (every file verified on this machine)
-_LOCAL = ("mirror", "cache", "mirror+cache")
+# every way local_status says "all files here, verified" (one place or several joined by "+")
+_PLACES = ("mirror", "cache", "snapshot")
+
+
+def _is_local(status: str) -> bool:
+    # "cache@<commit>": a newer upstream version the user selected with `scalewatch datasets update`
+    return bool(status) and all(p in _PLACES or p.startswith("cache@") for p in status.split("+"))
 
 
 @dataclass(frozen=True)
@@ -140,10 +146,24 @@ class Report:
     seconds: float = 0.0
     #: the sources of a report on the user's runs (:func:`scalewatch.reporting.runs.runs_report`); empty otherwise
     runs: tuple[str, ...] = ()
+    #: per dataset used: name, repository, commit, licence, citation, where it was read, snapshot version
+    data_versions: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def snapshot(self) -> str | None:
+        """Version of the embedded data snapshot the report read (None when no dataset came from it)."""
+        return next((d["snapshot"] for d in self.data_versions if "snapshot" in d["local"]), None)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for o in self.outcomes for f in o.findings)
+
+    @property
+    def synthesis(self) -> Any:
+        """The answer first (:func:`scalewatch.analyses.synthesis.synthesize` of the findings): opens every output."""
+        from scalewatch.analyses.synthesis import synthesize
+
+        return synthesize(self.findings)
 
     @property
     def errors(self) -> tuple[Outcome, ...]:
@@ -176,6 +196,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses."""
         return {
+            "synthesis": self.synthesis.to_dict(),
             "scalewatch": self.version,
             "created": self.created,
             "seed": self.seed,
@@ -184,6 +205,8 @@ class Report:
             "only": list(self.only),
             **({"runs": list(self.runs)} if self.runs else {}),
             "seconds": round(self.seconds, 3),
+            "snapshot": self.snapshot,
+            "data_versions": [dict(d) for d in self.data_versions],
             "verdicts": [{k: r[k] for k in ("key", "question", "verdict", "summary", "number")} for r in self.rows()],
             "findings": [f.to_dict() for f in self.findings],
             "analyses": [o.to_dict() for o in self.outcomes],
@@ -192,7 +215,7 @@ class Report:
     def summary(self) -> str:
         """Plain-text verdict table, then errors and skipped analyses."""
         rows = self.rows()
-        lines = []
+        lines = [self.synthesis.text(), ""] if self.findings else []
         if rows:
             wq = max(len("question"), *(len(r["question"]) for r in rows))
             wk = max(len("finding"), *(len(r["key"]) for r in rows))
@@ -247,12 +270,12 @@ def data_status(names: Sequence[str]) -> dict[str, tuple[bool, str]]:
     for name in dict.fromkeys(names):
         meta = datasets.info(name)
         status = datasets.local_status(name)
-        if status in _LOCAL:
+        if _is_local(status):
             out[name] = (True, status)
         elif status == "bad hash":
-            out[name] = (False, f"a mirror file of {name} fails its sha256 pin: replace the mirror copy (scalewatch datasets info {name})")
-        elif meta.mirror_only:
-            out[name] = (False, f"mirror-only: set SCALEWATCH_DATA_MIRROR to a copy of shared/data that has {name}/")
+            out[name] = (False, f"a local file of {name} fails its sha256 pin: `scalewatch datasets info {name}` names it; delete it or fetch it again")
+        elif not meta.fetchable:
+            out[name] = (False, f"{name} ships only in the embedded snapshot, which is missing: reinstall scalewatch")
         else:
             out[name] = (False, f"run `scalewatch datasets fetch {name}` (downloads the pinned files) or set SCALEWATCH_DATA_MIRROR")
     return out
@@ -410,4 +433,13 @@ def run_report(
         data=data,
         only=only,
         seconds=time.perf_counter() - t0,
+        data_versions=data_versions(sorted({r for o in outcomes if o.status == "ok" for r in o.requires})),
     )
+
+
+def data_versions(names: Sequence[str]) -> tuple[dict[str, Any], ...]:
+    """Source, commit, licence, citation and where each dataset was read (mirror, cache, snapshot)."""
+    from scalewatch.data import datasets
+
+    return tuple(datasets.provenance(n) for n in names if n not in datasets.PACKAGE_DATASETS and n in datasets.names())
+

@@ -167,7 +167,7 @@ def _wall_test(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any]) 
 def _allocation(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any]) -> Finding:
     import numpy as np
 
-    from scalewatch.analyses.pretraining import allocation_verdict
+    from scalewatch.findings.rules import rule
     from scalewatch.fitting import bootstrap, compute_optimal, fit
     from scalewatch.laws import Chinchilla
 
@@ -186,7 +186,8 @@ def _allocation(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any])
     a_lo, a_hi = (float(v) for v in al.intervals["a"])
     t_lo, t_hi = (np.asarray(v, dtype=float) for v in al.intervals["tokens_per_param"])
     n_lo, n_hi = (np.asarray(v, dtype=float) for v in al.intervals["n_opt"])
-    verdict, reason = allocation_verdict({src.name: (al.a, a_lo, a_hi)})
+    decision = rule("pretraining.allocation_exponent").decide(a_lo, a_hi)
+    verdict, reason = decision.verdict, decision.reason
     store["allocation"] = (float(al.a), a_lo, a_hi)
     tpp = df["tokens"].to_numpy(float) / df["params"].to_numpy(float)
     numbers = [
@@ -211,12 +212,12 @@ def _allocation(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any])
         f"{n_boot} bootstrap resamples of runs, each refitted, percentile 95%.\n\n"
         f"Budgets: the largest run's compute ({c_max:.3g} FLOP), ten times it (an extrapolation) and 1e23 FLOP. The runs "
         f"span {np.min(tpp):.3g} to {np.max(tpp):.3g} tokens per parameter.\n\n"
-        f"Verdict: the exponent against Chinchilla's a = 0.5 +- 0.05 (an interval wider than 0.3 is inconclusive): {reason}."
+        f"{decision.rule.text()} Here: {reason}."
     )
     return Finding(
         key="pretraining.allocation", question=_QUESTION, title=f"Compute-optimal allocation of {src.name}",
         verdict=verdict, summary=summary, numbers=numbers, tables=[("Compute-optimal allocation per budget", rows)],
-        method=method, data_sources=(src.name,),
+        method=method, data_sources=(src.name,), rule=decision,
         citations=("Hoffmann et al. (2022), Training Compute-Optimal Large Language Models, arXiv:2203.15556",),
         loss_label=f"{res.loss.label()} on {res.space} residuals",
     )
@@ -286,7 +287,7 @@ def _compare_finding(names: Sequence[str], stores: Sequence[dict[str, Any]]) -> 
     """One table and one figure: the constants, allocation exponent and held-out error of each source."""
     import numpy as np
 
-    from scalewatch.analyses.pretraining import allocation_verdict
+    from scalewatch.findings.rules import rule
     from scalewatch.plots import PALETTE, figure, points
 
     params = ("E", "A", "B", "alpha", "beta")
@@ -336,7 +337,9 @@ def _compare_finding(names: Sequence[str], stores: Sequence[dict[str, Any]]) -> 
                  caption="Each source's Chinchilla exponents alpha and beta and its compute-optimal exponent "
                          "a = beta / (alpha + beta), with 95% bootstrap intervals; overlapping intervals agree.")
     estimates = {n: s["allocation"] for n, s in zip(names, stores, strict=True) if s.get("allocation") is not None}
-    verdict, reason = allocation_verdict(estimates) if estimates else ("inconclusive", "no source gave an allocation")
+    # the rule judges the first source's exponent (the user's runs); the others are the comparison
+    decision = rule("pretraining.allocation_exponent").decide(*next(iter(estimates.values()))[1:]) if estimates else None
+    verdict, reason = (decision.verdict, decision.reason) if decision else ("inconclusive", "no source gave an allocation")
     numbers = []
     for name, (a, lo, hi) in estimates.items():
         numbers.append(Number(f"a (N_opt ~ C^a), {name}", a, lo, hi, "", 0.95, "bootstrap percentile interval"))
@@ -349,9 +352,10 @@ def _compare_finding(names: Sequence[str], stores: Sequence[dict[str, Any]]) -> 
                 f"{reason}.",
         numbers=numbers, figures=[fig], tables=[("Fitted constants, allocation and held-out error per source", rows)],
         method=("Each source is fitted the same way (Chinchilla's law, Huber on log loss, bootstrap intervals; the "
-                "held-out error is the wall test's first cut-off). Verdict: every well-determined allocation exponent "
-                "against Chinchilla's a = 0.5 +- 0.05."),
+                "held-out error is the wall test's first cut-off). The verdict is the rule pretraining.allocation_exponent "
+                "on the first source's exponent (your runs); the other sources are the comparison."),
         data_sources=tuple(names),
+        **({"rule": decision} if decision is not None else {}),
     )
 
 

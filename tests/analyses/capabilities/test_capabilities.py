@@ -35,8 +35,10 @@ def test_decoupling_verdict(estimate, low, high, n, expected):
 @pytest.mark.parametrize(
     ("counts", "plateaus", "expected"),
     [
-        ({"tracking": 6, "saturated": 2, "uncertain": 2}, 1, "in step"),
-        ({"tracking": 2, "saturated": 6, "uncertain": 1}, 5, "decoupling"),
+        # rule capabilities.plateau_share: Clopper-Pearson interval of plateaus / informative against 0.25
+        ({"tracking": 30, "saturated": 8, "uncertain": 2}, 1, "in step"),  # [0.001, 0.13]: inside
+        ({"tracking": 5, "saturated": 25}, 22, "decoupling"),  # [0.54, 0.88]: wholly above
+        ({"tracking": 6, "saturated": 2, "uncertain": 2}, 1, "inconclusive"),  # 10 links: [0.003, 0.45] straddles
         ({"tracking": 3, "saturated": 3, "uncertain": 3}, 2, "inconclusive"),
         ({"at chance": 3, "no signal": 2}, 0, "inconclusive"),
     ],
@@ -227,7 +229,10 @@ def _check_common(result, key):
 
 def test_links_analysis_on_the_public_datasets(links):
     finding = _check_common(links, "capabilities.links")
-    assert finding.headline_number.name == "informative links still rising at the frontier"
+    # the verdict is decided by the share of plateaus with its interval, not by counting significant links
+    head = finding.headline_number
+    assert head.name == "share of informative links that plateau below 0.9" and head.low <= head.value <= head.high
+    assert finding.rule["rule"]["name"] == "capabilities.plateau_share" and finding.verdict == finding.rule["verdict"]
     assert set(links.sets) == {"gadre", "pythia", "obsscaling"}
     hs = links.sets["gadre"]["hellaswag"]
     # Gadre et al.'s HellaSwag (10-shot) follows C4 loss closely and still rises at the lowest loss
@@ -291,3 +296,16 @@ def test_the_four_analyses_are_registered_with_the_report():
     a = mine["capabilities.observational_scaling"]
     finding = a.func(Context(key=a.key, question=a.question, requires=a.requires, seed=0, fast=True))
     assert finding.key == a.key and finding.verdict == "in step"
+
+
+def test_ruan_published_shares_are_quoted_as_printed_and_kept_apart_from_ours(observational):
+    assert cap.RUAN_PUBLISHED["PC-1"]["text"] == "nearly 80%"
+    assert cap.RUAN_PUBLISHED["PC-1 to PC-3"]["text"] == "~97%"
+    finding = observational.to_finding()
+    pub = finding.number("variance explained by PC-1 to PC-3, published (Ruan et al. 2024)")
+    assert pub.value == 97.0 and "~97%" in pub.note
+    ours = finding.number("variance explained by PC-1 to PC-3 (124 complete models)")
+    assert "ours" in ours.note and ours.has_interval
+    # "published" labels only numbers that the paper prints
+    assert all(("published" not in n.name) or ("Ruan et al. 2024" in n.name) for n in finding.numbers)
+    assert '"nearly 80%"' in finding.summary and "(ours" in finding.summary

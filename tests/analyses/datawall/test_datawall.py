@@ -115,7 +115,8 @@ def test_data_wall_on_real_data_is_consistent_and_editable(demand):
     assert 2026 <= med <= 2032 and lo < med < hi
     assert 0.0 < wall.p_before(2030) < 1.0
     assert wall.verdict in ("wall before 2030", "no wall before 2030", "inconclusive")
-    assert wall.verdict == verdict_for(wall.p_before(2030), 2030)
+    assert wall.verdict == wall.decision.verdict == verdict_for(wall.p_before(2030), 2030)
+    assert wall.decision.rule.name == "data.wall_year"
     # repetition: ln(3.73) / growth rate of demand, a year or two
     r = wall.relief_summary()
     assert 0.5 < r[0] < 4
@@ -149,7 +150,40 @@ def test_registered_analysis_runs_in_the_report_and_gives_a_valid_finding():
     assert f.verdict in ("wall before 2030", "no wall before 2030", "inconclusive")
     head = f.headline_number
     assert head.name == "wall year (pooled)" and head.has_interval and head.low < head.value < head.high
-    assert [n.name for n in f.numbers if not n.has_interval] == ["P(wall by 2030)"]  # a share of draws
+    # a share of draws, and the published year (its range is the paper's, not an interval of ours)
+    assert sorted(n.name for n in f.numbers if not n.has_interval) == ["P(wall by 2030)", "wall year, published (Villalobos et al. 2024)"]
+    assert f.rule is not None and f.rule["verdict"] == f.verdict
     assert {fig.title for fig in f.figures} >= {"Usable stock of training tokens", "Year demand meets the stock"}
     assert any("Villalobos" in c for c in f.citations) and "epoch-ai-models" in f.data_sources
     assert Finding.from_dict(json.loads(f.to_json())) == f
+
+
+def test_demand_counts_unique_tokens_not_dataset_size_times_epochs(demand):
+    fr = demand.frontier.set_index("model")
+    meena = fr.loc["Meena"]
+    # Meena: 40B words (53B tokens) for 164 epochs; demand is its unique text, not 8.7T tokens seen
+    assert meena["tokens"] == meena["unique_tokens"] == pytest.approx(40e9 * 4 / 3)
+    assert meena["tokens_seen"] == pytest.approx(40e9 * 4 / 3 * 164)
+    assert demand.assumptions.demand_measure == "unique"
+    assert (fr["tokens"].dropna() <= fr["tokens_seen"].dropna() + 1).all()
+    with pytest.raises(ValueError, match="demand_measure"):
+        DemandAssumptions(demand_measure="epochs")
+
+
+def test_scenarios_show_how_each_choice_moves_the_year_and_quote_villalobos(demand):
+    from scalewatch.analyses.datawall.wall import VILLALOBOS_2024, wall_rule
+
+    wall = data_wall(DataStockAssumptions(n_samples=4000), demand, seed=0, sensitivity_starts=())
+    sc = wall.scenarios.set_index("kind")
+    assert list(sc.index) == ["baseline", "measure", "repetition", "published"]
+    assert sc.loc["baseline", "median"] == pytest.approx(wall.year_summary()[0])
+    # repetition relief applied once (stock x 3.73) buys ln(3.73) / growth rate of demand: it moves the year later
+    assert sc.loc["repetition", "shift_years"] > 0.5
+    assert sc.loc["measure", "demand"] == "seen" and sc.loc["measure", "shift_years"] != 0
+    # Villalobos et al. (2024), abstract: "between 2026 and 2032"; median 2028
+    assert (VILLALOBOS_2024["median"], VILLALOBOS_2024["low"], VILLALOBOS_2024["high"]) == (2028.0, 2026.0, 2032.0)
+    assert sc.loc["published", "median"] == 2028.0
+    assert wall_rule(2035).decide(1.0, 4.0).verdict == "no wall before 2035"
+    assert wall_rule().decide(-4.0, -1.0).verdict == "wall before 2030"
+    assert wall_rule().decide(-2.9, 0.1).verdict == "inconclusive"
+    json.dumps(wall.to_dict())

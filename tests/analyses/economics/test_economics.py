@@ -166,9 +166,12 @@ def test_price_decline_on_epoch_data_falls_short_of_three_orders_in_two_years():
 
 
 def test_cost_verdict():
+    """Rule economics.cost_ratio: log10 of the ratio against parity, margin 0.1 (x1.26), gate 1.5 decades."""
     assert cost_verdict((2.0, 1.5, 3.0))[0] == "test-time cheaper"
-    assert cost_verdict((0.5, 0.3, 0.9))[0] == "pretraining cheaper"
-    assert cost_verdict((1.0, 0.7, 1.4))[0] == "depends"
+    assert cost_verdict((0.5, 0.3, 0.7))[0] == "pretraining cheaper"
+    assert cost_verdict((0.5, 0.3, 0.9))[0] == "inconclusive"  # 0.9x is inside the margin of parity: straddles
+    assert cost_verdict((1.0, 0.85, 1.15))[0] == "depends"  # equivalence: within x1.26 of parity
+    assert cost_verdict((1.0, 0.01, 100.0))[0] == "inconclusive"  # too wide
 
 
 def test_cost_to_target_totals_add_up(mirror):

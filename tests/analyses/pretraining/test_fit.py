@@ -57,11 +57,13 @@ def test_figures_tables_and_sources(finding):
 @pytest.mark.parametrize(
     "n_top, low, high, verdict",
     [
-        (24, -0.5, 0.5, "holds"),
-        (24, -1.5, -0.2, "holds"),
-        (24, 0.2, 1.5, "bends"),
-        (4, 0.2, 1.5, "inconclusive"),
-        (24, -6.0, 6.0, "inconclusive"),
+        (24, -0.5, 0.5, "holds"),  # equivalence: inside 0 +/- 1%
+        (24, -1.5, -0.2, "inconclusive"),  # straddles the margin
+        (24, -2.5, -1.2, "beats the law"),  # favourable miss: not "holds"
+        (24, 0.2, 1.5, "inconclusive"),  # straddles the margin
+        (24, 1.2, 2.5, "bends"),  # unfavourable miss
+        (4, 1.2, 2.5, "inconclusive"),  # too few runs
+        (24, -3.0, 3.0, "inconclusive"),  # wider than the 4-point gate
         (24, math.nan, 1.0, "inconclusive"),
     ],
 )
@@ -95,3 +97,18 @@ def test_verdict_on_synthetic_runs(bump, verdict):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         chinchilla_fit_finding(_synthetic(0.0, 0), **kwargs)
+
+
+def test_one_bootstrap_per_fit_is_shared_whatever_the_order_of_the_runs():
+    """Issue 16, item 6: the report computes the Chinchilla bootstrap once; every finding quoting a gets that interval."""
+    from scalewatch.analyses.pretraining._common import chinchilla_bootstrap
+
+    df = _synthetic(0.0, seed=3)
+    res, boot = chinchilla_bootstrap(df["params"], df["tokens"], df["loss"], n_boot=20, seed=5)
+    shuffled = df.sample(frac=1.0, random_state=1)
+    res2, boot2 = chinchilla_bootstrap(shuffled["params"], shuffled["tokens"], shuffled["loss"], n_boot=20, seed=5)
+    assert boot2 is boot and res2 is res  # the same runs in another order: the cached fit
+    assert boot.interval("a") == boot2.interval("a") and boot.n_resamples == 20
+    f = chinchilla_fit_finding(shuffled, n_boot=20, seed=5, drop_highest=0)
+    assert (f.number("a").low, f.number("a").high) == pytest.approx(boot.interval("a"))
+    assert "20 bootstrap resamples" in f.number("a").note

@@ -21,7 +21,8 @@ from scalewatch.analyses.capabilities.scores import (
     obsscaling_scores,
     pythia_scores,
 )
-from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = ["DecouplingAnalysis", "decoupling_analysis", "report_decoupling"]
@@ -56,6 +57,7 @@ class DecouplingAnalysis(Result):
     headline: str
     verdict: str
     reason: str
+    decision: Any = field(default=None, repr=False)
     n_boot: int = 0
     seed: int = 0
     fast: bool = False
@@ -156,7 +158,6 @@ class DecouplingAnalysis(Result):
         return out
 
     def method(self) -> str:
-        h = self.scenarios[self.headline]
         return (
             "For each benchmark the sigmoid link (chance floor, fitted ceiling; see the links finding) is fitted to the "
             "older or smaller models only and predicts the held-out ones; excess = observed - predicted score. Release "
@@ -170,15 +171,44 @@ class DecouplingAnalysis(Result):
             "the training fit (whole models drawn: a Pythia model with all its checkpoints, an Epoch model with all its "
             "versions), each paired with a resample of the held-out models (percentile, 95%); the overall excess "
             "averages the benchmarks with equal weight; benchmarks whose training link sits at chance or has no signal "
-            "are shown but not averaged (a link at chance predicts chance and tests nothing). Verdict rule (per scenario): in step when the interval lies within "
-            f"+/-{100 * h.tolerance:g} points; ahead when it lies above 0; decoupling when below 0; inconclusive otherwise "
-            f"or with fewer than 5 held-out scores. The finding's verdict is the {self.headline} scenario's, because the "
-            "question asks about the newest models."
+            "are shown but not averaged (a link at chance predicts chance and tests nothing). The finding's verdict is the {self.headline} "
+            "scenario's (the question asks about the newest models), decided by the written rule (the per-scenario verdicts "
+            "in the table use the same margin). " + (decision_text(self.decision) if self.decision is not None else "")
         )
 
     def finding_parts(self) -> dict[str, Any]:
         """Title, summary, tables, method, data and citations of :meth:`to_finding`."""
         return _decoupling_finding_parts(self)
+
+
+def decoupling_decision(result: DecouplingResult, *, min_heldout: int = 5) -> Decision:
+    """The written rule ``capabilities.heldout_score_excess`` on a scenario's mean held-out excess (score points).
+
+    Parameters
+    ----------
+    result : DecouplingResult
+        The scenario; its ``interval`` (score fraction) is judged in points.
+    min_heldout : int, default 5
+        Fewer held-out scores withhold the verdict.
+
+    Returns
+    -------
+    Decision
+        "in step" inside +/- 2 points, "ahead" / "decoupling" wholly above / below, "inconclusive" otherwise.
+    """
+    r = rule("capabilities.heldout_score_excess")
+    lo, hi = result.interval
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return r.decide(None, None)
+    tol = float(getattr(result, "tolerance", 0.02))
+    if abs(100.0 * tol - r.margin) > 1e-12:  # a caller's own margin: the same rule, that margin
+        from dataclasses import replace
+
+        r = replace(r, margin=100.0 * tol)
+    d = r.decide(100.0 * lo, 100.0 * hi)
+    if result.n_heldout < min_heldout:
+        return overrule(d, f"{result.n_heldout} held-out scores, fewer than {min_heldout}")
+    return d
 
 
 def decoupling_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int = 0, tolerance: float = 0.02) -> DecouplingAnalysis:
@@ -234,9 +264,10 @@ def decoupling_analysis(*, fast: bool = False, n_boot: int | None = None, seed: 
         label="Pythia, fully trained 2.8B-12B models from all checkpoints of 70M-1.4B (compute link)", x_name="log10 compute",
     )
     headline = "release date" if scen["release date"].n_benchmarks else "compute"
-    verdict, reason = scen[headline].verdict, f"{headline} scenario: {scen[headline].reason}"
+    decision = decoupling_decision(scen[headline])
+    verdict, reason = decision.verdict, f"{headline} scenario: {decision.reason}"
     return DecouplingAnalysis(
-        scenarios=scen, headline=headline, verdict=verdict, reason=reason, n_boot=nb, seed=seed, fast=fast,
+        scenarios=scen, headline=headline, verdict=verdict, reason=reason, decision=decision, n_boot=nb, seed=seed, fast=fast,
         seconds=time.perf_counter() - t0, n_distilled=n_dist, by_distillation=by_dist,
     )
 
@@ -317,6 +348,7 @@ def _decoupling_finding_parts(result: Any) -> dict[str, Any]:
         loss_label=_LINK_LOSS,
         notes=notes,
         headline=numbers[0].name,
+        rule=result.decision,
     )
 
 

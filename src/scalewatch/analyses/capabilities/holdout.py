@@ -34,10 +34,11 @@ def decoupling_verdict(estimate: float, low: float, high: float, n_heldout: int,
     Returns
     -------
     (str, str)
-        **in step** when the interval lies within +/- ``tolerance``
-        (equivalence); otherwise **ahead** when it lies above 0,
-        **decoupling** when it lies below 0, **inconclusive** when it
-        straddles 0.
+        The written rule ``capabilities.heldout_score_excess`` (margin
+        ``tolerance``, in points): **in step** when the interval lies within
+        +/- ``tolerance`` (equivalence); **ahead** / **decoupling** when it
+        lies wholly above / below the margin; **inconclusive** when it
+        straddles the margin or is wider than 20 points.
 
     Examples
     --------
@@ -48,15 +49,19 @@ def decoupling_verdict(estimate: float, low: float, high: float, n_heldout: int,
     >>> decoupling_verdict(0.01, -0.04, 0.06, 40)[0]
     'inconclusive'
     """
-    if n_heldout < min_heldout or not (math.isfinite(low) and math.isfinite(high)):
-        return "inconclusive", f"{n_heldout} held-out scores (need {min_heldout}) or no interval"
-    if -tolerance <= low and high <= tolerance:
-        return "in step", f"interval [{low:+.3f}, {high:+.3f}] within +/-{tolerance:g} of the prediction"
-    if low > 0:
-        return "ahead", f"interval [{low:+.3f}, {high:+.3f}] above the prediction"
-    if high < 0:
-        return "decoupling", f"interval [{low:+.3f}, {high:+.3f}] below the prediction"
-    return "inconclusive", f"interval [{low:+.3f}, {high:+.3f}] straddles 0 and exceeds +/-{tolerance:g}"
+    from dataclasses import replace
+
+    from scalewatch.findings.rules import overrule, rule
+
+    r = rule("capabilities.heldout_score_excess")
+    if abs(100.0 * tolerance - r.margin) > 1e-12:
+        r = replace(r, margin=100.0 * tolerance)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "inconclusive", f"{n_heldout} held-out scores, no interval"
+    d = r.decide(100.0 * low, 100.0 * high)
+    if n_heldout < min_heldout:
+        d = overrule(d, f"{n_heldout} held-out scores (need {min_heldout})")
+    return d.verdict, d.reason
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,10 +22,11 @@ from scalewatch.analyses.capabilities.scores import (
     pythia_scores,
 )
 from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
-from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, clopper_pearson, finite, records
+from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["LinkSet", "fit_links", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
+__all__ = ["LinkSet", "fit_links", "links_decision", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,47 +192,55 @@ def fit_links(
     return LinkSet(links=tuple(links), x_name=x_name or x, source=source, skipped=skipped, seconds=time.perf_counter() - t0)
 
 
-def links_verdict(counts: Mapping[str, int], plateaus: int, *, share: float = 0.5) -> tuple[str, str]:
-    """Verdict of the link analysis, by an explicit rule.
+def links_decision(counts: Mapping[str, int], plateaus: int) -> Decision:
+    """The written rule ``capabilities.plateau_share`` on the share of informative links that level off below 0.9.
 
     Parameters
     ----------
     counts : mapping status -> number of links
-        Over all link sets (see :data:`STATUSES`).
+        Over all link sets (see :data:`STATUSES`). Informative links are those that left chance with a usable
+        fit (tracking, saturated or uncertain).
     plateaus : int
-        Saturated links whose ceiling interval lies below 0.9: scores that
-        stopped rising well short of a perfect score.
-    share : float, default 0.5
-        Share of the informative links needed.
+        Saturated links whose ceiling interval lies below 0.9: scores that stopped rising well short of a
+        perfect score.
 
     Returns
     -------
-    (str, str)
-        Verdict and the rule that gave it. Informative links are those that
-        left chance with a usable fit (tracking, saturated or uncertain).
-        **in step** when at least ``share`` of them still rise at the
-        frontier (tracking); **decoupling** when at least ``share`` of them
-        are plateaus below 0.9; **inconclusive** otherwise, and when no link
-        is informative.
+    Decision
+        On the Clopper-Pearson 95% interval of ``plateaus / informative``: **in step** when it lies below 0.25,
+        **decoupling** when it lies above, **inconclusive** when it straddles 0.25, is wider than 0.6 or no
+        link is informative. A count of significant links alone ("vote counting") decides nothing.
 
     Examples
     --------
-    >>> links_verdict({"tracking": 12, "saturated": 3, "uncertain": 2, "no signal": 2}, plateaus=3)[0]
+    >>> links_decision({"tracking": 30, "saturated": 8, "uncertain": 2}, 1).verdict
     'in step'
-    >>> links_verdict({"tracking": 1, "saturated": 5}, plateaus=5)[0]
+    >>> links_decision({"tracking": 5, "saturated": 25}, 22).verdict
     'decoupling'
-    >>> links_verdict({"at chance": 4}, plateaus=0)[0]
+    >>> links_decision({"tracking": 10, "saturated": 9, "uncertain": 9}, 5).verdict
     'inconclusive'
     """
+    r = rule("capabilities.plateau_share")
     tracking = int(counts.get("tracking", 0))
     informative = tracking + int(counts.get("saturated", 0)) + int(counts.get("uncertain", 0))
     if informative == 0:
-        return "inconclusive", "no link left chance level with a usable fit"
-    if tracking >= share * informative:
-        return "in step", f"{tracking}/{informative} informative links still rise at the frontier (>= {share:.0%})"
-    if plateaus >= share * informative:
-        return "decoupling", f"{plateaus}/{informative} informative links plateau below a 0.9 score (>= {share:.0%})"
-    return "inconclusive", f"{tracking}/{informative} tracking and {plateaus}/{informative} plateaus: neither reaches {share:.0%}"
+        return overrule(r.decide(None, None), "no link left chance level with a usable fit")
+    lo, hi = clopper_pearson(int(plateaus), informative)
+    return r.decide(lo, hi)
+
+
+def links_verdict(counts: Mapping[str, int], plateaus: int, **_: Any) -> tuple[str, str]:
+    """``(verdict, reason)`` of :func:`links_decision`.
+
+    Examples
+    --------
+    >>> links_verdict({"tracking": 30, "saturated": 8, "uncertain": 2}, plateaus=1)[0]
+    'in step'
+    >>> links_verdict({"at chance": 4}, plateaus=0)[0]
+    'inconclusive'
+    """
+    d = links_decision(counts, plateaus)
+    return d.verdict, d.reason
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,6 +269,7 @@ class LinksAnalysis(Result):
     family_offsets: pd.DataFrame = field(repr=False)
     verdict: str = "inconclusive"
     reason: str = ""
+    decision: Any = field(default=None, repr=False)
     plateaus: int = 0
     n_boot: int = 0
     seed: int = 0
@@ -398,9 +408,10 @@ class LinksAnalysis(Result):
             "convergence), at chance (frontier score less than 3 points above the floor, or progress interval below 0.1), "
             "no signal (R^2 < 0.3), saturated (progress interval above 0.9), tracking (progress interval below 0.9), "
             "uncertain (progress interval straddles 0.9). Family offsets: each obsscaling model's mean residual from the pooled "
-            "links over the benchmarks, averaged per family with a t interval over the family's models. Verdict rule: in step when at least half of the informative links "
-            "(tracking, saturated, uncertain) are tracking; decoupling when at least half are plateaus (saturated with a ceiling "
-            "interval below 0.9); inconclusive otherwise."
+            "links over the benchmarks, averaged per family with a t interval over the family's models. Verdict: the share of informative links "
+            "(tracking, saturated, uncertain) that are plateaus (saturated with a ceiling interval below 0.9), with its "
+            "Clopper-Pearson interval over links, by the written rule. "
+            + (decision_text(self.decision) if self.decision is not None else "")
         )
 
     def finding_parts(self) -> dict[str, Any]:
@@ -486,12 +497,14 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
     for s in sets.values():
         for k, v in s.counts().items():
             counts[k] += v
-    verdict, reason = links_verdict(counts, plateaus)
+    decision = links_decision(counts, plateaus)
+    verdict, reason = decision.verdict, decision.reason
     return LinksAnalysis(
         sets=sets,
         family_offsets=offsets,
         verdict=verdict,
         reason=reason,
+        decision=decision,
         plateaus=plateaus,
         n_boot=nb,
         seed=seed,
@@ -526,6 +539,13 @@ def _links_finding_parts(result: Any) -> dict[str, Any]:
         Number("informative links still rising at the frontier", c["tracking"], unit="links", note=count_note),
         Number("informative links saturated", c["saturated"], unit="links", note=count_note),
         Number("saturated links with a ceiling below 0.9", result.plateaus, unit="links", note="count; ceiling interval entirely below a 0.9 score"),
+        *(
+            [Number("share of informative links that plateau below 0.9", result.plateaus / informative,
+                    *clopper_pearson(int(result.plateaus), informative), unit="share", ci=0.95,
+                    note="decides the verdict (rule capabilities.plateau_share); 95% Clopper-Pearson interval over links, "
+                    "which are not independent (benchmarks share models), so it is optimistic")]
+            if informative else []
+        ),
         Number("links at chance or without signal", c["at chance"] + c["no signal"] + c["failed"], unit="links", note=f"count, of {sum(c.values())} links"),
     ]
     units = {"gadre": "points per nat of C4 loss", "pythia": "points per decade of compute", "obsscaling": "points per decade of compute"}
@@ -567,7 +587,8 @@ def _links_finding_parts(result: Any) -> dict[str, Any]:
         citations=[_PAPERS[k] for k in ("gadre", "pythia", "ruan", "owen", "efron")],
         loss_label=_LINK_LOSS,
         notes=notes,
-        headline="informative links still rising at the frontier",
+        headline="share of informative links that plateau below 0.9" if informative else "informative links still rising at the frontier",
+        rule=result.decision,
     )
 
 

@@ -59,6 +59,7 @@ import pandas as pd
 
 from scalewatch.analyses.capabilities.sigmoid import LinkFit, fit_link
 from scalewatch.findings import Result, finite
+from scalewatch.findings.rules import rule
 
 __all__ = [
     "SHARP_MAX",
@@ -75,11 +76,11 @@ __all__ = [
 
 
 #: a curve is "sharp" when the upper end of its relative-width interval is at most this
-SHARP_MAX = 0.25
+SHARP_MAX = rule("capabilities.rise_width").center - rule("capabilities.rise_width").margin  # 0.25
 
 
 #: a curve is "smooth" when the lower end of its relative-width interval is at least this
-SMOOTH_MIN = 0.5
+SMOOTH_MIN = rule("capabilities.rise_width").center + rule("capabilities.rise_width").margin  # 0.5
 
 
 #: labels of a (discontinuous, continuous) pair, and of a task with one metric only
@@ -87,18 +88,17 @@ PAIR_LABELS = ("metric artefact", "emergent under both", "smooth under both", "u
 
 
 def shape_label(low: float, high: float) -> str:
-    """``"sharp"``, ``"smooth"`` or ``"unclear"`` from the interval of the relative width.
+    """``"sharp"``, ``"smooth"`` or ``"unclear"`` from the interval of the relative width (rule ``capabilities.rise_width``).
+
+    Sharp when the interval's upper end is at most :data:`SHARP_MAX`, smooth when its lower end is at least
+    :data:`SMOOTH_MIN`, unclear otherwise (or without an interval).
 
     Examples
     --------
     >>> shape_label(0.05, 0.2), shape_label(0.6, 1.4), shape_label(0.2, 0.9)
     ('sharp', 'smooth', 'unclear')
     """
-    if high <= SHARP_MAX:
-        return "sharp"
-    if low >= SMOOTH_MIN:
-        return "smooth"
-    return "unclear"
+    return rule("capabilities.rise_width").decide(low, high).verdict
 
 
 def pair_label(discontinuous: str, continuous: str | None) -> str:

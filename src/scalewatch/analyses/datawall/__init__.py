@@ -22,8 +22,11 @@ Model
 -----
 Frontier models are language models in the top ``top_k`` by training compute
 among those released on or before their date (Epoch AI's frontier
-definition). Log compute and log training tokens are regressed on release
-year from ``start`` on (ordinary least squares; intervals from 1,000 case
+definition). A model's demand on the stock is the *unique* tokens it trained
+on, dataset size x min(epochs, 1): dataset size x epochs would count Meena's
+164 passes over 53B tokens as 8.7T tokens of text (``demand_measure="seen"``
+keeps that choice as a scenario). Log compute and log demand are regressed on
+release year from ``start`` on (ordinary least squares; intervals from 1,000 case
 bootstrap resamples of the models):
 
 .. math:: \ln C(t) = \ell_C + g_C (t - t_0), \qquad \ln D(t) = \ell_D + g_D (t - t_0),
@@ -55,11 +58,17 @@ almost as good as new data", Muennighoff et al.), is reported as the years it
 would buy a stock counted in unique tokens: :math:`\ln(D'/U)` divided by the
 growth rate of demand.
 
+Repetition is applied once, as its own scenario (``DataWall.scenarios``: the
+wall year with demand counted as tokens seen, with the stock multiplied by
+:math:`D'/U` at ``relief_epochs``, and Villalobos et al.'s published median
+2028, range 2026-2032, each against the baseline).
+
 Verdicts
 --------
-:data:`VERDICTS`: "wall before YEAR" when at least 90% of the pooled wall
-years fall at or before ``verdict_year`` (default 2030), "no wall before YEAR"
-when at most 10% do, else "inconclusive". It answers "if the trends continue,
+The written rule ``data.wall_year`` (:mod:`scalewatch.findings.rules`):
+"wall before YEAR" when at least 90% of the pooled wall years fall before
+``verdict_year`` (default 2030), "no wall before YEAR" when at most 10% do,
+else "inconclusive". It answers "if the trends continue,
 is the public text stock used up before YEAR?", not "will progress stop".
 
 References

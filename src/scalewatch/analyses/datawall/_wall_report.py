@@ -71,9 +71,10 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
     gc, gd = result.demand.compute.growth_per_year()[0], result.demand.dataset.growth_per_year()[0]
     p = result.p_before(a.verdict_year)
     summary = (
-        f"If frontier trends continue (compute {gc:.1f}x/yr, training sets {gd:.1f}x/yr), training sets reach the usable "
+        f"If frontier trends continue (compute {gc:.1f}x/yr, unique training tokens {gd:.1f}x/yr), demand reaches the usable "
         f"stock of public text ({format_interval(smed, slo, shi)} tokens, {ratio:.0f}x Llama 3's) in "
-        f"{format_interval(med, lo, hi)} ({pct}); {100 * p:.0f}% of draws reach it by {a.verdict_year}."
+        f"{format_interval(med, lo, hi)} ({pct}; Villalobos et al. 2024: median 2028, 2026-2032); {100 * p:.0f}% of draws "
+        f"reach it by {a.verdict_year}."
     )
     figs = result.figures()
     captions = {
@@ -99,8 +100,10 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
         "\n\n"
         f"Demand: frontier models are the {a.domain.lower()} models in the top {a.top_k} by training compute at their "
         f"release (Epoch AI's definition), released from {a.start:g} (GPT-3 opened single-pass web-scale pretraining). "
-        "Log compute and log training tokens (dataset size x epochs; words x 4/3) are regressed on release year by "
-        f"least squares, {a.n_boot} case-bootstrap resamples. Compute-optimal tokens D_opt = G^-1 (C/6)^b come from "
+        "Log compute and log demand are regressed on release year by least squares; demand is the unique tokens a model "
+        "trained on (dataset size x min(epochs, 1); words x 4/3), not dataset size x epochs, which would count Meena's "
+        "164 passes over 53B tokens as 8.7T tokens of text; "
+        f"{a.n_boot} case-bootstrap resamples. Compute-optimal tokens D_opt = G^-1 (C/6)^b come from "
         "Chinchilla refitted to Hoffmann et al.'s runs (Huber, delta 1e-3, log loss; the five highest-loss runs "
         f"dropped as Besiroglu et al. 2024 do), {a.law_bootstrap} bootstrap resamples"
         + (f", times sqrt({a.overtrain:g}) for overtraining" if a.overtrain != 1 else "")
@@ -108,11 +111,14 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
         "\n\n"
         "Wall year: t0 + (ln S - ln D(t0)) / g along two routes, the dataset-size trend and the compute-optimal tokens "
         "of the compute trend; every draw combines a stock sample with one bootstrap draw of each trend and of the law, "
-        f"and the two routes are pooled with equal weight. Verdict: 'wall before {a.verdict_year}' when at least 90% "
-        f"of pooled draws meet the stock by then, 'no wall before {a.verdict_year}' when at most 10% do, else "
-        "'inconclusive'. Repetition: the data-constrained law's effective data D'/U = 1 + R*(1 - exp(-(E-1)/R*)) with "
-        f"R* = {a.r_star:.4g} (Muennighoff et al. 2023) at {a.relief_epochs:g} epochs, reported as years gained "
-        "(ln(D'/U) / growth rate of demand) because the cited stock already allows for repetition"
+        "and the two routes are pooled with equal weight. "
+        + (result.decision.rule.text() if result.decision is not None else "")
+        + " Repetition is applied once, as its own scenario: the data-constrained law's effective data "
+        f"D'/U = 1 + R*(1 - exp(-(E-1)/R*)) with R* = {a.r_star:.4g} (Muennighoff et al. 2023) at {a.relief_epochs:g} "
+        "epochs multiplies the stock (the scenario table shows the wall year with it, with demand counted as tokens "
+        "seen instead of unique tokens, and Villalobos et al.'s published projection); it is also reported as years "
+        "gained (ln(D'/U) / growth rate of demand). The baseline does not apply it because the cited stock may already "
+        "allow for some repetition: the relief scenario is an upper bound, not to be stacked on another allowance"
         + (f"; the wall itself uses {a.stock_epochs:g} epochs on the stock" if a.stock_epochs != 1 else "")
         + "."
     )
@@ -137,7 +143,9 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
             "stock inputs (editable: DataStockAssumptions)": tables["stock_inputs"],
             "frontier language models used for the trends": tables["frontier_models"],
             "wall year by first release year of the trends": tables["sensitivity"],
+            "wall year under each choice (demand measure, repetition) and the published projection": tables["scenarios"],
         },
+        rule=result.decision,
         method=method,
         data_sources=("epoch-ai-models", "chinchilla-hoffmann2022"),
         citations=CITATIONS,

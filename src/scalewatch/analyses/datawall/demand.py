@@ -17,6 +17,7 @@ from scalewatch.laws import DataConstrained
 
 __all__ = [
     "R_D_STAR",
+    "DEMAND_MEASURES",
     "repetition_relief",
     "DemandAssumptions",
     "GrowthTrend",
@@ -29,6 +30,13 @@ __all__ = [
 #: R_D* of the data-constrained law: repetitions after which repeated data's value decays by 1/e
 #: (Muennighoff et al. 2023, fitted value 15.39; the law catalogue's published constant)
 R_D_STAR = float(DataConstrained.published["R_D_star"])
+
+
+#: what a frontier model takes from the stock, by ``DemandAssumptions.demand_measure``
+DEMAND_MEASURES = {
+    "unique": "unique tokens: dataset size x min(epochs, 1)",
+    "seen": "tokens seen: dataset size x epochs (repeated passes counted as new text)",
+}
 
 
 def repetition_relief(epochs: Any, r_star: float = R_D_STAR) -> np.ndarray:
@@ -74,7 +82,14 @@ class DemandAssumptions:
         Epochs applied to the stock for the wall itself (1: none, because the
         cited effective stock already allows for repetition).
     relief_epochs : float, default 4.0
-        Epochs for the repetition-relief sensitivity (Muennighoff et al. 2023).
+        Epochs for the repetition-relief scenario (Muennighoff et al. 2023).
+    demand_measure : {"unique", "seen"}, default "unique"
+        What a frontier model's demand on the stock is: ``"unique"``, the
+        unique tokens it trained on (dataset size x min(epochs, 1)), or
+        ``"seen"``, dataset size x epochs (counts every repeated pass as new
+        text: Meena's 40B words x 164 epochs would count as 8.7T tokens, its
+        unique text is 53B tokens). Repetition enters once, as its own
+        scenario (:func:`~scalewatch.analyses.datawall.data_wall`'s ``scenarios``).
     r_star : float
         :math:`R_D^*` of the data-constrained law (15.39, Muennighoff et al. 2023).
     verdict_year : int, default 2030
@@ -92,6 +107,7 @@ class DemandAssumptions:
     relief_epochs: float = 4.0
     r_star: float = R_D_STAR
     verdict_year: int = 2030
+    demand_measure: str = "unique"
 
     def __post_init__(self) -> None:
         for name in ("top_k", "n_boot", "law_bootstrap", "verdict_year"):
@@ -106,6 +122,11 @@ class DemandAssumptions:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise ValueError(f"DemandAssumptions({name}={v!r}); use a positive number.")
+        if self.demand_measure not in DEMAND_MEASURES:
+            raise ValueError(
+                f"DemandAssumptions(demand_measure={self.demand_measure!r}); allowed: "
+                + ", ".join(f"{k!r} ({v})" for k, v in DEMAND_MEASURES.items()) + "."
+            )
         for name in ("stock_epochs", "relief_epochs"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and v >= 1):
@@ -310,15 +331,20 @@ def _frontier_table(a: DemandAssumptions) -> tuple[pd.DataFrame, list[str]]:
     f["year"] = year[front & (year >= a.start)]
     size = f["dataset_size"].where(f["base_model"].isna())  # a fine-tune's dataset is its fine-tuning data
     size = size.where(f["dataset_size_unit"] != "words", size * a.tokens_per_word)
-    f["tokens"] = size * f["epochs"].fillna(1.0)
+    epochs = f["epochs"].fillna(1.0)
+    f["unique_tokens"] = size * np.minimum(epochs, 1.0)
+    f["tokens_seen"] = size * epochs
+    f["tokens"] = f["unique_tokens"] if a.demand_measure == "unique" else f["tokens_seen"]
     notes = [
         f"{len(f)} frontier {a.domain.lower()} models released from {a.start:g} (top {a.top_k} by training compute at release, "
         "Epoch AI 'Data on AI Models', June 2025 snapshot)",
-        f"{int(f['tokens'].notna().sum())} of them record a dataset size: training tokens = dataset size x epochs "
+        f"{int(f['tokens'].notna().sum())} of them record a dataset size: demand = {DEMAND_MEASURES[a.demand_measure]} "
         f"(one pass where epochs are not recorded); sizes in words x {a.tokens_per_word:.3g} tokens per word; sizes whose "
         "unit the notes leave open are taken as tokens; fine-tunes are left out",
     ]
-    out = f[["model", "year", "training_compute", "tokens", "dataset_size_unit"]].rename(columns={"training_compute": "compute"})
+    out = f[["model", "year", "training_compute", "tokens", "unique_tokens", "tokens_seen", "dataset_size_unit"]].rename(
+        columns={"training_compute": "compute"}
+    )
     return out.sort_values("year").reset_index(drop=True), notes
 
 
@@ -354,7 +380,7 @@ def data_demand(assumptions: DemandAssumptions | None = None, *, ci: float = 0.9
     )
     ds = frontier.dropna(subset=["tokens"])
     dataset = fit_growth(
-        ds["year"], ds["tokens"], label="training tokens of frontier language models", unit="tokens",
+        ds["year"], ds["tokens"], label=f"{DEMAND_MEASURES[a.demand_measure].split(':')[0]} of frontier language models", unit="tokens",
         models=ds["model"], n_boot=a.n_boot, ci=ci, seed=int(rng.integers(2**63)),
     )
     runs, note = chinchilla_runs()

@@ -22,12 +22,15 @@ from scalewatch.analyses.datawall.demand import (
 )
 from scalewatch.analyses.datawall.stock import DataStock, DataStockAssumptions, data_stock
 from scalewatch.findings import Result, analysis, number_record, records
+from scalewatch.findings.rules import Decision, Rule, rule
 
 __all__ = [
     "KEY",
     "QUESTION",
     "VERDICTS",
     "verdict_for",
+    "wall_rule",
+    "VILLALOBOS_2024",
     "DataWall",
     "data_wall",
     "datawall_finding",
@@ -58,6 +61,36 @@ def verdict_for(p_before: float, year: int) -> str:
     return "inconclusive"
 
 
+#: published: Villalobos et al. (2024), "Will we run out of data?", ICML 2024, arXiv:2211.04325v2: the abstract
+#: projects that models "will be trained on datasets roughly equal in size to the available stock of public
+#: human text data between 2026 and 2032", with a median year of 2028 for full use of the effective stock
+VILLALOBOS_2024 = {
+    "median": 2028.0,
+    "low": 2026.0,
+    "high": 2032.0,
+    "text": "median 2028; datasets reach the stock of public human text 'between 2026 and 2032' (abstract)",
+    "citation": "Villalobos et al. (2024), arXiv:2211.04325v2, abstract (2026-2032) and their projection's median (2028)",
+}
+
+#: draws in which demand never meets the stock (a trend that does not grow) count as this many years after the verdict year
+_NEVER = 100.0
+
+
+def wall_rule(verdict_year: int = 2030) -> Rule:
+    """The written rule ``data.wall_year`` (findings.rules), with its labels restated for ``verdict_year``."""
+    base = rule("data.wall_year")
+    if verdict_year == 2030:
+        return base
+    return replace(base, favourable_label=f"no wall before {verdict_year}", unfavourable_label=f"wall before {verdict_year}")
+
+
+def _decide(pooled: np.ndarray, verdict_year: int) -> tuple[Decision, float, float]:
+    """The rule's decision on the 10%-90% interval of (wall year - verdict year) over the pooled draws."""
+    x = np.where(np.isfinite(pooled), pooled - verdict_year, _NEVER)
+    lo, hi = (float(v) for v in np.quantile(x, [0.1, 0.9]))
+    return wall_rule(verdict_year).decide(lo, hi), lo, hi
+
+
 @dataclass(frozen=True, eq=False)
 class DataWall(Result):
     """When does demand meet the stock? Distributions, relief and sensitivity. Immutable.
@@ -75,8 +108,15 @@ class DataWall(Result):
         Route -> samples of the years that relief would buy.
     sensitivity : DataFrame
         Median wall year of each route when the trends start in other years.
+    scenarios : DataFrame
+        The wall year (pooled median and interval, and per route) under each
+        choice: demand in unique tokens (the default), demand as tokens seen
+        (dataset size x epochs), repetition relief applied once (stock x D'/U
+        at ``relief_epochs``), and Villalobos et al.'s published projection.
+    decision : Decision
+        The rule ``data.wall_year`` applied to the pooled draws.
     verdict : str
-        See the module notes.
+        ``decision.verdict``.
     """
 
     FINDING_KEY = KEY
@@ -89,6 +129,8 @@ class DataWall(Result):
     relief_years: dict[str, np.ndarray] = field(repr=False)
     sensitivity: pd.DataFrame = field(repr=False)
     verdict: str
+    scenarios: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    decision: Decision | None = field(repr=False, default=None)
     seed: Any = 0
     seconds: float = math.nan
 
@@ -135,6 +177,9 @@ class DataWall(Result):
                 "stock_epochs": a.stock_epochs,
             },
             "sensitivity": records(self.sensitivity),
+            "scenarios": records(self.scenarios),
+            "published": {k: v for k, v in VILLALOBOS_2024.items()},
+            "rule": None if self.decision is None else self.decision.to_dict(),
             "stock": self.stock.to_dict(),
             "demand": self.demand.to_dict(),
             "seed": self.seed if isinstance(self.seed, (int, type(None))) else "generator",
@@ -160,6 +205,9 @@ class DataWall(Result):
             f"    repetition ({a.relief_epochs:g} epochs)       x{self.relief_factor:.3g} effective data per unique token: "
             f"+{med:.2f} yr [{lo:.2f}, {hi:.2f}] if the stock counted unique tokens"
         )
+        lines.append("[[Scenarios]] pooled wall year: median [interval], shift from the baseline")
+        for row in self.scenarios.itertuples():
+            lines.append(f"    {row.scenario:<58} {row.median:.1f} [{row.low:.1f}, {row.high:.1f}]  {row.shift_years:+.1f} yr")
         lines.append("[[Sensitivity]] median wall year by first release year of the trends")
         for row in self.sensitivity.itertuples():
             lines.append(f"    start {row.start:g}: dataset trend {row.dataset_trend:.1f}, compute-optimal {row.compute_optimal:.1f}")
@@ -188,6 +236,13 @@ class DataWall(Result):
             m, l, h = self.year_summary(route)
             out.append(number_record(f"wall year ({route})", m, l, h, "year", ci, "demand meets the stock if the trends continue"))
         out.append(number_record(f"P(wall by {a.verdict_year})", self.p_before(a.verdict_year), None, None, "", None, "share of pooled Monte Carlo draws"))
+        for row in self.scenarios.itertuples():
+            if row.kind == "published":
+                out.append(number_record("wall year, published (Villalobos et al. 2024)", row.median, None, None, "year", None,
+                                         VILLALOBOS_2024["text"] + "; the range is the paper's, not an interval of ours"))
+            elif row.kind != "baseline":
+                out.append(number_record(f"wall year, scenario: {row.scenario}", row.median, row.low, row.high, "year", ci,
+                                         f"pooled routes; {row.shift_years:+.1f} years from the baseline"))
         m, l, h = self.relief_summary()
         out.append(number_record(f"repetition relief ({a.relief_epochs:g} epochs)", m, l, h, "years", ci,
                       f"x{self.relief_factor:.3g} effective data per unique token (Muennighoff et al. 2023); years gained "
@@ -202,7 +257,8 @@ class DataWall(Result):
             for f in ext.factors:
                 rows.append((ext.name, f.name, f.median, f.low, f.high, f.ci, f.unit, f.source))
         inputs = pd.DataFrame(rows, columns=["component", "input", "median", "low", "high", "ci", "unit", "source"])
-        return {"stock_inputs": inputs, "frontier_models": self.demand.frontier.copy(), "sensitivity": self.sensitivity.copy()}
+        return {"stock_inputs": inputs, "frontier_models": self.demand.frontier.copy(), "sensitivity": self.sensitivity.copy(),
+                "scenarios": self.scenarios.copy()}
 
     def __repr__(self) -> str:
         med, lo, hi = self.year_summary()
@@ -303,7 +359,8 @@ def data_wall(
             w = _wall_samples(st.total[:4000], replace(dm, compute=c, dataset=dset), sub)
         rows.append((start, float(np.nanmedian(w["dataset trend"])), float(np.nanmedian(w["compute-optimal"]))))
     sens = pd.DataFrame(rows, columns=["start", "dataset_trend", "compute_optimal"])
-    p = float(np.mean(np.where(np.isfinite(walls["pooled"]), walls["pooled"] <= a.verdict_year, False)))
+    scenarios = _scenarios(st, dm, walls, mc, ci)
+    decision, _, _ = _decide(walls["pooled"], a.verdict_year)
     return DataWall(
         stock=st,
         demand=dm,
@@ -311,10 +368,55 @@ def data_wall(
         relief_factor=relief,
         relief_years=years,
         sensitivity=sens,
-        verdict=verdict_for(p, a.verdict_year),
+        verdict=decision.verdict,
+        scenarios=scenarios,
+        decision=decision,
         seed=seed if isinstance(seed, (int, type(None))) else "generator",
         seconds=time.perf_counter() - t_start,
     )
+
+
+def _summary_row(kind: str, scenario: str, demand: str, repetition: str, w: dict[str, np.ndarray], ci: float) -> dict[str, Any]:
+    def med(v: np.ndarray) -> float:
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if v.size else math.nan
+
+    v = w["pooled"][np.isfinite(w["pooled"])]
+    lo, m, hi = np.quantile(v, [(1 - ci) / 2, 0.5, (1 + ci) / 2]) if v.size else (math.nan,) * 3
+    return {"kind": kind, "scenario": scenario, "demand": demand, "repetition": repetition, "median": float(m), "low": float(lo),
+            "high": float(hi), "dataset_trend": med(w["dataset trend"]), "compute_optimal": med(w["compute-optimal"])}
+
+
+def _scenarios(st: DataStock, dm: DataDemand, walls: dict[str, np.ndarray], rng: np.random.Generator, ci: float) -> pd.DataFrame:
+    """The wall year under each accounting choice, one change at a time from the baseline (the configured demand)."""
+    from scalewatch.analyses.datawall.demand import DEMAND_MEASURES
+
+    a = dm.assumptions
+    other = "seen" if a.demand_measure == "unique" else "unique"
+    rows = [_summary_row("baseline", f"baseline: demand as {DEMAND_MEASURES[a.demand_measure].split(' (')[0]}, "
+                         + ("no repetition relief" if a.stock_epochs == 1 else f"stock at {a.stock_epochs:g} epochs"),
+                         a.demand_measure, f"{a.stock_epochs:g} epoch(s)", walls, ci)]
+    frontier, _ = _frontier_table(a.replace(demand_measure=other))
+    dsf = frontier.dropna(subset=["tokens"])
+    try:
+        dset = fit_growth(dsf["year"], dsf["tokens"], n_boot=len(dm.dataset.draws), ci=ci, seed=int(rng.integers(2**63)))
+        w = _wall_samples(st.total, replace(dm, dataset=dset, assumptions=a.replace(demand_measure=other)), np.random.default_rng(int(rng.integers(2**63))))
+        rows.append(_summary_row("measure", f"demand as {DEMAND_MEASURES[other].split(' (')[0]}",
+                                 other, f"{a.stock_epochs:g} epoch(s)", w, ci))
+    except ValueError:
+        pass
+    if a.relief_epochs != a.stock_epochs:
+        relief = float(repetition_relief(a.relief_epochs, a.r_star))
+        w = _wall_samples(st.total, replace(dm, assumptions=a.replace(stock_epochs=a.relief_epochs)), np.random.default_rng(int(rng.integers(2**63))))
+        rows.append(_summary_row("repetition", f"repetition relief once: stock x {relief:.3g} (up to {a.relief_epochs:g} epochs, Muennighoff et al.)",
+                                 a.demand_measure, f"{a.relief_epochs:g} epochs", w, ci))
+    v = VILLALOBOS_2024
+    rows.append({"kind": "published", "scenario": "published: Villalobos et al. (2024)", "demand": "their dataset-size projection",
+                 "repetition": "their effective stock", "median": v["median"], "low": v["low"], "high": v["high"],
+                 "dataset_trend": math.nan, "compute_optimal": math.nan})
+    out = pd.DataFrame(rows)
+    out["shift_years"] = out["median"] - out.loc[0, "median"]
+    return out
 
 
 def datawall_finding(*, fast: bool = False, seed: int = 0):

@@ -24,15 +24,17 @@ from scalewatch.analyses.economics._common import (
 )
 from scalewatch.analyses.economics.assumptions import Assumption, _as_assumption, _positive
 from scalewatch.analyses.economics.costs import DEFAULTS, Hardware, hardware
-from scalewatch.analyses.testtime import checked_verdict, model_label
+from scalewatch.analyses.testtime import model_label
 from scalewatch.analyses.testtime.exchange import exchange_rate
-from scalewatch.findings import Finding, Number, Result, analysis
+from scalewatch.findings import Decision, Finding, Number, Result, analysis
+from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import band, curve, figure, sequential_colors, vline
 
 __all__ = [
     "TOKENS_PER_SAMPLE",
     "CostToTarget",
     "cost_to_target",
+    "cost_decision",
     "cost_verdict",
     "cost_to_target_finding",
     "cost_to_target_analysis",
@@ -292,20 +294,35 @@ def cost_to_target(
     )
 
 
-def cost_verdict(ratio: tuple[float, float, float]) -> tuple[str, str]:
-    """Verdict from the cost ratio of the largest model over the cheapest smaller one (estimate, low, high).
+def cost_decision(ratio: tuple[float, float, float]) -> Decision:
+    """The written rule ``economics.cost_ratio`` on the cost of the largest model over the cheapest smaller one.
+
+    The interval ``(estimate, low, high)`` (a ratio, x) is judged in log10 against parity (1x) with a margin of 0.1
+    (x1.26): wholly above, "test-time cheaper"; wholly below, "pretraining cheaper"; inside, "depends"; wider than
+    1.5 decades or straddling the margin, "inconclusive".
 
     Examples
     --------
-    >>> cost_verdict((2.7, 2.0, 4.7))[0], cost_verdict((0.5, 0.3, 0.8))[0], cost_verdict((1.1, 0.8, 1.5))[0]
+    >>> [cost_decision(r).verdict for r in ((2.7, 2.0, 4.7), (0.5, 0.3, 0.7), (1.1, 0.8, 1.5), (1.0, 0.9, 1.1))]
+    ['test-time cheaper', 'pretraining cheaper', 'inconclusive', 'depends']
+    """
+    _, lo, hi = ratio
+    r = rule("economics.cost_ratio")
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0:
+        return r.decide(None, None)
+    return r.decide(math.log10(lo), math.log10(hi))
+
+
+def cost_verdict(ratio: tuple[float, float, float]) -> tuple[str, str]:
+    """``(verdict, reason)`` of :func:`cost_decision`.
+
+    Examples
+    --------
+    >>> cost_verdict((2.7, 2.0, 4.7))[0], cost_verdict((0.5, 0.3, 0.7))[0], cost_verdict((1.0, 0.9, 1.1))[0]
     ('test-time cheaper', 'pretraining cheaper', 'depends')
     """
-    est, lo, hi = ratio
-    if lo > 1:
-        return "test-time cheaper", "a smaller model sampled more reaches the target for less than the largest model"
-    if hi < 1:
-        return "pretraining cheaper", "the largest model, sampled least, reaches the target for less"
-    return "depends", "the cheaper route depends on the assumptions within their ranges"
+    d = cost_decision(ratio)
+    return d.verdict, d.reason
 
 
 def cost_to_target_finding(
@@ -367,8 +384,8 @@ def cost_to_target_finding(
     if headline_target not in results:
         raise ValueError(f"cost_to_target_finding: coverage {headline_target:g} is reached by fewer than two models within the data.")
     head = results[headline_target]
-    verdict, reason = cost_verdict(head.ratio)
-    shown = checked_verdict(verdict, notes)
+    decision = cost_decision(head.ratio)
+    shown, reason = decision.verdict, decision.reason
     numbers = []
     for t, r in results.items():
         e, lo, hi = r.ratio
@@ -433,7 +450,7 @@ def cost_to_target_finding(
     head_number = numbers[list(results).index(headline_target)]
     summary = (
         f"To reach coverage {headline_target:g} on these MATH problems (oracle verifier) {_sci(demand)} times, training and sampling "
-        f"{model_label(head.pretrain_route)} costs {head_number.text()}x as much as sampling {model_label(head.test_route)} more: {reason}."
+        f"{model_label(head.pretrain_route)} costs {head_number.text()}x as much as sampling {model_label(head.test_route)} more: {reason.split('; ')[0]}, so {shown}."
     )
     method = (
         "Routes to a target coverage within the Pythia family (N total parameters, D = 300B tokens): every model that reaches the target within "
@@ -449,8 +466,8 @@ def cost_to_target_finding(
         f"Intervals: {ex.n_resamples} paired problem resamples (k* of every model refitted) paired draw by draw with draws of the assumptions "
         "(observed values resampled, others log-triangular); percentile intervals. They show how much the answer moves, not sampling error "
         "alone.\n\n"
-        "Verdict (proposed vocabulary) at the headline target: 'test-time cheaper' if the cost of the largest model over the cheapest smaller "
-        "model is above 1 over its whole interval, 'pretraining cheaper' if below 1, 'depends' otherwise. Limits: coverage assumes an oracle "
+        "Verdict at the headline target: the cost of the largest model over the cheapest smaller model, in log10, by the written "
+        f"rule. {decision_text(decision)} Limits: coverage assumes an oracle "
         "verifier (a learned verifier costs its own forward passes and levels off, test-time.selection); 'pretraining' here means the existing "
         "larger Pythia models at fixed data, not a compute-optimal frontier run."
     )
@@ -461,7 +478,7 @@ def cost_to_target_finding(
         tables=[("Routes per target coverage", table), ("Cost assumptions", assumptions)],
         method=method, data_sources=(source, f"{_HARDWARE} and {_MODELS} (default prices and utilisation, copied into the code)"),
         citations=citations, notes=[*notes, *head.notes],
-        headline=f"cost of the largest model over a smaller one sampled more (coverage {headline_target:g})",
+        headline=f"cost of the largest model over a smaller one sampled more (coverage {headline_target:g})", rule=decision,
     )
 
 

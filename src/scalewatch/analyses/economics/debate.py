@@ -208,8 +208,10 @@ def debate_numbers_finding(
         "pairs are listed beside it.\n\n"
         "Inference-aware allocation (Sardana et al. 2024): minimise 6 N D + 2 N D_inf over N at the loss of a Chinchilla-optimal 13B model, "
         "with Hoffmann et al.'s constants.\n\n"
-        "Verdict (proposed vocabulary): 'depends', whether paying for reasoning at test time beats a larger pretraining run turns on the number "
-        "of tasks served; the first number is that break-even for o1 against one 3.8e25-FLOP run."
+        "Verdict: 'depends', by construction and not by a written rule of scalewatch.findings.rules: this finding recomputes the "
+        "debate's numbers rather than testing a law; whether paying for reasoning at test time beats a larger pretraining run turns "
+        "on the number of tasks served, and the first number is that break-even for o1 against one 3.8e25-FLOP run. The synthesis "
+        "does not use this finding."
     )
     citations = (_CITE_COTTIER, _CITE_EPOCH_PRICES, _CITE_LLAMA3, _CITE_SARDANA, _CITE_HOFFMANN, _CITE_KAPLAN,
                  "OpenAI API prices as announced: see the 'Published API prices' table for each source and date",

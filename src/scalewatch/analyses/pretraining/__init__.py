@@ -25,7 +25,7 @@ work on a user's own runs.
 Verdicts
 --------
 Every verdict comes from an explicit rule, stated in the finding's method
-text and unit-tested (:func:`wall_verdict`, :func:`allocation_verdict`).
+text and unit-tested (:func:`wall_verdict`; the rules of :mod:`scalewatch.findings.rules`).
 The *excess* of a run is :math:`100 (\log L_{obs} - \log \hat L)` percent,
 positive when the run is worse than the law predicts (the direction of a
 wall). With level :math:`\alpha` (default 0.05):
@@ -42,11 +42,18 @@ wall). With level :math:`\alpha` (default 0.05):
   *pessimistic* (runs significantly better than predicted) also "holds" in
   the sense of this question; the numbers show by how much.
 
-The over-training and repetition tests use the same rule with no break test
-(their "top of the range" is the most over-trained or most repeated runs).
-The allocation test has its own rule (:func:`allocation_verdict`): every
-well-determined exponent a of :math:`N_{opt} \propto C^a` (interval narrower
-than 0.3) must be consistent with Chinchilla's 0.5 +- 0.05.
+The over-training and repetition tests report that rule (no break test; their
+"top of the range" is the most over-trained or most repeated runs) but decide
+with written rules of :mod:`scalewatch.findings.rules`: over-training with
+``overtraining.excess_trend`` (the pooled within-model trend of the excess in
+log2 M, :func:`pooled_trend`), repetition with ``repetition.heldout_rms`` (the
+held-out RMS excess of the data-constrained law) and, before any "holds",
+``repetition.constant_identified`` (each R* pinned down by its profile
+likelihood, :func:`profile_fit`). :func:`muennighoff2023` repeats the authors'
+own stage-2 fit from their notebook.
+The allocation test is judged by the rule ``pretraining.allocation_exponent``:
+the interval of the exponent a of :math:`N_{opt} \propto C^a` on Chinchilla's
+runs (Approach 3) inside 0.5 +- 0.05 (an equivalence test) is "holds".
 
 Registered findings
 -------------------
@@ -65,6 +72,7 @@ from scalewatch.analyses.pretraining._common import *  # noqa: F403
 from scalewatch.analyses.pretraining.verdicts import *  # noqa: F403
 from scalewatch.analyses.pretraining.data import *  # noqa: F403
 from scalewatch.analyses.pretraining.candidates import *  # noqa: F403
+from scalewatch.analyses.pretraining.intervals import *  # noqa: F403
 from scalewatch.analyses.pretraining.backtest import *  # noqa: F403
 from scalewatch.analyses.pretraining.backtest_report import *  # noqa: F403
 from scalewatch.analyses.pretraining.break_result import *  # noqa: F403
@@ -74,8 +82,9 @@ from scalewatch.analyses.pretraining.residuals import *  # noqa: F403
 from scalewatch.analyses.pretraining.fit import *  # noqa: F403
 from scalewatch.analyses.pretraining.wall import *  # noqa: F403
 from scalewatch.analyses.pretraining.overtraining import *  # noqa: F403
+from scalewatch.analyses.pretraining.muennighoff import *  # noqa: F403
 from scalewatch.analyses.pretraining.repetition import *  # noqa: F403
 from scalewatch.analyses.pretraining.allocation import *  # noqa: F403
 
-_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'repetition', 'allocation')
+_MODULES = ('_common', 'verdicts', 'data', 'candidates', 'intervals', 'backtest', 'backtest_report', 'break_result', 'breaks', 'calibration', 'residuals', 'fit', 'wall', 'overtraining', 'muennighoff', 'repetition', 'allocation')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

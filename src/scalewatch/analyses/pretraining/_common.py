@@ -18,6 +18,8 @@ __all__ = [
     "KAPLAN_A",
     "CHINCHILLA_A",
     "PORIAN_KAPLAN_A",
+    "chinchilla_bootstrap",
+    "CHINCHILLA_N_BOOT",
 ]
 
 
@@ -108,3 +110,61 @@ def _offset_interval(observed: float, draws: np.ndarray, ci: float) -> tuple[flo
 _LOSS_LABEL = "Huber (delta=0.001) on log residuals"
 
 
+
+
+#: bootstrap resamples of the report's one Chinchilla fit to Hoffmann et al.'s runs (full, fast); every finding
+#: that quotes its constants or the compute-optimal exponent a takes them from :func:`chinchilla_bootstrap`
+CHINCHILLA_N_BOOT = (1000, 200)
+
+
+#: (data digest, n_boot, seed, ci) -> (FitResult, BootstrapResult): one bootstrap per fit in a report
+_BOOTSTRAPS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def chinchilla_bootstrap(N: Any, D: Any, L: Any, *, n_boot: int, seed: int | None, ci: float = 0.95) -> tuple[Any, Any]:
+    """Chinchilla's law fitted to runs ``(N, D, L)`` and bootstrapped once per process: every finding that quotes it shares it.
+
+    The compute-optimal exponent :math:`a = \\beta / (\\alpha + \\beta)` is a derived quantity of every resample, so
+    a report that quotes ``a`` from these runs gives it one interval (issue 16, item 6). The runs are put in a canonical
+    order (by N, D, L) and the result is cached by a digest of them, ``n_boot``, ``seed`` and ``ci``: callers with the
+    same runs in any order get the same fit and resamples; ``seed`` must be an int (or None: not cached). The report's
+    resample count is :data:`CHINCHILLA_N_BOOT`.
+
+    Parameters
+    ----------
+    N, D, L : array-like
+        Parameters, tokens and final loss of the runs the law is fitted to.
+    n_boot : int
+        Bootstrap resamples of runs (the finding states the count).
+    seed : int or None
+        Seed of the fit's multi-start search and of the bootstrap.
+    ci : float, default 0.95
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    (FitResult, BootstrapResult)
+        The fit (Huber loss on log residuals, as Besiroglu et al. 2024) and its bootstrap, with ``"a"`` derived.
+
+    References
+    ----------
+    Efron & Tibshirani (1993), An Introduction to the Bootstrap (percentile intervals).
+    """
+    import hashlib
+
+    from scalewatch.fitting import bootstrap, fit
+    from scalewatch.laws import Chinchilla
+
+    arrays = [np.asarray(v, dtype=np.float64).ravel() for v in (N, D, L)]
+    order = np.lexsort((arrays[2], arrays[1], arrays[0]))  # the same runs in any order are the same fit
+    arrays = [np.ascontiguousarray(a[order]) for a in arrays]
+    digest = hashlib.sha256(b"".join(a.tobytes() for a in arrays)).hexdigest()
+    key = (digest, int(n_boot), seed, float(ci))
+    if seed is not None and key in _BOOTSTRAPS:
+        return _BOOTSTRAPS[key]
+    rng = np.random.default_rng(seed)
+    result = fit(Chinchilla(), {"N": arrays[0], "D": arrays[1], "loss": arrays[2]}, seed=rng)
+    boot = bootstrap(result, int(n_boot), ci=ci, seed=rng, derived={"a": lambda p: p["beta"] / (p["alpha"] + p["beta"])})
+    if seed is not None:
+        _BOOTSTRAPS[key] = (result, boot)
+    return result, boot

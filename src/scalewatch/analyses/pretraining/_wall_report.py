@@ -11,6 +11,7 @@ from typing import Any
 
 from scalewatch.analyses.pretraining._common import _LOSS_LABEL, CITATIONS, _display, _errors
 from scalewatch.findings import Figure, records
+from scalewatch.findings.rules import decision_text
 from scalewatch.plots import PALETTE, figure, hline, points, vline
 
 __all__ = ["wall_figures", "wall_method", "wall_finding_parts"]
@@ -106,10 +107,12 @@ def wall_method(result: Any) -> str:
         f"breaks; a break is detected when p < {br.level:g} and the broken law, estimated below the cut-off, cuts the "
         f"held-out RMS excess by at least {100 * br.margin:g}%." + cal + f" Top-of-range: mean excess of the {result.top.k} "
         f"runs with the largest {result.by} over the law fitted to all runs, against {result.top.n_perm} random "
-        "k-subsets (one-sided permutation p) with a bootstrap interval. Verdict rule: inconclusive with fewer than 5 "
-        "held-out runs; breaks if a break is detected and the top runs sit significantly above the law; bends if the "
-        "top runs or the held-out runs sit significantly above it without a detected break; holds otherwise "
-        f"(level {result.level:g})."
+        "k-subsets (one-sided permutation p) with a bootstrap interval.\n\n"
+        "Verdict (scalewatch.analyses.pretraining.wall_decision): the held-out mean excess at the cut-off holding out the most "
+        "runs, judged with the empirical coverage of its prediction intervals (a cut-off whose intervals cover far fewer held-out "
+        "runs than nominal makes the verdict inconclusive); the top runs decide when they alone sit beyond the margin; a break "
+        "found by the i.i.d. break test withholds 'holds' (its null, the law exactly right plus i.i.d. noise, is rejected by "
+        "shape misfit alone). " + (decision_text(result.decision) if result.decision is not None else "")
     )
 
 
@@ -141,4 +144,5 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
         loss_label=_LOSS_LABEL,
         notes=notes,
         headline=result.numbers()[0].name,
+        rule=result.decision,
     )

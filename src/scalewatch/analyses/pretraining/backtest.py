@@ -60,6 +60,7 @@ from scalewatch.analyses.pretraining.backtest_report import backtest_finding
 from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
 from scalewatch.analyses.pretraining.data import frontier, runs_table
 from scalewatch.findings import Result, significant
+from scalewatch.findings.rules import clopper_pearson
 from scalewatch.fitting import FitResult, quiet_bootstrap, quiet_fit
 from scalewatch.laws import BrokenPowerLaw
 
@@ -112,7 +113,9 @@ class BacktestResult(Result):
         One row per (law, cut-off, test set) with test set ``"runs"`` (all
         held-out runs; laws of N and D) or ``"frontier"`` (held-out frontier
         runs; every law): ``n_train``, ``n_test``, ``rmse_pct``,
-        ``bias_pct`` (mean excess), ``max_abs_pct``, ``coverage``,
+        ``bias_pct`` (mean excess), ``max_abs_pct``, ``coverage`` (empirical,
+        of the nominal ``ci``) with ``covered`` (count) and its 95%
+        Clopper-Pearson ``coverage_low``/``coverage_high``,
         ``coverage_param``, ``converged``, ``n_boot``, ``n_failed``.
     by : str
         The variable the cut-offs are in.
@@ -225,6 +228,27 @@ class BacktestResult(Result):
         # y* = pred_b exp(-r): excess of y* over the training fit's prediction
         draws = 100 * ((log_pb[b][:, sel] - r) - log_hat[None, :]).mean(axis=1)
         return observed, draws
+
+    def grouped_mean_excess(self, law: str, cutoff: float, *, group: Any = "params", n_boot: int = 2000, ci: float = 0.95, seed: Any = 0) -> Any:
+        """Mean held-out excess (percent) with a cluster-bootstrap interval: held-out runs resampled by group.
+
+        Runs of one model size (``group="params"``) or one budget
+        (``"compute"``) share errors, so whole groups are resampled
+        (:func:`~scalewatch.analyses.pretraining.cluster_bootstrap_mean`). The
+        interval is conditional on the training fit (parameter uncertainty is
+        in :meth:`null_mean_excess`).
+
+        Returns
+        -------
+        GroupedMean
+        """
+        from scalewatch.analyses.pretraining.intervals import cluster_bootstrap_mean, run_groups
+
+        p = self.predictions[(self.predictions["law"] == law) & (self.predictions["cutoff"] == float(cutoff)) & self.predictions["in_scope"]]
+        if p.empty:
+            raise KeyError(f"no held-out runs of {law!r} at cut-off {cutoff!r}; have cut-offs {list(self.cutoffs)}.")
+        g = run_groups(p.reset_index(drop=True), group) if not isinstance(group, str) or group in p.columns or group == "none" else np.arange(len(p))
+        return cluster_bootstrap_mean(100 * p["excess"].to_numpy(float), g, n_boot=n_boot, ci=ci, seed=seed)
 
     # -- describe ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -428,6 +452,9 @@ def _score_law(
                 "bias_pct": float(100 * np.mean(e)) if e.size else math.nan,
                 "max_abs_pct": float(100 * np.max(np.abs(e))) if e.size else math.nan,
                 "coverage": float(np.mean(block["covered"].to_numpy(bool)[m])) if e.size else math.nan,
+                "covered": int(block["covered"].to_numpy(bool)[m].sum()),
+                "coverage_low": clopper_pearson(int(block["covered"].to_numpy(bool)[m].sum()), int(m.sum()))[0] if e.size else math.nan,
+                "coverage_high": clopper_pearson(int(block["covered"].to_numpy(bool)[m].sum()), int(m.sum()))[1] if e.size else math.nan,
                 "coverage_param": float(np.mean(block["covered_param"].to_numpy(bool)[m])) if e.size else math.nan,
                 "converged": bool(res.converged),
                 "n_boot": int(n_boot),

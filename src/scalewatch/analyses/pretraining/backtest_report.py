@@ -16,9 +16,15 @@ from scalewatch.analyses.pretraining._common import (
 )
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Finding, records
+from scalewatch.findings.rules import calibration, clopper_pearson
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["backtest_finding"]
+__all__ = ["backtest_finding", "cal_interval"]
+
+
+def cal_interval(covered: int, n: int) -> tuple[float | None, float | None]:
+    """95% Clopper-Pearson interval of a coverage (None, None without held-out runs)."""
+    return clopper_pearson(int(covered), int(n)) if n else (None, None)
 
 
 def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretraining.backtest", level: float = 0.05, seed: Any = 0) -> Finding:
@@ -55,7 +61,9 @@ def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretrai
         lo, hi = _offset_interval(obs, draws, result.ci)
         s = result.law_summary(law, test_set)
         s = s[s["cutoff"] == cut].iloc[0]
-        rows.append({"cutoff": cut, "n_test": int(s.n_test), "excess": obs, "low": lo, "high": hi, "p": _pvalue_upper(obs, draws), "rmse": float(s.rmse_pct), "coverage": float(s.coverage)})
+        gm = result.grouped_mean_excess(law, cut, seed=rng)
+        rows.append({"cutoff": cut, "n_test": int(s.n_test), "excess": obs, "low": lo, "high": hi, "p": _pvalue_upper(obs, draws), "rmse": float(s.rmse_pct),
+                     "coverage": float(s.coverage), "covered": int(s.covered), "grouped": gm})
     p_min = min(1.0, min(r["p"] for r in rows) * len(rows))
     best = min(rows, key=lambda r: r["p"])
     last = rows[-1]
@@ -63,6 +71,14 @@ def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretrai
         n_test=max(r["n_test"] for r in rows), heldout_excess=best["excess"], heldout_p=p_min,
         top_excess=last["excess"], top_p=last["p"], break_detected=False, level=level,
     )
+    # intervals that cover far fewer held-out runs than nominal cannot support a verdict
+    cals = [calibration(r["covered"], r["n_test"], result.ci, note=f"{result.by} > {r['cutoff']:.3g}") for r in rows if r["n_test"]]
+    short = [c for c in cals if c.far_short]
+    if short:
+        verdict, reason = "inconclusive", (
+            f"the prediction intervals cover {short[0].text()} of held-out runs ({short[0].note}) against a nominal "
+            f"{100 * result.ci:g}% (the numbers alone would read '{verdict}': {reason})"
+        )
     first = rows[0]
     unit = "FLOP" if result.by == "compute" else result.by
     summary = (
@@ -76,7 +92,11 @@ def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretrai
         numbers += [
             _number(f"held-out mean excess ({tag}, {r['n_test']} runs)", r["excess"], r["low"], r["high"], "%", f"one-sided p = {r['p']:.3g}"),
             _number(f"held-out RMS excess ({tag})", r["rmse"], unit="%", note="root mean square of 100 log(observed / predicted)"),
-            _number(f"held-out coverage ({tag})", r["coverage"], note=f"share inside {100 * result.ci:g}% prediction intervals"),
+            _number(f"held-out empirical coverage ({tag})", r["coverage"], *cal_interval(r["covered"], r["n_test"]),
+                    note=f"share inside {100 * result.ci:g}% prediction intervals; 95% Clopper-Pearson"),
+            _number(f"nominal coverage ({tag})", result.ci, note="level of the prediction intervals"),
+            _number(f"held-out mean excess, cluster bootstrap by model size ({tag})", r["grouped"].mean, r["grouped"].low, r["grouped"].high, "%",
+                    f"{r['grouped'].n_groups} model sizes resampled whole, conditional on the fit"),
         ]
     for rk in result.ranking().itertuples():
         numbers.append(_number(f"mean held-out RMS excess on {result.compare_on} runs: {rk.law}", rk.rmse_pct, unit="%", note="averaged over cut-offs"))
@@ -92,8 +112,11 @@ def backtest_finding(result: Any, *, law: str | None = None, key: str = "pretrai
     method = (
         f"Rolling-origin backtest in {result.by}: every law is fitted with {result.loss} loss to the runs at or below each cut-off "
         f"({', '.join(f'{c:.3g}' for c in result.cutoffs)}) and predicts the runs above; {100 * result.ci:g}% prediction "
-        f"intervals from {result.n_boot} bootstrap resamples of the fit plus resampled training residuals. Verdict "
-        "(no break test): inconclusive with fewer than 5 held-out runs; bends if the held-out runs (smallest p over cut-offs, "
+        f"intervals from {result.n_boot} bootstrap resamples of the fit plus resampled training residuals; their empirical "
+        "coverage of the held-out runs is reported next to the nominal level (95% Clopper-Pearson). The mean held-out excess "
+        "also gets a cluster-bootstrap interval that resamples model sizes whole (runs of one size share errors). Verdict "
+        "(no break test): inconclusive with fewer than 5 held-out runs, or when the intervals' coverage falls far short of "
+        "nominal (the upper Clopper-Pearson bound below nominal - 10 points); bends if the held-out runs (smallest p over cut-offs, "
         f"Bonferroni) or those of the largest cut-off sit significantly above the law (level {level:g}); holds otherwise."
         f"\n\nVerdict reached: {reason}."
     )

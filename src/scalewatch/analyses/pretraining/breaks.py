@@ -24,11 +24,33 @@ heteroscedastic and heavy-tailed scatter. With ``max_breaks=2`` the one- and
 two-break statistics are both computed and the smaller p-value is Bonferroni
 doubled.
 
+Robust null
+-----------
+Real runs never fit the law exactly, and a misfit in another direction (here
+the law's shape in tokens per parameter, which drifts with compute across an
+isoFLOP design) is enough to make the i.i.d. test reject with no change along
+compute at all. The *robust* test therefore also runs under a flexible null:
+the law plus a polynomial of degree ``shape_degree`` (default 4) in
+standardised :math:`\log(D/N)`, and no change along ``by``. The law's Jacobian
+and the polynomial are projected out together, the statistic is the same
+sup-F of the hinge terms, and its null distribution comes from a wild
+*cluster* bootstrap from that fitted flexible null: one Rademacher sign per
+group of runs (model size by default; Cameron, Gelbach & Miller 2008), which
+keeps both the smooth misfit and the errors that runs of one size share.
+Both p-values are reported (``p_value``: i.i.d.; ``p_robust``); a break is
+*detected* only under the robust null. Its false-alarm rate under the i.i.d.
+null and under a null with Chinchilla's own (nonparametric) misfit shape, and
+its detection rates, are measured on 400 datasets each by
+:func:`~scalewatch.analyses.pretraining.simulate_break_rates`
+(``benchmarks/validate_break_test.py``).
+
 A significant statistic alone only says the residuals have a kink somewhere
 in the sample. A break must also *predict*: the law plus the break terms,
 estimated on the runs at or below a cut-off (break point searched inside that
 range), must beat the law alone on the runs above it, cutting the held-out
-RMS excess by at least ``margin``. A break is *detected* when both hold. The
+RMS excess by at least ``margin``. A break is *detected* when the robust test
+is significant and the broken law wins out of sample (``iid_detected``: the
+same with the i.i.d. test). The
 false-alarm and detection rates of this rule are measured by
 :func:`calibrate_break_test` on synthetic runs with and without a planted
 break.
@@ -48,7 +70,8 @@ References
 ----------
 Davies (1987), Biometrika 74(1), 33-43. Andrews (1993), Econometrica 61(4),
 821-856. Hansen (1996), Econometrica 64(2), 413-430. Muggeo (2003), Stat.
-Med. 22(19), 3055-3071 (segmented regression). Caballero et al. (2022),
+Med. 22(19), 3055-3071 (segmented regression). Cameron, Gelbach & Miller
+(2008), Rev. Econ. Stat. 90(3), 414-427 (wild cluster bootstrap). Caballero et al. (2022),
 arXiv:2210.14891 (broken neural scaling laws). Wu (1986), Ann. Statist.
 14(4) and Liu (1988) (wild bootstrap).
 """
@@ -65,6 +88,7 @@ import pandas as pd
 from scalewatch.analyses.pretraining.break_result import BreakTestResult
 from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
 from scalewatch.analyses.pretraining.data import frontier, runs_table
+from scalewatch.analyses.pretraining.intervals import run_groups, shape_basis
 from scalewatch.fitting import FitResult, quiet_fit
 from scalewatch.laws import Law
 
@@ -281,24 +305,36 @@ def _geometry(spec: LawSpec, res: FitResult, df: pd.DataFrame, y: np.ndarray, t:
     return _Geometry(e0=e0, Q=Q, taus=taus, H=H, nrm=nrm, dof0=n - k)
 
 
+def _sup_f_pvalues(e0: np.ndarray, Q: np.ndarray, H: np.ndarray, pairs: np.ndarray, dof0: int, max_breaks: int, signs: np.ndarray) -> dict[str, Any]:
+    """Observed sup-F statistics and their wild-bootstrap p-values, the signs (n, B) given (per run or per group)."""
+    obs = _sup_f(e0[:, None], H, pairs, dof0)
+    E_null = _project_off(Q, e0[:, None] * signs)
+    boot = _sup_f(E_null, H, pairs, dof0)
+    B = signs.shape[1]
+    p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (B + 1))
+    if max_breaks == 2 and pairs.size:
+        p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (B + 1))
+        p_value = min(1.0, 2.0 * min(p1, p2))
+        n_breaks = 2 if p2 < p1 else 1
+    else:
+        p2, p_value, n_breaks = math.nan, p1, 1
+    return {"obs": obs, "p1": p1, "p2": p2, "p_value": p_value, "n_breaks": n_breaks}
+
+
+def _group_signs(groups: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Rademacher signs (n, B), one per group and draw (the wild cluster bootstrap; per run when every run is its own group)."""
+    G = int(groups.max()) + 1
+    return rng.choice(np.array([-1.0, 1.0]), size=(G, n_boot))[groups]
+
+
 def _wild_bootstrap_test(g: _Geometry, t: np.ndarray, trim: float, max_breaks: int, n_boot: int, ci: float, rng: np.random.Generator) -> dict[str, Any]:
     """sup-F statistics with wild-bootstrap p-values (one and two breaks), the break's location and slope with intervals."""
     e0, Q, taus, H, nrm, dof0 = g.e0, g.Q, g.taus, g.H, g.nrm, g.dof0
     n = e0.size
     pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
-    obs = _sup_f(e0[:, None], H, pairs, dof0)
     signs = rng.choice(np.array([-1.0, 1.0]), size=(n, n_boot))
-    E_null = _project_off(Q, e0[:, None] * signs)
-    boot = _sup_f(E_null, H, pairs, dof0)
-    p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (n_boot + 1))
-    if max_breaks == 2 and pairs.size:
-        p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (n_boot + 1))
-        p_value = min(1.0, 2.0 * min(p1, p2))
-        n_breaks = 2 if p2 < p1 else 1
-    else:
-        p2 = math.nan
-        p_value = p1
-        n_breaks = 1
+    w = _sup_f_pvalues(e0, Q, H, pairs, dof0, max_breaks, signs)
+    obs, p1, p2, p_value, n_breaks = w["obs"], w["p1"], w["p2"], w["p_value"], w["n_breaks"]
     j1 = int(obs.arg1[0])
     c1 = float(obs.coef1[0])
     # location and slope interval: wild bootstrap from the one-break model
@@ -321,6 +357,61 @@ def _wild_bootstrap_test(g: _Geometry, t: np.ndarray, trim: float, max_breaks: i
             "loc": loc, "slope": slope, "break_taus": break_taus, "profile": profile}
 
 
+def _robust_test(
+    spec: LawSpec, res: FitResult, df: pd.DataFrame, y: np.ndarray, t: np.ndarray, trim: float, n_grid: int, max_breaks: int,
+    n_boot: int, shape_degree: int, group: Any, rng: np.random.Generator, ci: float = 0.95,
+) -> dict[str, Any]:
+    """The break test under the flexible null: the law plus a polynomial in log(D/N), wild cluster bootstrap by group.
+
+    The law's log-Jacobian G and the shape columns P are projected out together
+    (Frisch-Waugh): the statistic is the sup-F of the hinges *beyond* what the
+    law and a smooth term in tokens per parameter explain. The null residuals
+    are those of that flexible fit; their signs are flipped per group (one
+    Rademacher sign for all runs of a model size), which keeps both the
+    shape term and the errors runs of one size share.
+    """
+    n = len(df)
+    X = _design(res, df)
+    with np.errstate(all="ignore"):
+        e = np.log(y) - np.log(spec.law.predict(X, res.theta))
+    G = _log_jacobian(spec.law, X, res.theta)
+    has_shape = shape_degree >= 0 and {"params", "tokens"} <= set(df.columns)
+    P = shape_basis(df, shape_degree) if has_shape else np.ones((n, 1))
+    Q = _basis(np.column_stack([G, P]))
+    e0 = _project_off(Q, e[:, None])[:, 0]
+    taus = _grid(t, trim, n_grid)
+    raw_h = _hinges(t, taus)
+    H = _project_off(Q, raw_h)
+    usable = np.einsum("nj,nj->j", H, H) > 1e-10 * np.maximum(np.einsum("nj,nj->j", raw_h, raw_h), 1e-300)
+    taus, H = taus[usable], H[:, usable]
+    if taus.size < 2:
+        return {"available": False, "reason": "the law plus the shape term absorbs every break shape"}
+    groups = run_groups(df, group) if (group is None or not isinstance(group, str) or group == "none" or group in df.columns) else np.arange(n)
+    pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
+    signs = _group_signs(groups, n_boot, rng)
+    dof0 = n - Q.shape[1]
+    w = _sup_f_pvalues(e0, Q, H, pairs, dof0, max_breaks, signs)
+    # the one-break slope beyond what the shape term explains, with a wild cluster bootstrap interval
+    j1, c1 = int(w["obs"].arg1[0]), float(w["obs"].coef1[0])
+    fitted = H[:, j1] * c1
+    alt = _sup_f(fitted[:, None] + _project_off(Q, (e0 - fitted)[:, None] * signs), H, np.zeros((0, 2), dtype=int), dof0)
+    a = 1 - ci
+    slope_iv = np.quantile(alt.coef1, [a / 2, 1 - a / 2]) * 100 * _LN10
+    # the shape term itself: the part of the law's residual explained by P (after G), in percent
+    Qg = _basis(G)
+    Pg = _project_off(Qg, P)
+    eg = _project_off(Qg, e[:, None])[:, 0]
+    coef = np.linalg.lstsq(Pg, eg, rcond=None)[0]
+    shape_fit = Pg @ coef
+    z = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float)) if has_shape else np.full(n, np.nan)
+    curve = pd.DataFrame({"tokens_per_param": np.exp(z), "residual_pct": 100 * eg, "shape_pct": 100 * shape_fit}).sort_values("tokens_per_param")
+    return {
+        **w, "available": True, "has_shape": has_shape, "n_groups": int(groups.max()) + 1,
+        "break_at": float(np.exp(taus[j1])), "slope": c1 * 100 * _LN10, "slope_interval": (float(slope_iv[0]), float(slope_iv[1])),
+        "misfit_sd_pct": float(100 * np.std(shape_fit)), "curve": curve.reset_index(drop=True),
+    }
+
+
 def break_test(
     data: Any,
     law: Any = "chinchilla",
@@ -341,6 +432,8 @@ def break_test(
     fit_result: FitResult | None = None,
     cutoff_fit: FitResult | None = None,
     out_of_sample: str = "always",
+    shape_degree: int = 4,
+    group: Any = "params",
     seed: int | np.random.Generator | None = 0,
 ) -> BreakTestResult:
     r"""Test for a break in the scaling of loss against ``by`` beyond what the law describes.
@@ -386,8 +479,16 @@ def break_test(
         A fit of ``law`` to the runs at or below ``cutoff``, to reuse in the
         held-out check (e.g. a backtest's).
     out_of_sample : {"always", "if_significant"}, default "always"
-        Run the held-out check always, or only when ``p_value < level`` (it
-        cannot change the decision otherwise; the calibration uses this).
+        Run the held-out check always, or only when ``p_value < level`` or
+        ``p_robust < level`` (it cannot change the decision otherwise; the
+        calibration uses this).
+    shape_degree : int, default 4
+        Degree of the polynomial in standardised log(D/N) that the robust
+        null adds to the law (-1: none, only a level term). Ignored without
+        ``params`` and ``tokens`` columns (one-input laws).
+    group : {"params", "compute", "none"}, column or array, default "params"
+        Runs that share errors (:func:`~scalewatch.analyses.pretraining.run_groups`):
+        the robust null flips residual signs per group.
     seed : int, Generator or None, default 0
         Seed of the wild bootstrap.
 
@@ -418,12 +519,22 @@ def break_test(
     w = _wild_bootstrap_test(g, t, trim, max_breaks, n_boot, ci, rng)
     obs, pairs, p1, p2, p_value, n_breaks = w["obs"], w["pairs"], w["p1"], w["p2"], w["p_value"], w["n_breaks"]
     c1, loc, slope, break_taus, profile = w["c1"], w["loc"], w["slope"], w["break_taus"], w["profile"]
+    rob = _robust_test(spec, res, df, y, t, trim, n_grid, max_breaks, n_boot, int(shape_degree), group, rng, ci)
+    if not rob["available"]:
+        notes.append(f"robust null: {rob['reason']}; its p-value is 1")
+    p_rob = float(rob["p_value"]) if rob["available"] else 1.0
 
-    if out_of_sample == "always" or p_value < level:
-        oos = _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit)
+    if out_of_sample == "always" or p_value < level or p_rob < level:
+        oos = _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit, int(shape_degree))
     else:
         oos = {"evaluable": False, "wins": False, "reason": "skipped: the test is not significant"}
-    detected = bool(p_value < level and oos.get("evaluable", False) and oos.get("wins", False))
+    wins = bool(oos.get("evaluable", False) and oos.get("wins", False))
+    # the robust rule's held-out check compares law + shape + hinge with law + shape (law-only check without a shape term)
+    wins_rob = bool(oos.get("robust_wins", False)) if oos.get("robust_evaluable") else wins
+    iid_detected = bool(p_value < level and wins)
+    robust_detected = bool(p_rob < level and wins_rob)
+    if rob["available"] and not rob["has_shape"]:
+        notes.append("robust null without a shape term (no params/tokens columns): the law plus a level term, signs flipped per group")
     return BreakTestResult(
         law=spec.label,
         by=by,
@@ -440,7 +551,7 @@ def break_test(
         slope_change=float(c1 * 100 * _LN10),
         slope_interval=(float(slope[0]), float(slope[1])),
         oos=oos,
-        detected=detected,
+        detected=robust_detected,
         level=level,
         margin=float(margin),
         n_boot=int(n_boot),
@@ -451,10 +562,23 @@ def break_test(
         profile=profile,
         notes=tuple(dict.fromkeys(notes)),
         fit=res,
+        iid_detected=iid_detected,
+        robust_detected=robust_detected,
+        p_robust=p_rob,
+        p1_robust=float(rob.get("p1", math.nan)),
+        p2_robust=float(rob.get("p2", math.nan)),
+        stat1_robust=float(rob["obs"].sup1[0]) if rob["available"] else math.nan,
+        shape_degree=int(shape_degree) if rob.get("has_shape") else -1,
+        n_groups=int(rob.get("n_groups", 0)),
+        misfit_sd_pct=float(rob.get("misfit_sd_pct", math.nan)),
+        shape_curve=rob.get("curve", pd.DataFrame()),
+        break_at_robust=float(rob.get("break_at", math.nan)),
+        slope_change_robust=float(rob.get("slope", math.nan)),
+        slope_interval_robust=tuple(rob.get("slope_interval", (math.nan, math.nan))),
     )
 
 
-def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit=None) -> dict[str, Any]:
+def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, loss, starts, rng, notes, margin, cutoff_fit=None, shape_degree=-1) -> dict[str, Any]:
     byv = df[by].to_numpy(float)
     if cutoff is None:
         cutoff = float(np.quantile(byv, 1 - holdout, method="lower"))
@@ -501,7 +625,7 @@ def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, 
     shift = _hinge_shift(G_tr, t_tr, e_tr, G_te, t_te, sel)
     rmse_law = float(100 * np.sqrt(np.mean(e_te**2)))
     rmse_broken = float(100 * np.sqrt(np.mean((e_te - shift) ** 2)))
-    return {
+    out = {
         **base,
         "evaluable": True,
         "rmse_law_pct": rmse_law,
@@ -509,4 +633,45 @@ def _out_of_sample(df, spec, by, t, y, n_breaks, cutoff, holdout, trim, n_grid, 
         "bias_law_pct": float(100 * np.mean(e_te)),
         "break_at_train": [float(np.exp(s)) for s in sel],
         "wins": bool(rmse_broken <= (1 - margin) * rmse_law),
+    }
+    if shape_degree >= 0 and {"params", "tokens"} <= set(df.columns):
+        out.update(_robust_out_of_sample(df, train, G_tr, G_te, t_tr, t_te, e_tr, e_te, trim, n_grid, shape_degree, margin))
+    return out
+
+
+def _robust_out_of_sample(df, train, G_tr, G_te, t_tr, t_te, e_tr, e_te, trim, n_grid, shape_degree, margin) -> dict[str, Any]:
+    """The held-out check of the robust rule: law + shape term + hinge against law + shape term, both estimated below the cut-off.
+
+    The shape polynomial is standardised on the training runs and held
+    constant beyond their range of log(D/N) (a quartic extrapolated would
+    swamp both models' predictions), the same for both models.
+    """
+    z = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float))
+    z = np.clip(z, z[train].min(), z[train].max())  # held-out runs beyond the training range: the shape term held at its edge
+    zc, zs = float(np.mean(z[train])), float(np.std(z[train])) or 1.0
+    u = (z - zc) / zs
+    P = np.column_stack([u**k for k in range(int(shape_degree) + 1)])
+    A_tr, A_te = np.column_stack([G_tr, P[train]]), np.column_stack([G_te, P[~train]])
+    Q = _basis(A_tr)
+    taus = _grid(t_tr, trim, n_grid)
+    raw = _hinges(t_tr, taus)
+    H = _project_off(Q, raw)
+    ok = np.einsum("nj,nj->j", H, H) > 1e-10 * np.maximum(np.einsum("nj,nj->j", raw, raw), 1e-300)
+    if ok.sum() < 1:
+        return {"robust_evaluable": False, "robust_wins": False}
+    taus, H = taus[ok], H[:, ok]
+    r0 = _project_off(Q, e_tr[:, None])[:, 0]
+    j = int(np.argmax((H.T @ r0) ** 2 / np.einsum("nj,nj->j", H, H)))
+    base_shift = A_te @ np.linalg.lstsq(A_tr, e_tr, rcond=None)[0]
+    B_tr = np.column_stack([A_tr, _hinges(t_tr, taus[[j]])])
+    B_te = np.column_stack([A_te, _hinges(t_te, taus[[j]])])
+    brk_shift = B_te @ np.linalg.lstsq(B_tr, e_tr, rcond=None)[0]
+    rm_base = float(100 * np.sqrt(np.mean((e_te - base_shift) ** 2)))
+    rm_brk = float(100 * np.sqrt(np.mean((e_te - brk_shift) ** 2)))
+    return {
+        "robust_evaluable": True,
+        "rmse_shape_pct": rm_base,
+        "rmse_shape_broken_pct": rm_brk,
+        "break_at_train_robust": float(np.exp(taus[j])),
+        "robust_wins": bool(rm_brk <= (1 - margin) * rm_base),
     }

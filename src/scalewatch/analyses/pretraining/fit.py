@@ -7,16 +7,20 @@ five highest-loss runs dropped, Huber loss with delta 1e-3 on log loss), with
 bootstrap intervals on every constant and on the compute-optimal exponent
 :math:`a = \beta / (\alpha + \beta)` of :math:`N_{opt} \propto C^a`.
 
-Verdict (:func:`chinchilla_verdict`), an *in-sample* check: the mean excess
+Verdict (:func:`chinchilla_decision`), an *in-sample* check by the written rule
+``pretraining.top_excess`` (:mod:`scalewatch.findings.rules`): the mean excess
 :math:`100 (\log L_{obs} - \log \hat L)` of the largest-compute runs (top 10%
 by compute), with an interval that carries both the parameters' bootstrap
-uncertainty and the runs' scatter:
+uncertainty and the runs' scatter, resampled by model size (runs of one size
+share their errors, so sizes, not runs, are the independent units):
 
-* **inconclusive** when fewer than 5 runs are in that group or the interval
-  is wider than 10 percentage points;
-* **bends** when the whole interval lies above zero (the largest runs are
-  systematically worse than the law);
-* **holds** otherwise.
+* **holds** when the interval lies inside 0 +/- 1% (an equivalence test);
+* **beats the law** / **bends** when it lies wholly below / above the margin;
+* **inconclusive** when it straddles the margin, is wider than 4 points, or
+  fewer than 5 runs are in the group.
+
+The bootstrap is :func:`~scalewatch.analyses.pretraining._common.chinchilla_bootstrap`,
+shared by every finding that quotes the compute-optimal exponent of these runs.
 
 The out-of-sample wall tests (fit below a compute cut-off, predict above it)
 are :func:`scalewatch.analyses.pretraining.wall_test`.
@@ -30,10 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from scalewatch.findings import Finding, Number, analysis
+from scalewatch.analyses.pretraining._common import CHINCHILLA_N_BOOT, chinchilla_bootstrap
+from scalewatch.findings import Decision, Finding, Number, analysis
+from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, band, curve, figure, hline, points, sequential_colors, vrect
 
-__all__ = ["chinchilla_verdict", "chinchilla_fit_finding", "chinchilla_fit"]
+__all__ = ["chinchilla_decision", "chinchilla_verdict", "chinchilla_fit_finding", "chinchilla_fit"]
 
 
 #: the finding's key and the dataset it reads
@@ -51,8 +57,8 @@ TOP_SHARE = 0.10
 MIN_TOP = 5
 
 
-#: an interval of the top runs' mean excess wider than this (percentage points): inconclusive
-MAX_WIDTH = 10.0
+#: an interval of the top runs' mean excess wider than this (percentage points): inconclusive (the rule's gate)
+MAX_WIDTH = 4.0
 
 
 #: published constants: Hoffmann et al. (2022) eq. 10; Besiroglu et al. (2024) sec. 4 (their refit of the same runs)
@@ -82,41 +88,46 @@ _NOTES = {
 }
 
 
-def chinchilla_verdict(n_top: int, low: float, high: float, *, min_top: int = MIN_TOP, max_width: float = MAX_WIDTH) -> tuple[str, str]:
-    """The verdict from the largest-compute runs' mean excess interval ``[low, high]`` (percent).
+def chinchilla_decision(n_top: int, low: float, high: float, *, min_top: int = MIN_TOP) -> Decision:
+    """The written rule ``pretraining.top_excess`` on the largest-compute runs' mean excess interval ``[low, high]`` (percent).
 
     Parameters
     ----------
     n_top : int
-        Runs in the largest-compute group.
+        Runs in the largest-compute group; fewer than ``min_top`` withholds the verdict.
     low, high : float
         Interval of their mean excess :math:`100 (\\log L_{obs} - \\log \\hat L)`, percent.
     min_top : int
-        Fewer runs: inconclusive.
-    max_width : float
-        A wider interval (percentage points): inconclusive.
+        Fewest runs for a verdict.
 
     Returns
     -------
-    verdict, reason : str
-        ``"holds"``, ``"bends"`` or ``"inconclusive"``, and the reason in words.
+    Decision
 
     Examples
     --------
-    >>> chinchilla_verdict(24, -0.4, 0.6)[0], chinchilla_verdict(24, 0.5, 1.5)[0], chinchilla_verdict(3, 0.5, 1.5)[0]
+    >>> [chinchilla_decision(24, lo, hi).verdict for lo, hi in ((-0.4, 0.6), (0.2, 1.5), (1.2, 2.0), (-2.0, -1.2))]
+    ['holds', 'inconclusive', 'bends', 'beats the law']
+    """
+    r = rule("pretraining.top_excess")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return r.decide(None, None)
+    d = r.decide(low, high)
+    if n_top < min_top:
+        return overrule(d, f"too few runs to tell ({n_top}, fewer than {min_top})")
+    return d
+
+
+def chinchilla_verdict(n_top: int, low: float, high: float, *, min_top: int = MIN_TOP, **_: Any) -> tuple[str, str]:
+    """``(verdict, reason)`` of :func:`chinchilla_decision`.
+
+    Examples
+    --------
+    >>> chinchilla_verdict(24, -0.4, 0.6)[0], chinchilla_verdict(24, 1.5, 2.5)[0], chinchilla_verdict(3, 0.5, 1.5)[0]
     ('holds', 'bends', 'inconclusive')
     """
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return "inconclusive", "the interval of their excess could not be estimated"
-    if n_top < min_top:
-        return "inconclusive", f"too few runs to tell ({n_top}, fewer than {min_top})"
-    if high - low > max_width:
-        return "inconclusive", f"too uncertain to tell (interval {high - low:.1f} points wide, more than {max_width:g})"
-    if low > 0:
-        return "bends", "systematically worse than the law predicts"
-    if high < 0:
-        return "holds", "better than the law predicts, no excess"
-    return "holds", "no systematic excess"
+    d = chinchilla_decision(n_top, low, high, min_top=min_top)
+    return d.verdict, d.reason
 
 
 def _count(n: float) -> str:
@@ -177,7 +188,6 @@ def chinchilla_fit_finding(
     # Long by design: one finding's numbers, figures, tables and text, written in the order the report shows them;
     # split further, one recipe would be scattered over helpers that each serve it once.
     from scalewatch.errors import IdentifiabilityWarning
-    from scalewatch.fitting import bootstrap, fit
     from scalewatch.laws import Chinchilla
 
     if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 20):
@@ -201,13 +211,10 @@ def chinchilla_fit_finding(
     keep = ~excluded
     notes: list[str] = []
 
+    boot_seed = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else int(rng.integers(2**31))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IdentifiabilityWarning)
-        result = fit(law, {"N": N_all[keep], "D": D_all[keep], "loss": L_all[keep]}, seed=rng)
-        boot = bootstrap(
-            result, int(n_boot), ci=ci, seed=rng,
-            derived={"a": lambda p: p["beta"] / (p["alpha"] + p["beta"])},
-        )
+        result, boot = chinchilla_bootstrap(N_all[keep], D_all[keep], L_all[keep], n_boot=int(n_boot), seed=boot_seed, ci=ci)
     notes.extend(str(w.message) for w in caught if issubclass(w.category, IdentifiabilityWarning))
     if boot.n_failed:
         notes.append(f"{boot.n_failed}/{boot.n_resamples} bootstrap resamples did not converge and are excluded from the intervals")
@@ -215,18 +222,27 @@ def chinchilla_fit_finding(
 
     # -- the largest-compute runs: mean excess, with parameter and run-to-run uncertainty --
     Nk, Dk, Lk, Ck = N_all[keep], D_all[keep], L_all[keep], C_all[keep]
-    excess = 100.0 * (np.log(Lk) - np.log(result.predictions))  # percent; > 0: worse than the law
+    fitted = law.predict(np.c_[Nk, Dk], result.theta)  # in this table's order (the shared fit sorts its runs)
+    excess = 100.0 * (np.log(Lk) - np.log(fitted))  # percent; > 0: worse than the law
     cut = float(np.quantile(Ck, 1.0 - top_share))
     top = Ck >= cut
     n_top = int(top.sum())
     theta_b = np.column_stack([boot.samples[n] for n in law.param_names])  # (R, 5) successful resamples
     pred_top = law.predict(np.c_[Nk[top], Dk[top]], theta_b)  # (R, n_top)
-    idx = rng.integers(0, n_top, size=pred_top.shape)
-    means = (100.0 * (np.log(Lk[top])[idx] - np.log(np.take_along_axis(pred_top, idx, axis=1)))).mean(axis=1)
+    # resample model sizes (clusters), not runs: runs of one size share their errors
+    _, group = np.unique(Nk[top], return_inverse=True)
+    n_groups = int(group.max()) + 1
+    members = [np.flatnonzero(group == g) for g in range(n_groups)]
+    log_obs = np.log(Lk[top])
+    means = np.empty(pred_top.shape[0])
+    for i in range(pred_top.shape[0]):
+        pick = np.concatenate([members[g] for g in rng.integers(0, n_groups, size=n_groups)])
+        means[i] = (100.0 * (log_obs[pick] - np.log(pred_top[i, pick]))).mean()
     q = ((1 - ci) / 2, (1 + ci) / 2)
     ex_mean = float(excess[top].mean())
     ex_low, ex_high = (float(v) for v in np.quantile(means, q))
-    verdict, reason = chinchilla_verdict(n_top, ex_low, ex_high)
+    decision = chinchilla_decision(n_top, ex_low, ex_high)
+    verdict, reason = decision.verdict, decision.reason
 
     # -- numbers --
     a_est, (a_lo, a_hi) = boot.estimate["a"], boot.interval("a")
@@ -234,9 +250,9 @@ def chinchilla_fit_finding(
         Number(
             "mean excess of the largest runs", ex_mean, ex_low, ex_high, "%", ci,
             f"100 (log L_obs - log L_fit) averaged over the {n_top} fitted runs with the top {100 * top_share:g}% of compute "
-            f"(>= {cut:.2g} FLOP); > 0: worse than the law",
+            f"(>= {cut:.2g} FLOP); > 0: worse than the law; interval: bootstrap parameters x {n_groups} model sizes resampled",
         ),
-        Number("a", a_est, a_lo, a_hi, "", ci, _NOTES["a"]),
+        Number("a", a_est, a_lo, a_hi, "", ci, f"{_NOTES['a']}; {boot.n_resamples} bootstrap resamples, the one interval of a for these runs in the report"),
     ]
     for name in law.param_names:
         lo, hi = boot.interval(name)
@@ -259,7 +275,7 @@ def chinchilla_fit_finding(
     top_rows = [
         {"params": float(n), "tokens": float(d), "compute": float(c), "loss": float(l), "fitted loss": float(p), "excess %": float(e)}
         for n, d, c, l, p, e in sorted(
-            zip(Nk[top], Dk[top], Ck[top], Lk[top], result.predictions[top], excess[top]), key=lambda r: -r[2]
+            zip(Nk[top], Dk[top], Ck[top], Lk[top], fitted[top], excess[top]), key=lambda r: -r[2]
         )
     ]
     excluded_rows = [{"params": float(N_all[i]), "tokens": float(D_all[i]), "compute": float(C_all[i]), "loss": float(L_all[i])} for i in np.flatnonzero(excluded)]
@@ -267,7 +283,7 @@ def chinchilla_fit_finding(
     pct = f"{100 * ci:g}%"
     summary = (
         f"Chinchilla's law fitted to {int(keep.sum())} of Hoffmann et al.'s runs gives a compute-optimal exponent "
-        f"a = {numbers[1].text()}; its {n_top} largest-compute runs sit {numbers[0].text()}% from it: {reason}."
+        f"a = {numbers[1].text()} ({boot.n_resamples} resamples); in sample, its {n_top} largest-compute runs sit {numbers[0].text()}% from it: {reason.split('; ')[0]}, so {verdict}."
     )
     method = (
         f"Data: the {len(table)} training runs of Hoffmann et al. (2022) as extracted from their Figure 4 by Besiroglu et al. "
@@ -278,10 +294,10 @@ def chinchilla_fit_finding(
         f"with its own multi-start search; {pct} percentile intervals. The compute-optimal exponent a = beta / (alpha + beta) "
         f"is computed for every resample.\n\n"
         f"Verdict (an in-sample check of the largest runs): the mean excess 100 (log L_obs - log L_fit) of the fitted runs with "
-        f"the top {100 * top_share:g}% of compute. Its interval combines the bootstrap parameters with a resample of those runs. "
-        f"'inconclusive' with fewer than {MIN_TOP} runs or an interval wider than {MAX_WIDTH:g} points; 'bends' when the whole "
-        f"interval is above zero; 'holds' otherwise. Out-of-sample tests (fit below a compute cut-off, predict the runs "
-        f"above it) are the wall tests of scalewatch.analyses.pretraining."
+        f"the top {100 * top_share:g}% of compute. Its interval combines the bootstrap parameters with a cluster resample of those "
+        f"runs by model size ({n_groups} sizes; runs of one size share their errors). Fewer than {MIN_TOP} runs withhold the "
+        f"verdict. {decision_text(decision)} Out-of-sample tests (fit below a compute cut-off, predict the runs above it) are the "
+        f"wall tests of scalewatch.analyses.pretraining (pretraining.wall_test)."
     )
     citations = (*((data_citation,) if data_citation else ()), *_CITATIONS)
     return Finding(
@@ -303,6 +319,7 @@ def chinchilla_fit_finding(
         loss_label=loss_label,
         notes=notes,
         headline="mean excess of the largest runs",
+        rule=decision,
     )
 
 
@@ -392,5 +409,5 @@ def chinchilla_fit(ctx: Any) -> Finding:
     """Chinchilla's law refitted to Hoffmann et al.'s runs, with bootstrap intervals."""
     ds = ctx.dataset(DATASET)
     return chinchilla_fit_finding(
-        ds.runs.runs, n_boot=ctx.pick(1000, 200), seed=ctx.seed, source=ds.name, data_citation=ds.citation
+        ds.runs.runs, n_boot=ctx.pick(*CHINCHILLA_N_BOOT), seed=ctx.seed, source=ds.name, data_citation=ds.citation
     )

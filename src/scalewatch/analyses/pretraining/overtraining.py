@@ -25,9 +25,18 @@ from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
+from scalewatch.findings.rules import Decision, rule
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["OvertrainingResult", "overtraining_test", "overtraining_analysis"]
+__all__ = ["OvertrainingResult", "overtraining_test", "pooled_trend", "gadre_extrapolation", "GADRE_PUBLISHED", "overtraining_analysis"]
+
+#: published: what Gadre et al. (2024, arXiv:2403.08540) state in their abstract about their own extrapolation
+GADRE_PUBLISHED = (
+    "Gadre et al. (2024), abstract: scaling laws fitted to small runs \"predict the validation loss of a 1.4B parameter, "
+    "900B token run (i.e., 32x over-trained) and a 6.9B parameter, 138B token run\", \"each from experiments that take "
+    "300x less compute\". Their fitted exponents and the relative errors of those two predictions are printed in the "
+    "paper's body, which we could not consult here, so they are not quoted."
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +78,11 @@ class OvertrainingResult(Result):
     #: runs in the smallest fit, and the law's parameters (a verdict needs 3 runs per parameter)
     n_fit: int = 0
     n_params: int = 0
+    #: the pooled trend test (:func:`pooled_trend`) and the rule's decision on it
+    trend: dict[str, Any] = field(repr=False, default_factory=dict)
+    decision: Decision | None = field(repr=False, default=None)
+    #: :func:`gadre_extrapolation` on Gadre et al.'s runs (empty for other data)
+    extrapolation: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def sentence(self) -> str:
         f, h = self.far, self.heldout
@@ -77,7 +91,8 @@ class OvertrainingResult(Result):
             f"{_display(self.law)} law predicts the {h['n']} more over-trained runs with mean excess {h['excess_pct']:+.2f}% "
             f"[{h['low']:+.2f}, {h['high']:+.2f}]; at M >= {self.far_multiplier:g} ({f['n']} runs) the excess is "
             f"{f['excess_pct']:+.2f}% [{f['low']:+.2f}, {f['high']:+.2f}] (p = {f['p']:.2g}), growing "
-            f"{self.slope_pct_per_doubling:+.2f}% per doubling of M"
+            + (f"{self.trend['slope']:+.2f}% per doubling of M [{self.trend['low']:+.2f}, {self.trend['high']:+.2f}] (pooled)"
+               if self.trend else f"{self.slope_pct_per_doubling:+.2f}% per doubling of M")
             + (
                 f"; fits of {self.n_fit} runs for {self.n_params} parameters are too few for a reliable interval"
                 if _FEW_RUNS in self.reason
@@ -105,6 +120,10 @@ class OvertrainingResult(Result):
             "seconds": self.seconds,
             "n_fit": self.n_fit,
             "n_params": self.n_params,
+            "trend": {k: (finite(v) if isinstance(v, float) else v) for k, v in self.trend.items()},
+            "rule": None if self.decision is None else self.decision.to_dict(),
+            "published": GADRE_PUBLISHED,
+            "extrapolation": [{k: (finite(v) if isinstance(v, float) else v) for k, v in r.items()} for r in self.extrapolation.to_dict("records")],
         }
 
     def report(self) -> str:
@@ -144,8 +163,22 @@ class OvertrainingResult(Result):
             _number(f"mean excess at M >= {self.far_multiplier:g} ({f['n']} runs)", f["excess_pct"], f["low"], f["high"], "%", f"one-sided p = {f['p']:.3g}"),
             _number("trend of the excess", self.slope_pct_per_doubling, unit="% per doubling of M"),
         ]
+        if self.trend:
+            t = self.trend
+            out += [
+                _number("pooled within-model trend of the excess, judged", t["slope"], t["low"], t["high"], "% per doubling of M",
+                        "union of the two intervals below; rule overtraining.excess_trend"),
+                _number("pooled trend, delete-one-model jackknife (refits)", t["slope"], t["jackknife_low"], t["jackknife_high"],
+                        "% per doubling of M", f"{t['n_groups']} run groups (training set x model size), t with {t['n_groups'] - 1} df"),
+                _number("pooled trend, parameter bootstrap", t["slope"], t["bootstrap_low"], t["bootstrap_high"], "% per doubling of M",
+                        f"one-sided p = {t['bootstrap_p']:.3g}; fit uncertainty shared within a training set"),
+            ]
         for r in self.by_multiplier.itertuples():
             out.append(_number(f"mean excess, {r.group}, M = {r.M:g} ({r.n} runs)", r.excess_pct, r.low, r.high, "%"))
+        for r in self.extrapolation.itertuples():
+            out.append(_number(f"ours: Gadre-style extrapolation to {r.params / 1e9:.2g}B params, {r.tokens / 1e9:.0f}B tokens "
+                               f"(M = {r.M:g}, {r.train_dataset})", r.rel_error_pct, unit="%",
+                               note=f"relative error of the loss predicted by Chinchilla's law fitted to the {r.n_fit} runs below 1B parameters"))
         return out
 
     def method(self) -> str:
@@ -154,9 +187,16 @@ class OvertrainingResult(Result):
             f"to each training set's runs with M <= {self.cutoff:g} and predicts its runs with larger M; intervals from a "
             f"bootstrap of the fit ({self.n_boot} resamples) plus resampled training residuals. The mean excess of a group "
             "of held-out runs is compared with its distribution under the law (same draws), pooled over training sets "
-            "(one-sided p). Verdict: inconclusive with fewer than 5 held-out runs; bends if the runs with "
-            f"M >= {self.far_multiplier:g} or all held-out runs sit significantly above the law (level {self.level:g}); holds "
-            "otherwise. No break test is run here, so the verdict is never 'breaks'."
+            "(one-sided p). Pooled trend test: the excess of the held-out runs regressed on log2 M with one offset per run "
+            "group (training set x model size: the runs of one model at several M share its shape and its training fit), "
+            "the slope pooled over the three training sets; its uncertainty two ways: a delete-one-run-group jackknife "
+            "that refits the law without that model's training runs (run-group dependence and fit instability), and the "
+            "fit's parameter bootstrap with resampled residuals (fit uncertainty shared by every run of a training set). "
+            + rule("overtraining.excess_trend").text()
+            + " The verdict is that rule's decision on the union of the two intervals. The per-bin rule (inconclusive with "
+            "fewer than 5 held-out runs or fewer than 3 fitted runs per parameter; bends if the runs with "
+            f"M >= {self.far_multiplier:g} or all held-out runs sit significantly above the law, level {self.level:g}) is "
+            "reported beside it. " + GADRE_PUBLISHED
         )
 
     def finding_parts(self) -> dict[str, Any]:
@@ -182,6 +222,168 @@ def _pooled_test(backtests: Mapping[str, BacktestResult], law: str, cutoff: floa
     draws = draws_sum / n_tot
     lo, hi = _offset_interval(obs, draws, ci)
     return {"n": int(n_tot), "excess_pct": float(obs), "low": lo, "high": hi, "p": _pvalue_upper(obs, draws)}
+
+
+def gadre_extrapolation(df: pd.DataFrame, *, law: Any = None, max_params: float = 1e9, seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
+    """Gadre et al.'s extrapolation check, ours: fit each training set's small runs, predict its 1.4B and 6.9B runs.
+
+    Gadre et al. (2024) fit their laws to small runs and predict a 1.4B
+    parameter, 900B token run (M = 32, RedPajama) and 6.9B parameter, 138B
+    token runs (M = 1). Here the law (default Chinchilla's, Huber on log
+    loss) is fitted to every run of the training set with fewer than
+    ``max_params`` parameters (all M, 0.011B-0.411B) and predicts the larger
+    runs; ``rel_error_pct`` is 100 (predicted / observed - 1).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Gadre et al.'s runs (``train_dataset``, ``params``, ``tokens``, ``loss``, ``chinchilla_multiplier``).
+    law : Law, optional
+        Default :class:`~scalewatch.laws.Chinchilla`.
+    max_params : float, default 1e9
+    seed : int, Generator or None, default 0
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``train_dataset``, ``params``, ``tokens``, ``M``, ``observed``, ``predicted``, ``rel_error_pct``, ``n_fit``.
+    """
+    from scalewatch.fitting import quiet_fit
+    from scalewatch.laws import Chinchilla
+
+    law = Chinchilla() if law is None else law
+    rows = []
+    for name, q in df.groupby("train_dataset", sort=True):
+        tr, te = q[q["params"] < max_params], q[q["params"] >= max_params]
+        if te.empty or len(tr) < law.n_params + 3:
+            continue
+        res = quiet_fit(law, tr, [], seed=seed)
+        pred = np.asarray(law.predict({"N": te["params"].to_numpy(float), "D": te["tokens"].to_numpy(float)}, res.params), float)
+        for (_, r), pr in zip(te.iterrows(), pred):
+            rows.append({"train_dataset": str(name), "params": float(r["params"]), "tokens": float(r["tokens"]),
+                         "M": float(r["chinchilla_multiplier"]), "observed": float(r["loss"]), "predicted": float(pr),
+                         "rel_error_pct": float(100 * (pr / r["loss"] - 1)), "n_fit": int(len(tr))})
+    return pd.DataFrame(rows)
+
+
+def pooled_trend(
+    backtests: Mapping[str, BacktestResult],
+    groups: Mapping[str, pd.DataFrame],
+    law: str,
+    cutoff: float,
+    *,
+    by: str = "chinchilla_multiplier",
+    run_group: str = "params",
+    ci: float = 0.95,
+    n_draws: int = 4000,
+    seed: int | np.random.Generator | None = 0,
+) -> dict[str, Any]:
+    r"""Pooled within-model trend of the held-out excess in :math:`\log_2 M`, with run-group dependence.
+
+    .. math:: e_{gi} = a_{g} + s \log_2 M_{gi} + \varepsilon_{gi},
+
+    where g is a run group (one training set and one model size: the runs of one
+    model at several M) with its own offset :math:`a_g`, and :math:`e` is the
+    excess (percent) over the law fitted to that training set's runs with
+    :math:`M \le` ``cutoff``. :math:`\hat s = \sum \tilde x \tilde e / \sum \tilde x^2`
+    with :math:`\tilde{\cdot}` the deviation from the run group's mean.
+
+    Two intervals: (1) a delete-one-run-group jackknife that drops one model's
+    runs (training and held-out), refits that training set's law and recomputes
+    :math:`\hat s` (Efron and Tibshirani 1993, ch. 11; t interval with G - 1
+    degrees of freedom); (2) the backtest's parameter bootstrap with resampled
+    training residuals (the law's null distribution of :math:`\hat s`, shared
+    within a training set), as an offset interval.
+
+    Parameters
+    ----------
+    backtests : mapping name -> BacktestResult
+        One backtest per training set, fitted at ``cutoff``.
+    groups : mapping name -> DataFrame
+        The runs of each training set (``params``, ``tokens``, ``loss``, ``by``).
+    law, cutoff
+        The law label and cut-off of the backtests.
+    by : str, default "chinchilla_multiplier"
+    run_group : str, default "params"
+        Column that names a run group within a training set.
+    ci : float, default 0.95
+    n_draws : int, default 4000
+    seed : int, Generator or None, default 0
+
+    Returns
+    -------
+    dict
+        ``slope``, ``jackknife_low``/``jackknife_high``, ``jackknife_se``,
+        ``bootstrap_low``/``bootstrap_high``, ``bootstrap_p`` (one-sided, slope
+        above the law's), ``low``/``high`` (union), ``n_groups``, ``n_runs``.
+    """
+    from scipy.stats import t as student_t
+
+    from scalewatch.fitting import quiet_fit
+
+    rng = np.random.default_rng(seed)
+    key = (law, float(cutoff))
+
+    def parts(x: np.ndarray, e: np.ndarray, gi: np.ndarray) -> tuple[float, float]:
+        cnt = np.bincount(gi)
+        xd = x - (np.bincount(gi, weights=x) / cnt)[gi]
+        ed = e - (np.bincount(gi, weights=e) / cnt)[gi]
+        return float(xd @ ed), float(xd @ xd)
+
+    def refit_parts(q: pd.DataFrame, law_obj: Any) -> tuple[float, float]:
+        tr, te = q[q[by] <= cutoff], q[q[by] > cutoff]
+        res = quiet_fit(law_obj, tr, [], seed=0, raise_on_failure=False)
+        pred = np.asarray(law_obj.predict({"N": te["params"].to_numpy(float), "D": te["tokens"].to_numpy(float)}, res.params), float)
+        e = 100 * (np.log(te["loss"].to_numpy(float)) - np.log(pred))
+        _, gi = np.unique(te[run_group].to_numpy(), return_inverse=True)
+        return parts(np.log2(te[by].to_numpy(float)), e, gi)
+
+    obs: dict[str, tuple[float, float]] = {}
+    null_sxy = np.zeros(n_draws)
+    n_runs, laws = 0, {}
+    for name, bt in backtests.items():
+        if key not in bt.draws:
+            continue
+        _, log_pb, resid = bt.draws[key]
+        p = bt.predictions[(bt.predictions["law"] == law) & (bt.predictions["cutoff"] == float(cutoff))]
+        sel = p["in_scope"].to_numpy(bool)
+        q = p[sel]
+        x = np.log2(q[by].to_numpy(float))
+        _, gi = np.unique(q[run_group].to_numpy(), return_inverse=True)
+        obs[name] = parts(x, 100 * q["excess"].to_numpy(float), gi)
+        n_runs += len(q)
+        laws[name] = bt.fits[key].law
+        b = rng.integers(0, log_pb.shape[0], size=n_draws)
+        r = rng.choice(resid, size=(n_draws, len(q)), replace=True)
+        e_star = 100 * ((log_pb[b][:, sel] - r) - np.log(q["predicted"].to_numpy(float))[None, :])
+        cnt = np.bincount(gi)
+        xd = x - (np.bincount(gi, weights=x) / cnt)[gi]
+        means = np.stack([np.bincount(gi, weights=row, minlength=cnt.size) for row in e_star]) / cnt
+        null_sxy += ((e_star - means[:, gi]) * xd[None, :]).sum(axis=1)
+    sxx = sum(v[1] for v in obs.values())
+    if not obs or sxx <= 0:
+        return {}
+    slope = sum(v[0] for v in obs.values()) / sxx
+    null = null_sxy / sxx
+    b_lo, b_hi = _offset_interval(slope, null, ci)
+    jack = []
+    for name, q in groups.items():
+        if name not in obs:
+            continue
+        for g in np.unique(q[run_group].to_numpy()):
+            sub = dict(obs)
+            sub[name] = refit_parts(q[q[run_group] != g], laws[name])
+            jack.append(sum(v[0] for v in sub.values()) / sum(v[1] for v in sub.values()))
+    jack_arr = np.asarray(jack)
+    G = jack_arr.size
+    se = float(math.sqrt((G - 1) / G * np.sum((jack_arr - jack_arr.mean()) ** 2))) if G > 1 else math.nan
+    tq = float(student_t.ppf(0.5 + ci / 2, G - 1)) if G > 1 else math.nan
+    j_lo, j_hi = slope - tq * se, slope + tq * se
+    return {
+        "slope": float(slope), "jackknife_low": float(j_lo), "jackknife_high": float(j_hi), "jackknife_se": se,
+        "bootstrap_low": b_lo, "bootstrap_high": b_hi, "bootstrap_p": _pvalue_upper(slope, null),
+        "low": float(min(j_lo, b_lo)), "high": float(max(j_hi, b_hi)), "n_groups": int(G), "n_runs": int(n_runs), "ci": ci,
+    }
 
 
 def overtraining_test(
@@ -270,11 +472,17 @@ def overtraining_test(
     x = np.log2(pts["chinchilla_multiplier"].to_numpy(float))
     slope = float(np.polyfit(x, 100 * pts["excess"].to_numpy(float), 1)[0]) if np.unique(x).size >= 2 else math.nan
     fitted = [bt.fits[(law, float(cutoff))] for bt in bts.values() if (law, float(cutoff)) in bt.fits]
-    verdict, reason = wall_verdict(
+    bin_verdict, bin_reason = wall_verdict(
         n_test=allh["n"], heldout_excess=allh["excess_pct"], heldout_p=allh["p"], top_excess=far["excess_pct"] if far["n"] else 0.0,
         top_p=far["p"] if far["n"] else 1.0, break_detected=False, level=level,
         n_fit=min((f.n_obs for f in fitted), default=None), n_params=fitted[0].law.n_params if fitted else None,
     )
+    bin_reason = bin_reason.replace("top runs", f"M >= {far_multiplier:g} runs")
+    trend = pooled_trend(bts, groups, law, cutoff, ci=ci, seed=rng) if len(groups) else {}
+    trend_rule = rule("overtraining.excess_trend")
+    decision = trend_rule.decide(trend.get("low"), trend.get("high")) if trend else trend_rule.decide(None, None)
+    verdict = decision.verdict
+    reason = f"pooled trend {decision.reason} (rule overtraining.excess_trend); per-bin rule: {bin_verdict}, {bin_reason}"
     return OvertrainingResult(
         law=law,
         cutoff=float(cutoff),
@@ -285,7 +493,7 @@ def overtraining_test(
         heldout=allh,
         slope_pct_per_doubling=slope,
         verdict=verdict,
-        reason=reason.replace("top runs", f"M >= {far_multiplier:g} runs"),
+        reason=reason,
         level=level,
         n_boot=n_boot,
         seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
@@ -295,6 +503,9 @@ def overtraining_test(
         citation=citation,
         n_fit=min((f.n_obs for f in fitted), default=0),
         n_params=fitted[0].law.n_params if fitted else 0,
+        extrapolation=gadre_extrapolation(df) if source == GADRE else pd.DataFrame(),
+        trend=trend,
+        decision=decision,
     )
 
 
@@ -306,7 +517,11 @@ def _overtraining_finding_parts(result: Any) -> dict[str, Any]:
                      {"group": "training set", "excess_pct": "mean excess %", "low": "low %", "high": "high %"}, digits=4),
         )
     ]
-    notes = [n for n in (result.data_note,) if n] + [n for bt in result.backtests.values() for n in bt.notes]
+    notes = [n for n in (result.data_note,) if n] + [n for bt in result.backtests.values() for n in bt.notes] + [GADRE_PUBLISHED]
+    if len(result.extrapolation):
+        tables.append(("Gadre et al.'s extrapolation targets, ours: Chinchilla's law fitted to the runs below 1B parameters",
+                       records(result.extrapolation, ["train_dataset", "params", "tokens", "M", "observed", "predicted", "rel_error_pct", "n_fit"],
+                               {"rel_error_pct": "relative error %"}, digits=4)))
     citations = tuple(c for c in (result.citation,) if c) + tuple(CITATIONS[k] for k in ("gadre2024", "hoffmann2022", "efron1993"))
     numbers = result.numbers()
     return dict(
@@ -318,6 +533,7 @@ def _overtraining_finding_parts(result: Any) -> dict[str, Any]:
         loss_label=_LOSS_LABEL,
         notes=notes,
         headline=numbers[1].name,
+        rule=result.decision,
     )
 
 

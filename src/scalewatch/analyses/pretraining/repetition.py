@@ -22,9 +22,11 @@ from scalewatch.analyses.pretraining._common import (
 )
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import DATABLATIONS, _dataset, datablations_runs, runs_table
+from scalewatch.analyses.pretraining.muennighoff import Muennighoff2023Result, Profile, muennighoff2023, robust_fit
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
 from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite, records
-from scalewatch.fitting import quiet_bootstrap, quiet_fit
+from scalewatch.findings.rules import Decision, rule
+from scalewatch.fitting import quiet_bootstrap
 from scalewatch.laws import DataConstrained
 from scalewatch.plots import PALETTE, figure, hline, points
 
@@ -64,6 +66,11 @@ class RepetitionResult(Result):
     top: dict[str, Any] = field(repr=False)
     heldout: dict[str, Any] = field(repr=False)
     top_epochs: float = math.nan
+    profiles: Any = field(repr=False, default=None)
+    reproduction: Muennighoff2023Result | None = field(repr=False, default=None)
+    rms: dict[str, Any] = field(repr=False, default_factory=dict)
+    decision: Decision | None = field(repr=False, default=None)
+    wall_rule: str = ""
     verdict: str = "inconclusive"
     reason: str = ""
     level: float = 0.05
@@ -76,15 +83,20 @@ class RepetitionResult(Result):
 
     def sentence(self) -> str:
         c = self.constants[self.constants["fit"] == "all runs"].set_index("name")
-        cmp_ = self.comparison.set_index("law")
         rd, rn = c.loc["R_D_star"], c.loc["R_N_star"]
+        rep = self.reproduction
+        head = (
+            f"Muennighoff et al.'s own stage 2 on their {len(rep.runs)} runs gives R_D* = {rep.notebook['R_D_star']:.3g}, "
+            f"R_N* = {rep.notebook['R_N_star']:.3g} (published 15.4, 5.3), but R_D* is "
+            f"{'identified' if rep.profiles['R_D_star'].identified else 'not identified by these runs'}; "
+            if rep is not None else ""
+        )
+        ident = "identified" if bool(rd.identified) else "not identified by these runs"
         return (
-            f"The data-constrained law fitted to {self.fit.n_obs} datablations runs gives R_D* = {rd.estimate:.3g} "
-            f"[{rd.low:.3g}, {rd.high:.3g}] and R_N* = {rn.estimate:.3g} [{rn.low:.3g}, {rn.high:.3g}] (published 15.4 and 5.3); "
-            f"fitted to runs of at most {self.cutoff:g} epochs it predicts the more repeated runs with RMS excess "
-            f"{cmp_.loc['data_constrained', 'rmse_pct']:.1f}% against Chinchilla's {cmp_.loc['chinchilla', 'rmse_pct']:.1f}% "
-            f"(mean {cmp_.loc['data_constrained', 'bias_pct']:+.1f}% vs {cmp_.loc['chinchilla', 'bias_pct']:+.1f}%), but the runs beyond "
-            f"{self.top_epochs:.3g} epochs sit {self.top['excess_pct']:+.1f}% [{self.top['low']:+.1f}, {self.top['high']:+.1f}] from it: {self.verdict}."
+            f"{head}the joint fit to {self.fit.n_obs} runs gives R_D* = {rd.estimate:.3g} ({ident}, profile "
+            f"[{rd.profile_low:.3g}, {rd.profile_high:.3g}]) and R_N* = {rn.estimate:.3g}; fitted to runs of at most "
+            f"{self.cutoff:g} epochs it predicts the rest with RMS excess {self.rms['rms_pct']:.1f}% "
+            f"[{self.rms['low']:.1f}, {self.rms['high']:.1f}]: {self.verdict}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +113,11 @@ class RepetitionResult(Result):
             "comparison": recs(self.comparison),
             "by_epochs": recs(self.by_epochs),
             "top": {k: finite(v) if isinstance(v, float) else v for k, v in self.top.items()},
+            "rms": {k: finite(v) if isinstance(v, float) else v for k, v in self.rms.items()},
+            "profiles": {k: v.to_dict() for k, v in (self.profiles or {}).items()},
+            "reproduction": None if self.reproduction is None else self.reproduction.to_dict(),
+            "rule": None if self.decision is None else self.decision.to_dict(),
+            "wall_rule": self.wall_rule,
             "heldout": {k: finite(v) if isinstance(v, float) else v for k, v in self.heldout.items()},
             "backtest": self.backtest.to_dict(),
             "level": self.level,
@@ -147,7 +164,26 @@ class RepetitionResult(Result):
         out = []
         for r in self.constants.itertuples():
             label = {"R_D_star": "R_D*", "R_N_star": "R_N*"}.get(r.name, r.name)
-            out.append(_number(f"{label} ({r.fit})", r.estimate, r.low, r.high, note=f"published {r.published:g}; bootstrap percentile"))
+            out.append(_number(f"{label} ({r.fit}), ours", r.estimate, r.low, r.high, note=f"published {r.published:g}; bootstrap percentile"))
+            if r.fit == "all runs":
+                out.append(_number(f"{label} ({r.fit}), ours, profile likelihood", r.estimate,
+                                   r.profile_low if math.isfinite(r.profile_low) else None,
+                                   r.profile_high if math.isfinite(r.profile_high) else None,
+                                   note=self.profiles[r.name].text()))
+        rep = self.reproduction
+        if rep is not None:
+            for key, label in (("R_D_star", "R_D*"), ("R_N_star", "R_N*")):
+                out.append(_number(f"{label}, published (Muennighoff et al. 2023; notebook cell 29)", rep.published[key],
+                                   note="printed in the notebook's output; the paper rounds it"))
+                out.append(_number(f"{label}, ours: the notebook's stage 2 repeated", rep.notebook[key],
+                                   note=f"16 starts, float64 L-BFGS-B, {len(rep.runs)} runs, base constants fixed"))
+                out.append(_number(f"{label}, ours: stage 2 with a wider search", rep.ours[key], note=rep.profiles[key].text()))
+            out.append(_number("stage-2 objective at the published constants (float64)", rep.published["objective_float64"],
+                               note=f"the notebook prints {rep.published['objective_float32']:.10g} (float32)"))
+            out.append(_number("stage-2 objective at ours (notebook's starts)", rep.notebook["objective"], note="Huber, delta 1e-3, log loss"))
+            out.append(_number("stage-2 objective at ours (wider search)", rep.ours["objective"], note="Huber, delta 1e-3, log loss"))
+        out.append(_number(f"held-out RMS excess, data-constrained law (> {self.cutoff:g} epochs), judged", self.rms["rms_pct"],
+                           self.rms["low"], self.rms["high"], "%", "bootstrap over held-out runs; rule repetition.heldout_rms"))
         for r in self.comparison.itertuples():
             out += [
                 _number(f"held-out RMS excess, {r.law} (> {self.cutoff:g} epochs, {r.n_test} runs)", r.rmse_pct, unit="%"),
@@ -163,12 +199,20 @@ class RepetitionResult(Result):
         return (
             "The data-constrained law (Muennighoff et al. 2023, eqs. 5-7; U_N as in the authors' code) is fitted to the "
             "runs of the authors' parametric fit with Huber loss (delta 1e-3) on log residuals, starting from the published "
-            f"constants and a coarse grid; intervals are bootstrap percentiles ({self.bootstrap.n_resamples} resamples, "
+            "constants and a coarse grid, then 256 Sobol starts, then a restart from the lowest point of the profile "
+            "likelihood of R_D* and R_N* (the rule of robust_fit: the objective is flat along R_D*, and the first two "
+            "searches can stop in that valley); profile-likelihood intervals (likelihood ratio with the Huber objective read "
+            "as a Laplace likelihood, chi-square(1) threshold, counting distinct configurations rather than runs because "
+            "seeds of one configuration share its deviation from the law) say whether the runs identify each R*; bootstrap percentiles "
+            f"({self.bootstrap.n_resamples} resamples, "
             f"{self.bootstrap.n_failed} failed). Repetition backtest: Chinchilla's law and the data-constrained law are fitted "
             f"to runs of at most {self.cutoff:g} epochs and predict the rest; mean excess per epoch bin against its "
-            "distribution under each law (bootstrap plus residual draws). Verdict (on the data-constrained law): "
-            "inconclusive with fewer than 5 held-out runs; bends if the most repeated held-out runs (top decile of epochs) "
-            f"or all held-out runs sit significantly above it (level {self.level:g}); holds otherwise."
+            "distribution under each law (bootstrap plus residual draws). "
+            + (self.reproduction.stage1_note + " Stage 2 is repeated from the notebook's cell 25 runs and cell 28-29 "
+               "objective and starts (see the reproduction table). " if self.reproduction is not None else "")
+            + rule("repetition.heldout_rms").text() + " When that rule gives 'holds', each R* must also pass "
+            + rule("repetition.constant_identified").text()
+            + f" The earlier significance rule (bends/holds) gives: {self.wall_rule}."
         )
 
     def finding_parts(self) -> dict[str, Any]:
@@ -229,7 +273,10 @@ def repetition_test(
     from scalewatch.analyses.pretraining.candidates import _data_constrained_starts
 
     notes: list[str] = []
-    res = quiet_fit(law, df, notes, starts=_data_constrained_starts(), seed=rng)
+    # seeds of one configuration share its deviation from the law: the profiles count configurations, not runs
+    n_configs = int(df[["params", "tokens", "unique_tokens"]].drop_duplicates().shape[0])
+    res, profiles = robust_fit(law, df, _data_constrained_starts(), n_obs=n_configs, notes=notes, seed=rng)
+    reproduction = muennighoff2023() if source == DATABLATIONS else None
     bs = quiet_bootstrap(res, n_boot, rng, n_grid_starts=0)
     bt = backtest(df, ["chinchilla", "data_constrained"], by="epochs", cutoffs=[cutoff], n_boot=n_boot, seed=rng)
     rows = []
@@ -238,9 +285,12 @@ def repetition_test(
     for fit_name, fres, fbs, n_runs in (("all runs", res, bs, res.n_obs), (f"runs of at most {cutoff:g} epochs", fit_c, bs_c, fit_c.n_obs)):
         for name, pub in (("R_D_star", PUBLISHED_R_D_STAR), ("R_N_star", PUBLISHED_R_N_STAR)):
             lo, hi = fbs.intervals[name]
+            prof: Profile | None = profiles.get(name) if fit_name == "all runs" else None
             rows.append(
                 {"name": name, "fit": fit_name, "n_runs": int(n_runs), "estimate": fres.params[name], "low": lo, "high": hi,
-                 "published": pub, "contains_published": bool(lo <= pub <= hi)}
+                 "published": pub, "contains_published": bool(lo <= pub <= hi),
+                 "profile_low": prof.low if prof else math.nan, "profile_high": prof.high if prof else math.nan,
+                 "identified": bool(prof.identified) if prof else False}
             )
     constants = pd.DataFrame(rows)
     cmp_rows = []
@@ -281,9 +331,23 @@ def repetition_test(
     obs_h, draws_h = bt.null_mean_excess("data_constrained", cutoff, seed=rng)
     lo_h, hi_h = _offset_interval(obs_h, draws_h, bt.ci)
     heldout = {"n": int(len(p_dc)), "excess_pct": obs_h, "low": lo_h, "high": hi_h, "p": _pvalue_upper(obs_h, draws_h)}
-    verdict, reason = wall_verdict(
+    old_verdict, old_reason = wall_verdict(
         n_test=heldout["n"], heldout_excess=obs_h, heldout_p=heldout["p"], top_excess=obs, top_p=top["p"], level=level
     )
+    e_dc = 100 * p_dc["excess"].to_numpy(float)
+    rms = _rms_interval(e_dc, rng)
+    rms_rule = rule("repetition.heldout_rms")
+    decision = rms_rule.decide(rms["low"], rms["high"]) if e_dc.size >= 5 else rms_rule.decide(None, None)
+    if decision.verdict == "holds":
+        for name, pub in (("R_D_star", PUBLISHED_R_D_STAR), ("R_N_star", PUBLISHED_R_N_STAR)):
+            prof = profiles[name]
+            lo_r = math.log10(prof.low / pub) if math.isfinite(prof.low) and prof.low > 0 else None
+            hi_r = math.log10(prof.high / pub) if math.isfinite(prof.high) else None
+            d_id = rule("repetition.constant_identified").decide(lo_r, hi_r)
+            if not d_id.holds:
+                decision = d_id
+                break
+    verdict, reason = decision.verdict, decision.reason
     return RepetitionResult(
         cutoff=float(cutoff),
         fit=res,
@@ -295,8 +359,13 @@ def repetition_test(
         top=top,
         heldout=heldout,
         top_epochs=top_ep,
+        profiles=profiles,
+        reproduction=reproduction,
+        rms=rms,
+        decision=decision,
+        wall_rule=f"{old_verdict} ({old_reason.replace('top runs', f'runs beyond {top_ep:.3g} epochs')})",
         verdict=verdict,
-        reason=reason.replace("top runs", f"runs beyond {top_ep:.3g} epochs"),
+        reason=reason,
         level=level,
         n_boot=n_boot,
         seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
@@ -307,8 +376,27 @@ def repetition_test(
     )
 
 
+def _rms_interval(e: np.ndarray, rng: np.random.Generator, n_resamples: int = 2000, ci: float = 0.95) -> dict[str, Any]:
+    """RMS of the held-out excesses (percent) and its percentile-bootstrap interval over the held-out runs."""
+    if e.size == 0:
+        return {"n": 0, "rms_pct": math.nan, "low": math.nan, "high": math.nan, "n_resamples": 0}
+    idx = rng.integers(0, e.size, size=(n_resamples, e.size))
+    boot = np.sqrt(np.mean(e[idx] ** 2, axis=1))
+    lo, hi = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
+    return {"n": int(e.size), "rms_pct": float(np.sqrt(np.mean(e * e))), "low": float(lo), "high": float(hi), "n_resamples": n_resamples}
+
+
 def _repetition_finding_parts(result: Any) -> dict[str, Any]:
-    tables = [
+    rep = result.reproduction
+    repro = []
+    if rep is not None:
+        repro = [("Muennighoff et al.'s stage 2 (base constants fixed): published, repeated, wider search",
+                  records(rep.table(), ["source", "R_D_star", "R_N_star", "objective", "objective_printed"],
+                          {"objective": "objective (float64)", "objective_printed": "objective printed (float32)"}, digits=10))]
+    prof_rows = pd.DataFrame([p.to_dict() | {"fit": "joint fit, all runs"} for p in (result.profiles or {}).values()]
+                             + ([p.to_dict() | {"fit": "stage 2 (notebook runs)"} for p in rep.profiles.values()] if rep else []))
+    tables = repro + [
+        ("Profile likelihood of R_D* and R_N*", records(prof_rows, ["fit", "name", "estimate", "low", "high", "identified", "text"], digits=4)),
         ("Data-constrained constants: this fit and the published ones",
          records(result.constants, ["name", "fit", "n_runs", "estimate", "low", "high", "published", "contains_published"],
                   {"contains_published": "interval contains published"}, digits=4)),
@@ -325,6 +413,7 @@ def _repetition_finding_parts(result: Any) -> dict[str, Any]:
     return dict(
         title="Repeated data: the data-constrained law against Muennighoff et al.'s runs",
         tables=tables,
+        rule=result.decision,
         data_sources=(result.source,),
         citations=citations,
         loss_label=_LOSS_LABEL,

@@ -1,14 +1,10 @@
-"""The written verdict rules of the pretraining findings: :func:`wall_verdict` and :func:`allocation_verdict`."""
+"""The written verdict rule of the wall test: :func:`wall_verdict` (the other pretraining rules live in findings.rules)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from scalewatch.analyses.pretraining._common import _FEW_RUNS
 
-import numpy as np
-
-from scalewatch.analyses.pretraining._common import _FEW_RUNS, CHINCHILLA_A
-
-__all__ = ["wall_verdict", "allocation_verdict"]
+__all__ = ["wall_verdict"]
 
 
 def wall_verdict(
@@ -103,49 +99,3 @@ def wall_verdict(
         tail = "" if not break_detected else " (a break was detected, but the top runs are not above the law)"
         return "bends", " and ".join(parts) + ", with no detected break" + tail
     return "holds", f"no systematic positive excess (held-out p = {heldout_p:.3g}, top p = {top_p:.3g})"
-
-
-def allocation_verdict(
-    estimates: Mapping[str, tuple[float, float, float]],
-    *,
-    reference: float = CHINCHILLA_A,
-    tolerance: float = 0.05,
-    max_width: float = 0.3,
-) -> tuple[str, str]:
-    """Verdict on the compute-optimal allocation exponent a (N_opt ~ C^a).
-
-    Parameters
-    ----------
-    estimates : mapping name -> (a, low, high)
-        Exponents with their intervals, one per dataset and method.
-    reference : float, default 0.5
-        Chinchilla's exponent (Hoffmann et al. 2022, Table 2).
-    tolerance : float, default 0.05
-        Estimates whose interval overlaps ``reference +- tolerance`` agree with it.
-    max_width : float, default 0.3
-        Intervals wider than this carry no verdict.
-
-    Returns
-    -------
-    verdict, reason : str
-        "inconclusive" when no interval is narrow enough; "holds" when every
-        narrow interval overlaps the band; "bends" when a narrow interval lies
-        outside it.
-
-    Examples
-    --------
-    >>> allocation_verdict({"x": (0.5, 0.45, 0.56)})[0]
-    'holds'
-    >>> allocation_verdict({"x": (0.7, 0.65, 0.75)})[0]
-    'bends'
-    >>> allocation_verdict({"x": (0.5, 0.1, 0.9)})[0]
-    'inconclusive'
-    """
-    narrow = {k: v for k, v in estimates.items() if np.isfinite(v[1]) and np.isfinite(v[2]) and v[2] - v[1] <= max_width}
-    if not narrow:
-        return "inconclusive", f"no estimate has an interval narrower than {max_width:g}"
-    lo_b, hi_b = reference - tolerance, reference + tolerance
-    off = [k for k, (_, lo, hi) in narrow.items() if hi < lo_b or lo > hi_b]
-    if off:
-        return "bends", f"{', '.join(off)} exclude a = {reference:g} +- {tolerance:g}"
-    return "holds", f"all {len(narrow)} well-determined estimates are consistent with a = {reference:g} +- {tolerance:g}"

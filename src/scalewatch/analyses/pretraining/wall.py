@@ -19,10 +19,11 @@ from scalewatch.analyses.pretraining.breaks import break_test
 from scalewatch.analyses.pretraining.calibration import CalibrationResult, calibrate_break_test
 from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
-from scalewatch.analyses.pretraining.verdicts import wall_verdict
-from scalewatch.findings import Figure, Finding, Number, Result, analysis, finite
+from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, finite
+from scalewatch.findings.rules import calibration as coverage_check
+from scalewatch.findings.rules import overrule, rule
 
-__all__ = ["WallTestResult", "wall_test", "wall_test_analysis"]
+__all__ = ["WallTestResult", "wall_decision", "wall_test", "wall_test_analysis"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +34,8 @@ class WallTestResult(Result):
     ----------
     verdict, reason : str
         The verdict (one of :data:`VERDICTS`) and the rule that gave it.
+    decision : Decision
+        The written rule's decision (:func:`wall_decision`): rule, margin, interval judged, coverage check.
     heldout : pandas.DataFrame
         Per cut-off, the primary law's held-out runs: ``n_test``, mean
         ``excess_pct`` with the ``low``/``high`` interval of the systematic
@@ -53,6 +56,7 @@ class WallTestResult(Result):
     heldout_p: float = math.nan
     verdict: str = "inconclusive"
     reason: str = ""
+    decision: Any = field(default=None, repr=False)
     level: float = 0.05
     n_boot: int = 0
     seed: int | None = 0
@@ -77,9 +81,14 @@ class WallTestResult(Result):
         return (
             f"Fitted to the runs up to {h.cutoff:.2g} {self._unit}, the {_display(self.law)} law predicts the {int(h.n_test)} larger runs "
             f"with mean excess {h.excess_pct:+.2f}% [{h.low:+.2f}, {h.high:+.2f}] (RMS {h.rmse_pct:.2f}%, {100 * h.coverage:.0f}% inside "
-            f"{100 * self.backtest.ci:g}% intervals); the top {self.top.k} runs sit {self.top.mean_excess:+.2f}% "
+            f"{100 * self.backtest.ci:g}% intervals{self._short_clause(h)}); the top {self.top.k} runs sit {self.top.mean_excess:+.2f}% "
             f"[{self.top.interval[0]:+.2f}, {self.top.interval[1]:+.2f}] from the law (p = {self.top.p_value:.2g}) and {brk}: {self.verdict}."
         )
+
+    def _short_clause(self, h: Any) -> str:
+        """", far short" when the coverage of the intervals is far below nominal (the rule then withholds the verdict)."""
+        high = getattr(h, "coverage_high", math.nan)
+        return ", far short" if math.isfinite(high) and high < self.backtest.ci - 0.10 else ""
 
     @property
     def _unit(self) -> str:
@@ -92,6 +101,7 @@ class WallTestResult(Result):
             "by": self.by,
             "verdict": self.verdict,
             "reason": self.reason,
+            "rule": None if self.decision is None else self.decision.to_dict(),
             "sentence": self.sentence(),
             "heldout": [{k: (finite(v) if isinstance(v, (float, np.floating)) else (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in r.items()} for r in self.heldout.to_dict("records")],
             "heldout_p": finite(self.heldout_p),
@@ -122,7 +132,13 @@ class WallTestResult(Result):
             out += [
                 _number(f"held-out mean excess ({tag}, {h.n_test} runs)", h.excess_pct, h.low, h.high, "%", f"{ci} interval of the systematic offset"),
                 _number(f"held-out RMS excess ({tag})", h.rmse_pct, unit="%"),
-                _number(f"held-out coverage of {ci} prediction intervals ({tag})", h.coverage, note="parameter bootstrap + residuals"),
+                _number(
+                    f"held-out coverage of {ci} prediction intervals ({tag})", h.coverage, h.coverage_low, h.coverage_high,
+                    note=f"empirical coverage: {h.covered} of {h.n_test} held-out runs inside their intervals (parameter bootstrap + "
+                    f"residuals); nominal {ci}; 95% Clopper-Pearson interval, runs treated as independent (optimistic: runs of one size "
+                    "share errors)",
+                ),
+                _number(f"nominal coverage of the prediction intervals ({tag})", self.backtest.ci, note="the level the intervals were built for"),
                 _number(f"held-out coverage, parameter-only intervals ({tag})", h.coverage_param),
             ]
         for r in self.backtest.ranking().itertuples():
@@ -166,6 +182,8 @@ def _heldout_table(bt: BacktestResult, law: str, ci: float, seed: Any) -> pd.Dat
         s = bt.summary[(bt.summary["law"] == law) & (bt.summary["cutoff"] == cut) & (bt.summary["test_set"] == "runs")].iloc[0]
         obs, draws = bt.null_mean_excess(law, cut, seed=seed)
         lo, hi = _offset_interval(obs, draws, ci)
+        covered = int(round(float(s.coverage) * int(s.n_test)))
+        cal = coverage_check(covered, int(s.n_test), ci)
         rows.append(
             {
                 "cutoff": float(cut),
@@ -177,10 +195,120 @@ def _heldout_table(bt: BacktestResult, law: str, ci: float, seed: Any) -> pd.Dat
                 "p": _pvalue_upper(obs, draws),
                 "coverage": float(s.coverage),
                 "coverage_param": float(s.coverage_param),
+                "covered": covered,
+                "coverage_low": cal.low,
+                "coverage_high": cal.high,
                 "rmse_pct": float(s.rmse_pct),
             }
         )
     return pd.DataFrame(rows)
+
+
+def wall_decision(
+    heldout: pd.DataFrame,
+    *,
+    nominal: float,
+    top_interval: tuple[float, float],
+    break_detected: bool,
+    break_p: float,
+    level: float = 0.05,
+    min_test: int = 5,
+    robust_break: bool | None = None,
+) -> Decision:
+    """The written verdict of the wall test (rules ``loss.heldout_excess`` and ``pretraining.top_excess``).
+
+    1. Each cut-off's held-out mean excess interval is judged by ``loss.heldout_excess`` with the empirical
+       coverage of its prediction intervals (:func:`scalewatch.findings.calibration`); the cut-off holding out
+       the most runs decides, unless another one's intervals are far short of nominal (then that one does:
+       "inconclusive", miscalibrated). A far-short coverage does not withhold an *unfavourable* miss when the
+       break test also fires: a law that breaks pushes held-out runs out of its intervals, so there the low
+       coverage is the miss itself, confirmed by a second test.
+    2. If the top runs' in-sample excess (rule ``pretraining.top_excess``) lies wholly above its margin, the top
+       runs decide ("bends"), unless the held-out runs beat the law.
+    3. A break found by the i.i.d. break test (``break_detected``, or ``break_p < level``) withholds "holds" and
+       "beats the law": the break test's null ("the law exactly right plus i.i.d. noise") is rejected by shape
+       misfit alone, so until a misspecification-robust break test rules, the verdict is at best "inconclusive".
+       With an unfavourable decision and a detected break the verdict is "breaks".
+    4. Fewer than ``min_test`` held-out runs withhold any verdict.
+
+    Parameters
+    ----------
+    heldout : DataFrame
+        One row per cut-off (first: the most held-out runs) with ``n_test``, ``low``, ``high`` (interval of the
+        mean excess, percent) and ``covered`` (held-out runs inside their intervals).
+    nominal : float
+        Nominal level of the prediction intervals.
+    top_interval : (float, float)
+        Interval of the top runs' mean excess (percent).
+    break_detected : bool
+        The break rule's decision.
+    break_p : float
+        The break test's p-value.
+    level : float, default 0.05
+    min_test : int, default 5
+    robust_break : bool, optional
+        The decision of a misspecification-robust break test, when there is one: it then replaces the i.i.d.
+        test in step 3 (True: a break survives the robust null; False: the apparent bend is explained by shape
+        misfit, and no longer withholds "holds").
+
+    Returns
+    -------
+    Decision
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"cutoff": [1e20], "n_test": [72], "low": [-0.5], "high": [0.5], "covered": [68]})
+    >>> wall_decision(h, nominal=0.95, top_interval=(-0.4, 0.3), break_detected=False, break_p=0.4).verdict
+    'holds'
+    >>> wall_decision(h, nominal=0.95, top_interval=(-0.4, 0.3), break_detected=True, break_p=0.004).outcome
+    'overruled'
+    >>> wall_decision(h, nominal=0.95, top_interval=(-0.4, 0.3), break_detected=True, break_p=0.004, robust_break=False).verdict
+    'holds'
+    >>> wall_decision(h.assign(covered=45), nominal=0.95, top_interval=(-0.4, 0.3), break_detected=False, break_p=0.4).outcome
+    'miscalibrated'
+    """
+    held = rule("loss.heldout_excess")
+    decisions = []
+    for h in heldout.itertuples():
+        cal = coverage_check(int(h.covered), int(h.n_test), nominal, note=f"held-out runs above the cut-off {h.cutoff:.3g}")
+        d = held.decide(h.low, h.high, calibration=cal)
+        raw = held.decide(h.low, h.high)
+        if d.outcome == "miscalibrated" and raw.outcome == "unfavourable" and bool(break_detected):
+            # a law that breaks pushes the held-out runs out of its intervals: with the held-out miss wholly beyond the
+            # margin and the break test firing, two signals agree and the low coverage is the miss itself
+            d = Decision(
+                raw.verdict, raw.outcome,
+                f"{raw.reason}; the intervals cover {cal.text()} of held-out runs against a nominal {100 * nominal:g}%, "
+                "as a break makes them (the break test also fires)",
+                raw.rule, raw.low, raw.high, cal,
+            )
+        decisions.append(d)
+    d = decisions[0]
+    short = [x for x in decisions if x.outcome == "miscalibrated"]
+    if short and d.outcome != "miscalibrated":
+        d = short[0]
+    top = rule("pretraining.top_excess").decide(*top_interval)
+    if top.outcome == "unfavourable" and d.outcome != "favourable":
+        d = top
+    n_test = int(heldout["n_test"].max())
+    if n_test < min_test:
+        return overrule(d, f"only {n_test} held-out run(s), fewer than the {min_test} a verdict needs")
+    if robust_break is None:
+        significant = bool(break_detected) or (math.isfinite(break_p) and break_p < level)
+        why = (
+            f"the i.i.d. break test finds a break (p = {break_p:.2g}, level {level:g}); its null is rejected by shape misfit "
+            "alone, so until a misspecification-robust break test rules, 'holds' cannot be given"
+        )
+    else:
+        significant = bool(robust_break)
+        break_detected = bool(robust_break)
+        why = "a break survives the misspecification-robust break test"
+    if significant and d.outcome in ("inside", "favourable"):
+        return overrule(d, why)
+    if bool(break_detected) and d.outcome == "unfavourable":
+        return Decision("breaks", d.outcome, f"{d.reason}, and a break is detected (p = {break_p:.2g})", d.rule, d.low, d.high, d.calibration)
+    return d
 
 
 def wall_test(
@@ -256,7 +384,6 @@ def wall_test(
     bt = backtest(df, laws, cutoffs=cutoffs, by=by, n_boot=n_boot, seed=rng)
     heldout = _heldout_table(bt, law, bt.ci, rng)
     heldout_p = float(min(1.0, heldout["p"].min() * len(heldout)))
-    i_best = int(np.argmin(heldout["p"].to_numpy()))
     # the break test's held-out check reuses the backtest's fit at its first cut-off
     br = break_test(
         df, law, by=by, level=level, n_boot=199 if fast else 499, cutoff=bt.cutoffs[0],
@@ -277,15 +404,16 @@ def wall_test(
             n_boot=99,
             seed=rng,
         )
-    verdict, reason = wall_verdict(
-        n_test=int(heldout["n_test"].max()),
-        heldout_excess=float(heldout["excess_pct"].iloc[i_best]),
-        heldout_p=heldout_p,
-        top_excess=top.mean_excess,
-        top_p=top.p_value,
+    decision = wall_decision(
+        heldout,
+        nominal=bt.ci,
+        top_interval=(float(top.interval[0]), float(top.interval[1])),
         break_detected=br.detected,
+        break_p=float(br.p_value),
         level=level,
+        robust_break=getattr(br, "robust_detected", None),  # set once breaks.py has the robust test
     )
+    verdict, reason = decision.verdict, decision.reason
     return WallTestResult(
         dataset=name,
         law=law,
@@ -298,6 +426,7 @@ def wall_test(
         heldout_p=heldout_p,
         verdict=verdict,
         reason=reason,
+        decision=decision,
         level=level,
         n_boot=n_boot,
         seed=seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,

@@ -18,8 +18,6 @@ from scalewatch.analyses.testtime._common import (
     _CITE_SCHAEFFER,
     DATASET,
     KEY_COVERAGE,
-    MAX_WIDTH_PP,
-    MIN_GAIN_PP,
     _brown,
     _counts_and_params,
     _matrices,
@@ -29,57 +27,60 @@ from scalewatch.analyses.testtime._common import (
 )
 from scalewatch.analyses.testtime.coverage import _usable, compare_coverage_laws
 from scalewatch.analyses.testtime.passk import DEFAULT_KS
-from scalewatch.findings import Finding, Number, analysis
+from scalewatch.findings import Decision, Finding, Number, analysis
+from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, band, curve, figure, points, sequential_colors, vline
 
-__all__ = ["coverage_verdict", "CoverageEvidence", "coverage_evidence", "coverage_law_finding", "coverage_law_analysis"]
+__all__ = ["coverage_decision", "coverage_verdict", "CoverageEvidence", "coverage_evidence", "coverage_law_finding", "coverage_law_analysis"]
 
 
-def coverage_verdict(
-    n_models: int, excess: tuple[float, float, float], gain: tuple[float, float, float], *,
-    max_width: float = MAX_WIDTH_PP, min_gain: float = MIN_GAIN_PP,
-) -> tuple[str, str]:
-    """The coverage-law verdict from the pooled forecast excess and the last decade's gain (points).
+def coverage_decision(n_models: int, excess: tuple[float, float, float], gain: tuple[float, float, float]) -> Decision:
+    """The written rule's decision on the coverage law (rules ``test-time.decade_gain`` and ``score.forecast_error``).
 
     Parameters
     ----------
     n_models : int
-        Models pooled.
+        Models pooled; fewer than 3 withholds the verdict.
     excess : (estimate, low, high)
-        Observed minus forecast coverage at the largest k, points; < 0 means
-        coverage grew slower than the law predicted.
+        Observed minus forecast coverage at the largest k, points (> 0: the law under-predicts).
     gain : (estimate, low, high)
         Coverage added over the last decade of k, points.
-    max_width, min_gain : float
-        Thresholds (see the module docstring).
 
     Returns
     -------
-    verdict, reason : str
+    Decision
+        ``test-time.decade_gain``'s when its interval lies inside 0 +/- 1 point ("breaks": a plateau);
+        otherwise ``score.forecast_error``'s (holds / beats the law / falls short of the law / inconclusive).
+
+    Examples
+    --------
+    >>> coverage_decision(7, (-0.4, -1.5, 0.8), (8.0, 7.0, 9.0)).verdict
+    'holds'
+    >>> coverage_decision(7, (21.8, 19.7, 24.2), (46.8, 44.7, 49.1)).verdict    # under-predicts: does not hold
+    'beats the law'
+    >>> coverage_decision(7, (-9.0, -10.0, -8.0), (0.2, 0.0, 0.5)).verdict
+    'breaks'
+    """
+    _, glo, ghi = gain
+    g = rule("test-time.decade_gain").decide(glo, ghi) if math.isfinite(glo) and math.isfinite(ghi) else None
+    d = g if g is not None and g.outcome == "inside" else rule("score.forecast_error").decide(excess[1], excess[2])
+    if n_models < 3:
+        return overrule(d, f"only {n_models} model(s) to pool, fewer than 3")
+    return d
+
+
+def coverage_verdict(
+    n_models: int, excess: tuple[float, float, float], gain: tuple[float, float, float], **_: Any,
+) -> tuple[str, str]:
+    """``(verdict, reason)`` of :func:`coverage_decision`.
 
     Examples
     --------
     >>> coverage_verdict(7, (-0.4, -1.5, 0.8), (8.0, 7.0, 9.0))[0]
     'holds'
-    >>> coverage_verdict(7, (-3.0, -4.0, -2.0), (8.0, 7.0, 9.0))[0]
-    'bends'
-    >>> coverage_verdict(7, (-9.0, -10.0, -8.0), (0.2, 0.0, 0.5))[0]
-    'breaks'
     """
-    est, lo, hi = excess
-    if n_models < 3:
-        return "inconclusive", f"only {n_models} model(s) to pool"
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "inconclusive", "the interval of the forecast error could not be estimated"
-    if gain[2] < min_gain:
-        return "breaks", f"the last decade of samples added at most {gain[2]:.1f} points of coverage"
-    if hi - lo > max_width:
-        return "inconclusive", f"the forecast error's interval is {hi - lo:.1f} points wide (more than {max_width:g})"
-    if hi < 0:
-        return "bends", "coverage grew more slowly than the law forecast one decade ahead"
-    if lo > 0:
-        return "holds", "coverage grew faster than the law forecast one decade ahead"
-    return "holds", "the law fitted on the first three decades forecast the fourth within its interval"
+    d = coverage_decision(n_models, excess, gain)
+    return d.verdict, d.reason
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +97,9 @@ class CoverageEvidence:
     ex_est, ex_lo, ex_hi, gn_est, gn_lo, gn_hi : float
         Forecast error one decade ahead and coverage gained over the last decade (points), with intervals.
     verdict, reason : str
-        From :func:`coverage_verdict`.
+        From :func:`coverage_decision`.
+    decision : Decision
+        The written rule's decision.
     cmp : LawComparison
         The out-of-sample comparison of coverage laws.
     """
@@ -121,6 +124,7 @@ class CoverageEvidence:
     gn_hi: Any
     verdict: Any
     reason: Any
+    decision: Any
     cmp: Any
     n_resamples: Any
     ci: Any
@@ -205,10 +209,11 @@ def coverage_evidence(
     gn_est = float(np.mean([100.0 * (r["cov"][-1] - r["cov"][j_cut]) for r in per_model]))
     ex_lo, ex_hi = _pct(ex, ci)
     gn_lo, gn_hi = _pct(gn, ci)
-    verdict, reason = coverage_verdict(len(names), (ex_est, ex_lo, ex_hi), (gn_est, gn_lo, gn_hi))
+    decision = coverage_decision(len(names), (ex_est, ex_lo, ex_hi), (gn_est, gn_lo, gn_hi))
+    verdict, reason = decision.verdict, decision.reason
     cmp = compare_coverage_laws(counts, fit_up_to=tuple(int(c) for c in compare_up_to), ks=kk)
 
-    return CoverageEvidence(names=names, params=params, counts=counts, kk=kk, logk=logk, k_last=k_last, cut=cut, j_cut=j_cut, P=P, per_model=per_model, ok_all=ok_all, notes=notes, ex_est=ex_est, ex_lo=ex_lo, ex_hi=ex_hi, gn_est=gn_est, gn_lo=gn_lo, gn_hi=gn_hi, verdict=verdict, reason=reason, cmp=cmp, n_resamples=n_resamples, ci=ci, budget=budget, fit_up_to=fit_up_to)
+    return CoverageEvidence(names=names, params=params, counts=counts, kk=kk, logk=logk, k_last=k_last, cut=cut, j_cut=j_cut, P=P, per_model=per_model, ok_all=ok_all, notes=notes, ex_est=ex_est, ex_lo=ex_lo, ex_hi=ex_hi, gn_est=gn_est, gn_lo=gn_lo, gn_hi=gn_hi, verdict=verdict, reason=reason, decision=decision, cmp=cmp, n_resamples=n_resamples, ci=ci, budget=budget, fit_up_to=fit_up_to)
 
 
 def _coverage_numbers(ev: CoverageEvidence) -> list[Number]:
@@ -328,23 +333,23 @@ def _coverage_text(ev: CoverageEvidence, numbers: Sequence[Number], models: str,
     reason, cmp, n_resamples, ci, budget, fit_up_to = ev.reason, ev.cmp, ev.n_resamples, ev.ci, ev.budget, ev.fit_up_to
     pct = f"{100 * ci:g}%"
     big = per_model[-1]
-    if verdict == "holds" and reason.startswith("coverage grew faster"):
+    if verdict == "beats the law":
         summary = (
             f"Coverage of {len(names)} {models} models on {task} keeps rising with samples, faster than Brown et al.'s law "
             f"c = exp(-a k^-b) predicts: fitted on k <= {fit_up_to:,}, it under-predicts coverage at k = {int(k_last):,} by "
-            f"{numbers[0].text()} points on average (no sign of a wall; the law's shape is off, see the comparison of laws), and "
-            f"{model_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
+            f"{numbers[0].text()} points on average, outside the +/-{ev.decision.rule.margin:g}-point margin, so the law does not "
+            f"hold (no sign of a wall; its shape is off, see the comparison of laws): {verdict}."
         )
     elif verdict == "holds":
         summary = (
             f"Coverage of {len(names)} {models} models on {task} keeps rising with samples as Brown et al.'s law c = exp(-a k^-b) predicts: "
-            f"fitted on k <= {fit_up_to:,}, it misses coverage at k = {int(k_last):,} by {numbers[0].text()} points on average, and "
-            f"{model_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
+            f"fitted on k <= {fit_up_to:,}, it misses coverage at k = {int(k_last):,} by {numbers[0].text()} points on average, within "
+            f"+/-{ev.decision.rule.margin:g} points, and {model_label(big['model'])} would reach {big['ext']:.2f} at {budget:,.0f} samples."
         )
     else:
         summary = (
             f"Fitted on k <= {fit_up_to:,}, Brown et al.'s law misses coverage at k = {int(k_last):,} by {numbers[0].text()} points on "
-            f"average over {len(names)} {models} models: {reason}."
+            f"average over {len(names)} {models} models: {reason.split('; ')[0]}, so {verdict}."
         )
     method = (
         f"Data: {len(names)} {models} models{' (Biderman et al. 2023)' if models == 'Pythia' else ''}, {P} {task} problems, {int(counts['n'].min()):,} samples per problem; per problem "
@@ -354,9 +359,9 @@ def _coverage_text(ev: CoverageEvidence, numbers: Sequence[Number], models: str,
         f"{n_resamples} resamples of problems, the same problems for every model (paired), the law refitted to each resampled curve; {pct} "
         f"percentile intervals.\n\n"
         f"Verdict: the law fitted on k <= {fit_up_to:,} forecasts coverage at k = {int(k_last):,}; the observed minus forecast coverage, "
-        f"averaged over models, with its paired-bootstrap interval. 'breaks' if the last decade of k added less than {MIN_GAIN_PP:g} point "
-        f"(upper end of its interval); 'inconclusive' if the interval is wider than {MAX_WIDTH_PP:g} points or fewer than 3 models; 'bends' if "
-        f"the whole interval is below zero; 'holds' otherwise.\n\n"
+        f"averaged over models, with its paired-bootstrap interval, is judged by the written rule score.forecast_error; the last "
+        f"decade's coverage gain by test-time.decade_gain (a gain inside 0 +/- 1 point is a plateau: 'breaks'). "
+        f"{decision_text(ev.decision)}\n\n"
         f"Alternatives compared out of sample: a ceiling m exp(-a k^-b); the beta-distribution law 1 - B(alpha, beta + k)/B(alpha, beta) "
         f"(Schaeffer et al. 2025); a logistic in log k; a power law in 1 - c. Each is fitted by least squares on log(-log c) to k <= "
         f"{' and '.join(f'{c_:,}' for c_ in cmp.fit_up_to)} and scored on the larger k. The small-k points come from all "
@@ -429,7 +434,7 @@ def coverage_law_finding(
         verdict=ev.verdict, summary=summary, numbers=numbers, figures=_coverage_figures(ev, models, task),
         tables=_coverage_tables(ev),
         method=method, data_sources=(source,), citations=citations, loss_label="least squares on log(-log coverage)", notes=ev.notes,
-        headline="forecast error one decade ahead",
+        headline="forecast error one decade ahead", rule=ev.decision,
     )
 
 

@@ -55,7 +55,6 @@ from scalewatch.analyses.testtime._common import (
     _CITE_PYTHIA,
     DATASET,
     KEY_EXCHANGE,
-    checked_verdict,
     model_label,
 )
 from scalewatch.analyses.testtime.coverage import _usable
@@ -68,7 +67,8 @@ from scalewatch.analyses.testtime.passk import (
     pass_at_k_matrix,
     per_problem_counts,
 )
-from scalewatch.findings import Finding, Number, Result, analysis
+from scalewatch.findings import Decision, Finding, Number, Result, analysis
+from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import curve, figure, points, sequential_colors
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "TRAIN_FLOP_PER_PARAM_TOKEN",
     "ExchangeRate",
     "exchange_rate",
+    "exchange_decision",
     "exchange_verdict",
     "exchange_finding",
     "exchange_analysis",
@@ -382,22 +383,34 @@ def exchange_rate(
     )
 
 
+def exchange_decision(flop_per_10x: tuple[float, float, float]) -> Decision:
+    """The written rule ``test-time.exchange_rate`` on the test-time FLOP that 10x training compute replaces.
+
+    The interval ``(estimate, low, high)`` (a ratio, x) is judged in log10 against break-even (1x) with a margin of
+    0.1 (x1.26): wholly below, "test-time cheaper"; wholly above, "pretraining cheaper"; inside, "depends".
+
+    Examples
+    --------
+    >>> [exchange_decision(r).verdict for r in ((0.5, 0.4, 0.7), (3.0, 1.5, 6.0), (1.1, 0.7, 1.6), (1.0, 0.9, 1.1))]
+    ['test-time cheaper', 'pretraining cheaper', 'inconclusive', 'depends']
+    """
+    _, lo, hi = flop_per_10x
+    r = rule("test-time.exchange_rate")
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0:
+        return r.decide(None, None)
+    return r.decide(math.log10(lo), math.log10(hi))
+
+
 def exchange_verdict(flop_per_10x: tuple[float, float, float]) -> tuple[str, str]:
-    """Verdict from the test-time FLOP that 10x training compute replaces (estimate, low, high).
+    """``(verdict, reason)`` of :func:`exchange_decision`.
 
     Examples
     --------
     >>> exchange_verdict((0.6, 0.45, 0.87))[0], exchange_verdict((3.0, 1.5, 6.0))[0], exchange_verdict((1.1, 0.7, 1.6))[0]
-    ('test-time cheaper', 'depends', 'inconclusive')
+    ('inconclusive', 'pretraining cheaper', 'inconclusive')
     """
-    est, lo, hi = flop_per_10x
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "inconclusive", "no interval"
-    if hi < 1:
-        return "test-time cheaper", "a 10x larger training run saves less test-time compute than its bigger forward pass costs"
-    if lo > 1:
-        return "depends", "a 10x larger training run saves more test-time compute than it costs per sample: it pays off above some query volume"
-    return "inconclusive", "the exchange rate's interval straddles 1x"
+    d = exchange_decision(flop_per_10x)
+    return d.verdict, d.reason
 
 
 def exchange_finding(
@@ -445,8 +458,8 @@ def exchange_finding(
     ex = exchange_rate(per_problem, models, targets=targets, tokens_per_sample=tokens_per_sample, ks=ks, n_resamples=n_resamples, ci=ci, seed=seed)
     head = ex.at(headline_target)
     notes = list(ex.notes)
-    verdict, reason = exchange_verdict((head["flop_per_10x"], head["flop_per_10x_low"], head["flop_per_10x_high"]))
-    shown = checked_verdict(verdict, notes)
+    decision = exchange_decision((head["flop_per_10x"], head["flop_per_10x_low"], head["flop_per_10x_high"]))
+    shown, reason = decision.verdict, decision.reason
 
     numbers = []
     for t in targets:
@@ -503,7 +516,7 @@ def exchange_finding(
     summary = (
         f"At coverage {headline_target:g} on MATH, 10x more Pythia training compute replaces {ex.at(headline_target)['samples_per_10x']:.1f}x "
         f"[{head['samples_per_10x_low']:.1f}, {head['samples_per_10x_high']:.1f}] samples, i.e. {head['flop_per_10x']:.2f}x test-time FLOP "
-        f"(Jones 2021 found ~{JONES_2021_HEX:g}x in Hex): {reason}."
+        f"(Jones 2021 found ~{JONES_2021_HEX:g}x in Hex): {reason.split('; ')[0]}, so {shown}."
     )
     method = (
         f"For each Pythia model (N total parameters, D = 300B training tokens, training compute 6ND; Kaplan et al. 2020) the samples k* "
@@ -513,10 +526,10 @@ def exchange_finding(
         f"(forward pass, T = {tokens_per_sample:g} tokens per sample, assumed: the data do not record generation lengths; the exchange "
         f"rates do not depend on T).\n\n"
         f"Intervals: {ex.n_resamples} paired resamples of problems, every model's law refitted; {100 * ci:g}% percentile.\n\n"
-        f"Verdict at coverage {headline_target:g} (proposed vocabulary): 'test-time cheaper' if 10x training compute replaces less than 1x "
-        "test-time FLOP (whole interval below 1): the smaller model sampled more is then cheaper at inference as well as in training; "
-        "'depends' if the whole interval is above 1: a larger model pays off above some query volume (test-time.cost_to_target finds it); "
-        "'inconclusive' otherwise. Coverage assumes an oracle verifier (see test-time.selection)."
+        f"Verdict at coverage {headline_target:g}: the test-time FLOP replaced by 10x training compute, in log10, against "
+        "break-even: below, the smaller model sampled more is cheaper at inference as well as in training; above, a larger model "
+        "pays off above some query volume (test-time.cost_to_target finds it). Coverage assumes an oracle verifier (see "
+        f"test-time.selection). {decision_text(decision)}"
     )
     citations = (*((data_citation,) if data_citation else ()), _CITE_JONES, _CITE_BROWN, _CITE_KAPLAN, _CITE_PYTHIA, _CITE_EFRON)
     return Finding(
@@ -524,7 +537,7 @@ def exchange_finding(
         verdict=shown, summary=summary, numbers=numbers, figures=[fig],
         tables=[("Exchange rate per target coverage", ex.slopes.round(6)), ("Samples needed per model and target", pts_table)],
         method=method, data_sources=(source,), citations=citations, notes=notes,
-        headline=f"test-time FLOP replaced by 10x training compute (coverage {headline_target:g})",
+        headline=f"test-time FLOP replaced by 10x training compute (coverage {headline_target:g})", rule=decision,
     )
 
 

@@ -15,7 +15,6 @@ from scalewatch.analyses.testtime._common import (
     _CITE_WANG,
     DATASET,
     KEY_SELECTION,
-    SELECTION_GAP_PP,
     _counts_and_params,
     _matrices,
     _model_order,
@@ -31,26 +30,34 @@ from scalewatch.analyses.testtime.selection import (
     verifier_best_of_k,
     verifier_plateau,
 )
-from scalewatch.findings import Finding, Number, analysis
+from scalewatch.findings import Decision, Finding, Number, analysis
+from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import PALETTE, curve, figure, hline, points
 
-__all__ = ["selection_verdict", "selection_finding", "selection_analysis"]
+__all__ = ["selection_decision", "selection_verdict", "selection_finding", "selection_analysis"]
 
 
-def selection_verdict(gap: tuple[float, float, float], *, threshold: float = SELECTION_GAP_PP) -> tuple[str, str]:
-    """Verdict from the gap between coverage and the verifier's plateau (points, pooled over models).
+def selection_decision(gap: tuple[float, float, float]) -> Decision:
+    """The written rule ``test-time.selection_gap`` on the gap between coverage and the verifier's plateau (points).
+
+    Examples
+    --------
+    >>> [selection_decision(g).verdict for g in ((40.0, 35.0, 45.0), (1.0, 0.2, 2.0), (5.0, 2.0, 8.0))]
+    ['bends', 'holds', 'inconclusive']
+    """
+    return rule("test-time.selection_gap").decide(gap[1], gap[2])
+
+
+def selection_verdict(gap: tuple[float, float, float], **_: Any) -> tuple[str, str]:
+    """``(verdict, reason)`` of :func:`selection_decision`.
 
     Examples
     --------
     >>> selection_verdict((40.0, 35.0, 45.0))[0], selection_verdict((1.0, 0.2, 2.0))[0], selection_verdict((5.0, 2.0, 8.0))[0]
     ('bends', 'holds', 'inconclusive')
     """
-    est, lo, hi = gap
-    if lo > threshold:
-        return "bends", f"best-of-n levels off {est:.0f} points below coverage"
-    if hi < threshold:
-        return "holds", f"best-of-n stays within {threshold:g} points of coverage"
-    return "inconclusive", f"the gap's interval [{lo:.1f}, {hi:.1f}] straddles {threshold:g} points"
+    d = selection_decision(gap)
+    return d.verdict, d.reason
 
 
 def _fpr_needed(rates: np.ndarray, target: np.ndarray, tpr: float) -> np.ndarray:
@@ -154,7 +161,8 @@ def selection_finding(
     gap_b = np.mean(np.vstack(gap_draws), axis=0)
     gap_est = float(np.mean([r["gap"] for r in rows]))
     glo, ghi = _pct(gap_b, ci)
-    verdict, reason = selection_verdict((gap_est, glo, ghi))
+    decision = selection_decision((gap_est, glo, ghi))
+    verdict = decision.verdict
 
     # simulated majority vote, for the largest model (the data have no answer distributions)
     big = rows[-1]
@@ -227,7 +235,7 @@ def selection_finding(
     } for r in rows]
     sens = [{"fpr": f_, **{model_label(r["model"]): float(verifier_plateau(rates[r["model"]], tpr=tpr, fpr=f_).mean()) for r in rows}}
             for f_ in (0.2, 0.1, 0.05, 0.01, 1e-3, 1e-4, 0.0)]
-    where = {"bends": "levels off", "holds": "stays", "inconclusive": "ends"}[verdict]
+    where = {"bends": "levels off", "holds": "stays", "inconclusive": "ends"}.get(verdict, "ends")
     summary = (
         f"With a verifier that accepts {100 * tpr:g}% of correct and {100 * fpr:g}% of wrong samples (assumed), best-of-n on MATH {where} "
         f"{numbers[0].text()} points below coverage on average; staying within {100 - 100 * share:g}% of {lab_big}'s coverage needs a "
@@ -246,9 +254,8 @@ def selection_finding(
         f"The curve shown is SIMULATED for {lab_big}: the observed p per problem, wrong mass spread over {n_wrong} answers by a symmetric "
         f"Dirichlet({concentration:g}), {n_draws} seeded multinomial draws per problem and k; use scalewatch.analyses.testtime.majority_at_k "
         "with real per-sample answers to measure it.\n\n"
-        f"Intervals: {n_resamples} resamples of problems (the same for every model); {100 * ci:g}% percentile. Verdict: 'bends' if coverage "
-        f"minus the verifier plateau (mean over models) exceeds {SELECTION_GAP_PP:g} points over its whole interval, 'holds' if it stays below, "
-        "'inconclusive' otherwise."
+        f"Intervals: {n_resamples} resamples of problems (the same for every model); {100 * ci:g}% percentile. Verdict: coverage "
+        f"minus the verifier plateau (mean over models), by the written rule. {decision_text(decision)}"
     )
     citations = (*((data_citation,) if data_citation else ()), _CITE_BROWN, _CITE_WANG, _CITE_CHEN, _CITE_EFRON)
     return Finding(
@@ -257,7 +264,7 @@ def selection_finding(
         tables=[("Selection per model", table), (f"Verifier plateau by false-positive rate (tpr {tpr:g})", sens)],
         method=method, data_sources=(source,), citations=citations,
         notes=(f"majority vote is simulated: the data hold counts of correct samples (n = {int(counts['n'].min()):,}), not answer distributions",),
-        headline="coverage minus verifier plateau",
+        headline="coverage minus verifier plateau", rule=decision,
     )
 
 

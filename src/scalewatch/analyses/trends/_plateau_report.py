@@ -8,6 +8,7 @@ import numpy as np
 
 from scalewatch.analyses.trends.backtest import TrendBacktest
 from scalewatch.findings import Figure
+from scalewatch.findings.rules import decision_text
 from scalewatch.plots import band, error_bars, floats, hline, scatter, titled_spec, vline, vrect
 
 __all__ = ["CITATIONS", "plateau_figures", "plateau_finding_parts"]
@@ -141,9 +142,11 @@ def plateau_finding_parts(result: Any) -> dict[str, Any]:
         "piecewise trend fitted to the whole history (bootstrap interval); the first detection is the earliest origin "
         "from which every later origin detects."
         "\n\n"
-        "Verdict: 'plateau detectable in advance' when on every reference series (CPU clock frequency and single-thread "
-        "performance, which stalled in the mid-2000s) the first detection precedes the onset's interval; 'not "
-        "detectable' when on every one it comes at or after the onset; else 'inconclusive'. Transistor counts, which "
+        "Verdict: on each reference series (CPU clock frequency and single-thread performance, which stalled in the "
+        "mid-2000s) the lead time of the first sustained detection over the onset, with the onset's interval, by the written "
+        "rule; the verdict is the series' common one, 'inconclusive' when they disagree. "
+        + (decision_text(result.decision) + " " if getattr(result, "decision", None) is not None else "")
+        + "Transistor counts, which "
         "kept growing, are a control for false alarms. AI series: training compute of frontier models (top 10 at "
         "release, Epoch AI) since 2016, the start of the large-scale era (Sevilla et al. 2022), and a capability index "
         "stitched from benchmark scores as in Epoch AI's benchmark stitching (top 3 models at release)."
@@ -189,4 +192,5 @@ def plateau_finding_parts(result: Any) -> dict[str, Any]:
         loss_label="least squares on log values (linear for the capability index)",
         notes=tuple(notes),
         headline=next((f"{k} detection lead time" for k in leads if leads[k]["lead_time"] is not None), None),
+        rule=getattr(result, "decision", None),
     )

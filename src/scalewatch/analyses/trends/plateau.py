@@ -16,7 +16,8 @@ from scalewatch.analyses.trends.data import capability_series, frontier_compute_
 from scalewatch.analyses.trends.fit import TrendFit, fit_trend
 from scalewatch.analyses.trends.forecast import SlowdownTest, slowdown_test
 from scalewatch.analyses.trends.series import MODELS, TrendSeries
-from scalewatch.findings import Result, analysis, number_record
+from scalewatch.findings import Decision, Result, analysis, number_record
+from scalewatch.findings.rules import overrule, rule
 
 __all__ = [
     "KEY",
@@ -24,6 +25,7 @@ __all__ = [
     "VERDICTS",
     "PlateauStudy",
     "plateau_study",
+    "plateau_decision",
     "trends_finding",
     "CITATIONS",
     "plateau_analysis",
@@ -102,6 +104,8 @@ class PlateauStudy(Result):
         AI series key -> the steady trend fitted to its whole history (growth with interval).
     verdict : str
         See the module notes.
+    decision : Decision
+        The written rule's decision (:func:`plateau_decision`, rule ``trends.detection_lead``).
     """
 
     FINDING_KEY = KEY
@@ -116,6 +120,7 @@ class PlateauStudy(Result):
     fast: bool
     seed: Any
     seconds: float
+    decision: Any = field(default=None, repr=False)
 
     @property
     def references(self) -> list[str]:
@@ -239,6 +244,13 @@ class PlateauStudy(Result):
             for row in sk.itertuples():
                 out.append(number_record(f"{key} CRPS {row.model}", row.crps, row.crps_low, row.crps_high,
                               "decades (log10)", ci, f"mean over {row.n} held-out values; interval resamples forecast origins"))
+                out.append(number_record(
+                    f"{key} forecast coverage of {100 * ci:g}% intervals, {row.model}", row.coverage, row.coverage_low,
+                    row.coverage_high, "", ci,
+                    f"empirical coverage: share of the {row.n} held-out values inside their {100 * ci:g}% forecast intervals "
+                    f"(nominal {100 * ci:g}%); interval resamples forecast origins (values from one origin share errors). "
+                    "Context, not the verdict: the verdict is on detection lead times",
+                ))
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -264,15 +276,44 @@ class PlateauStudy(Result):
         return plateau_finding_parts(self)
 
 
+def plateau_decision(study_leads: dict[str, dict[str, Any]]) -> Decision:
+    """The written rule ``trends.detection_lead`` on each reference plateau's detection lead time (years).
+
+    Each reference series' lead-time interval (onset interval minus the first sustained detection) is judged
+    against 0 +/- 1 year: wholly above, "plateau detectable in advance"; inside or wholly below, "not
+    detectable"; a series never detected is "not detectable". The finding's verdict is the series' common
+    verdict, "inconclusive" when they disagree or one is undecided.
+
+    Examples
+    --------
+    >>> plateau_decision({"a": {"lead_time": -2.3, "lead_low": -2.9, "lead_high": -1.1}}).verdict
+    'not detectable'
+    >>> plateau_decision({"a": {"lead_time": 3.0, "lead_low": 2.0, "lead_high": 4.0}}).verdict
+    'plateau detectable in advance'
+    >>> plateau_decision({"a": {"lead_time": 3.0, "lead_low": 2.0, "lead_high": 4.0},
+    ...                   "b": {"lead_time": -2.0, "lead_low": -3.0, "lead_high": -1.5}}).verdict
+    'inconclusive'
+    """
+    r = rule("trends.detection_lead")
+    if not study_leads:
+        return overrule(r.decide(None, None), "no reference plateau to backtest")
+    decided = {}
+    for k, d in study_leads.items():
+        if d.get("lead_time") is None:
+            decided[k] = Decision(r.unfavourable_label, "unfavourable", f"{k}: never detected", r, None, None)
+        else:
+            x = r.decide(float(d["lead_low"]), float(d["lead_high"]))
+            decided[k] = Decision(x.verdict, x.outcome, f"{k}: {x.reason}", r, x.low, x.high)
+    verdicts = {x.verdict for x in decided.values()}
+    first = next(iter(decided.values()))
+    reason = "; ".join(x.reason for x in decided.values())
+    if len(verdicts) == 1:
+        return Decision(first.verdict, first.outcome, reason, r, first.low, first.high)
+    return overrule(Decision(first.verdict, first.outcome, reason, r, first.low, first.high), "the reference plateaus disagree")
+
+
 def _verdict(study_leads: dict[str, dict[str, Any]]) -> str:
-    timings = [d["timing"] for d in study_leads.values()]
-    if not timings:
-        return "inconclusive"
-    if all(t == "in advance" for t in timings):
-        return "plateau detectable in advance"
-    if all(t in ("after onset", "never detected") for t in timings):
-        return "not detectable"
-    return "inconclusive"
+    return plateau_decision(study_leads).verdict
 
 
 def plateau_study(*, fast: bool = False, seed: int = 0, confidence: float = 0.95, ci: float = 0.9) -> PlateauStudy:
@@ -327,16 +368,18 @@ def plateau_study(*, fast: bool = False, seed: int = 0, confidence: float = 0.95
         if roles[k] == "ai"
     }
     partial = PlateauStudy(backtests, roles, era, era_fit, current, "inconclusive", fast, seed, 0.0)
+    decision = plateau_decision(partial.lead_times())
     return PlateauStudy(
         backtests=backtests,
         roles=roles,
         era_test=era,
         era_fit=era_fit,
         current=current,
-        verdict=_verdict(partial.lead_times()),
+        verdict=decision.verdict,
         fast=fast,
         seed=seed,
         seconds=time.perf_counter() - t0,
+        decision=decision,
     )
 
 

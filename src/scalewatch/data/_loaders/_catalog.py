@@ -3,8 +3,8 @@
 Only metadata lives here (the hashes are in :mod:`._pins`); every number a
 loader returns is read from a pinned file. ``upstream`` maps a file of the
 mirror to its path in the upstream repository at ``commit``; files left out of
-it were derived from the upstream data (see each dataset's PROVENANCE.md in the
-mirror) and are mirror-only.
+it were derived from upstream files, in code (:mod:`._derive`), and ship in the
+embedded snapshot.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from scalewatch.data._loaders._derive import derivation_of
 from scalewatch.data._loaders._fetch import FileSpec
 from scalewatch.data._loaders._pins import PINS
 
@@ -37,7 +38,7 @@ class DatasetInfo:
     repository, commit : str
         Upstream GitHub ``owner/name`` and the commit files are pinned to.
     files : tuple of FileSpec
-        Every file the loader reads, with its sha256 and upstream path (None: mirror-only).
+        Every file the loader reads, with its sha256 and upstream path (None: derived, see :mod:`._derive`).
     rows : int
         Rows of the main table: runs, or the table named by ``rows_of``.
     rows_of : str
@@ -60,14 +61,24 @@ class DatasetInfo:
     params_kind: str
 
     @property
-    def mirror_only(self) -> bool:
-        """True when some file was derived rather than copied, so it cannot be downloaded."""
-        return any(f.upstream is None for f in self.files)
+    def derived_files(self) -> tuple[str, ...]:
+        """Paths of the files derived from upstream files in code rather than copied byte for byte."""
+        return tuple(f.path for f in self.files if f.upstream is None)
 
     @property
-    def mirror_only_files(self) -> tuple[str, ...]:
-        """Paths of the files that only the mirror has."""
-        return tuple(f.path for f in self.files if f.upstream is None)
+    def fetchable(self) -> bool:
+        """True when every file can be downloaded (or derived from downloads) at the pinned commit.
+
+        False for tables derived from sources this version cannot pin (the Hugging
+        Face Hub) or never unpickles (Porian et al.'s pickles): they ship only in
+        the embedded snapshot.
+        """
+        for f in self.files:
+            if f.upstream is None:
+                der = derivation_of(f.dataset, f.path)
+                if der is None or not der.downloadable:
+                    return False
+        return True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe types (files as path, sha256 and URL)."""
@@ -82,7 +93,8 @@ class DatasetInfo:
             "repository": self.repository,
             "commit": self.commit,
             "params_kind": self.params_kind,
-            "mirror_only": self.mirror_only,
+            "derived_files": list(self.derived_files),
+            "fetchable": self.fetchable,
             "files": [{"path": f.path, "dataset": f.dataset, "sha256": f.sha256, "url": f.url} for f in self.files],
         }
 
@@ -158,7 +170,7 @@ _add(
     license="Apache-2.0",
     repository="huggingface/datablations",
     commit="13701315b163f1c54642b94ad237b2699187c3ee",
-    upstream={},  # parsed from the notebook's dict literals: mirror-only
+    upstream={},  # derived from utils/parametric_fit.ipynb (_derive.datablations_runs_csv)
     rows=308,
     params_kind="total",
 )
@@ -217,12 +229,11 @@ _add(
         "https://huggingface.co/datasets/ScalingIntelligence/monkey_business, counts as processed by "
         "Schaeffer et al. (2025), How Do Large Language Monkeys Get Their Power (Laws)?, ICML 2025"
     ),
-    license="MIT per the monkey_business dataset card; read from a processed copy in a repository without a "
-    "licence (review before redistributing)",
+    license="MIT (ScalingIntelligence/monkey_business dataset card); the counts are derived from that dataset",
     repository="RylanSchaeffer/KoyejoLab-Large-How-Do-Language-Monkey-Power-Get-Their-Power",
     commit="cd078aef2a13e4310fab204860b99c4c39c25d40",
     source_url="https://huggingface.co/datasets/ScalingIntelligence/monkey_business",
-    upstream={},  # counts derived from a parquet file: mirror-only
+    upstream={},  # derived from the monkey_business subsets on the Hub (_derive.monkeys_tables)
     rows=7,
     params_kind="total",
     extra=(("pythia-evals", "pythia_models.csv"),),
@@ -238,7 +249,7 @@ _add(
     license="MIT (the licence's copyright line names 'Scott Chacon and others'; check before redistributing)",
     repository="formll/resolving-scaling-law-discrepancies",
     commit="0dc60d91b8a525858a3067fc9e4a46ff5374cc6f",
-    upstream={},  # flattened from pickles, which scalewatch never unpickles: mirror-only
+    upstream={},  # flattened from pickles by a maintainer; scalewatch never unpickles (snapshot only)
     rows=1745,
     params_kind="mixed",
 )
@@ -298,6 +309,29 @@ _add(
     commit="f87d3cc8e8a8f8471be475ebce58fb9a73b4e756",
     upstream={p: "data/" + p for p in PINS["epoch-benchmark-stitching"]},
     rows=574,
+    params_kind="-",
+)
+_add(
+    "epoch-llm-inference-prices",
+    title="LLM API prices with benchmark scores, and Epoch AI's price-decline fits per benchmark and threshold (2025)",
+    citation=(
+        "Epoch AI (2025), LLM inference prices have fallen rapidly but unequally across tasks (data insight), "
+        "https://epoch.ai/data-insights/llm-inference-price-trends; data: "
+        "https://github.com/epoch-research/llm-benchmark-efficiency (prices from Artificial Analysis and Epoch AI)"
+    ),
+    license="no licence file upstream; factual figures (list prices, dates, scores) used with attribution "
+    "(Epoch AI publishes its data under CC BY 4.0)",
+    repository="epoch-research/llm-benchmark-efficiency",
+    commit="34b923314338360d1b1bbed6ec30d9299e54fdae",
+    upstream={
+        "aa_data_with_math5.csv": "data/aa_data_with_math5.csv",
+        "epoch_ai_eval_data.csv": "data/epoch_ai_eval_data.csv",
+        "epoch_ai_price_data_not_in_aa_with_benchmarks.csv": "data/epoch_ai_price_data_not_in_aa_with_benchmarks.csv",
+        "lowest_price_models_results.csv": "results/default/lowest_price_models_above_previous_frontier/lowest_price_models_results.csv",
+        "lowest_price_models_data.csv": "results/default/lowest_price_models_above_previous_frontier/lowest_price_models_data.csv",
+    },
+    rows=73,
+    rows_of="prices",
     params_kind="-",
 )
 _add(

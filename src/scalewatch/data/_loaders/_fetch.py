@@ -1,40 +1,42 @@
-"""Find a pinned dataset file: in the mirror, in the cache, or by download.
+"""Find a pinned dataset file: in the mirror, in the cache, or in the embedded snapshot.
 
 Every file is pinned by sha256. The order of search is
 
 1. the mirror named by ``SCALEWATCH_DATA_MIRROR`` (a folder laid out like
-   ``shared/data``: ``<mirror>/<dataset>/<path>``); a file found there must
-   match its pin, and a mismatch is an error (a mirror is never silently
+   ``shared/data``: ``<mirror>/<dataset>/<path>``), when set; a file found there
+   must match its pin, and a mismatch is an error (a mirror is never silently
    bypassed);
-2. the download cache (``SCALEWATCH_CACHE_DIR``, else the platform's user
-   cache folder), ``<cache>/datasets/<dataset>/<path>``; a cached copy that does
-   not match its pin is downloaded again;
-3. the upstream URL ``https://raw.githubusercontent.com/<repo>/<commit>/<path>``,
-   downloaded to a temporary file, checked against the pin and only then moved
-   into the cache (as pooch does).
+2. the user cache (``SCALEWATCH_CACHE_DIR``, else the platform's user cache
+   folder), ``<cache>/datasets/<dataset>/<path>``, where ``scalewatch datasets
+   fetch`` puts what it downloads; a cached copy that does not match its pin
+   is an error that says how to repair it;
+3. the embedded snapshot shipped inside the package (:mod:`._snapshot`).
 
-Files that were derived from upstream rather than copied byte for byte have no
-URL: they are *mirror-only*.
+Nothing is downloaded while loading: :func:`download_to_cache` (``scalewatch
+datasets fetch``) downloads a file from
+``https://raw.githubusercontent.com/<repo>/<commit>/<path>`` to a temporary
+file, checks it against the pin and only then moves it into the cache (as
+pooch does). Files derived from upstream files (see :mod:`._derive`) are
+rebuilt from their downloaded, pinned inputs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from scalewatch.errors import DatasetUnavailableError
+from scalewatch.data._loaders._paths import cache_dir, sha256_of
+from scalewatch.data._loaders._snapshot import snapshot_copy
+from scalewatch.errors import DatasetUnavailableError, one_line
 
 MIRROR_ENV = "SCALEWATCH_DATA_MIRROR"
-CACHE_ENV = "SCALEWATCH_CACHE_DIR"
 
 _SET_MIRROR = (
     f"set {MIRROR_ENV} to a copy of the scalewatch data mirror (one folder per dataset, laid out like shared/data)"
 )
-_HOW_TO_GET = f"{_SET_MIRROR}, or go online so that the file can be downloaded"
 
 
 @dataclass(frozen=True)
@@ -68,44 +70,13 @@ class FileSpec:
         """Raw-download URL of the byte-for-byte upstream file, or None (mirror-only)."""
         if self.upstream is None:
             return None
-        return f"https://raw.githubusercontent.com/{self.repository}/{self.commit}/{quote(self.upstream)}"
+        return raw_url(self.repository, self.commit, self.upstream)
 
 
 def mirror_dir() -> Path | None:
     """The mirror folder from ``SCALEWATCH_DATA_MIRROR``, or None when unset or empty."""
     value = os.environ.get(MIRROR_ENV, "").strip()
     return Path(value).expanduser() if value else None
-
-
-def cache_dir() -> Path:
-    """Root of the download cache for datasets (created lazily on first download)."""
-    value = os.environ.get(CACHE_ENV, "").strip()
-    if value:
-        root = Path(value).expanduser()
-    else:
-        import platformdirs
-
-        root = Path(platformdirs.user_cache_dir("scalewatch"))
-    return root / "datasets"
-
-
-# (resolved path, size, mtime_ns) -> sha256; hashing the 8 MB Pythia table once per process is enough.
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_of(path: Path) -> str:
-    """sha256 (hex) of a file's bytes, memoised on (path, size, mtime)."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    digest = _HASHES.get(key)
-    if digest is None:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        digest = h.hexdigest()
-        _HASHES[key] = digest
-    return digest
 
 
 def _mismatch(spec: FileSpec, where: Path | str, actual: str) -> DatasetUnavailableError:
@@ -115,13 +86,18 @@ def _mismatch(spec: FileSpec, where: Path | str, actual: str) -> DatasetUnavaila
     )
 
 
+def raw_url(repository: str, commit: str, path: str) -> str:
+    return f"https://raw.githubusercontent.com/{repository}/{commit}/{quote(path)}"
+
+
 def local_copy(spec: FileSpec) -> tuple[Path, str] | None:
-    """The verified local copy of ``spec`` and where it is (``"mirror"`` or ``"cache"``), or None.
+    """The verified local copy of ``spec`` and where it is (``"mirror"``, ``"cache"`` or ``"snapshot"``), or None.
 
     Raises
     ------
     DatasetUnavailableError
-        If the mirror holds the file but its sha256 differs from the pin.
+        If the mirror, the cache or the snapshot holds the file but its sha256
+        differs from the pin (the message names the file and how to repair it).
     """
     mirror = mirror_dir()
     if mirror is not None:
@@ -132,8 +108,18 @@ def local_copy(spec: FileSpec) -> tuple[Path, str] | None:
                 raise _mismatch(spec, candidate, actual)
             return candidate, "mirror"
     cached = cache_dir() / spec.dataset / spec.path
-    if cached.is_file() and sha256_of(cached) == spec.sha256:
+    if cached.is_file():
+        actual = sha256_of(cached)
+        if actual != spec.sha256:
+            raise DatasetUnavailableError(
+                f"dataset {spec.dataset!r}: cached file {cached} is corrupted (sha256 {actual}, pinned "
+                f"{spec.sha256}); delete it to use the embedded snapshot, or run `scalewatch datasets fetch "
+                f"{spec.dataset}` to download it again"
+            )
         return cached, "cache"
+    found = snapshot_copy(spec.dataset, spec.path, spec.sha256)
+    if found is not None:
+        return found, "snapshot"
     return None
 
 
@@ -150,52 +136,88 @@ def download(url: str, dest: Path) -> None:
     pooch.HTTPDownloader(progressbar=False, timeout=60)(url, str(dest), None)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
 def fetch(spec: FileSpec) -> Path:
-    """Path of a verified copy of ``spec``: from the mirror, the cache or a download.
+    """Path of a verified local copy of ``spec``: from the mirror, the cache or the embedded snapshot.
 
     Raises
     ------
     DatasetUnavailableError
-        If the mirror copy does not match its pin, if a mirror-only file is not
-        in the mirror, or if the download fails or gives other bytes than pinned.
+        If a copy does not match its pin, or no copy is on this machine (the
+        message says how to download it).
     """
     found = local_copy(spec)
     if found is not None:
         return found[0]
     mirror = mirror_dir()
     tried_mirror = (
-        f"mirror {mirror / spec.dataset / spec.path} (missing)"
-        if mirror is not None
-        else f"no mirror ({MIRROR_ENV} is unset)"
+        f"mirror {mirror / spec.dataset / spec.path} (missing)" if mirror is not None else f"no mirror ({MIRROR_ENV} unset)"
     )
-    cached = cache_dir() / spec.dataset / spec.path
-    url = spec.url
-    if url is None:
-        raise DatasetUnavailableError(
-            f"dataset {spec.dataset!r}: {spec.path} is mirror-only (derived from the upstream data, "
-            f"not downloadable); tried {tried_mirror}, cache {cached} (missing); {_SET_MIRROR}"
-        )
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=cached.name + ".", suffix=".part", dir=cached.parent)
+    raise DatasetUnavailableError(
+        f"dataset {spec.dataset!r}: {spec.path} is not on this machine: tried {tried_mirror}, cache "
+        f"{cache_dir() / spec.dataset / spec.path} (missing), embedded snapshot (not listed); run `scalewatch "
+        f"datasets fetch {spec.dataset}` to download it, or {_SET_MIRROR}"
+    )
+
+
+def download_verified(url: str, sha256: str, dest: Path, what: str) -> Path:
+    """Download ``url`` to ``dest`` through a temporary file, moving it into place only if its sha256 is ``sha256``.
+
+    Raises
+    ------
+    DatasetUnavailableError
+        If the download fails or gives other bytes than pinned.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         try:
             download(url, tmp)
         except Exception as exc:  # requests/urllib errors are OSErrors; anything else is as fatal here
-            raise DatasetUnavailableError(
-                f"dataset {spec.dataset!r}: cannot get {spec.path}: tried {tried_mirror}, cache {cached} (missing), "
-                f"download {url} ({_one_line(exc)}); {_HOW_TO_GET}"
-            ) from exc
+            raise DatasetUnavailableError(f"{what}: cannot download {url} ({one_line(exc)}); go online and retry") from exc
         actual = sha256_of(tmp)
-        if actual != spec.sha256:
-            raise _mismatch(spec, url, actual)
-        os.replace(tmp, cached)
+        if actual != sha256:
+            raise DatasetUnavailableError(
+                f"{what}: {url} does not match its pinned sha256 (expected {sha256}, got {actual}); nothing was kept"
+            )
+        os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-    return cached
+    return dest
+
+
+def download_to_cache(spec: FileSpec) -> Path:
+    """Download a byte-for-byte upstream file into the cache, verified against its pin.
+
+    Raises
+    ------
+    DatasetUnavailableError
+        If the file is derived (no URL), the download fails, or its bytes differ from the pin.
+    """
+    url = spec.url
+    if url is None:
+        raise DatasetUnavailableError(f"dataset {spec.dataset!r}: {spec.path} is derived, not downloaded (see _derive)")
+    return download_verified(url, spec.sha256, cache_dir() / spec.dataset / spec.path, f"dataset {spec.dataset!r}")
+
+
+def raw_input(dataset: str, repository: str, commit: str, path: str, sha256: str, *, download_missing: bool) -> Path:
+    """A verified copy of a raw upstream input of a derived table: mirror ``raw/`` folder, cache, or download.
+
+    Raises
+    ------
+    DatasetUnavailableError
+        If a copy fails its pin, or it is missing and ``download_missing`` is False.
+    """
+    rel = Path(dataset) / "raw" / path
+    for base in (mirror_dir(), cache_dir()):
+        if base is not None and (base / rel).is_file():
+            actual = sha256_of(base / rel)
+            if actual != sha256:
+                raise DatasetUnavailableError(
+                    f"dataset {dataset!r}: raw input {base / rel} fails its pin (sha256 {actual}, pinned {sha256}); delete it"
+                )
+            return base / rel
+    if not download_missing:
+        raise DatasetUnavailableError(f"dataset {dataset!r}: raw input {path} is not on this machine")
+    return download_verified(raw_url(repository, commit, path), sha256, cache_dir() / rel, f"dataset {dataset!r}")

@@ -17,6 +17,8 @@ PINS: Final[dict[str, dict[str, str]]] = {
     },
     "datablations-runs": {
         "datablations_runs.csv": "37d94b53ee71992e6c00d3076a8f52e0fc241dcf6082fc58ac38a26396fe86e0",
+        # derived here from the notebook's cell 25 (not a mirror file): _derive.datablations_stage2_csv
+        "notebook_stage2_runs.csv": "797ab146bff8e37c22cdd7270e2d93c5ce3746a25c03d7a15104ba3cf5b5e4d6",
     },
     "epoch-ai-models": {
         "all_ml_systems_full_view.csv": "6fad51ffecd9abc25fe85536cb98a0ee49f79103d677d8d646413e190b07029e",
@@ -69,6 +71,13 @@ PINS: Final[dict[str, dict[str, str]]] = {
         "external_benchmark_weirdml.csv": "83f5daf7a1685db0d07f4d5052533f42e0913717b2733a395f8ba25c55613000",
         "external_benchmark_winogrande.csv": "53c7ed0d229d5566166bb7ddb19764bda7000bb59603e727f16e8626de071445",
         "model_versions.csv": "08025ffc7b5c00781dd86ef5261f38b2204ed6d5b36160c61af3d9c8da9a10e6",
+    },
+    "epoch-llm-inference-prices": {
+        "aa_data_with_math5.csv": "323cda04c6711662f24ce11a12a3b26c4529df12da701f35765e68f0bc608899",
+        "epoch_ai_eval_data.csv": "8c3671eda3b698850224f58602e8ab691eaad65ad1db7795bd5b998a9f1f27d8",
+        "epoch_ai_price_data_not_in_aa_with_benchmarks.csv": "e3164f4ec72f8ec7a995c998251729b8e4f4630ec989197f7559d26ca9771f76",
+        "lowest_price_models_data.csv": "041d608b6d74dd584321ffc1fcfd3cca16332dbf4af7ec312947770804bb917f",
+        "lowest_price_models_results.csv": "8764ac557cacf35d179a06f4a4256d097a798c49582981f118869ec51b69c2bb",
     },
     "epoch-ml-hardware": {
         "PCU518210518210.csv": "57821a85090252fea0d2bc65645bb90021a18e7bd2b0ecff477f02ba7e2b039a",

@@ -1,9 +1,11 @@
 """datablations-runs: final validation losses of Muennighoff et al. (2023).
 
-The mirror's ``datablations_runs.csv`` was parsed from the dict literals of the
-upstream notebook ``utils/parametric_fit.ipynb`` (mirror-only). Runs whose loss
-the notebook records as 0 had not finished: they are kept out of ``runs`` and
-listed in the table ``unfinished``.
+Both tables are derived in code from the dict literals of the upstream
+notebook ``utils/parametric_fit.ipynb`` (:mod:`._derive`): ``datablations_runs.csv``
+(every run, from its first cell) and ``notebook_stage2_runs.csv`` (the 182 runs of
+the authors' stage-2 fit, cell 25). Runs whose loss the notebook records as 0
+had not finished: they are kept out of ``runs`` and listed in the table
+``unfinished``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ UNFINISHED_COLUMNS = (
     Col("tokens", "float64", "count", "planned training tokens D", required=True),
     Col("unique_tokens", "float64", "count", "unique tokens U_D", required=True),
     Col("epochs", "float64", "", "tokens / unique_tokens", required=True),
+)
+
+
+STAGE2_COLUMNS = (
+    Col("run_name", "string", "", "run key as written in the notebook's cell 25", required=True),
+    Col("params", "float64", "count", "parameters N (the cell's PARAMS_MAP)", required=True),
+    Col("tokens", "float64", "count", "training tokens D", required=True),
+    Col("unique_tokens", "float64", "count", "unique tokens U_D", required=True),
+    Col("epochs", "float64", "", "D / U_D", required=True),
+    Col("loss", "float64", "nats", "final validation loss", required=True),
 )
 
 
@@ -70,8 +82,11 @@ def load(get: Callable[..., Path]) -> Parsed:
         runs=runs,
         scores=scores_frame(),
         curves=curves_frame(),
-        tables={"unfinished": unfinished[[c.name for c in UNFINISHED_COLUMNS]]},
-        columns={"unfinished": UNFINISHED_COLUMNS},
+        tables={
+            "unfinished": unfinished[[c.name for c in UNFINISHED_COLUMNS]],
+            "notebook_stage2": pd.read_csv(get("notebook_stage2_runs.csv"), dtype={"run_name": "string"}),
+        },
+        columns={"unfinished": UNFINISHED_COLUMNS, "notebook_stage2": STAGE2_COLUMNS},
         notes=(
             f"{len(unfinished)} runs had not finished (loss recorded as 0 upstream): kept out of runs, "
             "see table 'unfinished'",
