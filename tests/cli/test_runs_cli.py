@@ -99,7 +99,8 @@ def test_units_option(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: Pa
      r"^error: --map 'n_params': expected KEY=VALUE \(e\.g\. --map n_params=params\)\n$"),
     (["runs", "import", "{dir}/runs.csv", "--map", "n_params=parameters"],
      r"^error: mapping 'n_params' -> 'parameters': 'parameters' is not a run field; allowed: run_id, model_id"),
-    (["runs", "import", "{dir}/runs.csv"],  # without the mapping N is missing: a different run
+    # n_params read as another field, N is missing: a different run (unmapped, n_params is read as N)
+    (["runs", "import", "{dir}/runs.csv", "--map", "n_params=unique_tokens"],
      r"^error: runs\.csv, run_id 'p70m', column 'params': value empty here, but 70426624\.0 in the registry's"),
     (["runs", "import", "{dir}/runs.csv", "--map", "n_params=params", "--experiment", "x"],
      r"^error: --experiment applies to an MLflow store only"),

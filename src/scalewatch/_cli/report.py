@@ -26,6 +26,19 @@ def report_command(
     fast: bool = typer.Option(False, "--fast", help="Fewer resamples: a quick look, noisier intervals."),
     open_: bool = typer.Option(False, "--open", help="Open the report in a web browser when done."),
     list_: bool = typer.Option(False, "--list", help="List the registered analyses, their data and whether it is here; run nothing."),
+    runs: Optional[list[str]] = typer.Option(
+        None, "--runs", metavar="SOURCE",
+        help="Your runs instead of the public analyses: a CSV/Parquet/JSON-lines file (run_id optional), mlflow:PATH, "
+             "registry or registry:family=NAME, or a public dataset name (repeatable).",
+    ),
+    compare: Optional[list[str]] = typer.Option(
+        None, "--compare", metavar="DATASET", help="With --runs: add a public dataset's runs and a side-by-side table (repeatable)."
+    ),
+    map_: Optional[list[str]] = typer.Option(None, "--map", help="With --runs: COLUMN=FIELD for columns not recognised (repeatable)."),
+    units: Optional[list[str]] = typer.Option(None, "--units", help="With --runs: FIELD=UNIT, e.g. params=billions, loss=bits (repeatable)."),
+    where: Optional[str] = typer.Option(None, "--where", help="With --runs registry: a SQL condition on the runs table, e.g. \"source = 'x.csv'\"."),
+    db: Optional[Path] = typer.Option(None, "--db", help="With --runs registry: the registry file (default $SCALEWATCH_DB).", dir_okay=False),
+    wait: float = typer.Option(10.0, "--wait", metavar="SECONDS", min=0.0, help="With --runs registry: wait this long for a busy registry."),
     data_version: bool = typer.Option(
         False, "--data-version", help="Print the data version a report uses (snapshot, each dataset's commit and where it is read); run nothing."
     ),
@@ -63,7 +76,18 @@ def report_command(
         return
 
     show = sys.stderr.isatty()
-    if show:
+    if runs:
+        from scalewatch._cli.runs import _pairs, _say
+        from scalewatch.reporting import runs_report
+
+        if data:
+            raise ValueError("--data selects public-dataset analyses; with --runs, add a public dataset with --compare NAME")
+        kwargs = dict(compare=compare or (), only=only or None, seed=seed, fast=fast, mapping=_pairs(map_, "--map", "n_params=params"),
+                      units=_pairs(units, "--units", "params=billions"), where=where, db=db, wait=wait, on_wait=_say)
+        report = _run_with_progress(lambda **kw: runs_report(runs, **kw), **kwargs) if show else runs_report(runs, **kwargs)
+    elif compare or map_ or units or where or db:
+        raise ValueError("--compare, --map, --units, --where and --db apply to a report on your runs; add --runs SOURCE")
+    elif show:
         report = _run_with_progress(run_report, data=data or (), only=only or (), seed=seed, fast=fast)
     else:
         report = run_report(data=data or (), only=only or (), seed=seed, fast=fast)
@@ -100,7 +124,9 @@ def _run_with_progress(run_report, **kwargs):  # type: ignore[no-untyped-def]
             bar.update(task, completed=i)
             verdicts = ", ".join(f.verdict for f in outcome.findings)
             detail = f" {verdicts}" if verdicts else (f" {outcome.error}" if outcome.error else "")
-            bar.console.print(f"{marks[outcome.status]} {analysis.key} ({outcome.seconds:.1f} s){detail}", highlight=False, markup=True)
+            from rich.markup import escape  # user strings (run names in messages) are never markup
+
+            bar.console.print(f"{marks[outcome.status]} {escape(analysis.key)} ({outcome.seconds:.1f} s){escape(detail)}", highlight=False, markup=True)
 
         return run_report(progress=progress, **kwargs)
 
@@ -121,7 +147,7 @@ def _print_summary(report, index: Path) -> None:  # type: ignore[no-untyped-def]
     table.add_column("verdict", no_wrap=True)
     table.add_column("key number")
     for r in report.rows():
-        table.add_row(r["question"], r["key"], Text(r["verdict"], style=_STYLE[r["tone"]]), r["number"] or r["summary"])
+        table.add_row(Text(r["question"]), Text(r["key"]), Text(r["verdict"], style=_STYLE[r["tone"]]), Text(r["number"] or r["summary"]))
     if report.findings:  # the answer first (scalewatch.analyses.synthesis)
         console.print(report.synthesis.text(), soft_wrap=True)
         console.print()
@@ -130,7 +156,8 @@ def _print_summary(report, index: Path) -> None:  # type: ignore[no-untyped-def]
     else:
         console.print("no findings: no analysis had its data (see below)")
     for o in report.skipped:
-        console.print(f"skipped {o.key}: needs {', '.join(o.missing)}; {o.how[0]}", soft_wrap=True)
+        reason = o.how[0] if report.runs else f"needs {', '.join(o.missing)}; {o.how[0]}"
+        console.print(f"skipped {o.key}: {reason}", soft_wrap=True, markup=False)
     console.print(
         f"{_n(len(report.findings), 'finding')}, {_n(len(report.errors), 'error')}, {len(report.skipped)} skipped "
         f"in {report.seconds:.1f} s", soft_wrap=True,

@@ -91,6 +91,12 @@ _MAX_TOKENS = typer.Option(None, "--max-tokens", help="Largest D.")
 _MIN_COMPUTE = typer.Option(None, "--min-compute", help="Smallest C in FLOP.")
 _MAX_COMPUTE = typer.Option(None, "--max-compute", help="Largest C in FLOP.")
 _DB = typer.Option(None, "--db", help=_DB_HELP, dir_okay=False)
+_WAIT = typer.Option(10.0, "--wait", metavar="SECONDS", min=0.0,
+                     help="Wait this long for another process using the registry (an import) to finish; 0: fail at once.")
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 @app.command("import")
@@ -108,6 +114,7 @@ def import_(
     format_: str | None = typer.Option(None, "--format", help="csv, parquet or jsonl (default: from the suffix)."),
     experiment: str | None = typer.Option(None, "--experiment", help="MLflow experiment name or id (default all)."),
     db: Path | None = _DB,
+    wait: float = _WAIT,
     as_json: bool = typer.Option(False, "--json", help="Print the import summary as JSON."),
 ) -> None:
     """Import runs from FILE into the registry, all or nothing; re-importing adds nothing."""
@@ -121,7 +128,7 @@ def import_(
             if scores is not None or curves is not None or format_ is not None:
                 raise DataValidationError("--scores, --curves and --format do not apply to an MLflow store")
             try:
-                with Registry(db) as reg:
+                with Registry(db, wait=wait, on_wait=_say) as reg:
                     summary = reg.import_mlflow(file, experiment=experiment, mapping=mapping, units=unit_map)
             except ImportError as exc:  # mlflow-skinny is optional
                 typer.echo(f"error: {exc}", err=True)
@@ -129,7 +136,7 @@ def import_(
         else:
             if experiment is not None:
                 raise DataValidationError(f"--experiment applies to an MLflow store only, and {file} is not one")
-            with Registry(db) as reg:
+            with Registry(db, wait=wait, on_wait=_say) as reg:
                 summary = reg.import_runs(file, mapping=mapping, units=unit_map, scores=scores, curves=curves,
                                           format=format_)
     _echo_warnings(caught)
@@ -167,6 +174,7 @@ def list_(
     min_compute: str | None = _MIN_COMPUTE,
     max_compute: str | None = _MAX_COMPUTE,
     db: Path | None = _DB,
+    wait: float = _WAIT,
     as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON list of objects (all fields)."),
 ) -> None:
     """List the runs in the registry (N and D raw counts, C in FLOP, loss in nats/token)."""
@@ -179,7 +187,7 @@ def list_(
         typer.echo(f"no registry at {path} yet; import runs with: scalewatch runs import FILE", err=True)
         typer.echo("[]" if as_json else "", nl=as_json)
         return
-    with Registry(path, read_only=True) as reg:
+    with Registry(path, read_only=True, wait=wait, on_wait=_say) as reg:
         runs = reg.runs(**filters).runs
     if as_json:
         records = [{k: _json_safe(v) for k, v in r.items()} for r in runs.to_dict(orient="records")]
@@ -218,13 +226,14 @@ def export(
     min_compute: str | None = _MIN_COMPUTE,
     max_compute: str | None = _MAX_COMPUTE,
     db: Path | None = _DB,
+    wait: float = _WAIT,
 ) -> None:
     """Write the registry's runs to OUT; CSV and Parquet get side files for scores and curves."""
     from scalewatch.data import Registry, write_runs
 
     filters = _filters(family, source, model, tag, min_params, max_params, min_tokens, max_tokens,
                        min_compute, max_compute)
-    with Registry(db, read_only=True) as reg:
+    with Registry(db, read_only=True, wait=wait, on_wait=_say) as reg:
         runset = reg.runs(**filters)
     written = write_runs(runset, out, format=format_)
     typer.echo(f"{len(runset)} runs written to {', '.join(str(p) for p in written)}")
@@ -234,10 +243,11 @@ def export(
 def remove(
     run_ids: list[str] = typer.Argument(..., help="Run ids to remove, with their scores and curves."),
     db: Path | None = _DB,
+    wait: float = _WAIT,
 ) -> None:
     """Remove runs from the registry, all or nothing."""
     from scalewatch.data import Registry
 
-    with Registry(db) as reg:
+    with Registry(db, wait=wait, on_wait=_say) as reg:
         n = reg.remove_runs(run_ids)
     typer.echo(f"{n} runs removed")

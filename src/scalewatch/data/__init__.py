@@ -9,9 +9,19 @@ and dataset tables in a :class:`Registry` (an embedded DuckDB file).
 
 from __future__ import annotations
 
-from scalewatch.data._importers import FORMATS, from_dataframe, from_mlflow, is_mlflow_uri, read_runs, write_runs
+from scalewatch.data._importers import (
+    FORMATS,
+    derive_run_ids,
+    from_dataframe,
+    from_mlflow,
+    is_mlflow_uri,
+    read_runs,
+    suggest_field,
+    write_runs,
+)
 from scalewatch.data._registry import ENV_DB, RUN_FILTERS, ImportSummary, Registry, default_registry_path
 from scalewatch.data._schema import (
+    COLUMN_ALIASES,
     CURVE_COLUMNS,
     LOSS_UNITS,
     PARAMS_KINDS,
@@ -27,6 +37,7 @@ __all__ = [
     # schema
     "RunSet",
     "ColumnSpec",
+    "COLUMN_ALIASES",
     "RUN_COLUMNS",
     "SCORE_COLUMNS",
     "CURVE_COLUMNS",
@@ -44,6 +55,8 @@ __all__ = [
     "from_mlflow",
     "is_mlflow_uri",
     "write_runs",
+    "derive_run_ids",
+    "suggest_field",
     "FORMATS",
     # registry
     "Registry",

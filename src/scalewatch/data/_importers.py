@@ -33,15 +33,25 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from scalewatch.data._schema import CURVE_COLUMNS, RUN_COLUMNS, SCORE_COLUMNS, RunSet
+from scalewatch.data._schema import (
+    ALIAS_LOSS_SPLIT,
+    COLUMN_ALIASES,
+    CURVE_COLUMNS,
+    DERIVED_ID_PREFIX,
+    RUN_COLUMNS,
+    SCORE_COLUMNS,
+    UNIT_HINTS,
+    RunSet,
+)
 from scalewatch.data._validate import _Table, _validate
 from scalewatch.errors import DataValidationError
 
@@ -52,6 +62,8 @@ __all__ = [
     "from_mlflow",
     "write_runs",
     "side_file",
+    "derive_run_ids",
+    "suggest_field",
 ]
 
 # File suffix -> format name.
@@ -151,7 +163,7 @@ def _read_csv(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
     try:
         header = pd.read_csv(path, nrows=0)
         # ids and names stay text ("007" is not 7); everything else is inferred
-        dtype = {c: "string" for c in header.columns if mapping.get(str(c), str(c)) in _STRING_FIELDS}
+        dtype = {c: "string" for c in header.columns if _target_of(str(c), mapping) in _STRING_FIELDS}
         with warnings.catch_warnings():
             # index_col=False: a first row with extra cells must not silently become the index;
             # pandas then warns that it drops cells, which is an error here
@@ -167,6 +179,16 @@ def _read_csv(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
         raise DataValidationError(
             f"{path.name}: byte {exc.start} is not UTF-8 text; save the file as UTF-8"
         ) from None
+
+
+def _target_of(column: str, mapping: Mapping[str, str]) -> str:
+    """The field a column will be read as: mapped, a field itself, or a known alias."""
+    if column in mapping:
+        return mapping[column]
+    if column in _FIELDS:
+        return column
+    hit = _ALIAS_OF.get(_normalise(column)[0])
+    return hit[0] if hit is not None else column
 
 
 def _long_row_message(path: Path) -> str:
@@ -240,6 +262,10 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[str], pd.DataFrame | Non
             if key in obj:
                 nested[key] = obj.pop(key)
         run_id = obj.get("run_id")
+        if "run_id" not in obj:
+            # an aliased id column ("id"), else a placeholder that the friendly step resolves by position
+            alias = next((k for k in obj if _target_of(str(k), {}) == "run_id"), None)
+            run_id = obj[alias] if alias is not None else f"{_TEMP_ID}{len(records)}"
         for key, value in nested.items():
             if value is None:
                 continue
@@ -309,7 +335,7 @@ def _load_runs(
     curves: str | os.PathLike[str] | None,
     format: str | None = None,
     stacklevel: int,
-) -> tuple[RunSet, list[str]]:
+) -> tuple[RunSet, _ImportInfo]:
     path = _exists(Path(path))
     fmt = _format_of(path, format)
     checked = _check_mapping(mapping)
@@ -325,6 +351,14 @@ def _load_runs(
         runs = _read_csv(path, checked) if fmt == "csv" else _read_parquet(path)
         labels = None
     runs = _apply_mapping(runs, checked, source)
+    friendly = _friendly(runs, checked, units, source)
+    runs = friendly.frame
+    if fmt == "jsonl":  # nested scores and curves of runs without an id: placeholders by position
+        of = {f"{_TEMP_ID}{i}": rid for i, rid in enumerate(runs["run_id"].astype(object))}
+        for table in (score_table, curve_table):
+            if table is not None and "run_id" in table.frame.columns:
+                col = table.frame["run_id"].astype(object)
+                table.frame["run_id"] = col.map(lambda v: of.get(v, v) if isinstance(v, str) else v)
     for name, given, current in (("scores", scores, score_table), ("curves", curves, curve_table)):
         side = Path(given) if given is not None else side_file(path, name)
         if given is None and (current is not None or not side.is_file()):
@@ -337,9 +371,30 @@ def _load_runs(
             score_table = table
         else:
             curve_table = table
-    renamed = {field: column for column, field in checked.items()}
-    return _validate(_Table("runs", runs, source, labels, renamed), score_table, curve_table, units,
-                     stacklevel=stacklevel + 1)
+    return _finish(_Table("runs", runs, source, labels, friendly.renamed), score_table, curve_table, friendly,
+                   stacklevel=stacklevel + 1)
+
+
+@dataclass(frozen=True)
+class _ImportInfo:
+    """What an importer noticed: columns left out (with suggestions), notes, how many run ids it derived."""
+
+    ignored: list[str]
+    notes: tuple[str, ...] = ()
+    derived_ids: int = 0
+
+
+def _finish(runs: _Table, scores: _Table | None, curves: _Table | None, friendly: _Friendly, *,
+            stacklevel: int) -> tuple[RunSet, _ImportInfo]:
+    runset, ignored = _validate(runs, scores, curves, friendly.units, stacklevel=stacklevel + 1)
+    if friendly.temp_ids:
+        runset = _derive_ids(runset, friendly, runs.source)
+    shown = []
+    for column in ignored:
+        field = suggest_field(column)
+        shown.append(f"{column} (did you mean {field}?)" if field is not None and field not in runs.frame.columns
+                     else column)
+    return runset, _ImportInfo(shown, friendly.notes, len(runset) if friendly.temp_ids else 0)
 
 
 def read_runs(
@@ -404,19 +459,19 @@ def _from_dataframe(
     curves: pd.DataFrame | None,
     source: str,
     stacklevel: int,
-) -> tuple[RunSet, list[str]]:
+) -> tuple[RunSet, _ImportInfo]:
     if not isinstance(runs, pd.DataFrame):
         raise TypeError(f"from_dataframe(runs=...) must be a pandas DataFrame, got {type(runs).__name__}")
     checked = _check_mapping(mapping)
     frame = _apply_mapping(runs, checked, source)
-    renamed = {field: column for column, field in checked.items()}
+    friendly = _friendly(frame, checked, units, source)
     tables = []
     for name, df in (("scores", scores), ("curves", curves)):
         if df is not None and not isinstance(df, pd.DataFrame):
             raise TypeError(f"from_dataframe({name}=...) must be a pandas DataFrame, got {type(df).__name__}")
         tables.append(None if df is None else _Table(name, df, f"{source} ({name})"))
-    return _validate(_Table("runs", frame, source, None, renamed), tables[0], tables[1], units,
-                     stacklevel=stacklevel + 1)
+    return _finish(_Table("runs", friendly.frame, source, None, friendly.renamed), tables[0], tables[1], friendly,
+                   stacklevel=stacklevel + 1)
 
 
 def from_dataframe(
@@ -468,6 +523,300 @@ def from_dataframe(
     runset, _ = _from_dataframe(runs, mapping=mapping, units=units, scores=scores, curves=curves, source=source,
                                 stacklevel=3)
     return runset
+
+
+# -- friendly inputs: column aliases, units from names and magnitudes, derived run ids -------------
+
+_TRACKER_PREFIX = re.compile(r"^(metrics|metric|params|param|summary|config|tags|attributes)[./]", re.I)
+_PAREN_HINT = re.compile(r"^(.*?)\s*[\(\[]\s*([^()\[\]]+?)\s*[\)\]]\s*$")
+_SEPARATORS = re.compile(r"[\s/\-.]+")
+_HINT_KIND: Final[Mapping[str, tuple[str, ...]]] = {
+    "params": ("count",), "tokens": ("count",), "unique_tokens": ("count",), "cost_usd": ("count",),
+    "compute": ("count", "compute"), "loss": ("loss",),
+}
+_BITS_NAMES: Final[frozenset[str]] = frozenset({"bpb", "val_bpb", "bits_per_byte"})
+# alias -> (field, rank): the rank orders several columns naming one field
+_ALIAS_OF: Final[Mapping[str, tuple[str, int]]] = {
+    alias: (field, rank) for field, aliases in COLUMN_ALIASES.items() for rank, alias in enumerate(aliases)
+}
+# tokens per parameter D/N that a real language-model run can have: Chinchilla-optimal is ~20,
+# the most over-trained public models ~1e4 (SmolLM-135M on 2T tokens: ~1.5e4); 0.5 allows
+# the shortest isoFLOP runs. Used only to tell millions from billions when exactly one fits.
+_TPP_PLAUSIBLE: Final[tuple[float, float]] = (0.5, 3.0e4)
+_SCALE_CANDIDATES: Final[Mapping[str, float]] = {"millions": 1e6, "billions": 1e9}
+_TEMP_ID = "\x00row"
+
+
+def _normalise(name: str) -> tuple[str, str | None]:
+    """(alias key, unit hint) of a column name: ``"metrics.val_loss"`` -> ``("val_loss", None)``,
+    ``"params (B)"`` -> ``("params", "b")``, ``"n_params_b"`` -> ``("n_params", "b")``."""
+    text = str(name).strip()
+    text = _TRACKER_PREFIX.sub("", text)
+    hint = None
+    m = _PAREN_HINT.match(text)
+    if m is not None:
+        text, hint = m.group(1), _SEPARATORS.sub("_", m.group(2).strip().lower())
+    key = _SEPARATORS.sub("_", text.strip().lower()).strip("_")
+    if hint is None and key not in _ALIAS_OF and "_" in key:
+        base, _, tail = key.rpartition("_")
+        # "compute_pf_days" style hints have an underscore of their own
+        for hint_text in sorted((h for h in UNIT_HINTS if "_" in h), key=len, reverse=True):
+            if key.endswith("_" + hint_text) and key[: -len(hint_text) - 1] in _ALIAS_OF:
+                return key[: -len(hint_text) - 1], hint_text
+        if tail in UNIT_HINTS and base in _ALIAS_OF:
+            return base, tail
+    return key, hint
+
+
+def suggest_field(column: str) -> str | None:
+    """The run field a column name probably means (a known alias, else the closest name), or None."""
+    import difflib
+
+    key, _ = _normalise(column)
+    if key in _ALIAS_OF:
+        return _ALIAS_OF[key][0]
+    close = difflib.get_close_matches(key, list(_ALIAS_OF), n=1, cutoff=0.75)
+    return _ALIAS_OF[close[0]][0] if close else None
+
+
+def _alias_plan(columns: Sequence[str], mapping: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str],
+                                                                                str | None, list[str]]:
+    """Renames (column -> field), units read from the names, the loss split an alias implies, notes."""
+    taken = set(mapping.values()) | {c for c in columns if c in _FIELDS and c not in mapping}
+    candidates: dict[str, list[tuple[int, str, str | None, str]]] = {}
+    for column in columns:
+        if column in mapping or column in _FIELDS or _SCORE_TARGET.match(column) or \
+                column.startswith("score:"):
+            continue
+        key, hint = _normalise(column)
+        hit = _ALIAS_OF.get(key)
+        if hit is None:
+            continue
+        field, rank = hit
+        if hint is not None and (hint not in UNIT_HINTS or UNIT_HINTS[hint][0] not in _HINT_KIND.get(field, ())):
+            continue  # "loss_b" is not a loss in billions: leave the column alone
+        candidates.setdefault(field, []).append((rank, column, hint, key))
+    renames: dict[str, str] = {}
+    units: dict[str, str] = {}
+    split: str | None = None
+    notes: list[str] = []
+    for field, found in candidates.items():
+        found.sort()
+        if field in taken:
+            others = ", ".join(repr(c) for _, c, _, _ in found)
+            notes.append(f"column {others} left out: the file already has a column for '{field}'")
+            continue
+        _, column, hint, key = found[0]
+        renames[column] = field
+        if len(found) > 1:
+            notes.append(f"'{field}' read from column {column!r}; also named by "
+                         f"{', '.join(repr(c) for _, c, _, _ in found[1:])}, left out")
+        if hint is not None:
+            units[field] = UNIT_HINTS[hint][1]
+        elif field == "loss" and key in _BITS_NAMES:
+            units[field] = "bits"
+        if field == "loss":
+            split = ALIAS_LOSS_SPLIT.get(key)
+    return renames, units, split, notes
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    if column not in frame.columns:
+        return None
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if not pd.api.types.is_numeric_dtype(values):  # pragma: no cover - to_numeric gives numbers
+        return None
+    arr = values.to_numpy(dtype="float64", na_value=np.nan)
+    return arr if np.isfinite(arr).any() else None
+
+
+def _declared_scale(field: str, units: Mapping[str, str], arr: np.ndarray | None) -> float | None:
+    """The multiplier of a count column when it is known (declared, or raw by magnitude), else None."""
+    from scalewatch.data._validate import COMPUTE_UNITS, COUNT_UNITS
+
+    unit = units.get(field) or (units.get("tokens") if field == "unique_tokens" else None)
+    if unit is not None:
+        return (COMPUTE_UNITS if field == "compute" else COUNT_UNITS).get(unit)
+    threshold = {"params": 1e5, "tokens": 1e6, "compute": 1e9}[field]
+    if arr is not None and np.nanmax(arr) >= threshold:
+        return 1.0
+    return None
+
+
+def _units_from_magnitude(frame: pd.DataFrame, units: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Units of params, tokens or compute columns that look scaled, where only one unit makes sense.
+
+    N in millions or billions is told apart by tokens per parameter (only one of the
+    two puts every run's D/N inside 0.5-3e4); D likewise by N; C by 6 N D (the unit
+    that brings C within 2x of 6 N D for every run). Nothing is decided otherwise:
+    the validator then asks for ``units=``.
+    """
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    n, d, c = _numbers(frame, "params"), _numbers(frame, "tokens"), _numbers(frame, "compute")
+    sn, sd = _declared_scale("params", units, n), _declared_scale("tokens", units, d)
+    lo, hi = _TPP_PLAUSIBLE
+
+    def pick(ratio_of: Any) -> str | None:
+        fits = []
+        for unit, scale in _SCALE_CANDIDATES.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = ratio_of(scale)
+            r = r[np.isfinite(r)]
+            if r.size and ((r >= lo) & (r <= hi)).all():
+                fits.append(unit)
+        return fits[0] if len(fits) == 1 else None
+
+    if n is not None and sn is None and d is not None and sd is not None:
+        unit = pick(lambda s: d * sd / (n * s))
+        if unit is not None:
+            out["params"] = unit
+            sn = _SCALE_CANDIDATES[unit]
+            notes.append(f"column 'params' read as {unit} of parameters: only then is every run's tokens per "
+                         f"parameter within {lo:g}-{hi:g} (declare --units params=... to say otherwise)")
+    if d is not None and sd is None and n is not None and sn is not None:
+        unit = pick(lambda s: d * s / (n * sn))
+        if unit is not None:
+            out["tokens"] = unit
+            sd = _SCALE_CANDIDATES[unit]
+            notes.append(f"column 'tokens' read as {unit} of tokens: only then is every run's tokens per "
+                         f"parameter within {lo:g}-{hi:g} (declare --units tokens=... to say otherwise)")
+    if c is not None and "compute" not in units and np.nanmax(c) < 1e9 and n is not None and d is not None \
+            and sn is not None and sd is not None:
+        from scalewatch.data._validate import COMPUTE_TOLERANCE, COMPUTE_UNITS
+
+        six_nd = 6.0 * n * sn * d * sd
+        fits = []
+        for unit, scale in COMPUTE_UNITS.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = c * scale / six_nd
+            r = r[np.isfinite(r)]
+            if r.size and ((r <= COMPUTE_TOLERANCE) & (r >= 1 / COMPUTE_TOLERANCE)).all():
+                fits.append(unit)
+        if len(fits) == 1:
+            out["compute"] = fits[0]
+            notes.append(f"column 'compute' read as {fits[0]}: only then is it within "
+                         f"{COMPUTE_TOLERANCE:g}x of 6ND for every run (declare --units compute=... to say otherwise)")
+    return out, notes
+
+
+@dataclass(frozen=True)
+class _Friendly:
+    """What the friendly-input step did to a runs table before validation."""
+
+    frame: pd.DataFrame
+    units: dict[str, str]
+    renamed: dict[str, str]  # field -> the user's column
+    notes: tuple[str, ...]
+    temp_ids: bool  # run ids to derive from the row content after validation
+    derive_model: bool  # model_id copies the derived run id
+
+
+def _friendly(frame: pd.DataFrame, mapping: Mapping[str, str], units: Mapping[str, str] | None,
+              source: str) -> _Friendly:
+    """Recognise aliased columns and unit hints, detect unambiguous units, mark run ids to derive."""
+    columns = [str(c) for c in frame.columns]
+    renames, name_units, split, notes = _alias_plan(columns, mapping)
+    if renames:
+        frame = frame.rename(columns=renames)
+    declared = dict(units or {})
+    notes += [f"column {c!r} read as '{f}'" for c, f in renames.items() if f not in name_units]
+    for field, unit in name_units.items():
+        key = field
+        if key in declared:
+            if declared[key] != unit:
+                notes.append(f"column {next(c for c, f in renames.items() if f == field)!r} suggests {unit}; "
+                             f"the declared units {key}={declared[key]} are used")
+            continue
+        declared[key] = unit
+        column = next(c for c, f in renames.items() if f == field)
+        if field == "loss" and unit == "bits":
+            per = " per byte" if _normalise(column)[0] in _BITS_NAMES else ""
+            notes.append(f"column {column!r} read as 'loss' in bits{per}, converted to nats (x ln 2)")
+        else:
+            notes.append(f"column {column!r} read as '{field}' in {unit}")
+    if split is not None and "loss_split" not in frame.columns:
+        frame = frame.assign(loss_split=split)
+    # a RunSet holds canonical units; units from magnitude only fill in what nobody said
+    magnitude, more = _units_from_magnitude(frame, declared)
+    for k, v in magnitude.items():
+        declared.setdefault(k, v)
+    notes += more
+    temp = False
+    derive_model = False
+    model_dup = "model_id" in frame.columns and frame["model_id"].astype(object).duplicated().any()
+    if "run_id" not in frame.columns and ("model_id" not in frame.columns or model_dup):
+        temp = True
+        derive_model = "model_id" not in frame.columns
+        frame = frame.assign(run_id=[f"{_TEMP_ID}{i}" for i in range(len(frame))])
+    elif "run_id" not in frame.columns:
+        frame = frame.assign(run_id=frame["model_id"])  # one id is enough: the model names the run
+    renamed = {f: c for c, f in {**dict(mapping), **renames}.items()}
+    return _Friendly(frame, declared, renamed, tuple(dict.fromkeys(notes)), temp, derive_model)
+
+
+def _canonical_text(runs: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """One string per row: ``name=value`` of the row's non-missing fields, in column order, values canonical.
+
+    A missing value contributes nothing, so a column that is empty for a row
+    (or absent from the file) does not change that row's text.
+    """
+    joined = pd.Series("", index=runs.index, dtype=object)
+    for name in columns:
+        s = runs[name]
+        present = s.notna().to_numpy()
+        if not present.any():
+            continue
+        if pd.api.types.is_float_dtype(s.dtype):
+            text = pd.Series([repr(float(v)) for v in s.to_numpy(dtype="float64", na_value=np.nan)], index=s.index)
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            text = s.astype(object).map(lambda v: "" if pd.isna(v) else pd.Timestamp(v).isoformat())
+        else:
+            text = s.astype(object).map(lambda v: "" if v is None or v is pd.NA else str(v))
+        joined = joined + pd.Series(np.where(present, "\x1f" + name + "=" + text.astype(str).to_numpy(dtype=object),
+                                             ""), index=s.index, dtype=object)
+    return joined.tolist()
+
+
+def derive_run_ids(runs: pd.DataFrame, *, exclude: Sequence[str] = ("run_id", "source")) -> list[str]:
+    """Deterministic run ids from each row's content: ``"row-"`` + 16 hex digits of SHA-256.
+
+    The content is every canonical run field but ``exclude`` (the id itself and
+    the ``source``, so that a renamed copy of a file gives the same ids) that
+    the row has, in schema order, as ``name=value`` joined by the unit
+    separator; floats by ``repr`` (exact); missing values are left out.
+    """
+    import hashlib
+
+    columns = [c.name for c in RUN_COLUMNS if c.name not in exclude and c.name in runs.columns]
+    return [DERIVED_ID_PREFIX + hashlib.sha256(t.encode("utf-8")).hexdigest()[:16]
+            for t in _canonical_text(runs, columns)]
+
+
+def _derive_ids(runset: RunSet, friendly: _Friendly, source: str) -> RunSet:
+    """Replace the temporary run ids of ``runset`` with ids derived from the validated rows."""
+    runs = runset.runs
+    exclude = ("run_id", "source") + (("model_id",) if friendly.derive_model else ())
+    ids = derive_run_ids(runs, exclude=exclude)
+    new = pd.Series(ids, index=runs.index, dtype="string")
+    dup = new.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        first = rows[0]
+        second = next(r for r in rows[1:] if ids[r] == ids[first])
+        raise DataValidationError(
+            f"{source} row {first + 1} and row {second + 1}: the rows are identical and the file has no run_id "
+            "column to tell them apart; drop one, or add a run_id column (or --map yourcolumn=run_id)"
+        )
+    of = dict(zip(runs["run_id"].astype(object), ids, strict=True))
+    runs = runs.assign(run_id=new)
+    if friendly.derive_model:
+        runs = runs.assign(model_id=new)
+    scores = runset.scores.assign(run_id=runset.scores["run_id"].astype(object).map(of).astype("string")) \
+        if len(runset.scores) else runset.scores
+    curves = runset.curves.assign(run_id=runset.curves["run_id"].astype(object).map(of).astype("string")) \
+        if len(runset.curves) else runset.curves
+    return RunSet(runs=runs, scores=scores, curves=curves)
 
 
 # -- MLflow ----------------------------------------------------------------------------------
@@ -524,7 +873,7 @@ def _from_mlflow(
     units: Mapping[str, str] | None,
     include_unfinished: bool,
     stacklevel: int,
-) -> tuple[RunSet, list[str]]:
+) -> tuple[RunSet, _ImportInfo]:
     try:
         from mlflow.entities import ViewType
         from mlflow.tracking import MlflowClient
@@ -555,6 +904,7 @@ def _from_mlflow(
         curve_rows: list[dict[str, Any]] = []
         curve_labels: list[str] = []
         unknown: set[str] = set()
+        aliased: set[str] = set()
         found: set[str] = set()  # mapping keys seen in at least one run
         loss_key = next((k for k, v in checked.items() if v == "loss"), None)
         tokens_key = next((k for k, v in checked.items() if v == "tokens"), None)
@@ -583,11 +933,21 @@ def _from_mlflow(
                         row[field] = flat[column]
                         used.add(_bare(column))
                         found.add(column)
+                best: dict[str, int] = {}
                 for key, value in flat.items():
                     if key.startswith(("tags.", "params.", "metrics.")) or key in used:
                         continue
                     if key in _FIELDS and key not in checked.values():
                         row[key] = value
+                        best[key] = -1
+                        continue
+                    # a name common in the wild ("val_loss", "n_params", "tokens_seen"), best-ranked alias first
+                    hit = _ALIAS_OF.get(_normalise(key)[0])
+                    if hit is not None and hit[0] not in checked.values() and hit[0] not in ("run_id", "model_id") \
+                            and hit[1] < best.get(hit[0], 1 << 30):
+                        row[hit[0]] = value
+                        best[hit[0]] = hit[1]
+                        aliased.add(f"{key} -> {hit[0]}")
                     else:
                         unknown.add(key)
                 rows.append(row)
@@ -633,7 +993,8 @@ def _from_mlflow(
         units,
         stacklevel=stacklevel + 1,
     )
-    return runset, sorted(set(ignored) | unknown)
+    notes = tuple(f"MLflow key {a} (a common name)" for a in sorted(aliased))
+    return runset, _ImportInfo(sorted(set(ignored) | unknown), notes)
 
 
 def _bare(key: str) -> str:

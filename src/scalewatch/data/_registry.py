@@ -23,11 +23,12 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import re
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -42,9 +43,11 @@ from scalewatch.errors import DataValidationError, DataWarning, RegistryError
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
 
-__all__ = ["Registry", "ImportSummary", "default_registry_path", "ENV_DB", "RUN_FILTERS"]
+__all__ = ["Registry", "ImportSummary", "default_registry_path", "ENV_DB", "RUN_FILTERS", "DEFAULT_WAIT"]
 
 ENV_DB: Final[str] = "SCALEWATCH_DB"
+#: seconds a Registry waits for another process to let go of the file
+DEFAULT_WAIT: Final[float] = 10.0
 SCHEMA_VERSION: Final[int] = 1
 # Test-only hook: when set to a file path, an import creates that file after
 # writing half of its runs (inside the open transaction) and then sleeps, so a
@@ -112,7 +115,14 @@ class ImportSummary:
     compute_estimated : int
         Added runs whose compute was filled in as 6 N D.
     ignored_columns : tuple of str
-        Input columns that match no field and were not mapped (left out).
+        Input columns that match no field and were not mapped (left out),
+        with the field each probably means: ``"parms (did you mean params?)"``.
+    derived_ids : int
+        Runs whose ``run_id`` was derived from the row's content (the file
+        had none): re-importing the file finds them ``unchanged``.
+    notes : tuple of str
+        What the import read the user's way: aliased columns (``val_loss`` as
+        ``loss``), units read from column names or magnitudes.
     """
 
     source: str
@@ -122,15 +132,24 @@ class ImportSummary:
     curve_points_added: int = 0
     compute_estimated: int = 0
     ignored_columns: tuple[str, ...] = ()
+    derived_ids: int = 0
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe types."""
+        """Plain JSON-safe types; ``derived_ids`` and ``notes`` only where the import had any."""
         out = asdict(self)
         out["ignored_columns"] = list(self.ignored_columns)
+        out["notes"] = list(self.notes)
+        for key in ("derived_ids", "notes"):
+            if not out[key]:
+                del out[key]
         return out
 
     def __str__(self) -> str:
         parts = [f"{self.source}: {self.added} added, {self.unchanged} unchanged"]
+        if self.derived_ids:
+            parts.append(f"run ids derived from the row content for {self.derived_ids} runs "
+                         f"({self.unchanged} already present)")
         if self.scores_added or self.curve_points_added:
             parts.append(f"{self.scores_added} scores and {self.curve_points_added} curve points added")
         if self.compute_estimated:
@@ -138,6 +157,7 @@ class ImportSummary:
         if self.ignored_columns:
             parts.append(f"columns left out (not run fields; use --map to keep one): "
                          f"{', '.join(self.ignored_columns)}")
+        parts += self.notes
         return "; ".join(parts)
 
 
@@ -240,12 +260,18 @@ class Registry:
     read_only : bool, default False
         Open without write access (several readers may share the file; a
         writer holds it alone). A read-only registry must already exist.
+    wait : float, default 10
+        Seconds to wait for another process that holds the file (an import
+        in progress) to let go of it, retrying every 0.1-0.5 s; 0 fails at once.
+    on_wait : callable(str), optional
+        Called with a progress message when the file is busy, then about every
+        two seconds while waiting (the CLI prints it on stderr).
 
     Raises
     ------
     RegistryError
-        If the file cannot be opened: not a DuckDB file, held by another
-        process, a newer schema, or (read-only) not there.
+        If the file cannot be opened: not a DuckDB file, still held by another
+        process after ``wait`` seconds, a newer schema, or (read-only) not there.
 
     Examples
     --------
@@ -256,7 +282,8 @@ class Registry:
     runs.csv: 8 added, 0 unchanged
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+                 wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None) -> None:
         import duckdb
 
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -271,20 +298,10 @@ class Registry:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise RegistryError(f"registry {self.path}: cannot create its folder: {exc.strerror}") from None
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            text = " ".join(str(exc).split())
-            if "different configuration" in text:
-                raise RegistryError(
-                    f"registry {self.path}: already open in this process with read_only={not read_only}; close "
-                    "that Registry first, or open this one the same way"
-                ) from None
-            if "lock" in text.lower():
-                raise RegistryError(
-                    f"registry {self.path}: in use by another process; wait for it to finish ({text[:200]})"
-                ) from None
-            raise RegistryError(f"registry {self.path}: cannot be opened as a DuckDB file ({text[:200]})") from None
+        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
+            raise ValueError(f"Registry(wait={wait!r}): give the seconds to wait for a busy registry, a number >= 0 "
+                             "(0 fails at once)")
+        self._con = self._connect(read_only, float(wait), on_wait)
         try:
             self._ensure_schema()
         except BaseException:
@@ -292,6 +309,45 @@ class Registry:
             raise
 
     # -- connection ----------------------------------------------------------------------
+
+    def _connect(self, read_only: bool, wait: float, on_wait: Callable[[str], None] | None) -> Any:
+        """Open the DuckDB file, waiting up to ``wait`` seconds while another process holds its lock.
+
+        DuckDB lets one process write a database file (or several read it) and
+        refuses the others at once; an import holds the file for its duration.
+        """
+        import duckdb
+
+        start = time.monotonic()
+        pause = 0.1
+        last_said = -math.inf
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                text = " ".join(str(exc).split())
+                if "different configuration" in text:
+                    raise RegistryError(
+                        f"registry {self.path}: already open in this process with read_only={not read_only}; close "
+                        "that Registry first, or open this one the same way"
+                    ) from None
+                if "lock" not in text.lower():
+                    raise RegistryError(
+                        f"registry {self.path}: cannot be opened as a DuckDB file ({text[:200]})"
+                    ) from None
+                waited = time.monotonic() - start
+                if waited >= wait:
+                    raise RegistryError(
+                        f"registry {self.path}: still in use by another process after waiting {wait:g} s (an import "
+                        "or a command that writes holds it); let it finish and try again, or wait longer "
+                        f"(wait=SECONDS, CLI: --wait SECONDS) ({text[:160]})"
+                    ) from None
+                if on_wait is not None and waited - last_said >= 2.0:
+                    on_wait(f"registry {self.path} is in use by another process; waiting for it "
+                            f"({waited:.0f} s of at most {wait:g} s)")
+                    last_said = waited
+                time.sleep(min(pause, max(0.0, wait - waited)))
+                pause = min(0.5, pause * 1.5)
 
     @property
     def _c(self) -> duckdb.DuckDBPyConnection:
@@ -399,7 +455,7 @@ class Registry:
         from scalewatch.data import _importers
 
         self._write()
-        ignored: list[str] = []
+        info = _importers._ImportInfo([])
         if isinstance(data, RunSet):
             if mapping is not None or units is not None or scores is not None or curves is not None:
                 raise TypeError("import_runs(RunSet): mapping, units, scores and curves apply to raw input only; "
@@ -418,7 +474,7 @@ class Registry:
                 if side is not None and not isinstance(side, pd.DataFrame):
                     raise TypeError(f"import_runs(DataFrame, {name}=...) must be a DataFrame too")
             label = source or "<DataFrame>"
-            runset, ignored = _importers._from_dataframe(
+            runset, info = _importers._from_dataframe(
                 data, mapping=mapping, units=units, scores=scores,  # type: ignore[arg-type]
                 curves=curves, source=label, stacklevel=3,  # type: ignore[arg-type]
             )
@@ -426,7 +482,7 @@ class Registry:
             for name, side in (("scores", scores), ("curves", curves)):
                 if isinstance(side, pd.DataFrame):
                     raise TypeError(f"import_runs(path, {name}=...) must be a path too")
-            runset, ignored = _importers._load_runs(
+            runset, info = _importers._load_runs(
                 data, mapping=mapping, units=units, scores=scores, curves=curves,  # type: ignore[arg-type]
                 format=format, stacklevel=3,
             )
@@ -435,7 +491,7 @@ class Registry:
             raise TypeError(
                 f"import_runs(data=...) must be a RunSet, a DataFrame or a file path, got {type(data).__name__}"
             )
-        return self._import(runset, label, tuple(ignored))
+        return self._import(runset, label, info)
 
     def import_mlflow(
         self,
@@ -457,11 +513,11 @@ class Registry:
         from scalewatch.data import _importers
 
         self._write()
-        runset, ignored = _importers._from_mlflow(tracking_uri, experiment=experiment, mapping=mapping, units=units,
-                                                  include_unfinished=include_unfinished, stacklevel=3)
-        return self._import(runset, f"MLflow {_importers._tracking_uri(tracking_uri)}", tuple(ignored))
+        runset, info = _importers._from_mlflow(tracking_uri, experiment=experiment, mapping=mapping, units=units,
+                                               include_unfinished=include_unfinished, stacklevel=3)
+        return self._import(runset, f"MLflow {_importers._tracking_uri(tracking_uri)}", info)
 
-    def _import(self, runset: RunSet, label: str, ignored: tuple[str, ...]) -> ImportSummary:
+    def _import(self, runset: RunSet, label: str, info: Any) -> ImportSummary:
         import duckdb
 
         from scalewatch._version import __version__
@@ -553,7 +609,9 @@ class Registry:
             scores_added=len(add_scores),
             curve_points_added=len(add_curves),
             compute_estimated=int(add_runs["compute_estimated"].fillna(False).astype(bool).sum()),
-            ignored_columns=ignored,
+            ignored_columns=tuple(info.ignored),
+            derived_ids=info.derived_ids,
+            notes=tuple(info.notes),
         )
 
     def _insert(self, table: str, frame: pd.DataFrame, columns: Sequence[ColumnSpec], *, pause: bool = False) -> None:

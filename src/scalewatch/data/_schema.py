@@ -27,6 +27,10 @@ __all__ = [
     "LOSS_UNITS",
     "ColumnSpec",
     "RunSet",
+    "COLUMN_ALIASES",
+    "UNIT_HINTS",
+    "DERIVED_ID_PREFIX",
+    "ALIAS_LOSS_SPLIT",
 ]
 
 
@@ -81,6 +85,60 @@ CURVE_COLUMNS: Final[tuple[ColumnSpec, ...]] = (
 REQUIRED_RUN_COLUMNS: Final[tuple[str, ...]] = tuple(c.name for c in RUN_COLUMNS if c.required)
 PARAMS_KINDS: Final[tuple[str, ...]] = ("total", "non_embedding", "unknown")
 LOSS_UNITS: Final[tuple[str, ...]] = ("nats", "bits")
+
+
+#: Prefix of a run id derived from the row's content: "row-" + 16 hex digits of SHA-256.
+DERIVED_ID_PREFIX: Final[str] = "row-"
+
+# Column names common in the wild -> run field. Names are compared after
+# normalising: lower case, a tracker prefix dropped ("metrics.", "summary/",
+# "config.", as MLflow and W&B exports write them), a unit hint dropped
+# ("params (B)", "tokens_b", "loss_bits", see UNIT_HINTS) and runs of
+# spaces, "/", "-" and "." turned into "_" ("eval/loss" -> "eval_loss").
+# Where several columns name one field, the first in this order wins (a
+# validation loss before a training loss); the others are left out and named.
+# fmt: off
+COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "run_id": ("run_id", "runid", "id", "run", "run_uuid", "wandb_id"),
+    "model_id": ("model_id", "model", "model_name", "name", "run_name", "runname", "mlflow_runname", "display_name"),
+    "family": ("family", "model_family", "series", "group"),
+    "params": ("params", "n", "n_params", "num_params", "nparams", "parameters", "n_parameters", "num_parameters",
+               "param_count", "model_params", "model_size", "total_params"),
+    "tokens": ("tokens", "d", "tokens_seen", "train_tokens", "training_tokens", "num_tokens", "n_tokens",
+               "total_tokens", "tokens_trained", "trainer_tokens_seen", "data_tokens"),
+    "unique_tokens": ("unique_tokens", "u", "u_d", "unique_data", "unique_tokens_seen"),
+    "epochs": ("epochs", "n_epochs", "num_epochs", "epoch"),
+    "compute": ("compute", "c", "flops", "flop", "train_flops", "training_flops", "total_flops", "compute_flops",
+                "training_compute"),
+    "loss": ("loss", "val_loss", "eval_loss", "validation_loss", "valid_loss", "test_loss", "final_loss",
+             "val_bpb", "bpb", "bits_per_byte", "l", "train_loss", "training_loss"),
+    "cost_usd": ("cost_usd", "cost", "usd"),
+    "tags": ("tags", "tag"),
+    "release_date": ("release_date", "date", "released"),
+}
+# fmt: on
+
+#: the loss split a loss alias implies (kept unless the file has a loss_split column)
+ALIAS_LOSS_SPLIT: Final[dict[str, str]] = {
+    "val_loss": "val", "eval_loss": "val", "validation_loss": "val", "valid_loss": "val", "val_bpb": "val",
+    "test_loss": "test", "train_loss": "train", "training_loss": "train",
+}
+
+# Unit hints in a column name -> (field kind, unit of scalewatch.data.validate_runs(units=...)).
+# A hint is a trailing "_<hint>" or "(<hint>)": "params_m", "n_params_b", "params (B)", "loss_bits",
+# "compute (PF-days)". "bpb" (bits per byte) names the loss itself and means bits.
+UNIT_HINTS: Final[dict[str, tuple[str, str]]] = {
+    "k": ("count", "thousands"), "thousands": ("count", "thousands"),
+    "m": ("count", "millions"), "mil": ("count", "millions"), "mn": ("count", "millions"),
+    "millions": ("count", "millions"), "million": ("count", "millions"),
+    "b": ("count", "billions"), "bn": ("count", "billions"), "billions": ("count", "billions"),
+    "billion": ("count", "billions"), "g": ("count", "billions"),
+    "t": ("count", "trillions"), "trillions": ("count", "trillions"), "trillion": ("count", "trillions"),
+    "bits": ("loss", "bits"), "bit": ("loss", "bits"), "nats": ("loss", "nats"), "nat": ("loss", "nats"),
+    "pf_days": ("compute", "pf_days"), "pfdays": ("compute", "pf_days"), "pf_day": ("compute", "pf_days"),
+    "petaflop_days": ("compute", "pf_days"), "pfs_days": ("compute", "pf_days"),
+    "flop": ("compute", "flop"), "flops": ("compute", "flop"),
+}
 
 
 def _empty(columns: tuple[ColumnSpec, ...]) -> pd.DataFrame:

@@ -684,7 +684,7 @@ def arithmetic_testtime(
                 ckpt = Path(tmp) / "run.pt"
                 result = train(spec, corpus, checkpoint_path=ckpt)
                 # train() checkpoints the final step; its weights are the trained model
-                state = torch.load(ckpt, map_location=dev, weights_only=False)
+                state = torch.load(ckpt, map_location=dev, weights_only=True)  # tensors, numbers and dicts only (train() writes no objects)
             from scalewatch.experiments._model import Transformer
 
             model = Transformer(cfg).to(dev)

@@ -31,11 +31,14 @@ Importing this package is cheap (no NumPy, pandas or plotly).
 """
 
 from scalewatch.analyses import ANALYSIS_MODULES, load_analyses
-from scalewatch.reporting.run import Context, Outcome, Report, data_status, data_versions, report, run_report
+from scalewatch.reporting.run import Context, Outcome, Report, data_status, data_versions, run_report
+from scalewatch.reporting.runs import RUN_ANALYSES, report, runs_report
 
 __all__ = [
     "report",
     "run_report",
+    "runs_report",
+    "RUN_ANALYSES",
     "load_analyses",
     "ANALYSIS_MODULES",
     "Context",

@@ -290,6 +290,13 @@ def _skipped(report: Report) -> str:
         f"<td>{'<br>'.join(_inline(h) for h in o.how)}</td></tr>"
         for o in report.skipped
     )
+    if report.runs:
+        return (
+            "<section id='skipped'><h2>Skipped: not applicable to these runs</h2>"
+            "<p class='muted'>These analyses did not run because the runs lack what they need.</p>"
+            "<div class='table-wrap'><table class='skipped'><thead><tr><th>analysis</th><th>needs</th><th>why</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div></section>"
+        )
     return (
         "<section id='skipped'><h2>Skipped: data not on this machine</h2>"
         "<p class='muted'>These analyses did not run because a dataset they need is neither in the mirror nor in the download cache "
@@ -383,6 +390,7 @@ def render(report: Report) -> str:
         f"seed {report.seed}",
         *(["<b>fast mode</b> (fewer resamples)"] if report.fast else []),
         *([f"data: {', '.join(_e(d) for d in report.data)}"] if report.data else []),
+        *([f"runs: {', '.join(_e(d) for d in report.runs)}"] if report.runs else []),
         *([f"only: {', '.join(_e(d) for d in report.only)}"] if report.only else []),
         f"{n_f} finding{'s' if n_f != 1 else ''}",
         f"<span class='{'err' if n_e else ''}'>{n_e} error{'s' if n_e != 1 else ''}</span>",

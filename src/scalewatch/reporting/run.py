@@ -17,7 +17,7 @@ from scalewatch._version import __version__
 from scalewatch.analyses import load_analyses
 from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
 
-__all__ = ["Context", "Outcome", "Report", "report", "run_report", "data_status"]
+__all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn"]
 
 #: dataset ``local_status`` values that count as available (every file verified on this machine)
 # every way local_status says "all files here, verified" (one place or several joined by "+")
@@ -144,6 +144,8 @@ class Report:
     data: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: the sources of a report on the user's runs (:func:`scalewatch.reporting.runs.runs_report`); empty otherwise
+    runs: tuple[str, ...] = ()
     #: per dataset used: name, repository, commit, licence, citation, where it was read, snapshot version
     data_versions: tuple[dict[str, Any], ...] = ()
 
@@ -201,6 +203,7 @@ class Report:
             "fast": self.fast,
             "data": list(self.data),
             "only": list(self.only),
+            **({"runs": list(self.runs)} if self.runs else {}),
             "seconds": round(self.seconds, 3),
             "snapshot": self.snapshot,
             "data_versions": [dict(d) for d in self.data_versions],
@@ -224,7 +227,10 @@ class Report:
         else:
             lines.append("no findings")
         for o in self.skipped:
-            lines.append(f"skipped {o.key}: needs {', '.join(o.missing)} ({'; '.join(dict.fromkeys(o.how))})")
+            if self.runs:  # a run-level analysis that does not apply: the reason says what it needs
+                lines.append(f"skipped {o.key}: {'; '.join(dict.fromkeys(o.how))}")
+            else:
+                lines.append(f"skipped {o.key}: needs {', '.join(o.missing)} ({'; '.join(dict.fromkeys(o.how))})")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -437,49 +443,3 @@ def data_versions(names: Sequence[str]) -> tuple[dict[str, Any], ...]:
 
     return tuple(datasets.provenance(n) for n in names if n not in datasets.PACKAGE_DATASETS and n in datasets.names())
 
-
-def report(
-    *,
-    only: Sequence[str] | str | None = None,
-    seed: int = 0,
-    fast: bool = False,
-    data: Sequence[str] | str | None = None,
-    progress: ProgressFn | None = None,
-) -> Report:
-    """The report: every analysis whose data are on this machine, run and collected.
-
-    ``scalewatch.report(...)`` is this function; :func:`run_report` takes the
-    same arguments plus the registry overrides that tests and notebooks use.
-
-    Parameters
-    ----------
-    only : str or sequence of str, optional
-        Only analyses whose key matches one of these glob patterns (``"test-time.*"``).
-    seed : int, default 0
-        Seed of every resampling and random start.
-    fast : bool, default False
-        Fewer resamples: a quick look, noisier intervals (same method and rules).
-    data : str or sequence of str, optional
-        Only analyses that use one of these datasets.
-    progress : callable(index, total, analysis, outcome), optional
-        Called before each analysis (``outcome=None``) and after it.
-
-    Returns
-    -------
-    Report
-        ``summary()`` for the verdict table, ``write(folder)`` for
-        ``index.html`` and ``findings.json``; shown as its verdict table in a notebook.
-
-    Examples
-    --------
-    >>> import scalewatch
-    >>> rep = scalewatch.report(only="test-time.*", fast=True)   # doctest: +SKIP
-    >>> rep.write("my-report")                                    # doctest: +SKIP
-    """
-    return run_report(
-        only=(only,) if isinstance(only, str) else only,
-        data=(data,) if isinstance(data, str) else data,
-        seed=seed,
-        fast=fast,
-        progress=progress,
-    )
