@@ -273,3 +273,19 @@ def test_registered_with_the_report():
     assert outcome.status == "ok", outcome.error
     assert not outcome.warnings
     assert outcome.findings[0].verdict in VERDICTS
+    # the HTML shows, for each cut-off, the nominal and empirical coverage, and the robust p-value next to the i.i.d. one
+    from scalewatch.reporting.page import render
+
+    page = render(report)
+    rob = page.index("<td class='name'>break test p-value, robust null (decides)</td>")
+    iid = page.index("<td class='name'>break test p-value, i.i.d. null</td>")
+    assert rob < iid and page[rob:iid].count("<tr>") == 1  # adjacent rows
+    assert page.count("<td class='name'>nominal coverage of the calibrated prediction intervals (compute &gt; ") >= 1
+    assert page.count("<td class='name'>empirical coverage of calibrated 90% prediction intervals (compute &gt; ") >= 1
+    assert "empirical coverage of the old in-sample 95% intervals" in page
+    # ... and findings.json carries them (names with "coverage"), with the calibration the rule was given
+    wall = next(f for f in report.to_dict()["findings"] if f["key"] == "pretraining.wall_test")
+    cov = [n for n in wall["numbers"] if "coverage" in n["name"]]
+    assert any(n["name"].startswith("nominal coverage of the calibrated") and n["value"] == 0.9 for n in cov)
+    assert any(n["name"].startswith("empirical coverage of calibrated 90%") and n["low"] is not None for n in cov)
+    assert wall["rule"]["calibration"]["nominal_coverage"] == 0.9
