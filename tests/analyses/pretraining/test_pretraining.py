@@ -121,6 +121,9 @@ def test_wall_test_on_chinchilla(fast_results):
     assert "break test p-value, robust null (decides)" in names and "break test p-value, i.i.d. null" in names
     assert names.index("break test p-value, i.i.d. null") == names.index("break test p-value, robust null (decides)") + 1
     assert any("detection rate, break 5%/decade" in n for n in names)
+    # the shape misfit the robust null allows is shown: residual and smooth term against tokens per parameter
+    assert any(fig.title.startswith("Shape misfit") for fig in f.figures)
+    assert any(t[0].startswith("Calibrated prediction intervals") for t in r.finding_parts()["tables"])
     json.dumps(r.to_dict())
     assert r.sentence().endswith(f": {r.verdict}.")
 
