@@ -57,6 +57,8 @@ TWO = (-0.5, 0.5, 65, 72)  # a lower cut-off that also holds
         # the top runs alone beyond the margin: bends
         (_held(-0.5, 0.5), {**QUIET, **NO_BREAK, "top_interval": (1.2, 2.0)}, "bends", "unfavourable"),
         (_held(-0.5, 0.5, 4, 4), QUIET, "inconclusive", "overruled"),  # fewer than 5 held-out runs
+        # unbounded calibrated intervals (too few groups) cover trivially: no verdict from them
+        (_held(-0.5, 0.5, 72, 72).assign(bounded=False), QUIET, "inconclusive", "overruled"),
     ],
 )
 def test_wall_decision(held, kw, verdict, outcome):

@@ -367,7 +367,8 @@ def wall_decision(
          "holds" the same way;
        * an i.i.d. rejection the robust null does not confirm withholds nothing: the apparent bend is the
          law's shape misfit in tokens per parameter, and the reason says so.
-    4. Fewer than ``min_test`` held-out runs at every cut-off withhold any verdict.
+    4. Fewer than ``min_test`` held-out runs at every cut-off withhold any verdict, and so do unbounded calibrated
+       intervals (column ``bounded`` False: too few run groups for a finite conformal quantile, so they cover trivially).
 
     Parameters
     ----------
@@ -433,6 +434,10 @@ def wall_decision(
         cal = coverage_check(int(r.covered), int(r.n_test), nominal, note=f"held-out runs above the cut-off {r.cutoff:.3g}")
         d = held.decide(r.low, r.high, calibration=cal)
         raw = held.decide(r.low, r.high)
+        if not bool(getattr(r, "bounded", True)) and d.outcome not in ("miscalibrated", "no interval"):
+            # too few run groups for a finite conformal quantile: the intervals are the whole line and cover trivially
+            d = overrule(d, f"the calibrated intervals above the cut-off {r.cutoff:.3g} are unbounded (too few run groups for a "
+                            "finite conformal quantile), so their coverage says nothing")
         if d.outcome == "miscalibrated" and raw.outcome == "unfavourable" and wallward and at_top:
             d = Decision(
                 raw.verdict, raw.outcome,
