@@ -259,6 +259,7 @@ def sweep_finding(runs: Any, *, n_boot: int = 200, seed: int | np.random.Generat
         Number(f"held-out coverage of {100 * ci:g}% prediction intervals", covered / n_held, cov_lo, cov_hi, "", 0.95,
                f"empirical coverage: {covered} of {n_held} held-out runs inside their intervals (bootstrap parameters x "
                f"resampled training residuals); nominal {100 * ci:g}%; 95% Clopper-Pearson interval"),
+        Number("nominal coverage of the prediction intervals", ci, note="the level the held-out runs' prediction intervals were built for"),
         Number("a (law)", boot.estimate["a"], a_lo, a_hi, "", ci,
                "compute-optimal exponent N_opt ~ C^a implied by the fit, beta / (alpha + beta)"),
         Number("a (IsoFLOP minima)", a_iso,

@@ -79,6 +79,29 @@ def test_coverage_law_finding_on_llmonkeys(findings):
     assert {fig.title for fig in f.figures} >= {"Coverage against samples per problem"}
     assert any("Brown" in c for c in f.citations) and any("Chen" in c for c in f.citations)
     assert Finding.from_dict(json.loads(f.to_json())) == f
+    # empirical coverage of the held-out k (k > 1000) by the forecast intervals, next to the nominal level, in findings.json
+    d = json.loads(f.to_json())
+    nums = {n["name"]: n for n in d["numbers"]}
+    emp = nums["empirical coverage of 95% forecast intervals (held-out k > 1,000, 7 models x 5 k)"]
+    assert nums["nominal coverage of the forecast intervals (held-out k > 1,000, 7 models x 5 k)"]["value"] == 0.95
+    assert 0.8 < emp["value"] <= 1.0 and emp["low"] < emp["value"]  # measured 35/35
+    assert f.rule["calibration"]["n"] == 35 and not f.rule["calibration"]["far_short"]
+
+
+def test_coverage_decision_with_calibration():
+    from scalewatch.analyses.testtime.coverage_finding import coverage_decision
+    from scalewatch.findings.rules import calibration
+
+    far_short = calibration(1, 16, 0.95)
+    fine = calibration(33, 35, 0.95)
+    # equivalence with calibrated intervals: holds; with intervals far short of nominal: inconclusive
+    assert coverage_decision(7, (-0.4, -1.5, 0.8), (8.0, 7.0, 9.0), calibration=fine).verdict == "holds"
+    d = coverage_decision(7, (-0.4, -1.5, 0.8), (8.0, 7.0, 9.0), calibration=far_short)
+    assert (d.verdict, d.outcome) == ("inconclusive", "miscalibrated")
+    assert coverage_decision(7, (-2.0, -4.5, 0.8), (8.0, 7.0, 9.0), calibration=far_short).outcome == "miscalibrated"
+    # a miss wholly beyond the margin keeps its direction: the intervals miss the held-out k because the law does
+    d = coverage_decision(7, (21.8, 19.7, 24.2), (46.8, 44.7, 49.1), calibration=far_short)
+    assert d.verdict == "beats the law" and "because the law misses them" in d.reason and d.calibration is far_short
 
 
 def test_selection_finding_says_majority_vote_is_simulated(findings):
@@ -123,3 +146,6 @@ def test_own_arithmetic_finding_describes_our_own_models_not_pythia():
     # the law under-predicts coverage by ~20 points: that is "beats the law", never "holds"
     assert finding.numbers[0].low > 3 and finding.verdict == "beats the law"
     assert finding.numbers[0].low <= finding.numbers[0].value <= finding.numbers[0].high
+    # its forecast intervals cover few held-out k (1 of 16): the miss itself, reported next to the nominal 95%
+    emp = next(n for n in finding.numbers if n.name.startswith("empirical coverage of 95% forecast intervals"))
+    assert emp.high < 0.85 and finding.rule["calibration"]["far_short"]

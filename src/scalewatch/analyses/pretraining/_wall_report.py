@@ -41,7 +41,8 @@ def wall_figures(result: Any) -> list[Figure]:
             shapes=[vline(cut)],
             caption=(
                 f"Grey: the runs the law was fitted to; diamonds: the held-out runs; blue: the law's predictions with "
-                f"{pct} prediction intervals (bootstrap of the fit plus resampled residuals). A wall would show as "
+                f"{pct} in-sample prediction intervals (bootstrap of the fit plus resampled residuals; the verdict judges the calibrated "
+                "intervals of the tables instead). A wall would show as "
                 "diamonds above their intervals at the right."
             ),
         )
@@ -76,43 +77,118 @@ def wall_figures(result: Any) -> list[Figure]:
             shapes=[vline(result.breaks.break_at[0], dash="dot")],
             caption=(
                 f"The hinge term's F statistic at each candidate break (trimmed {100 * result.breaks.trim:g}% from each "
-                f"end); its maximum is the test statistic (p = {result.breaks.p_value:.2g} by wild bootstrap, both break "
-                "counts). The dotted line marks the estimated break."
+                f"end), i.i.d. null; its maximum is the test statistic (p = {result.breaks.p_value:.2g} by wild bootstrap, both "
+                f"break counts; under the robust null p = {result.breaks.p_robust:.2g}). The dotted line marks the i.i.d. estimate of the break."
             ),
         )
     )
+    curve = result.breaks.shape_curve
+    if len(curve):
+        b = result.breaks
+        verdict = (
+            "the i.i.d. test's apparent bend is explained by this shape misfit (the robust null, which allows it, does not reject)"
+            if b.explained_by_shape else
+            ("a break survives the robust null even with this shape term allowed" if b.p_robust < b.level else "neither test rejects")
+        )
+        figs.append(
+            figure(
+                "Shape misfit: residual of the law against tokens per parameter, and the robust null's smooth term",
+                [
+                    points(curve["tokens_per_param"], curve["residual_pct"], "residual of the law (run)", color="#8c959f", size=5),
+                    points(curve["tokens_per_param"], curve["shape_pct"], f"smooth term (degree {b.shape_degree} in log D/N)",
+                           color=PALETTE[3 % len(PALETTE)], mode="lines"),
+                ],
+                x_title="tokens per parameter D/N",
+                y_title="residual, % of loss",
+                y_log=False,
+                shapes=[hline(0.0)],
+                caption=(
+                    f"The law misses runs far below and far above the compute-optimal ratio in opposite directions (SD of the smooth "
+                    f"term {b.misfit_sd_pct:.2g}% of loss). Across an isoFLOP design D/N drifts with compute, so this misfit alone "
+                    f"makes the i.i.d. break test reject (p = {b.p_value:.2g}); the robust null allows it (p = {b.p_robust:.2g}): {verdict}."
+                ),
+            )
+        )
     return figs
 
 
 def wall_method(result: Any) -> str:
     bt, br = result.backtest, result.breaks
-    cal = ""
-    if result.calibration is not None:
-        c = result.calibration
-        cal = (
-            f" The break rule was calibrated on {c.n_datasets} synthetic datasets each way ({c.design}; noise: {c.noise}): "
-            f"false-alarm rate {c.false_alarm_rate:.3f} [{c.false_alarm_interval[0]:.3f}, {c.false_alarm_interval[1]:.3f}] at "
-            f"level {c.level:g}, detection rate {c.detection_rate:.3f} [{c.detection_interval[0]:.3f}, {c.detection_interval[1]:.3f}] "
-            f"for a planted break of {c.break_slope_pct_per_decade:+g}% per decade at {c.break_at:.2g}."
+    cb = result.calibrated
+    rates = ""
+    if result.rates is not None:
+        rt = result.rates
+        parts = []
+        for scen, what in (("a: i.i.d. null", "significant"), ("b: smooth misfit", "significant")):
+            for test in ("robust", "iid"):
+                try:
+                    v, lo, hi = rt.rate(scen, test, what)
+                except KeyError:
+                    continue
+                parts.append(f"{test} test under ({scen}) {v:.3f} [{lo:.3f}, {hi:.3f}]")
+        det = []
+        for slope in (2, 5, 10):
+            try:
+                v, lo, hi = rt.rate(f"break {slope}%/decade", "robust", "detected")
+            except KeyError:
+                continue
+            det.append(f"{slope}%/decade {v:.3f} [{lo:.3f}, {hi:.3f}]")
+        rates = (
+            f" Rates of both break tests on {rt.n_sims} simulated datasets per scenario ({rt.design}; {rt.simplification}; "
+            f"{rt.n_boot} bootstrap draws; 95% Clopper-Pearson): false alarms (p < {rt.level:g}) " + "; ".join(parts)
+            + ". Detection (significant and better out of sample) of planted breaks by the robust rule: " + "; ".join(det) + "."
+            + (" Fast mode: fewer simulated datasets than the 400 of the report." if result.fast else "")
+        )
+    if cb is not None:
+        intervals = (
+            f"Prediction intervals ({100 * cb.nominal:g}% nominal) are calibrated out of sample: rolling-origin locally weighted "
+            "split conformal intervals (Lei et al. 2018), calibrated on inner rolling origins inside each training set (no held-out "
+            "run is used): a mean linear in log(D/N), a scale growing linearly with the extrapolation distance, the conformal "
+            f"quantile sized by the {cb.group} groups. Each cut-off reports the nominal and the empirical coverage of its held-out "
+            f"runs (Clopper-Pearson), next to the coverage of the old in-sample {100 * bt.ci:g}% intervals (parameter bootstrap "
+            "plus resampled in-sample residuals), which are shown but no longer judged. The held-out mean excess gets a cluster "
+            "bootstrap interval (model sizes resampled whole, conditional on the training fit): runs of one size share errors. "
+        )
+    else:
+        intervals = (
+            f"Prediction intervals ({100 * bt.ci:g}%) combine a bootstrap of the training fit with resampled training residuals "
+            "(calibrated intervals need a law of N and D). "
+        )
+    top_from = result.top_from
+    below = ""
+    if result.break_below_top:
+        below = (
+            f" Here the robust break lies at {br.break_at_robust:.2g} {result._unit}, below the top of the range (which starts at "
+            f"{top_from:.3g}), with the loss falling {br.slope_change_robust:+.2f}% per decade [{br.slope_interval_robust[0]:+.2f}, "
+            f"{br.slope_interval_robust[1]:+.2f}] relative to the law beyond it; the largest runs are predicted with mean excess "
+            f"{result.deciding.excess_pct:+.2f}% [{result.deciding.low:+.2f}, {result.deciding.high:+.2f}] and the top {result.top.k} "
+            f"runs sit {result.top.mean_excess:+.2f}% [{result.top_interval[0]:+.2f}, {result.top_interval[1]:+.2f}] from the law. "
+            "So the law's compute trend changes inside the range but no wall is seen at the top: the break is reported as its own "
+            "number, and it withholds 'holds'."
         )
     return (
         f"Rolling-origin backtest in {result.by} (cut-offs {', '.join(f'{c:.3g}' for c in bt.cutoffs)}): each law "
         f"({', '.join(bt.laws)}) is fitted with {bt.loss} loss on log residuals to the runs at or below the cut-off "
-        "(one-variable laws to the frontier of best loss per budget) and predicts the runs above it. Prediction "
-        f"intervals ({100 * bt.ci:g}%) combine a bootstrap of the training fit ({bt.n_boot} resamples; parameter "
-        "uncertainty) with resampled training residuals (residual scale). The held-out mean excess is compared with "
-        "its distribution under the law drawn the same way (one-sided p, Bonferroni over cut-offs). "
+        "(one-variable laws to the frontier of best loss per budget) and predicts the runs above it. " + intervals +
         f"Break test: {br.law} plus one or two hinge terms in log {result.by}, sup-F over break points trimmed "
-        f"{100 * br.trim:g}% from each end, wild-bootstrap p-values ({br.n_boot} draws), Bonferroni over one and two "
-        f"breaks; a break is detected when p < {br.level:g} and the broken law, estimated below the cut-off, cuts the "
-        f"held-out RMS excess by at least {100 * br.margin:g}%." + cal + f" Top-of-range: mean excess of the {result.top.k} "
-        f"runs with the largest {result.by} over the law fitted to all runs, against {result.top.n_perm} random "
-        "k-subsets (one-sided permutation p) with a bootstrap interval.\n\n"
-        "Verdict (scalewatch.analyses.pretraining.wall_decision): the held-out mean excess at the cut-off holding out the most "
-        "runs, judged with the empirical coverage of its prediction intervals (a cut-off whose intervals cover far fewer held-out "
-        "runs than nominal makes the verdict inconclusive); the top runs decide when they alone sit beyond the margin; a break "
-        "found by the i.i.d. break test withholds 'holds' (its null, the law exactly right plus i.i.d. noise, is rejected by "
-        "shape misfit alone). " + (decision_text(result.decision) if result.decision is not None else "")
+        f"{100 * br.trim:g}% from each end, Bonferroni over one and two breaks, under two nulls: the i.i.d. null (the law exactly "
+        f"right plus i.i.d. noise, wild bootstrap per run, {br.n_boot} draws) and the robust null ({br.robust_null()}). A break is "
+        f"claimed only when it survives the robust null (p < {br.level:g}) and the broken model, estimated below the cut-off "
+        f"{bt.cutoffs[0]:.3g}, cuts the held-out RMS excess by at least {100 * br.margin:g}% (law + shape term + hinge against law + "
+        "shape term); when only the i.i.d. test rejects, the apparent bend is the law's shape misfit in tokens per parameter "
+        "(shown in the shape-misfit figure)." + rates + f" Top-of-range: mean excess of the {result.top.k} "
+        f"runs with the largest {result.by} over the law fitted to all runs, with a cluster-bootstrap interval by model size and a "
+        f"permutation p against {result.top.n_perm} random k-subsets.\n\n"
+        "Verdict (scalewatch.analyses.pretraining.wall_decision): the question is the TOP of the range. (1) The held-out mean excess "
+        "of the largest runs (the highest cut-off with at least 5 held-out runs) is judged by loss.heldout_excess with the empirical "
+        "coverage of its calibrated intervals; a lower cut-off whose intervals cover far fewer runs than nominal makes the verdict "
+        "inconclusive, and one whose runs fall short of the law withholds 'holds'. (2) The top runs decide when they alone sit beyond "
+        "the margin in sample ('bends'). (3) The break, by pretraining.break_slope on the robust test: a wall-ward break located "
+        f"in the top of the range (at or above the lowest cut-off, {top_from:.3g} here) makes the verdict 'breaks'; one below the top "
+        "gives 'breaks' only with an unfavourable held-out miss at the top, and otherwise is reported as its own number and turns "
+        "'holds' or 'beats the law' into 'inconclusive' (a law whose compute trend changes inside the range is not said to hold); any "
+        "other kink that survives the robust null also withholds 'holds'; an i.i.d.-only rejection withholds nothing (shape misfit)."
+        + below + " " + (decision_text(result.decision) if result.decision is not None else "")
     )
 
 
@@ -125,13 +201,35 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
                      {"cutoff": f"cut-off ({result.by})", "test_set": "held-out set", "rmse_pct": "RMS excess %", "bias_pct": "mean excess %",
                       "coverage_param": "coverage (parameter-only)"}, digits=4),
         ),
+        *(
+            [(
+                "Calibrated prediction intervals: nominal and empirical coverage of held-out runs at each cut-off",
+                records(result.heldout, [c for c in ("cutoff", "n_test", "n_test_groups", "nominal", "covered", "coverage", "coverage_low",
+                                                     "coverage_high", "insample_nominal", "insample_coverage", "excess_pct", "low", "high")
+                                         if c in result.heldout.columns],
+                        {"cutoff": f"cut-off ({result.by})", "n_test": "held out", "n_test_groups": "groups", "nominal": "nominal coverage",
+                         "covered": "inside", "coverage": "empirical coverage", "coverage_low": "coverage low (95% CP)",
+                         "coverage_high": "coverage high (95% CP)", "insample_nominal": "in-sample nominal coverage",
+                         "insample_coverage": "in-sample empirical coverage", "excess_pct": "mean excess %", "low": "low %", "high": "high %"},
+                        digits=4),
+            )]
+            if result.calibrated is not None else []
+        ),
+        *(
+            [("Break tests on simulated runs: false-alarm and detection rates (95% Clopper-Pearson)",
+              records(result.rates.table, ["scenario", "slope_pct_per_decade", "test", "n_sims", "significant_rate", "significant_low",
+                                           "significant_high", "detected_rate", "detected_low", "detected_high"],
+                      {"slope_pct_per_decade": "planted slope %/decade", "significant_rate": "p < level", "detected_rate": "detected"},
+                      digits=3))]
+            if result.rates is not None else []
+        ),
         (
             f"The {result.top.k} runs with the largest {result.by}",
             records(result.top.top, [c for c in ("run_id", "params", "tokens", "compute", "loss", "excess_pct") if c in result.top.top.columns],
                      {"excess_pct": "excess %"}, digits=4),
         ),
     ]
-    notes = [n for n in (result.data_note,) if n] + list(bt.notes) + list(result.breaks.notes)
+    notes = [n for n in (result.data_note,) if n] + list(bt.notes) + list(result.breaks.notes) + list(result.notes)
     sources = (result.dataset,)
     citations = tuple(c for c in (result.citation,) if c) + tuple(
         CITATIONS[k] for k in ("hoffmann2022", "kaplan2020", "besiroglu2024", "caballero2022", "andrews1993", "hansen1996", "tashman2000", "efron1993")

@@ -21,7 +21,11 @@ def wall_verdict(
     n_params: int | None = None,
     min_fit_per_param: float = 3.0,
 ) -> tuple[str, str]:
-    """The verdict of a wall test from its numbers, with the reason in words.
+    """The verdict of a wall test from its numbers (p-values), with the reason in words.
+
+    The report's wall test is decided by :func:`~scalewatch.analyses.pretraining.wall_decision` (written rules
+    with margins, calibrated intervals and the robust break test); this p-value rule is kept for the over-training
+    and repetition tests' reports and for users' own numbers.
 
     Parameters
     ----------

@@ -28,13 +28,15 @@ from scalewatch.analyses.testtime._common import (
 from scalewatch.analyses.testtime.coverage import _usable, compare_coverage_laws
 from scalewatch.analyses.testtime.passk import DEFAULT_KS
 from scalewatch.findings import Decision, Finding, Number, analysis
-from scalewatch.findings.rules import decision_text, overrule, rule
+from scalewatch.findings.rules import Calibration, calibration, decision_text, overrule, rule
 from scalewatch.plots import PALETTE, band, curve, figure, points, sequential_colors, vline
 
 __all__ = ["coverage_decision", "coverage_verdict", "CoverageEvidence", "coverage_evidence", "coverage_law_finding", "coverage_law_analysis"]
 
 
-def coverage_decision(n_models: int, excess: tuple[float, float, float], gain: tuple[float, float, float]) -> Decision:
+def coverage_decision(
+    n_models: int, excess: tuple[float, float, float], gain: tuple[float, float, float], *, calibration: Calibration | None = None,
+) -> Decision:
     """The written rule's decision on the coverage law (rules ``test-time.decade_gain`` and ``score.forecast_error``).
 
     Parameters
@@ -45,6 +47,12 @@ def coverage_decision(n_models: int, excess: tuple[float, float, float], gain: t
         Observed minus forecast coverage at the largest k, points (> 0: the law under-predicts).
     gain : (estimate, low, high)
         Coverage added over the last decade of k, points.
+    calibration : Calibration, optional
+        Empirical coverage of the held-out k by the law's forecast intervals
+        (:func:`scalewatch.findings.rules.calibration`). Far short of nominal, it withholds "holds" and any
+        undecided reading ("inconclusive", outcome "miscalibrated"); it does not withhold a forecast error
+        wholly beyond the margin: the intervals then miss the held-out k *because* the law misses them, and
+        the direction of the miss stands (the reason says the coverage).
 
     Returns
     -------
@@ -60,10 +68,22 @@ def coverage_decision(n_models: int, excess: tuple[float, float, float], gain: t
     'beats the law'
     >>> coverage_decision(7, (-9.0, -10.0, -8.0), (0.2, 0.0, 0.5)).verdict
     'breaks'
+    >>> from scalewatch.findings.rules import calibration
+    >>> coverage_decision(7, (-0.4, -1.5, 0.8), (8.0, 7.0, 9.0), calibration=calibration(5, 21, 0.95)).outcome
+    'miscalibrated'
     """
     _, glo, ghi = gain
     g = rule("test-time.decade_gain").decide(glo, ghi) if math.isfinite(glo) and math.isfinite(ghi) else None
-    d = g if g is not None and g.outcome == "inside" else rule("score.forecast_error").decide(excess[1], excess[2])
+    if g is not None and g.outcome == "inside":
+        d = g
+    else:
+        fe = rule("score.forecast_error")
+        raw = fe.decide(excess[1], excess[2])
+        d = fe.decide(excess[1], excess[2], calibration=calibration)
+        if d.outcome == "miscalibrated" and raw.outcome in ("favourable", "unfavourable"):
+            d = Decision(raw.verdict, raw.outcome, f"{raw.reason}; the forecast intervals cover {calibration.text()} of held-out k "
+                         f"against a nominal {100 * calibration.nominal:g}%, because the law misses them by more than the margin",
+                         raw.rule, raw.low, raw.high, calibration)
     if n_models < 3:
         return overrule(d, f"only {n_models} model(s) to pool, fewer than 3")
     return d
@@ -130,6 +150,9 @@ class CoverageEvidence:
     ci: Any
     budget: Any
     fit_up_to: Any
+    heldout_covered: int = 0
+    heldout_n: int = 0
+    calibration: Any = None
 
 
 def coverage_evidence(
@@ -191,6 +214,8 @@ def coverage_evidence(
         af, bf = _brown(logk[fit_mask], Cs[:, fit_mask])
         pred_last = math.exp(-a_f * k_last ** -b_f)
         excess_draws.append(100.0 * (C[:, -1] - np.exp(-af * k_last ** -bf)))
+        hk = kk[~fit_mask].astype(float)
+        fc_draws = np.exp(-np.asarray(af)[:, None] * hk[None, :] ** -np.asarray(bf)[:, None])  # (R, held-out k)
         gain_draws.append(100.0 * (C[:, -1] - C[:, j_cut]))
         ext_b = np.exp(-ab * budget ** -bb)
         k50 = np.where(bb > 0, (ab / math.log(2.0)) ** (1.0 / bb), np.inf)
@@ -198,7 +223,7 @@ def coverage_evidence(
             "model": m, "a": float(a), "b": float(b), "ab": ab, "bb": bb, "cov": cov, "C": C,
             "pred_last": pred_last, "excess": 100.0 * (cov[-1] - pred_last), "ext": float(math.exp(-a * budget ** -b)),
             "ext_draws": ext_b, "k50": float((a / math.log(2.0)) ** (1.0 / b)), "k50_draws": k50,
-            "a_f": float(a_f), "b_f": float(b_f),
+            "a_f": float(a_f), "b_f": float(b_f), "fc_draws": fc_draws, "cov_heldout": cov[~fit_mask],
         })
     n_failed = int((~ok_all).sum())
     if n_failed:
@@ -209,11 +234,21 @@ def coverage_evidence(
     gn_est = float(np.mean([100.0 * (r["cov"][-1] - r["cov"][j_cut]) for r in per_model]))
     ex_lo, ex_hi = _pct(ex, ci)
     gn_lo, gn_hi = _pct(gn, ci)
-    decision = coverage_decision(len(names), (ex_est, ex_lo, ex_hi), (gn_est, gn_lo, gn_hi))
+    # empirical coverage of the held-out k (k > fit_up_to) by the law's forecast intervals (fit on k <= fit_up_to, paired
+    # problem bootstrap, percentile), every model and held-out k counted
+    covered, n_held = 0, 0
+    for r in per_model:
+        lo_f, hi_f = np.quantile(r["fc_draws"][ok_all], [(1 - ci) / 2, (1 + ci) / 2], axis=0)
+        inside = (r["cov_heldout"] >= lo_f) & (r["cov_heldout"] <= hi_f)
+        r["fc_low"], r["fc_high"], r["fc_inside"] = lo_f, hi_f, inside
+        covered += int(inside.sum())
+        n_held += int(inside.size)
+    cal = calibration(covered, n_held, ci, note=f"held-out k > {fit_up_to:,} of {len(names)} models; k of one model are not independent") if n_held else None
+    decision = coverage_decision(len(names), (ex_est, ex_lo, ex_hi), (gn_est, gn_lo, gn_hi), calibration=cal)
     verdict, reason = decision.verdict, decision.reason
     cmp = compare_coverage_laws(counts, fit_up_to=tuple(int(c) for c in compare_up_to), ks=kk)
 
-    return CoverageEvidence(names=names, params=params, counts=counts, kk=kk, logk=logk, k_last=k_last, cut=cut, j_cut=j_cut, P=P, per_model=per_model, ok_all=ok_all, notes=notes, ex_est=ex_est, ex_lo=ex_lo, ex_hi=ex_hi, gn_est=gn_est, gn_lo=gn_lo, gn_hi=gn_hi, verdict=verdict, reason=reason, decision=decision, cmp=cmp, n_resamples=n_resamples, ci=ci, budget=budget, fit_up_to=fit_up_to)
+    return CoverageEvidence(names=names, params=params, counts=counts, kk=kk, logk=logk, k_last=k_last, cut=cut, j_cut=j_cut, P=P, per_model=per_model, ok_all=ok_all, notes=notes, ex_est=ex_est, ex_lo=ex_lo, ex_hi=ex_hi, gn_est=gn_est, gn_lo=gn_lo, gn_hi=gn_hi, verdict=verdict, reason=reason, decision=decision, cmp=cmp, n_resamples=n_resamples, ci=ci, budget=budget, fit_up_to=fit_up_to, heldout_covered=covered, heldout_n=n_held, calibration=cal)
 
 
 def _coverage_numbers(ev: CoverageEvidence) -> list[Number]:
@@ -232,6 +267,17 @@ def _coverage_numbers(ev: CoverageEvidence) -> list[Number]:
             f"coverage at k = {int(k_last):,} minus at k = {int(cut):,}, mean over models",
         ),
     ]
+    if ev.calibration is not None:
+        c = ev.calibration
+        held = f"held-out k > {fit_up_to:,}, {len(names)} models x {c.n // max(len(names), 1)} k"
+        numbers += [
+            Number(f"nominal coverage of the forecast intervals ({held})", ci, note="level of the law's forecast intervals (paired problem bootstrap)"),
+            Number(
+                f"empirical coverage of {100 * ci:g}% forecast intervals ({held})", c.empirical, c.low, c.high, "", 0.95,
+                f"{c.covered} of {c.n} held-out coverages inside the interval of the law fitted on k <= {fit_up_to:,} (problems resampled, "
+                "the law refitted); 95% Clopper-Pearson, k treated as independent (optimistic: the k of one model share errors)",
+            ),
+        ]
     for r in per_model:
         lab = model_label(r["model"])
         numbers.append(Number(f"b ({lab})", r["b"], *_pct(r["bb"][ok_all], ci), "", ci,
@@ -361,7 +407,12 @@ def _coverage_text(ev: CoverageEvidence, numbers: Sequence[Number], models: str,
         f"Verdict: the law fitted on k <= {fit_up_to:,} forecasts coverage at k = {int(k_last):,}; the observed minus forecast coverage, "
         f"averaged over models, with its paired-bootstrap interval, is judged by the written rule score.forecast_error; the last "
         f"decade's coverage gain by test-time.decade_gain (a gain inside 0 +/- 1 point is a plateau: 'breaks'). "
-        f"{decision_text(ev.decision)}\n\n"
+        + (f"Calibration: the law fitted on k <= {fit_up_to:,} gives a {pct} forecast interval (paired problem bootstrap) at each held-out k; "
+           f"{ev.calibration.covered} of {ev.calibration.n} held-out coverages lie inside, empirical coverage {ev.calibration.text()} against "
+           f"the nominal {pct}. Far short of nominal, the coverage withholds 'holds' (and any undecided reading); a forecast error wholly "
+           "beyond the margin keeps its direction, since the intervals then miss the held-out k because the law does. "
+           if ev.calibration is not None else "")
+        + f"{decision_text(ev.decision)}\n\n"
         f"Alternatives compared out of sample: a ceiling m exp(-a k^-b); the beta-distribution law 1 - B(alpha, beta + k)/B(alpha, beta) "
         f"(Schaeffer et al. 2025); a logistic in log k; a power law in 1 - c. Each is fitted by least squares on log(-log c) to k <= "
         f"{' and '.join(f'{c_:,}' for c_ in cmp.fit_up_to)} and scored on the larger k. The small-k points come from all "
