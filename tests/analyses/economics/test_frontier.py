@@ -1,0 +1,83 @@
+"""Frontier clusters and training costs from epoch-ai-models: Cottier et al.'s 2.4x per year reproduced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalewatch.analyses.economics import (
+    COTTIER_GROWTH,
+    cluster_decision,
+    cluster_trend,
+    cost_growth_decision,
+    frontier_models,
+    log_linear_trend,
+    training_cost_trend,
+)
+from scalewatch.data import datasets
+
+
+@pytest.fixture(scope="module")
+def md():
+    return datasets.load("epoch-ai-models")
+
+
+@pytest.fixture(scope="module")
+def costs(md):
+    return training_cost_trend(md, n_draws=1000, n_boot=300, seed=0)
+
+
+def test_log_linear_trend_recovers_a_rate_and_refuses_bad_input() -> None:
+    rng = np.random.default_rng(0)
+    x = np.linspace(2016, 2024, 40)
+    y = 10 ** (0.4 * (x - 2016) + 6 + rng.normal(0, 0.1, x.size))
+    tr = log_linear_trend(x, y)
+    e, lo, hi = tr.factor(0.9)
+    assert lo < 10**0.4 < hi and e == pytest.approx(10**0.4, rel=0.05)
+    yr, ylo, yhi = tr.year_reaching(10.0, 2000, np.random.default_rng(1))
+    assert ylo < yr < yhi and yr == pytest.approx(2026.0, abs=0.3)
+    with pytest.raises(ValueError, match="positive"):
+        log_linear_trend([1, 2, 3], [1.0, 0.0, 2.0])
+    with pytest.raises(ValueError, match="at least 3"):
+        log_linear_trend([1, 2], [1.0, 2.0])
+
+
+def test_the_frontier_lists_are_disjoint_per_n(md) -> None:
+    f = md.tables["frontier"]
+    top = f[f["rule"] == "top_n"]
+    assert top["model"].duplicated().sum() == 0  # each n lists the models it adds: the top-10 set is a union
+    assert {"GPT-4", "Gemini 1.0 Ultra"} <= frontier_models(md, top_n=10)
+
+
+def test_cottier_growth_is_reproduced_within_its_interval(costs) -> None:
+    e, lo, hi = costs.reproduction
+    assert COTTIER_GROWTH[1] <= e <= COTTIER_GROWTH[2]  # measured 2.47 [2.13, 2.87] on 61 top-10 models, 2016-2023
+    assert e == pytest.approx(2.47, abs=0.02) and costs.n_reproduction == 61
+    assert costs.verdict == "holds" == cost_growth_decision(costs.reproduction).verdict
+    v = costs.variants.set_index("variant")
+    earlier = v.loc["earlier measurement: model_costs_updated, all dates"]
+    assert int(earlier["n"]) == 61 and 2.6 < earlier["factor"] < 3.0  # the series behind the earlier 2.77x
+
+
+def test_cost_projections_are_ordered_and_cost_grows_slower_than_compute(costs) -> None:
+    years = [costs.year_cost[c] for c in (1e10, 1e11, 1e12)]
+    assert all(lo < e < hi for e, lo, hi in years)
+    assert years[0][0] < years[1][0] < years[2][0]
+    assert 2028 < years[0][0] < 2034
+    share, lo, hi = costs.cost_share
+    assert 0 < lo < share < hi < 1  # cheaper FLOP: cost grows slower than compute
+    f = costs.to_finding()
+    assert f.key == "test-time.training_costs" and any("(published)" in n.name for n in f.numbers)
+
+
+def test_grok3_against_the_record_cluster_trend(md) -> None:
+    c = cluster_trend(md, n_draws=1000, seed=0)
+    assert list(c.records["model"])[-1] == "Grok-3" and c.test_accelerators == 100_000
+    e, lo, hi = c.log_ratio
+    assert lo < 0 < hi  # within the prediction interval of the earlier records (measured 1.5x [0.45, 5])
+    assert c.verdict == cluster_decision(c.log_ratio).verdict
+    ye, ylo, yhi = c.year_target[1e6]
+    assert 2026 < ye < 2036 and ylo < ye < yhi
+    with pytest.raises(ValueError, match="not a record cluster"):
+        cluster_trend(md, test_model="Llama 3.1-405B", n_draws=10)
+    assert cluster_decision((0.0, -0.2, 0.25)).verdict == "holds"
