@@ -62,6 +62,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.economics.debate",
     "scalewatch.analyses.economics.inference_prices",
     "scalewatch.analyses.economics.frontier",
+    "scalewatch.analyses.economics.unmeasured",
     "scalewatch.analyses.datawall.wall",
     "scalewatch.analyses.trends.plateau",
     "scalewatch.analyses.sweep",

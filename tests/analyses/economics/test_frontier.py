@@ -81,3 +81,14 @@ def test_grok3_against_the_record_cluster_trend(md) -> None:
     with pytest.raises(ValueError, match="not a record cluster"):
         cluster_trend(md, test_model="Llama 3.1-405B", n_draws=10)
     assert cluster_decision((0.0, -0.2, 0.25)).verdict == "holds"
+
+
+def test_claims_we_could_not_measure_are_quoted_never_measured() -> None:
+    from scalewatch.analyses.economics import QUOTED_CLAIMS, unmeasured_claims
+
+    f = unmeasured_claims().to_finding()
+    assert f.key == "test-time.unmeasured_claims" and f.verdict == "inconclusive"
+    assert not f.numbers  # nothing here is a measurement
+    assert len(QUOTED_CLAIMS) == 4 and all(c.citation and c.would_settle for c in QUOTED_CLAIMS)
+    (title, rows), = f.tables if isinstance(f.tables, (list, tuple)) else list(f.tables.items())
+    assert "quoted" in title and {"100,000x" in r["best available figure (quoted, not measured)"] for r in rows} == {True, False}
