@@ -61,6 +61,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.economics.cost_to_target",
     "scalewatch.analyses.economics.debate",
     "scalewatch.analyses.economics.inference_prices",
+    "scalewatch.analyses.economics.marginal",
     "scalewatch.analyses.economics.frontier",
     "scalewatch.analyses.economics.unmeasured",
     "scalewatch.analyses.datawall.wall",

@@ -799,6 +799,22 @@ _add(
 )
 _add(
     Rule(
+        "economics.marginal_point_ratio",
+        "log10 of the dollars for one further point of coverage by training a larger model (fixed samples per problem) over "
+        "those by sampling one model more, at the headline coverage",
+        "log10 x",
+        margin=0.1,
+        gate=1.5,
+        favourable="above",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="as economics.cost_ratio: 0.1 in log10 (x1.26) is within the uncertainty of GPU prices and utilisation; 'above' "
+        "means the next point costs more by training larger.",
+    )
+)
+_add(
+    Rule(
         "economics.quoted_claim",
         "a quoted figure with no open data behind it",
         "",
