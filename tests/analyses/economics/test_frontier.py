@@ -92,3 +92,16 @@ def test_claims_we_could_not_measure_are_quoted_never_measured() -> None:
     assert len(QUOTED_CLAIMS) == 4 and all(c.citation and c.would_settle for c in QUOTED_CLAIMS)
     (title, rows), = f.tables if isinstance(f.tables, (list, tuple)) else list(f.tables.items())
     assert "quoted" in title and {"100,000x" in r["best available figure (quoted, not measured)"] for r in rows} == {True, False}
+
+
+def test_every_new_result_round_trips_to_json(md, costs) -> None:
+    import json
+
+    from scalewatch.analyses.economics import inference_price_trends, unmeasured_claims
+
+    for r in (costs, cluster_trend(md, n_draws=100, seed=0), inference_price_trends(n_resamples=100), unmeasured_claims()):
+        d = json.loads(r.to_json())
+        assert d and isinstance(d, dict)
+        assert r.to_finding().to_dict()["key"].startswith("test-time.")
+    g, lo, hi = costs.flop_per_dollar_growth
+    assert 1 < lo < g < hi  # a dollar buys more training FLOP each year

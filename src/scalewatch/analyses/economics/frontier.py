@@ -434,6 +434,8 @@ class TrainingCostTrend(Result):
         Growth per year of training compute of the same models.
     cost_share : tuple of float
         log(cost growth) / log(compute growth) (bootstrap over models).
+    flop_per_dollar_growth : tuple of float
+        Compute growth over cost growth: how much more training FLOP a dollar bought each year (same bootstrap).
     points : DataFrame
         ``model, date, year, cost_usd, compute_flop`` of the projection fit.
     decision : Decision
@@ -450,6 +452,7 @@ class TrainingCostTrend(Result):
     year_cost: Mapping[float, tuple[float, float, float]]
     compute_growth: tuple[float, float, float]
     cost_share: tuple[float, float, float]
+    flop_per_dollar_growth: tuple[float, float, float]
     points: Any = field(repr=False)
     decision: Decision = field(repr=False)
     ci: float = 0.90
@@ -477,6 +480,8 @@ class TrainingCostTrend(Result):
                    "log-linear least squares of training FLOP"),
             Number("cost trend as a share of the compute trend (log growth rates)", *self.cost_share, "", self.ci,
                    "log(cost growth) / log(compute growth); the rest of compute growth came from cheaper FLOP; bootstrap over models"),
+            Number("training FLOP per dollar, growth per year (compute trend over cost trend)", *self.flop_per_dollar_growth, "x/yr", self.ci,
+                   "hardware price-performance, utilisation and longer runs together; bootstrap over models"),
         ]
         if "earlier measurement: model_costs_updated, all dates" in v.index:
             r = v.loc["earlier measurement: model_costs_updated, all dates"]
@@ -611,13 +616,18 @@ def training_cost_trend(
     xc = xb - xb.mean(axis=1, keepdims=True)
     sxx = (xc * xc).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share_d = ((xc * (cb - cb.mean(axis=1, keepdims=True))).sum(axis=1) / sxx) / ((xc * (fb - fb.mean(axis=1, keepdims=True))).sum(axis=1) / sxx)
-    share_d = share_d[np.isfinite(share_d)]
+        bc = (xc * (cb - cb.mean(axis=1, keepdims=True))).sum(axis=1) / sxx  # log10 cost per year, per resample
+        bf = (xc * (fb - fb.mean(axis=1, keepdims=True))).sum(axis=1) / sxx  # log10 FLOP per year
+        share_d = bc / bf
+    good = np.isfinite(share_d)
+    share_d, per_flop_d = share_d[good], 10.0 ** (bf[good] - bc[good])
     q = ((1 - ci) / 2, (1 + ci) / 2)
     repf = rep.factor(ci)
     return TrainingCostTrend(
         variants=variants, reproduction=repf, n_reproduction=rep.n, projection=proj.factor(ci), projection_trend=proj, year_cost=years,
         compute_growth=comp.factor(ci), cost_share=(float(share0), float(np.quantile(share_d, q[0])), float(np.quantile(share_d, q[1]))),
+        flop_per_dollar_growth=(float(10 ** (comp.slope - log_linear_trend(x, 10**lc).slope)), float(np.quantile(per_flop_d, q[0])),
+                                float(np.quantile(per_flop_d, q[1]))),
         points=pts, decision=cost_growth_decision(repf), ci=float(ci), n_draws=int(n_draws),
     )
 

@@ -117,6 +117,10 @@ class UnmeasuredClaims(Result):
     def verdict(self) -> str:
         return self.decision.verdict
 
+    def to_dict(self) -> dict[str, Any]:
+        """The claims as rows, with the rule's decision."""
+        return {"claims": [c.row() for c in self.claims], "decision": self.decision.to_dict()}
+
     def sentence(self) -> str:
         return (f"{len(self.claims)} claims of the debate (poker search worth 100,000x scale, OpenAI's ~$10B costs, YouTube's usable speech, "
                 "DCLM's equal quality with less data) have no open data here: the table quotes the best published figure of each, "
