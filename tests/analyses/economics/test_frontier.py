@@ -72,11 +72,17 @@ def test_cost_projections_are_ordered_and_cost_grows_slower_than_compute(costs) 
 
 def test_grok3_against_the_record_cluster_trend(md) -> None:
     c = cluster_trend(md, n_draws=1000, seed=0)
-    assert list(c.records["model"])[-1] == "Grok-3" and c.test_accelerators == 100_000
-    e, lo, hi = c.log_ratio
-    assert lo < 0 < hi  # within the prediction interval of the earlier records (measured 1.5x [0.45, 5])
-    assert c.verdict == cluster_decision(c.log_ratio).verdict
-    ye, ylo, yhi = c.year_target[1e6]
+    assert c.test_accelerators == 100_000
+    for s in (c.h100e, c.counts):
+        assert list(s.records["model"])[-1] == "Grok-3"
+        e, lo, hi = s.log_ratio
+        assert lo < e < hi
+    assert list(c.h100e.records["model"])[:2] == ["AlphaZero", "GPT-3 175B (davinci)"]
+    assert c.h100e.records["value"].iloc[-1] == pytest.approx(1e5)  # H100s are their own unit
+    # measured: 4.4x [1.4, 14] the earlier trend in H100-equivalents, 1.5x [0.4, 5.0] in accelerator counts
+    assert 0 < c.h100e.log_ratio[1] and c.counts.log_ratio[1] < 0 < c.counts.log_ratio[2]
+    assert c.verdict == cluster_decision(c.h100e.log_ratio).verdict
+    ye, ylo, yhi = c.h100e.year_target[1e6]
     assert 2026 < ye < 2036 and ylo < ye < yhi
     with pytest.raises(ValueError, match="not a record cluster"):
         cluster_trend(md, test_model="Llama 3.1-405B", n_draws=10)

@@ -4,9 +4,10 @@ Two findings from Epoch AI's models database (``epoch-ai-models``):
 
 ``test-time.frontier_clusters`` (:func:`cluster_trend`)
     The record training clusters (the largest ``Hardware quantity`` reported
-    so far) since 2016, a log-linear trend on the date: is Grok-3's 100,000
-    H100s on the trend of the earlier records, and in what year does the
-    trend reach 1M accelerators.
+    so far) since 2016, in H100-equivalents (chips weighed by their dense
+    BF16 peak, ``epoch-ml-hardware``) and in plain counts, a log-linear trend
+    on the date: is Grok-3's 100,000 H100s on the trend of the earlier
+    records, and in what year does the trend reach 1M.
 ``test-time.training_costs`` (:func:`training_cost_trend`)
     The growth of frontier training costs (Cottier et al. 2024's selection:
     models in the top 10 of training compute when released, amortised
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from scalewatch import seeds
-from scalewatch.analyses.economics._common import _CITE_COTTIER, _MODELS
+from scalewatch.analyses.economics._common import _CITE_COTTIER, _HARDWARE, _MODELS
 from scalewatch.findings import Decision, Number, Result, analysis
 from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import PALETTE, band, curve, figure, hline, points
@@ -36,6 +37,7 @@ __all__ = [
     "COTTIER_GROWTH",
     "LogLinearTrend",
     "log_linear_trend",
+    "ClusterSeries",
     "ClusterTrend",
     "cluster_trend",
     "frontier_models",
@@ -52,6 +54,9 @@ KEY_TRAINING_COSTS = "test-time.training_costs"
 
 #: Cottier et al. (2024), abstract and Section 3: amortised hardware + energy cost of frontier models, growth per year (90% CI)
 COTTIER_GROWTH = (2.4, 2.0, 2.9)
+
+#: dense BF16 peak of an H100 SXM5 (epoch-ml-hardware), FLOP/s: the unit of H100-equivalents
+_H100_PEAK = 9.894e14
 
 _EPOCH_DATA = "Epoch AI, 'Data on AI Models' (June 2025 snapshot), https://epoch.ai/data/ai-models"
 
@@ -193,43 +198,76 @@ def cluster_decision(log_ratio: tuple[float, float, float]) -> Decision:
 
 
 @dataclass(frozen=True)
-class ClusterTrend(Result):
-    """Record training clusters over time; the test cluster against the earlier records' trend; the year of 1M accelerators.
+class ClusterSeries:
+    """Record clusters of one measure (accelerators, or H100-equivalents) and their trend.
 
     Attributes
     ----------
+    measure : str
+        "accelerators" or "H100-equivalents".
     records : DataFrame
-        ``model, date, year, accelerators, hardware`` of the record setters.
-    test_model : str
-    test_accelerators : float
-    before : LogLinearTrend
-        Fit to the records before the test cluster.
+        ``model, date, year, value, accelerators, hardware`` of the record setters.
+    before, all_trend : LogLinearTrend
+        Fits to the records before the test cluster, and to all of them.
     log_ratio : tuple of float
-        log10(test cluster / trend of the earlier records at its date): estimate and prediction interval.
-    growth_before, growth_all : tuple of float
-        Growth per year (x) of the record clusters, without and with the test cluster (90% t-intervals).
+        log10(test cluster / trend of the earlier records at its date): estimate and 90% prediction interval.
     year_target : dict float -> (estimate, low, high)
         Year the trend of all records reaches each target.
-    all_trend : LogLinearTrend
+    """
+
+    measure: str
+    records: Any = field(repr=False)
+    before: LogLinearTrend = field(repr=False)
+    all_trend: LogLinearTrend = field(repr=False)
+    log_ratio: tuple[float, float, float]
+    year_target: Mapping[float, tuple[float, float, float]]
+    ci: float = 0.90
+
+    @property
+    def growth_before(self) -> tuple[float, float, float]:
+        return self.before.factor(self.ci)
+
+    @property
+    def growth_all(self) -> tuple[float, float, float]:
+        return self.all_trend.factor(self.ci)
+
+    def to_dict(self) -> dict[str, Any]:
+        from scalewatch.findings import json_safe
+
+        return json_safe({"measure": self.measure, "records": self.records.to_dict(orient="records"), "log_ratio": list(self.log_ratio),
+                          "growth_before": list(self.growth_before), "growth_all": list(self.growth_all),
+                          "year_target": {str(k): list(v) for k, v in self.year_target.items()}})
+
+
+@dataclass(frozen=True)
+class ClusterTrend(Result):
+    """Record training clusters over time; the test cluster against the earlier records' trend; the year of 1M.
+
+    Two measures: H100-equivalents (accelerators x the chip's dense BF16 peak / an H100's; the verdict's, since
+    the claim is about H100-class clusters and a TPU v2 does a twentieth of an H100's FLOP/s) and plain accelerator counts.
+
+    Attributes
+    ----------
+    h100e, counts : ClusterSeries
+    test_model : str
+    test_accelerators : float
     frontier_growth : tuple of float
-        Growth per year of the clusters of the top-10 frontier models (all of them, not only records).
+        Growth per year of the accelerator counts of the top-10 frontier models (all of them, not only records).
+    n_frontier : int
     decision : Decision
+        Rule ``economics.cluster_on_trend`` on the H100-equivalent log ratio.
     ci : float
     n_draws : int
+    start : str
     """
 
     FINDING_KEY = KEY_CLUSTERS
     QUESTION = "test-time"
 
-    records: Any = field(repr=False)
+    h100e: ClusterSeries
+    counts: ClusterSeries
     test_model: str
     test_accelerators: float
-    before: LogLinearTrend = field(repr=False)
-    all_trend: LogLinearTrend = field(repr=False)
-    log_ratio: tuple[float, float, float]
-    growth_before: tuple[float, float, float]
-    growth_all: tuple[float, float, float]
-    year_target: Mapping[float, tuple[float, float, float]]
     frontier_growth: tuple[float, float, float]
     n_frontier: int
     decision: Decision = field(repr=False)
@@ -245,81 +283,123 @@ class ClusterTrend(Result):
     def reason(self) -> str:
         return self.decision.reason
 
+    @property
+    def log_ratio(self) -> tuple[float, float, float]:
+        """The verdict's ratio (H100-equivalents)."""
+        return self.h100e.log_ratio
+
     def numbers(self) -> list[Number]:
-        e, lo, hi = self.log_ratio
-        out = [
-            Number(f"{self.test_model}'s cluster over the trend of earlier record clusters", 10**e, 10**lo, 10**hi, "x", self.ci,
-                   f"{self.test_accelerators:,.0f} accelerators against the line through the {self.before.n} earlier records since "
-                   f"{self.start[:4]}, at its date; 90% prediction interval of one more record"),
-            Number("growth of record training clusters per year (before the test cluster)", *self.growth_before, "x/yr", self.ci,
-                   f"{self.before.n} records; log-linear least squares, Student-t interval"),
-            Number("growth of record training clusters per year (all records)", *self.growth_all, "x/yr", self.ci,
-                   f"{self.all_trend.n} records"),
-            Number("growth of the clusters of top-10 frontier models per year", *self.frontier_growth, "x/yr", self.ci,
-                   f"{self.n_frontier} models in Epoch's top-10 frontier set with a reported hardware quantity, since {self.start[:4]}"),
-        ]
-        for tgt, (ye, yl, yh) in self.year_target.items():
-            out.append(Number(f"year the record-cluster trend reaches {tgt:,.0f} accelerators", ye, yl, yh, "year", self.ci,
-                              f"trend of all {self.all_trend.n} records; interval over draws of the line's two coefficients (t, df = n - 2)"))
+        out = []
+        for s in (self.h100e, self.counts):
+            e, lo, hi = s.log_ratio
+            out += [
+                Number(f"{self.test_model}'s cluster over the trend of earlier record clusters ({s.measure})", 10**e, 10**lo, 10**hi, "x", self.ci,
+                       f"{self.test_accelerators:,.0f} H100s against the line through the {s.before.n} earlier records since "
+                       f"{self.start[:4]}, at its date; 90% prediction interval of one more record"),
+                Number(f"growth of record training clusters per year ({s.measure}, before the test cluster)", *s.growth_before, "x/yr", self.ci,
+                       f"{s.before.n} records; log-linear least squares, Student-t interval"),
+                Number(f"growth of record training clusters per year ({s.measure}, all records)", *s.growth_all, "x/yr", self.ci,
+                       f"{s.all_trend.n} records"),
+            ]
+            for tgt, (ye, yl, yh) in s.year_target.items():
+                out.append(Number(f"year the record-cluster trend reaches {tgt:,.0f} {s.measure}", ye, yl, yh, "year", self.ci,
+                                  f"trend of all {s.all_trend.n} records; interval over draws of the line's two coefficients (t, df = n - 2)"))
+        out.append(Number("growth of the clusters of top-10 frontier models per year (accelerators)", *self.frontier_growth, "x/yr", self.ci,
+                          f"{self.n_frontier} models in Epoch's top-10 frontier set with a reported hardware quantity, since {self.start[:4]}"))
         return out
 
     def figures(self) -> list[Any]:
-        r = self.records
-        grid = np.linspace(float(r["year"].min()) - 0.5, max(self.year_target[max(self.year_target)][0], 2030.0), 80)
-        est = self.all_trend.intercept + self.all_trend.slope * grid
-        lo_hi = np.array([self.all_trend.at(g, self.ci, new_point=False)[1:] for g in grid])
-        test = r["model"] == self.test_model
-        traces = [
-            *band(grid, 10 ** lo_hi[:, 0], 10 ** lo_hi[:, 1], "trend, 90% interval", color=PALETTE[0]),
-            curve(grid, 10**est, "trend of the record clusters", color=PALETTE[0]),
-            points(r["year"][~test], r["accelerators"][~test], "record clusters", color=PALETTE[0], text=r["model"][~test].tolist()),
-            points(r["year"][test], r["accelerators"][test], f"{self.test_model} (tested against the earlier records)", color=PALETTE[1],
-                   text=r["model"][test].tolist(), held_out=True),
-        ]
-        return [figure("Record training clusters (accelerators per run)", traces, x_title="year", y_title="accelerators in one training run",
-                       x_log=False, shapes=[hline(1e6)], height=440,
-                       caption="Each point set a record of 'Hardware quantity' in Epoch's database when published; the dashed line is 1M accelerators. "
-                               "Chips differ across records (TPU v2 to H100): counts, not compute.")]
+        traces = []
+        tmax = max([2030.0, *(y[0] for s in (self.h100e, self.counts) for y in s.year_target.values() if math.isfinite(y[0]))])
+        for s, col in ((self.h100e, PALETTE[0]), (self.counts, PALETTE[2])):
+            r = s.records
+            grid = np.linspace(float(r["year"].min()) - 0.5, min(tmax, 2040.0), 80)
+            est = s.all_trend.intercept + s.all_trend.slope * grid
+            lh = np.array([s.all_trend.at(g, self.ci, new_point=False)[1:] for g in grid])
+            test = (r["model"] == self.test_model).to_numpy()
+            traces += [
+                *band(grid, 10 ** lh[:, 0], 10 ** lh[:, 1], f"trend ({s.measure}), 90% interval", color=col, showlegend=False),
+                curve(grid, 10**est, f"trend of record clusters ({s.measure})", color=col),
+                points(r["year"][~test], r["value"][~test], f"record clusters ({s.measure})", color=col, text=r["model"][~test].tolist()),
+                points(r["year"][test], r["value"][test], f"{self.test_model} ({s.measure}; tested against the earlier records)", color=PALETTE[1],
+                       text=r["model"][test].tolist(), held_out=True),
+            ]
+        return [figure("Record training clusters", traces, x_title="year", y_title="H100-equivalents or accelerators in one training run",
+                       x_log=False, shapes=[hline(1e6)], height=460,
+                       caption="Each point set a record when published (Epoch's 'Hardware quantity'; H100-equivalents weigh each chip by its "
+                               "dense BF16 peak over an H100's). The dashed line is one million.")]
 
     def sentence(self) -> str:
-        e, lo, hi = self.log_ratio
-        ye, yl, yh = self.year_target[max(self.year_target)]
+        e, lo, hi = self.h100e.log_ratio
+        ye, yl, yh = self.h100e.year_target[max(self.h100e.year_target)]
         return (
-            f"{self.test_model}'s {self.test_accelerators:,.0f}-GPU cluster is {10**e:.2g}x [{10**lo:.2g}, {10**hi:.2g}] the trend of the earlier "
-            f"record clusters ({self.growth_before[0]:.2f}x per year), so it is '{self.verdict}'; on the trend of all records 1M accelerators "
-            f"arrive in {ye:.0f} [{yl:.0f}, {yh:.0f}]."
+            f"{self.test_model}'s {self.test_accelerators:,.0f} H100s are {10**e:.2g}x [{10**lo:.2g}, {10**hi:.2g}] the trend of earlier record "
+            f"clusters in H100-equivalents ({self.h100e.growth_before[0]:.2f}x per year), so '{self.verdict}'; on the trend of all records "
+            f"1M H100-equivalents arrive in {ye:.0f} [{yl:.0f}, {yh:.0f}]."
         )
 
     def method(self) -> str:
         return (
-            f"Data: every model of Epoch's database published from {self.start} with a 'Hardware quantity' (accelerators in its training "
-            "run); the record setters are those with more accelerators than any earlier one. Trend: least squares of log10 accelerators on "
-            "the publication year; the test cluster is compared with the line through the earlier records at its date, with the 90% "
-            "prediction interval of one more record (Student t, df = n - 2). The year of a target count: the line through all records "
-            f"solved for it, interval over {self.n_draws} draws of its coefficients. Records are few (the interval is wide) and chip "
-            "types differ (a TPU v2 does a twentieth of an H100's BF16 FLOP/s): counts, not compute. Top-10 frontier set: Epoch's "
+            f"Data: every model of Epoch's database with a 'Hardware quantity' (accelerators in its training run); a record is a cluster "
+            f"larger than every earlier one in the whole database, and records published from {self.start} are fitted. H100-equivalents: "
+            "accelerators x the first listed chip's dense Tensor-FP16/BF16 peak (epoch-ml-hardware) / an H100 SXM's 9.894e14 FLOP/s; "
+            "models whose chip has no such peak are left out of that series. Trend: least squares of log10 size on the publication "
+            "year; the test cluster against the line through the earlier records at its date, with the 90% prediction interval of one "
+            f"more record (Student t, df = n - 2). Year of a target: the line through all records solved for it, interval over "
+            f"{self.n_draws} draws of its coefficients. Records are few, so the intervals are wide. Top-10 frontier set: Epoch's "
             f"frontier_systems_by_top_n (n <= 10). {decision_text(self.decision)}"
         )
 
     def finding_parts(self) -> Mapping[str, Any]:
-        r = self.records
+        tables = []
+        for s in (self.h100e, self.counts):
+            r = s.records
+            tables.append((f"Record training clusters ({s.measure})",
+                           [{"model": m, "date": d, s.measure: round(float(v), 1), "accelerators": int(a), "hardware": h}
+                            for m, d, v, a, h in zip(r["model"], r["date"], r["value"], r["accelerators"], r["hardware"])]))
         return {
-            "title": "Frontier training clusters: is 100K GPUs on trend, and when 1M?",
-            "tables": [("Record training clusters", [{"model": m, "date": d, "accelerators": int(a), "hardware": h}
-                                                      for m, d, a, h in zip(r["model"], r["date"], r["accelerators"], r["hardware"])])],
-            "data_sources": (_MODELS,),
-            "citations": (_EPOCH_DATA, _CITE_COTTIER),
+            "title": "Frontier training clusters: is 100K H100s on trend, and when 1M?",
+            "tables": tables,
+            "data_sources": (_MODELS, _HARDWARE),
+            "citations": (_EPOCH_DATA, "Epoch AI, ML hardware database (June 2025 snapshot)", _CITE_COTTIER),
             "notes": ["hardware quantity is what the developers reported; unreported clusters (most closed labs since 2023) are missing, "
                       "so the records are a floor",
-                      "a record is a cluster larger than any earlier one in the whole database (SB-LM's 1,500 machines of 2007 count), so the "
-                      "records from 2016 start with AlphaZero's 5,064 TPUs and are few: 4 before the tested one"],
-            "headline": f"{self.test_model}'s cluster over the trend of earlier record clusters",
+                      "peak FLOP/s, not delivered: utilisation and interconnect differ between clusters"],
+            "headline": f"{self.test_model}'s cluster over the trend of earlier record clusters (H100-equivalents)",
             "rule": self.decision,
         }
 
 
+def _record_series(d: Any, value: Any, measure: str, start: str, test_model: str, targets: Sequence[float], ci: float,
+                   n_draws: int, rng: np.random.Generator) -> ClusterSeries:
+    """Records of ``value`` (a column aligned with ``d``, sorted by date) from ``start``; the test model against the earlier ones."""
+    import pandas as pd
+
+    v = np.asarray(value, dtype=float)
+    prev = np.maximum.accumulate(np.r_[0.0, v[:-1]])
+    is_rec = (v > prev) & (d["publication_date"] >= pd.Timestamp(start)).to_numpy()
+    rec = d[is_rec]
+    records = pd.DataFrame({"model": rec["model"].astype(str).to_numpy(), "date": rec["publication_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                            "year": _year(rec["publication_date"]), "value": v[is_rec],
+                            "accelerators": rec["hardware_quantity"].to_numpy(dtype=float),
+                            "hardware": rec["training_hardware"].fillna("not reported").astype(str).to_numpy()})
+    if test_model not in set(records["model"]):
+        raise ValueError(f"cluster_trend(test_model={test_model!r}) is not a record cluster ({measure}) since {start}; "
+                         f"records: {list(records['model'])}.")
+    i = int(np.flatnonzero(records["model"].to_numpy() == test_model)[0])
+    if i < 3:
+        raise ValueError(f"cluster_trend: only {i} records ({measure}) precede {test_model}; a trend with an interval needs 3.")
+    before = log_linear_trend(records["year"][:i], records["value"][:i])
+    all_tr = log_linear_trend(records["year"], records["value"])
+    pe, plo, phi = before.at(float(records["year"][i]), ci, new_point=True)
+    lv = math.log10(float(records["value"][i]))
+    years = {float(t): all_tr.year_reaching(math.log10(t), n_draws, rng, ci) for t in targets}
+    return ClusterSeries(measure, records, before, all_tr, (lv - pe, lv - phi, lv - plo), years, ci)
+
+
 def cluster_trend(
     models_ds: Any = None,
+    hardware_ds: Any = None,
     *,
     start: str = "2016-01-01",
     test_model: str = "Grok-3",
@@ -334,13 +414,15 @@ def cluster_trend(
     ----------
     models_ds : Dataset, optional
         ``epoch-ai-models`` (default: loaded by name).
+    hardware_ds : Dataset, optional
+        ``epoch-ml-hardware``, for the chips' dense BF16 peaks (default: loaded by name).
     start : str, default "2016-01-01"
         First publication date of the records fitted (Cottier et al.'s start); a record is a cluster larger
-        than every earlier one in the whole database (so the small runs of early 2016 are not records).
+        than every earlier one in the whole database.
     test_model : str, default "Grok-3"
         The record cluster tested against the earlier ones (100,000 H100s, February 2025).
     targets : sequence of float, default (1e6,)
-        Accelerator counts whose year is projected.
+        Sizes whose year is projected.
     ci, n_draws, seed
         Level (90%), coefficient draws, seed.
 
@@ -353,41 +435,29 @@ def cluster_trend(
     ValueError
         ``test_model`` is not a record setter, or fewer than 3 records precede it.
     """
-    import pandas as pd
-
     from scalewatch.data import datasets
 
     md = models_ds if models_ds is not None else datasets.load(_MODELS)
+    hw = hardware_ds if hardware_ds is not None else datasets.load(_HARDWARE)
     m = md.tables["models"]
     d = m[m["hardware_quantity"].notna() & (m["hardware_quantity"] > 0) & m["publication_date"].notna()]
-    d = d.sort_values(["publication_date", "hardware_quantity"], ascending=[True, False], kind="stable")
-    q = d["hardware_quantity"].to_numpy(dtype=float)
-    prev = np.maximum.accumulate(np.r_[0.0, q[:-1]])
-    rec = d[(q > prev) & (d["publication_date"] >= pd.Timestamp(start)).to_numpy()]
-    d = d[d["publication_date"] >= pd.Timestamp(start)]
-    records = pd.DataFrame({"model": rec["model"].astype(str).to_numpy(), "date": rec["publication_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                            "year": _year(rec["publication_date"]), "accelerators": rec["hardware_quantity"].to_numpy(dtype=float),
-                            "hardware": rec["training_hardware"].fillna("not reported").astype(str).to_numpy()})
-    if test_model not in set(records["model"]):
-        raise ValueError(f"cluster_trend(test_model={test_model!r}) is not a record cluster since {start}; records: {list(records['model'])}.")
-    i = int(np.flatnonzero(records["model"].to_numpy() == test_model)[0])
-    if i < 3:
-        raise ValueError(f"cluster_trend: only {i} records precede {test_model}; a trend with an interval needs 3.")
-    before = log_linear_trend(records["year"][:i], records["accelerators"][:i])
-    all_tr = log_linear_trend(records["year"], records["accelerators"])
-    t_year, t_acc = float(records["year"][i]), float(records["accelerators"][i])
-    pe, plo, phi = before.at(t_year, ci, new_point=True)
-    lr = (math.log10(t_acc) - pe, math.log10(t_acc) - phi, math.log10(t_acc) - plo)
+    d = d.sort_values(["publication_date", "hardware_quantity"], ascending=[True, False], kind="stable").reset_index(drop=True)
     rng = seeds.rng(seed)
-    years = {float(t): all_tr.year_reaching(math.log10(t), n_draws, rng, ci) for t in targets}
-    # all top-10 frontier models with a cluster size (not only the records)
+    counts = _record_series(d, d["hardware_quantity"], "accelerators", start, test_model, targets, ci, n_draws, rng)
+    chips = hw.tables["chips"][["hardware_name", "tensor_fp16_bf16_flops"]].dropna().drop_duplicates("hardware_name")
+    peak = dict(zip(chips["hardware_name"].astype(str), chips["tensor_fp16_bf16_flops"].astype(float)))
+    first_chip = d["training_hardware"].astype("string").str.split(",").str[0].str.strip()
+    h = d["hardware_quantity"].to_numpy(dtype=float) * np.array([peak.get(c, np.nan) if isinstance(c, str) else np.nan for c in first_chip])
+    h = h / _H100_PEAK
+    known = np.isfinite(h)
+    h100e = _record_series(d[known].reset_index(drop=True), h[known], "H100-equivalents", start, test_model, targets, ci, n_draws, rng)
     fr = frontier_models(md, top_n=10)
-    fm = d[d["model"].isin(fr)]
+    fm = d[d["model"].isin(fr) & (d["publication_date"] >= start)]
     ft = log_linear_trend(_year(fm["publication_date"]), fm["hardware_quantity"])
     return ClusterTrend(
-        records=records, test_model=test_model, test_accelerators=t_acc, before=before, all_trend=all_tr, log_ratio=lr,
-        growth_before=before.factor(ci), growth_all=all_tr.factor(ci), year_target=years, frontier_growth=ft.factor(ci),
-        n_frontier=int(len(fm)), decision=cluster_decision(lr), ci=float(ci), n_draws=int(n_draws), start=start,
+        h100e=h100e, counts=counts, test_model=test_model, test_accelerators=float(counts.records.set_index("model").loc[test_model, "value"]),
+        frontier_growth=ft.factor(ci), n_frontier=int(len(fm)), decision=cluster_decision(h100e.log_ratio), ci=float(ci),
+        n_draws=int(n_draws), start=start,
     )
 
 
@@ -632,10 +702,10 @@ def training_cost_trend(
     )
 
 
-@analysis(KEY_CLUSTERS, question="test-time", requires=(_MODELS,), title="Frontier training clusters: is 100K GPUs on trend, and when 1M?")
+@analysis(KEY_CLUSTERS, question="test-time", requires=(_MODELS, _HARDWARE), title="Frontier training clusters: is 100K H100s on trend, and when 1M?")
 def frontier_clusters_analysis(ctx: Any) -> Any:
-    """Record training clusters: Grok-3's 100K H100s against the trend, and the year of 1M accelerators."""
-    return cluster_trend(ctx.dataset(_MODELS), n_draws=ctx.pick(4000, 1000), seed=ctx.seed).to_finding()
+    """Record training clusters: Grok-3's 100K H100s against the trend, and the year of 1M H100-equivalents."""
+    return cluster_trend(ctx.dataset(_MODELS), ctx.dataset(_HARDWARE), n_draws=ctx.pick(4000, 1000), seed=ctx.seed).to_finding()
 
 
 @analysis(KEY_TRAINING_COSTS, question="test-time", requires=(_MODELS,),
