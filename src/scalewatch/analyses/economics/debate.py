@@ -149,7 +149,7 @@ def debate_numbers_finding(
         "'inference costs fell about three orders of magnitude in under two years': " + decline_text + f"; list prices fell "
         f"{gpt4_mini['ratio']:.0f}x from GPT-4 to GPT-4o mini in {gpt4_mini['months']:.0f} months at lower MMLU; the rest of a 1000x fall "
         "would have to come from margins, serving software, quantisation and distillation, which these data do not measure "
-        "(Epoch reports 9x-900x per year depending on the task and threshold)"
+        "(Epoch reports 9x-900x per year depending on the task and threshold; test-time.inference_prices refits their 21 trends)"
     )
     notes += list(decline.notes) + list(cluster.notes)
     verdict = checked_verdict("depends", notes)

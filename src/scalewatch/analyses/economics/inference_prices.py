@@ -224,6 +224,8 @@ class InferencePriceTrends(Result):
         interval draws each pair's slope from its t-distribution and resamples pairs.
     share_claim, share_claim_sure, share_claim_refuted : float
         Shares of pairs whose two-year factor is >= 1000 (point), whose lower end is, and whose upper end is not.
+    share_claim_interval : tuple of float
+        Interval of ``share_claim`` over the same draws as ``median_oom``.
     with_reasoning : DataFrame
         The pairs whose fit changes when reasoning models are kept.
     decision : Decision
@@ -236,6 +238,7 @@ class InferencePriceTrends(Result):
     table: Any = field(repr=False)
     median_oom: tuple[float, float, float]
     share_claim: float
+    share_claim_interval: tuple[float, float]
     share_claim_sure: float
     share_claim_refuted: float
     with_reasoning: Any = field(repr=False)
@@ -269,8 +272,9 @@ class InferencePriceTrends(Result):
             Number("median two-year price fall at fixed score, over benchmark-threshold pairs (ours)", e, lo, hi, "orders of magnitude", self.ci,
                    f"{k} pairs of Epoch's design refitted from the raw prices; 2 x log10 of the yearly factor; interval: each pair's slope "
                    "drawn from its t-distribution, pairs resampled"),
-            Number("pairs whose two-year fall reaches 1000x (ours, point estimate)", 100 * self.share_claim, unit="%", ci=None,
-                   note=f"{round(self.share_claim * k)} of {k}: yearly factor >= 31.6"),
+            Number("pairs whose two-year fall reaches 1000x (ours)", 100 * self.share_claim, 100 * self.share_claim_interval[0],
+                   100 * self.share_claim_interval[1], "%", self.ci,
+                   f"{round(self.share_claim * k)} of {k}: yearly factor >= 31.6; interval over the draws of the median's interval"),
             Number("pairs whose two-year fall reaches 1000x over their whole 90% interval (ours)", 100 * self.share_claim_sure, unit="%", ci=None,
                    note=f"{round(self.share_claim_sure * k)} of {k}: lower end of the yearly factor >= 31.6"),
             Number("pairs whose two-year fall stays below 1000x over their whole 90% interval (ours)", 100 * self.share_claim_refuted, unit="%",
@@ -406,12 +410,15 @@ def inference_price_trends(
     draws_b = b[None, :] + se[None, :] * stats.t.rvs(df[None, :], size=(n_resamples, k), random_state=rng)
     idx = rng.integers(0, k, size=(n_resamples, k))
     oom_d = CLAIM_YEARS * (-draws_b / math.log(10.0))
-    med_d = np.median(np.take_along_axis(oom_d, idx, axis=1), axis=1)
+    res_d = np.take_along_axis(oom_d, idx, axis=1)
+    med_d = np.median(res_d, axis=1)
+    share_d = np.mean(res_d >= CLAIM_OOM, axis=1)
     q = ((1 - ci) / 2, (1 + ci) / 2)
     med = (float(np.median(table["oom_2yr"])), float(np.quantile(med_d, q[0])), float(np.quantile(med_d, q[1])))
     need = 10 ** (CLAIM_OOM / CLAIM_YEARS)
     return InferencePriceTrends(
         table=table, median_oom=med, share_claim=float(np.mean(table["factor"] >= need)),
+        share_claim_interval=(float(np.quantile(share_d, q[0])), float(np.quantile(share_d, q[1]))),
         share_claim_sure=float(np.mean(table["factor_low"] >= need)), share_claim_refuted=float(np.mean(table["factor_high"] < need)),
         with_reasoning=pd.DataFrame(extra, columns=["bench", "threshold_model", "added", "factor", "factor_low", "factor_high"]),
         decision=price_claim_decision(med), ci=float(ci), n_resamples=int(n_resamples), source=ds.name, data_citation=ds.citation or "",
