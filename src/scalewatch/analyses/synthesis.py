@@ -92,7 +92,9 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "test-time",
         "Is test-time compute the better thing to scale?",
-        ("test-time.cost_to_target", "test-time.exchange_rate", "test-time.selection", "test-time.coverage_law"),
+        ("test-time.cost_to_target", "test-time.exchange_rate", "test-time.selection", "test-time.coverage_law",
+         "test-time.cost_per_point", "test-time.inference_prices", "test-time.training_costs", "test-time.frontier_clusters",
+         "test-time.unmeasured_claims"),
         "Dollars and FLOP to a target coverage by sampling a smaller model more or using a larger one (oracle verifier); "
         "how much of that coverage a real verifier can select.",
     ),

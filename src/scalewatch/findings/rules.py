@@ -755,6 +755,76 @@ _add(
     )
 )
 
+_add(
+    Rule(
+        "economics.price_fall_two_years",
+        "median over benchmark-threshold pairs of the two-year fall of the cheapest price at a fixed score (Epoch's design, "
+        "refitted), against the claim 'almost three orders of magnitude in under two years'",
+        "orders of magnitude",
+        margin=0.5,
+        gate=3.0,
+        favourable="above",
+        center=3.0,
+        why="'almost three' reads as 2.5 to 3.5 orders of magnitude; above 3.5 prices fell faster than claimed ('beats the law'), "
+        "below 2.5 slower ('falls short'); an interval wider than 3 orders cannot tell 100x from 100,000x.",
+    )
+)
+_add(
+    Rule(
+        "economics.cluster_on_trend",
+        "log10 of the largest reported training cluster over the trend of record clusters fitted to the earlier records, at "
+        "its date (prediction interval)",
+        "log10 x",
+        margin=0.301,
+        gate=2.0,
+        favourable="above",
+        why="a factor 2 (0.3 in log10) either side of the trend is on trend: record clusters scatter by about that much "
+        "around their fitted line; above it the cluster is ahead of the trend.",
+    )
+)
+_add(
+    Rule(
+        "economics.cost_growth_reproduced",
+        "log10 of our yearly growth factor of frontier training costs over Cottier et al.'s published 2.4x (Epoch's "
+        "top-10 frontier models, amortised hardware and energy, 2016-2023; our 90% t-interval)",
+        "log10 x",
+        margin=0.0792,
+        gate=0.5,
+        favourable="above",
+        favourable_label="beats the law",
+        unfavourable_label="falls short of the law",
+        why="0.079 in log10 is the factor 1.2 from 2.4x to 2.9x, the upper end of the published 90% interval: our growth "
+        "reproduces the paper when its interval lies within that factor of 2.4x.",
+    )
+)
+_add(
+    Rule(
+        "economics.marginal_point_ratio",
+        "log10 of the dollars for one further point of coverage by training a larger model (fixed samples per problem) over "
+        "those by sampling one model more, at the headline coverage",
+        "log10 x",
+        margin=0.1,
+        gate=1.5,
+        favourable="above",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="as economics.cost_ratio: 0.1 in log10 (x1.26) is within the uncertainty of GPU prices and utilisation; 'above' "
+        "means the next point costs more by training larger.",
+    )
+)
+_add(
+    Rule(
+        "economics.quoted_claim",
+        "a quoted figure with no open data behind it",
+        "",
+        margin=1.0,
+        gate=1.0,
+        favourable="neither",
+        why="a claim with no open data is never measured here: the rule has no interval to judge and always says 'inconclusive'.",
+    )
+)
+
 
 # -- rules of data wall and trends --
 _add(

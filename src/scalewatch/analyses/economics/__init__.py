@@ -33,6 +33,10 @@ from scalewatch.analyses.economics.allocation import *  # noqa: F403
 from scalewatch.analyses.economics.prices import *  # noqa: F403
 from scalewatch.analyses.economics.cost_to_target import *  # noqa: F403
 from scalewatch.analyses.economics.debate import *  # noqa: F403
+from scalewatch.analyses.economics.inference_prices import *  # noqa: F403
+from scalewatch.analyses.economics.marginal import *  # noqa: F403
+from scalewatch.analyses.economics.frontier import *  # noqa: F403
+from scalewatch.analyses.economics.unmeasured import *  # noqa: F403
 
-_MODULES = ('_common', 'assumptions', 'costs', 'allocation', 'prices', 'cost_to_target', 'debate')
+_MODULES = ('_common', 'assumptions', 'costs', 'allocation', 'prices', 'cost_to_target', 'debate', 'inference_prices', 'marginal', 'frontier', 'unmeasured')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))

@@ -25,6 +25,9 @@ _MODELS = "epoch-ai-models"
 _BENCH = "epoch-benchmark-stitching"
 
 
+_PRICES = "epoch-llm-inference-prices"
+
+
 _CITE_COTTIER = "Cottier, Rahman, Fattorini, Maslej, Besiroglu & Owen (2024), 'The rising costs of training frontier AI models', arXiv:2405.21015"
 
 

@@ -16,13 +16,14 @@ from scalewatch.analyses.economics._common import (
     _CITE_SARDANA,
     _HARDWARE,
     _MODELS,
+    _PRICES,
     KEY_DEBATE,
     _money,
     _sci,
 )
 from scalewatch.analyses.economics.allocation import inference_aware_allocation
 from scalewatch.analyses.economics.costs import cluster_for_budget, training_cost
-from scalewatch.analyses.economics.prices import API_PRICES, price_decline, reasoning_premium
+from scalewatch.analyses.economics.prices import API_PRICES, epoch_blended_price, price_decline, reasoning_premium
 from scalewatch.analyses.testtime import checked_verdict
 from scalewatch.findings import Finding, Number, analysis
 from scalewatch.plots import PALETTE, figure, points
@@ -42,6 +43,7 @@ def debate_numbers_finding(
     hardware_ds: Any = None,
     benchmarks_ds: Any = None,
     models_ds: Any = None,
+    prices_ds: Any = None,
     *,
     budget: float = 1e9,
     frontier_flop: float = FRONTIER_RUN_FLOP,
@@ -61,6 +63,8 @@ def debate_numbers_finding(
     hardware_ds, benchmarks_ds, models_ds : Dataset, optional
         ``epoch-ml-hardware``, ``epoch-benchmark-stitching``,
         ``epoch-ai-models`` (default: loaded by name).
+    prices_ds : Dataset, optional
+        ``epoch-llm-inference-prices``: blended list prices where it covers the model (default: loaded by name).
     budget : float, default 1e9
         Capital budget of the cluster claim (USD).
     frontier_flop : float, default 3.8e25
@@ -87,12 +91,13 @@ def debate_numbers_finding(
     hw = hardware_ds if hardware_ds is not None else datasets.load(_HARDWARE)
     bs = benchmarks_ds if benchmarks_ds is not None else datasets.load(_BENCH)
     md = models_ds if models_ds is not None else datasets.load(_MODELS)
+    pd_ = prices_ds if prices_ds is not None else datasets.load(_PRICES)
     notes: list[str] = []
 
     cluster = cluster_for_budget(budget, n_draws=n_draws, ci=ci, seed=rng)
     prem = reasoning_premium(tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=reasoning_tokens, n_draws=n_draws, ci=ci, seed=rng)
     prem_launch = reasoning_premium(baseline="gpt-4o", tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=0, n_draws=n_draws, ci=ci, seed=rng)
-    decline = price_decline(hw, bs, md, threshold=mmlu_threshold, n_resamples=n_resamples, ci=ci, seed=rng)
+    decline = price_decline(hw, bs, md, pd_, threshold=mmlu_threshold, n_resamples=n_resamples, ci=ci, seed=rng)
     train = training_cost(frontier_flop, n_draws=n_draws, ci=ci, seed=rng)
     alloc = inference_aware_allocation(reference_params=13e9, inference_tokens=2e12)
     # tasks at which o1's premium over GPT-4o adds up to one frontier pretraining run (draw by draw)
@@ -144,7 +149,7 @@ def debate_numbers_finding(
         "'inference costs fell about three orders of magnitude in under two years': " + decline_text + f"; list prices fell "
         f"{gpt4_mini['ratio']:.0f}x from GPT-4 to GPT-4o mini in {gpt4_mini['months']:.0f} months at lower MMLU; the rest of a 1000x fall "
         "would have to come from margins, serving software, quantisation and distillation, which these data do not measure "
-        "(Epoch reports 9x-900x per year depending on the task and threshold)"
+        "(Epoch reports 9x-900x per year depending on the task and threshold; test-time.inference_prices refits their 21 trends)"
     )
     notes += list(decline.notes) + list(cluster.notes)
     verdict = checked_verdict("depends", notes)
@@ -175,17 +180,18 @@ def debate_numbers_finding(
         f"Smallest model at MMLU >= {mmlu_threshold:g}, and published prices",
         [
             points(syr, sp["params"], "record-setting smallest model (parameters)", color=PALETTE[0], text=sp["model"].tolist()),
-            points([p.year for p in lp], [p.blended() * 1e9 for p in lp], "list price x 1e9 (USD per M tokens, 3:1)", color=PALETTE[1],
+            points([p.year for p in lp], [(epoch_blended_price(p, pd_.tables["prices"]) or (p.blended(),))[0] * 1e9 for p in lp], "list price x 1e9 (USD per M tokens, 3:1)", color=PALETTE[1],
                    text=[f"{p.model}: MMLU {p.mmlu:.3f}" for p in lp], held_out=True),
         ],
         x_title="year", y_title="parameters; price x 1e9", x_log=False,
-        caption="Blue: models that were the smallest yet to reach the MMLU threshold. Orange: OpenAI list prices (scaled to share the axis).",
+        caption="Blue: models that were the smallest yet to reach the MMLU threshold. Orange: OpenAI list prices, 3:1 blend from epoch-llm-inference-prices (scaled to share the axis).",
     )
     tables = [
         ("Assumptions of the cluster and training costs", [a.to_dict() for a in (*cluster.assumptions, *train.assumptions[:1], *train.assumptions[2:])]),
-        ("Published API prices (literature figures)", [
-            {"model": p.model, "date": p.date, "USD per M input": p.usd_per_m_input, "USD per M output": p.usd_per_m_output,
-             "MMLU": p.mmlu, "source": p.source} for p in API_PRICES]),
+        ("Published API prices (quoted figures, each with its source and date; blended price from epoch-llm-inference-prices where it lists the model)", [
+            {"model": p.model, "date": p.date, "USD per M input (quoted)": p.usd_per_m_input, "USD per M output (quoted)": p.usd_per_m_output,
+             "USD per M, 3:1 blend (Epoch data)": None if (e := epoch_blended_price(p, pd_.tables["prices"])) is None else e[0],
+             "MMLU (developer, quoted)": p.mmlu, "source": p.source} for p in API_PRICES]),
         ("Published price pairs", decline.list_price_pairs.round(4)),
         ("Smallest models at the MMLU threshold", sp),
         ("o1 against GPT-4o per task", [{"quantity": c.name, "value": c.value, "low": c.low, "high": c.high, "unit": c.unit} for c in prem.components]),
@@ -220,15 +226,15 @@ def debate_numbers_finding(
     return Finding(
         key=KEY_DEBATE, question="test-time", title="The debate's numbers, recomputed",
         verdict=verdict, summary=summary, numbers=numbers, figures=[fig_hw, fig_size], tables=tables, method=method,
-        data_sources=(_HARDWARE, _BENCH, _MODELS), citations=citations, notes=notes,
+        data_sources=(_HARDWARE, _BENCH, _MODELS, _PRICES), citations=citations, notes=notes,
         headline="tasks at which o1's premium equals a frontier training run",
     )
 
 
-@analysis(KEY_DEBATE, question="test-time", requires=(_HARDWARE, _BENCH, _MODELS), title="The debate's numbers, recomputed")
+@analysis(KEY_DEBATE, question="test-time", requires=(_HARDWARE, _BENCH, _MODELS, _PRICES), title="The debate's numbers, recomputed")
 def debate_numbers(ctx: Any) -> Finding:
     """The debate's cost numbers recomputed with their assumptions shown."""
     return debate_numbers_finding(
-        ctx.dataset(_HARDWARE), ctx.dataset(_BENCH), ctx.dataset(_MODELS),
+        ctx.dataset(_HARDWARE), ctx.dataset(_BENCH), ctx.dataset(_MODELS), ctx.dataset(_PRICES),
         n_resamples=ctx.pick(1000, 200), n_draws=ctx.pick(4000, 1000), seed=ctx.seed,
     )

@@ -22,6 +22,7 @@ __all__ = [
     "reasoning_premium",
     "PriceDecline",
     "price_decline",
+    "epoch_blended_price",
 ]
 
 
@@ -41,6 +42,12 @@ class ApiPrice:
         MMLU accuracy reported by the developer (setting in ``mmlu_source``),
         for comparing at equal capability; ``None`` when not published.
     mmlu_source : str
+    epoch_model : str
+        The row of ``epoch-llm-inference-prices`` (table ``prices``: name and
+        release date) holding this price, blended 3:1 by Epoch; ``""`` when the
+        dataset does not cover it. Blended comparisons use the dataset's price;
+        the input and output prices here stay quoted figures (the dataset has
+        only the blend).
     """
 
     model: str
@@ -50,6 +57,7 @@ class ApiPrice:
     source: str
     mmlu: float | None = None
     mmlu_source: str = ""
+    epoch_model: str = ""
 
     def blended(self, input_share: float = 0.75) -> float:
         """USD per million tokens at ``input_share`` input tokens (3:1 by default)."""
@@ -64,27 +72,47 @@ class ApiPrice:
 #: literature figures: list prices as announced by OpenAI (USD per million tokens), with dates
 API_PRICES: tuple[ApiPrice, ...] = (
     ApiPrice("text-davinci-003", "2022-11-28", 20.0, 20.0,
-             "OpenAI API pricing: $0.02 / 1K tokens for Davinci models from 2022-09-01, the price at text-davinci-003's release (2022-11-28)"),
+             "OpenAI API pricing: $0.02 / 1K tokens for Davinci models from 2022-09-01, the price at text-davinci-003's release (2022-11-28)",
+             epoch_model="GPT-3 175B (davinci)@2022-09-01"),
     ApiPrice("gpt-3.5-turbo", "2023-03-01", 2.0, 2.0,
              "OpenAI, 'Introducing ChatGPT and Whisper APIs' (2023-03-01): $0.002 / 1K tokens",
-             0.700, "OpenAI (2023), GPT-4 Technical Report, arXiv:2303.08774, Table 2 (GPT-3.5)"),
+             0.700, "OpenAI (2023), GPT-4 Technical Report, arXiv:2303.08774, Table 2 (GPT-3.5)", "GPT-3.5 Turbo"),
     ApiPrice("gpt-4 (8K)", "2023-03-14", 30.0, 60.0,
              "OpenAI, 'GPT-4' (2023-03-14): $0.03 / 1K prompt and $0.06 / 1K completion tokens",
-             0.864, "OpenAI (2023), GPT-4 Technical Report, arXiv:2303.08774, Table 2"),
+             0.864, "OpenAI (2023), GPT-4 Technical Report, arXiv:2303.08774, Table 2", "GPT-4-0314"),
     ApiPrice("gpt-4o", "2024-05-13", 5.0, 15.0,
              "OpenAI, 'Hello GPT-4o' (2024-05-13): $5 / $15 per million input / output tokens",
-             0.887, "OpenAI, 'Hello GPT-4o' (2024-05-13): MMLU 88.7% 0-shot chain-of-thought (87.2% 5-shot)"),
+             0.887, "OpenAI, 'Hello GPT-4o' (2024-05-13): MMLU 88.7% 0-shot chain-of-thought (87.2% 5-shot)", "GPT-4o-2024-05"),
     ApiPrice("gpt-4o-mini", "2024-07-18", 0.15, 0.60,
              "OpenAI, 'GPT-4o mini: advancing cost-efficient intelligence' (2024-07-18): $0.15 / $0.60 per million tokens",
-             0.820, "OpenAI, 'GPT-4o mini' (2024-07-18): MMLU 82.0%"),
+             0.820, "OpenAI, 'GPT-4o mini' (2024-07-18): MMLU 82.0%", "GPT-4o-mini"),
     ApiPrice("gpt-4o-2024-08-06", "2024-08-06", 2.50, 10.00,
              "OpenAI, 'Introducing Structured Outputs in the API' (2024-08-06): gpt-4o-2024-08-06 at $2.50 / $10.00 per million tokens",
-             0.887, "as gpt-4o"),
+             0.887, "as gpt-4o", "GPT-4o-2024-08"),
     ApiPrice("o1-preview", "2024-09-12", 15.0, 60.0,
-             "OpenAI API pricing at o1-preview's release (2024-09-12): $15 / $60 per million input / output tokens; reasoning tokens billed as output"),
+             "OpenAI API pricing at o1-preview's release (2024-09-12): $15 / $60 per million input / output tokens; reasoning tokens billed as output",
+             epoch_model="o1-preview"),
     ApiPrice("o1", "2024-12-17", 15.0, 60.0,
-             "OpenAI, 'OpenAI o1 and new tools for developers' (2024-12-17): o1 at $15 / $60 per million tokens"),
+             "OpenAI, 'OpenAI o1 and new tools for developers' (2024-12-17): o1 at $15 / $60 per million tokens", epoch_model="o1"),
 )
+
+
+def epoch_blended_price(price: ApiPrice, prices: Any) -> tuple[float, str] | None:
+    """The dataset's blended price of ``price`` (``epoch-llm-inference-prices`` table ``prices``) and its label, or ``None``.
+
+    ``epoch_model`` is a model name, optionally ``"name@YYYY-MM-DD"`` to pick one price change
+    (GPT-3's $20 of 2022-09-01); without a date the first listed price is used.
+    """
+    if not price.epoch_model:
+        return None
+    name, _, date = price.epoch_model.partition("@")
+    rows = prices[prices["model"] == name]
+    if date:
+        rows = rows[rows["release_date"] == date]
+    if rows.empty:
+        return None
+    row = rows.sort_values("release_date").iloc[0]
+    return float(row["usd_per_mtok"]), f"epoch-llm-inference-prices: {name}, {row['release_date']:%Y-%m-%d}, ${float(row['usd_per_mtok']):g}/M (3:1 blend)"
 
 
 def api_price(model: str) -> ApiPrice:
@@ -259,6 +287,7 @@ def price_decline(
     hardware_ds: Any = None,
     benchmarks_ds: Any = None,
     models_ds: Any = None,
+    prices_ds: Any = None,
     *,
     threshold: float = 0.65,
     since: str = "2020-01-01",
@@ -289,6 +318,10 @@ def price_decline(
     ----------
     hardware_ds, benchmarks_ds, models_ds : Dataset, optional
         Default: loaded by name.
+    prices_ds : Dataset, optional
+        ``epoch-llm-inference-prices``: the blended list prices of the price
+        pairs where it covers the model (default: loaded by name; the quoted
+        prices of :data:`API_PRICES` otherwise).
     threshold : float, default 0.65
         MMLU accuracy defining "fixed capability" (GPT-3.5 scored 0.70).
     since : str, default "2020-01-01"
@@ -393,14 +426,22 @@ def price_decline(
     spts = rec.assign(date=pd.to_datetime(rec["date"]).dt.strftime("%Y-%m-%d"))[["model", "date", "params", "mmlu"]].reset_index(drop=True)
 
     # -- published list-price pairs, blended 3:1 input:output --
+    pt = (prices_ds if prices_ds is not None else datasets.load("epoch-llm-inference-prices")).tables["prices"]
+
+    def blended(p: ApiPrice) -> tuple[float, str]:
+        got = epoch_blended_price(p, pt)
+        return got if got is not None else (p.blended(), f"quoted: {p.source}")
+
     pairs = []
     for old, new in (("gpt-4 (8K)", "gpt-4o-mini"), ("gpt-4 (8K)", "gpt-4o-2024-08-06"), ("gpt-3.5-turbo", "gpt-4o-mini"), ("text-davinci-003", "gpt-4o-mini")):
         a, b = api_price(old), api_price(new)
-        ratio = a.blended() / b.blended()
+        (pa, sa), (pb, sb_) = blended(a), blended(b)
+        ratio = pa / pb
         pairs.append({"older": old, "newer": new, "older_date": a.date, "newer_date": b.date, "months": 12 * (b.year - a.year),
-                      "older_usd_per_m": a.blended(), "newer_usd_per_m": b.blended(), "ratio": ratio, "oom": math.log10(ratio),
-                      "older_mmlu": a.mmlu, "newer_mmlu": b.mmlu})
-    notes.append("blended price = 3/4 input + 1/4 output per million tokens (a 3:1 input:output mix)")
+                      "older_usd_per_m": pa, "newer_usd_per_m": pb, "ratio": ratio, "oom": math.log10(ratio),
+                      "older_mmlu": a.mmlu, "newer_mmlu": b.mmlu, "older_price_source": sa, "newer_price_source": sb_})
+    notes.append("blended price = 3/4 input + 1/4 output per million tokens (a 3:1 input:output mix), from epoch-llm-inference-prices "
+                 "where it lists the model (Epoch's blend; OpenAI's quoted input/output prices give the same to rounding)")
     notes.append("parameters are total parameters: for mixtures of experts the FLOP per token follow the active ones")
     return PriceDecline(
         hardware_rate=hw_rate, hardware_low=float(np.quantile(hb, q[0])), hardware_high=float(np.quantile(hb, q[1])),
