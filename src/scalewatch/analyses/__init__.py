@@ -54,6 +54,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.capabilities.observational",
     "scalewatch.analyses.capabilities.decoupling",
     "scalewatch.analyses.capabilities.emergence",
+    "scalewatch.analyses.capabilities.size",
     "scalewatch.analyses.testtime.coverage_finding",
     "scalewatch.analyses.testtime.selection_finding",
     "scalewatch.analyses.testtime.exchange",
