@@ -693,19 +693,20 @@ _add(
 _add(
     Rule(
         "capabilities.generation_gain",
-        "relative change of the capability gain per decade of training compute, latest flagship generation against the "
-        "earlier generations of its lineage (mean over lineages; bootstrap over benchmarks and model versions)",
-        "share",
-        margin=0.25,
-        gate=3.0,
+        "latest flagship generation's capability gain per decade of training compute minus the earlier generations' "
+        "slope in its lineage (inverse-variance pooled over lineages; bootstrap over benchmarks and model versions)",
+        "index per decade",
+        margin=0.1,
+        gate=1.0,
         favourable="above",
         inside="in step",
         favourable_label="ahead",
         unfavourable_label="decoupling",
-        why="a quarter more or less index per decade of compute is the smallest change that alters a forecast of the next "
-        "generation by more than the spread between the lineages' own earlier slopes; an interval 3 (300%) wide cannot "
-        "tell a slowdown from a speed-up. 'decoupling': the latest generation bought less capability per decade of compute; "
-        "'ahead': more; 'in step': the same to within a quarter.",
+        why="0.1 units of the stitched index (Winogrande logits) per decade is about a quarter of what a decade of compute "
+        "bought the flagship lineages before their latest generation (0.3-0.4), the smallest change that alters a "
+        "forecast of the next generation; an interval 1 unit per decade wide spans from no gain to twice the usual one. "
+        "'decoupling': the latest generation bought less capability per decade of compute; 'ahead': more; 'in step': "
+        "the same to within the margin.",
     )
 )
 _add(
