@@ -56,6 +56,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.capabilities.emergence",
     "scalewatch.analyses.capabilities.size",
     "scalewatch.analyses.capabilities.generations",
+    "scalewatch.analyses.capabilities.unseen",
     "scalewatch.analyses.testtime.coverage_finding",
     "scalewatch.analyses.testtime.selection_finding",
     "scalewatch.analyses.testtime.exchange",

@@ -74,6 +74,7 @@ from scalewatch.analyses.capabilities.metrics import *  # noqa: F403
 from scalewatch.analyses.capabilities.emergence import *  # noqa: F403
 from scalewatch.analyses.capabilities.size import *  # noqa: F403
 from scalewatch.analyses.capabilities.generations import *  # noqa: F403
+from scalewatch.analyses.capabilities.unseen import *  # noqa: F403
 
-_MODULES = ('_common', 'scores', 'sigmoid', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence', 'size', 'generations')
+_MODULES = ('_common', 'scores', 'sigmoid', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence', 'size', 'generations', 'unseen')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))
