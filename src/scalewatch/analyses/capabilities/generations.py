@@ -278,8 +278,12 @@ class GenerationGains(Result):
             rows = {d: self._step(lin, to, d) for d in ("language", "coding", "math", "coding - language")}
             for d, r in rows.items():
                 if r is not None and math.isfinite(r.gain):
-                    out.append(Number(f"{lin} {r.frm} -> {to}: gain on {d} benchmarks", r.gain, r.gain_low, r.gain_high, unit="index",
-                                      ci=self.ci, note=f"ours; {r.n_bench_from}/{r.n_bench_to} {d} benchmarks scored"))
+                    what = "coding gain minus language gain" if d == "coding - language" else f"gain on {d} benchmarks"
+                    has = math.isfinite(r.gain_low)
+                    out.append(Number(f"{lin} {r.frm} -> {to}: {what}", r.gain, r.gain_low if has else None, r.gain_high if has else None,
+                                      unit="index", ci=self.ci if has else None,
+                                      note=f"ours; {r.n_bench_from}/{r.n_bench_to} {d.split(' ')[0]} benchmarks scored"
+                                      + ("" if has else " (one benchmark: no interval)")))
         g = self.generations
         gpt3 = g[(g["generation"] == "GPT-3") & (g["domain"] == "all")]
         if len(gpt3):
@@ -440,6 +444,8 @@ def generation_gains(*, start: str = "2019-01-01", fast: bool = False, n_boot: i
                 pd_draw = gd / (xd[:, b] - xd[:, a]) if ok else np.full(nb, np.nan)
                 glo, ghi = qs(gd)
                 plo, phi = qs(pd_draw) if ok else (math.nan, math.nan)
+                if d != "all" and min(nbench[d][vidx[a]].max(), nbench[d][vidx[b]].max()) < 2:
+                    glo = ghi = plo = phi = math.nan  # one benchmark: resampling benchmarks cannot give an interval
                 srow.append({"lineage": lin, "frm": gs[j - 1][0], "to": gs[j][0], "domain": d, "gain": gain, "gain_low": glo, "gain_high": ghi,
                              "decades": dx, "per_decade": gain / dx if ok else math.nan, "per_decade_low": plo, "per_decade_high": phi,
                              "n_bench_from": int(max(nbench[d][vidx[a]])), "n_bench_to": int(max(nbench[d][vidx[b]]))})
@@ -450,6 +456,8 @@ def generation_gains(*, start: str = "2019-01-01", fast: bool = False, n_boot: i
             a, b = k + j - 1, k + j
             gd = (draws["coding"][:, b] - draws["coding"][:, a]) - (draws["language"][:, b] - draws["language"][:, a])
             glo, ghi = qs(gd)
+            if min(nbench["coding"][vidx[a]].max(), nbench["coding"][vidx[b]].max()) < 2:
+                glo = ghi = math.nan
             srow.append({"lineage": lin, "frm": gs[j - 1][0], "to": gs[j][0], "domain": "coding - language",
                          "gain": (est["coding"][b] - est["coding"][a]) - (est["language"][b] - est["language"][a]), "gain_low": glo,
                          "gain_high": ghi, "decades": x0[b] - x0[a], "per_decade": math.nan, "per_decade_low": math.nan,
