@@ -99,6 +99,22 @@ def segmented_trend(t: Any, log10_y: Any, break_year: float) -> np.ndarray:
     return beta
 
 
+def _huber_line(t: np.ndarray, y: np.ndarray, t0: float) -> np.ndarray:
+    """Huber straight line ``[a, b]`` of ``y = a + b (t - t0)`` (the no-break model), as :func:`segmented_trend`."""
+    X = np.column_stack([np.ones_like(t), t - t0])
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    r = y - X @ beta
+    s = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    for _ in range(50 if s > 0 else 0):
+        w = np.minimum(1.0, _HUBER_C * s / np.maximum(np.abs(y - X @ beta), 1e-12))
+        new = np.linalg.lstsq(X * np.sqrt(w)[:, None], y * np.sqrt(w), rcond=None)[0]
+        done = np.max(np.abs(new - beta)) < 1e-10
+        beta = new
+        if done:
+            break
+    return beta
+
+
 def smallest_at_score(per_model: pd.DataFrame, threshold: float) -> np.ndarray:
     """Indices (date order) of the models that were the smallest yet to reach ``score >= threshold``.
 
@@ -180,6 +196,8 @@ class ModelSize(Result):
                               f.before_high, unit="OOM/yr", ci=self.ci, note=f"ours; {int(f.n)} models with known parameters"))
             out.append(Number(f"{series} models: change of slope after {self.break_year:g}", f.change, f.change_low, f.change_high,
                               unit="OOM/yr", ci=self.ci, note="ours; Huber segmented regression, bootstrap over models"))
+            out.append(Number(f"{series} models: permutation p-value of no change at {self.break_year:g}", f.permutation_p, unit="",
+                              ci=None, note=f"ours; {self.n_boot} permutations of the residuals of the straight-line fit"))
         for y in sorted(set(self.fits["break_year"]) - {self.break_year}):
             f = self._fit("frontier", y)
             out.append(Number(f"frontier models: change of slope after {y:g} (sensitivity)", f.change, f.change_low, f.change_high,
@@ -212,7 +230,8 @@ class ModelSize(Result):
             "(total parameters; for mixtures of experts the active ones are fewer). Frontier: top 10 by training compute among "
             "language models at their release (Epoch AI's definition). Segmented regression log10 N = a + b (t - t_b) + "
             "d max(t - t_b, 0) fitted by iteratively reweighted least squares with Huber weights (c = 1.345, scale 1.4826 x MAD "
-            f"of the least-squares residuals); {self.n_boot} bootstrap resamples of models, percentile intervals at {self.ci:g}. "
+            f"of the least-squares residuals); {self.n_boot} bootstrap resamples of models, percentile intervals at {self.ci:g}; "
+            "a permutation test of no change permutes the residuals of the straight-line Huber fit and refits the hinge. "
             "Smallest model at a score: models of epoch-benchmark-stitching joined with epoch-ai-models parameters, median MMLU "
             "of the reported scores per model, the record setters (smaller than every earlier model at the threshold) and the "
             "least-squares trend of their log10 size on the date, bootstrapped over models (record setters recomputed in each "
@@ -314,9 +333,16 @@ def model_size_analysis(
                 boots[r] = segmented_trend(t[i], y[i], by)
             ok = np.isfinite(boots[:, 2])
             lo, hi = (np.quantile(boots[ok], q, axis=0) if ok.sum() >= 10 else np.full((2, 3), np.nan))
+            # permutation test of d = 0: residuals of the straight-line (Huber) fit permuted, the hinge refitted
+            X1 = np.column_stack([np.ones_like(t), t - by])
+            b1 = _huber_line(t, y, by)
+            fit1 = X1 @ b1
+            res = y - fit1
+            perm = np.array([segmented_trend(t, fit1 + rng.permutation(res), by)[2] for _ in range(nb)])
+            p_perm = float((1 + np.sum(np.abs(perm) >= abs(est[2]))) / (1 + np.sum(np.isfinite(perm))))
             rows.append({"series": series, "break_year": by, "n": int(t.size), "level": est[0], "slope_before": est[1], "before_low": lo[1],
                          "before_high": hi[1], "change": est[2], "change_low": lo[2], "change_high": hi[2],
-                         "slope_after": est[1] + est[2], "n_boot_ok": int(ok.sum())})
+                         "slope_after": est[1] + est[2], "n_boot_ok": int(ok.sum()), "permutation_p": p_perm})
     fits = pd.DataFrame(rows)
 
     # -- smallest model at an MMLU score --

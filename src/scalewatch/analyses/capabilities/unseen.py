@@ -13,6 +13,8 @@ benchmarks, three slopes, each in score points:
   models; and, on the same models plus the reasoning models with a compute
   estimate, the **shift** of reasoning models at equal compute
   (:math:`y = a + b \log_{10} C + c\,[\text{reasoning}]`);
+* the same slope among **reasoning models** with a compute estimate
+  (DeepSeek-R1, Claude 3.7 Sonnet with thinking, ...): do they change it?
 * **thinking budget**: points per decade of a model's thinking-token budget
   (versions ``..._1K``, ``..._16K``; slope within each base model, pooled);
 * **reasoning effort**: points gained from a model's ``low`` to its ``high``
@@ -143,14 +145,15 @@ class UnseenTasks(Result):
         return next(sel.itertuples()) if len(sel) else None
 
     def numbers(self) -> list[Number]:
-        units = {"training compute": "points per decade", "thinking budget": "points per decade", "effort low -> high": "points"}
+        units = {"training compute": "points per decade", "training compute, reasoning models": "points per decade",
+                 "thinking budget": "points per decade", "effort low -> high": "points"}
         out = []
         for r in self.comparison.itertuples():
             out.append(Number(f"ARC-AGI minus the median standard benchmark: {r.measure}", r.difference, r.low, r.high, unit=units[r.measure],
                               ci=self.ci, note=f"ours; {r.n_standard} standard benchmarks"))
         for r in self.slopes[self.slopes["benchmark"] == ARC].itertuples():
             out.append(Number(f"ARC-AGI: {r.measure}", r.estimate, r.low, r.high, unit=units[r.measure], ci=self.ci,
-                              note=f"ours; {int(r.n)} {'models' if r.measure == 'training compute' else 'base models'}"))
+                              note=f"ours; {int(r.n)} {'scores' if r.measure.startswith('training compute') else 'base models'}"))
         for r in self.comparison.itertuples():
             out.append(Number(f"median standard benchmark: {r.measure}", r.median_standard, unit=units[r.measure], ci=None,
                               note="ours; " + r.standard))
@@ -187,7 +190,7 @@ class UnseenTasks(Result):
             "the version's model. Training compute: models without test-time reasoning, released from 2023 with at least 1e24 "
             f"FLOP; least-squares slope of the score (points) on log10 compute per benchmark with at least {MIN_MODELS} models "
             "(the standard benchmarks) and for ARC-AGI; reasoning shift: the same fit with an indicator of reasoning models "
-            "(with a compute estimate). Thinking budget: versions tagged with a token budget, pooled slope within each base "
+            "(with a compute estimate), and the slope among the reasoning models alone. Thinking budget: versions tagged with a token budget, pooled slope within each base "
             "model of the score on log10 budget (benchmarks with at least two base models). Effort: mean over base models of "
             f"the high minus the low setting. {self.n_boot} bootstrap resamples of models (base models for the test-time "
             f"measures), percentile intervals at {self.ci:g}; the comparison takes, draw by draw, ARC-AGI's estimate minus the "
@@ -297,9 +300,22 @@ def unseen_tasks(*, since: str = "2023-01-01", min_compute: float = 1e24, fast: 
         draws[("training compute", b)] = bd
         rows.append({"measure": "training compute", "benchmark": b, "estimate": est, "low": qs(bd)[0], "high": qs(bd)[1], "n": len(d),
                      "intercept": float(y.mean() - est * x.mean()) if math.isfinite(est) else math.nan})
-    # -- reasoning shift at equal training compute --
+    # -- reasoning shift at equal training compute, and the slope among reasoning models with a compute estimate --
     sh_rows = []
     allc = j[np.isfinite(j["log10_compute"]) & (j["release_date"] >= pd.Timestamp(since)) & (j["training_compute"] >= min_compute)]
+    rc = allc[allc["reasoning"]]
+    for b in benches:
+        d = rc[rc["benchmark"] == b]
+        x, y = d["log10_compute"].to_numpy(float), 100 * d["value"].to_numpy(float)
+        if len(d) < 4 or np.unique(x).size < 2:
+            continue
+        bd = np.full(nb, np.nan)
+        for r in range(nb):
+            i = rng.integers(0, x.size, x.size)
+            bd[r] = _slope(x[i], y[i])
+        draws[("training compute, reasoning models", b)] = bd
+        rows.append({"measure": "training compute, reasoning models", "benchmark": b, "estimate": _slope(x, y), "low": qs(bd)[0],
+                     "high": qs(bd)[1], "n": len(d), "intercept": math.nan})
     for b in benches:
         d = allc[allc["benchmark"] == b]
         nr = int(d["reasoning"].sum())
@@ -348,7 +364,7 @@ def unseen_tasks(*, since: str = "2023-01-01", min_compute: float = 1e24, fast: 
                          "n": len(e), "intercept": math.nan})
     slopes = pd.DataFrame(rows)
     comp = []
-    for meas in ("training compute", "thinking budget", "effort low -> high"):
+    for meas in ("training compute", "training compute, reasoning models", "thinking budget", "effort low -> high"):
         std = [b for (m_, b) in draws if m_ == meas and b != ARC]
         if (meas, ARC) not in draws or not std:
             continue
