@@ -44,6 +44,7 @@ def test_model_size_finding_and_rule(size):
     fr = size.fits[(size.fits["series"] == "frontier") & (size.fits["break_year"] == 2023.0)].iloc[0]
     assert fr.change_low <= fr.change <= fr.change_high
     assert 0.3 < fr.slope_before < 1.5  # frontier models grew by well over an order of magnitude per 2 years before 2023
+    assert 0 < fr.permutation_p <= 1
     names = [n.name for n in f.numbers]
     assert any("without a parameter count" in n for n in names)
     assert any("smallest model reaching MMLU >= 0.65" in n for n in names)
@@ -57,3 +58,17 @@ def test_smallest_series_matches_the_economics_finding(size):
     pd_ = price_decline(n_resamples=20, seed=0)
     ours = size.record_rates.set_index("threshold").loc[0.65, "rate"]
     assert ours == pytest.approx(pd_.size_rate, rel=1e-9)
+
+
+def test_permutation_p_is_large_without_a_break():
+    """No break in the data: the residual-permutation p-value of the frontier fit's machinery is not small."""
+    from scalewatch.analyses.capabilities.size import _huber_line
+
+    rng = np.random.default_rng(1)
+    t = np.sort(rng.uniform(2018, 2026, 120))
+    y = 10 + 0.5 * (t - 2023) + rng.normal(0, 0.3, t.size)
+    b = _huber_line(t, y, 2023.0)
+    fit = b[0] + b[1] * (t - 2023.0)
+    d = segmented_trend(t, y, 2023.0)[2]
+    perm = np.array([segmented_trend(t, fit + rng.permutation(y - fit), 2023.0)[2] for _ in range(200)])
+    assert np.mean(np.abs(perm) >= abs(d)) > 0.05
