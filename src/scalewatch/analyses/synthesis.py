@@ -85,7 +85,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "capabilities",
         "Does lower loss still buy capabilities?",
-        ("capabilities.links", "capabilities.decoupling", "capabilities.observational_scaling"),
+        ("capabilities.links", "capabilities.decoupling", "capabilities.observational_scaling", "capabilities.generation_gains",
+         "capabilities.unseen_tasks"),
         "Links from loss or compute to benchmark scores: do they still rise at the frontier, and do the newest models "
         "score what their compute predicts?",
     ),

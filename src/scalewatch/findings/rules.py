@@ -690,6 +690,60 @@ _add(
     )
 )
 
+_add(
+    Rule(
+        "capabilities.generation_gain",
+        "latest flagship generation's capability gain per decade of training compute minus the earlier generations' "
+        "slope in its lineage (inverse-variance pooled over lineages; bootstrap over benchmarks and model versions)",
+        "index per decade",
+        margin=0.1,
+        gate=1.0,
+        favourable="above",
+        inside="in step",
+        favourable_label="ahead",
+        unfavourable_label="decoupling",
+        why="0.1 units of the stitched index (Winogrande logits) per decade is about a quarter of what a decade of compute "
+        "bought the flagship lineages before their latest generation (0.3-0.4), the smallest change that alters a "
+        "forecast of the next generation; an interval 1 unit per decade wide spans from no gain to twice the usual one. "
+        "'decoupling': the latest generation bought less capability per decade of compute; 'ahead': more; 'in step': "
+        "the same to within the margin.",
+    )
+)
+_add(
+    Rule(
+        "capabilities.size_break",
+        "change of the trend of log10 parameter count at the break date (frontier language models; Huber-robust segmented "
+        "regression, bootstrap over models)",
+        "OOM/yr",
+        margin=0.1,
+        gate=1.0,
+        favourable="above",
+        inside="in step",
+        favourable_label="ahead",
+        unfavourable_label="decoupling",
+        why="0.1 orders of magnitude per year (26% per year) is about a tenth of the 2018-2022 growth of frontier model size (about 0.8 OOM/yr) "
+        "and the smallest change that alters a five-year extrapolation by more than a factor of 3. "
+        "'decoupling': model size grows slower after the break (downward pressure); 'ahead': faster; 'in step': no break.",
+    )
+)
+_add(
+    Rule(
+        "capabilities.unseen_task_slope",
+        "ARC-AGI score gained per decade of training compute minus the median gain of the standard benchmarks on the same "
+        "kind of models (bootstrap over models)",
+        "points per decade",
+        margin=3.0,
+        gate=40.0,
+        favourable="above",
+        inside="in step",
+        favourable_label="ahead",
+        unfavourable_label="decoupling",
+        why="3 points per decade is the spread between reruns of one benchmark evaluation over a decade of compute "
+        "(score.forecast_error's margin); a 40-point-wide interval spans most of the benchmarks' range. "
+        "'decoupling': ARC-AGI gains less per decade than the standard benchmarks; 'ahead': more; 'in step': alike.",
+    )
+)
+
 
 # -- rules of test-time compute and economics --
 

@@ -291,7 +291,8 @@ def test_the_four_analyses_are_registered_with_the_report():
     from scalewatch.reporting import Context
 
     mine = {a.key: a for a in registered() if a.question == "capabilities"}
-    assert set(mine) == {"capabilities.links", "capabilities.observational_scaling", "capabilities.decoupling", "capabilities.emergence"}
+    assert set(mine) == {"capabilities.links", "capabilities.observational_scaling", "capabilities.decoupling", "capabilities.emergence",
+                         "capabilities.model_size", "capabilities.generation_gains", "capabilities.unseen_tasks"}
     assert set(mine["capabilities.decoupling"].requires) >= {"epoch-benchmark-stitching", "epoch-ai-models"}
     a = mine["capabilities.observational_scaling"]
     finding = a.func(Context(key=a.key, question=a.question, requires=a.requires, seed=0, fast=True))
@@ -309,3 +310,26 @@ def test_ruan_published_shares_are_quoted_as_printed_and_kept_apart_from_ours(ob
     # "published" labels only numbers that the paper prints
     assert all(("published" not in n.name) or ("Ruan et al. 2024" in n.name) for n in finding.numbers)
     assert '"nearly 80%"' in finding.summary and "(ours" in finding.summary
+
+
+@pytest.mark.parametrize("key", ["capabilities.model_size", "capabilities.generation_gains", "capabilities.unseen_tasks"])
+def test_issue19_findings_through_the_report(key):
+    """The findings of issue 19 (items 1, 3, 6) as the report runs them: rule, figures plotly accepts, numbers, round trip."""
+    import time
+
+    import plotly.graph_objects as go
+
+    from scalewatch.findings import Finding, registered
+    from scalewatch.reporting import Context
+
+    a = {x.key: x for x in registered()}[key]
+    t0 = time.perf_counter()
+    finding = a.func(Context(key=a.key, question=a.question, requires=a.requires, seed=0, fast=True))
+    assert time.perf_counter() - t0 < 20  # a few seconds on an idle core
+    assert finding.key == key and finding.rule is not None and finding.rule["verdict"] == finding.verdict
+    assert finding.numbers and finding.figures and finding.citations and finding.data_sources
+    assert all(n.has_interval or n.note for n in finding.numbers)
+    assert not any("published" in (n.note or "") for n in finding.numbers)  # all are our recomputations
+    for f in finding.figures:
+        go.Figure(dict(f.to_dict()["spec"]))
+    assert Finding.from_dict(json.loads(finding.to_json())) == finding

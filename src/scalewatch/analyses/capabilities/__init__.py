@@ -27,6 +27,20 @@ property of the metric? Four analyses answer with numbers and intervals:
     obsscaling emergent tasks (exact match against BLEU where the data have
     both; the tasks with one metric only are reported as untestable).
 
+:func:`generation_gains`
+    Capability gained per flagship generation and per decade of training
+    compute in each lab lineage (OpenAI from GPT-3 to GPT-4.5, Anthropic,
+    Google, Meta, DeepSeek) on the stitched benchmark index from 2019, by
+    domain (language, coding, maths) (``capabilities.generation_gains``).
+:func:`model_size_analysis`
+    Parameter counts of frontier and notable language models over time
+    (segmented Huber regression with a break at 2023) and the smallest model
+    reaching an MMLU score (``capabilities.model_size``).
+:func:`unseen_tasks`
+    ARC-AGI against the standard benchmarks: points per decade of training
+    compute, per decade of thinking budget and from low to high reasoning
+    effort (``capabilities.unseen_tasks``).
+
 Each analysis returns a frozen result with ``report()``, ``to_dict()``,
 ``figures()``, ``tables()``, ``method()`` and ``to_finding()``; the four are
 registered with the report (``scalewatch report``) under the keys
@@ -72,6 +86,9 @@ from scalewatch.analyses.capabilities.decoupling import *  # noqa: F403
 from scalewatch.analyses.capabilities.holdout import *  # noqa: F403
 from scalewatch.analyses.capabilities.metrics import *  # noqa: F403
 from scalewatch.analyses.capabilities.emergence import *  # noqa: F403
+from scalewatch.analyses.capabilities.size import *  # noqa: F403
+from scalewatch.analyses.capabilities.generations import *  # noqa: F403
+from scalewatch.analyses.capabilities.unseen import *  # noqa: F403
 
-_MODULES = ('_common', 'scores', 'sigmoid', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence')
+_MODULES = ('_common', 'scores', 'sigmoid', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence', 'size', 'generations', 'unseen')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))
