@@ -98,3 +98,24 @@ def test_tiny_run_end_to_end_and_resume_after_kill(tmp_path):
     # a different configuration in the same folder is refused
     with pytest.raises(ValueError, match="another configuration"):
         run_selfplay(SelfPlayConfig(**{**TINY, "k": 2}), part)
+
+
+def test_cli_runs_a_config_and_refuses_a_bad_one(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from scalewatch.cli import main
+
+    code = ("import sys\nfrom scalewatch.cli import main\n"
+            "for argv in (['experiment', '--help'], ['experiment', 'selfplay', '--help']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({**SelfPlayConfig(**TINY).to_dict(), "rounds": 1, "generations": 0}))
+    assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
+    assert "3 records" in capsys.readouterr().out  # seed model + 2 arms x 1 round
+    cfg.write_text(json.dumps({"rounds": 0}))
+    assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "p")]) != 0
+    assert "rounds" in capsys.readouterr().err
