@@ -77,6 +77,11 @@ def test_committed_run_gives_the_registered_finding():
     res = load_selfplay()
     f = selfplay_finding(res)
     assert f.verdict in ("helps", "does not help", "hurts", "inconclusive")
+    import json
+
+    from scalewatch.findings import Finding
+
+    assert Finding.from_dict(json.loads(json.dumps(f.to_dict()))).verdict == f.verdict
     n = len(res.config.seeds)
     assert sum(r["part"] == "closed" for r in res.records) == n * (1 + res.config.rounds * len(res.config.arms))
     assert sum(r["part"] == "open" for r in res.records) == n * (1 + res.config.generations * len(res.config.text_arms))

@@ -170,7 +170,8 @@ def _open_change(records: Any, arm: str, column: str) -> tuple[float, float, flo
                           if (arm, s, last) in by and ("human", s, 0) in by])
 
 
-def _band_figure(table: Any, x: str, y: str, title: str, x_title: str, y_title: str, caption: str) -> Any:
+def _band_figure(table: Any, x: str, y: str, title: str, x_title: str, y_title: str, caption: str,
+                 clip: tuple[float, float] | None = None) -> Any:
     traces: list[dict[str, Any]] = []
     arms = list(dict.fromkeys(table["arm"]))
     colors = sequential_colors(max(len(arms), 2))
@@ -178,7 +179,10 @@ def _band_figure(table: Any, x: str, y: str, title: str, x_title: str, y_title: 
         g = table[table["arm"] == arm].sort_values(x)
         name = _ARM_LABEL.get(arm, arm)
         if g["low"].notna().all():
-            traces.extend(band(g[x], g["low"], g["high"], f"{name} (95% over seeds)", color=colors[k], group=arm,
+            lo, hi = g["low"], g["high"]
+            if clip is not None:
+                lo, hi = lo.clip(*clip), hi.clip(*clip)
+            traces.extend(band(g[x], lo, hi, f"{name} (95% over seeds)", color=colors[k], group=arm,
                                showlegend=False))
         traces.append(curve(g[x], g[y], name, color=colors[k], group=arm, mode="lines+markers"))
     return figure(title, traces, x_title=x_title, y_title=y_title, x_log=False, y_log=False, caption=caption, height=420)
@@ -242,7 +246,8 @@ def selfplay_finding(result: Any) -> Finding:
         _band_figure(cc, "round", "pass@1 (%)", "Closed domain (arithmetic, exact checker): held-out pass@1 by round",
                      "round of self-training (0 = seed model)", "held-out greedy pass@1 (%)",
                      f"Mean over {len(seeds)} seeds with Student-t 95% bands; {cfg.heldout_per_digit} held-out problems per "
-                     f"difficulty ({', '.join(str(d) for d in cfg.eval_digits)}-digit operands), averaged."),
+                     f"difficulty ({', '.join(str(d) for d in cfg.eval_digits)}-digit operands), averaged; bands drawn "
+                     "within 0-100%.", clip=(0.0, 100.0)),
     ]
     if not oc.empty:
         figures.append(_band_figure(
