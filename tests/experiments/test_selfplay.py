@@ -119,3 +119,14 @@ def test_cli_runs_a_config_and_refuses_a_bad_one(tmp_path, capsys):
     cfg.write_text(json.dumps({"rounds": 0}))
     assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "p")]) != 0
     assert "rounds" in capsys.readouterr().err
+
+
+def test_scratch_mode_retrains_at_the_same_size(tmp_path):
+    cfg = SelfPlayConfig(**{**TINY, "mode": "scratch", "rounds": 1, "generations": 0})
+    res = run_selfplay(cfg, tmp_path / "s")
+    rec = {r["arm"]: r for r in res.records}
+    seed_rec = rec["seed"]
+    # retraining from scratch costs the seed model's training compute every round
+    assert rec["verified"]["train FLOPs"] == seed_rec["train FLOPs"]
+    with pytest.raises(ValueError, match="only 'local'"):
+        run_selfplay(cfg, tmp_path / "r", executor="ray")
