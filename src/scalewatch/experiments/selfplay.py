@@ -88,6 +88,9 @@ __all__ = [
     "run_selfplay",
     "load_selfplay",
     "read_records",
+    "strip_timing",
+    "SelfPlayResult",
+    "Interrupted",
 ]
 
 #: closed-domain arms
