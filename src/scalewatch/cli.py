@@ -16,6 +16,7 @@ import typer
 from scalewatch._cli import capabilities as _capabilities
 from scalewatch._cli import cost as _cost
 from scalewatch._cli import datasets as _datasets
+from scalewatch._cli import experiment as _experiment
 from scalewatch._cli import fit as _fit
 from scalewatch._cli import report as _report
 from scalewatch._cli import runs as _runs
@@ -39,6 +40,7 @@ _testtime.register(app)
 _cost.register(app)
 _trend.register(app)
 _report.register(app)
+_experiment.register(app)
 
 
 @app.callback()

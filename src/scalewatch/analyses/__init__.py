@@ -10,6 +10,7 @@ package            question
 ``datawall``       Are we running out of data?
 ``trends``         Can a plateau be seen coming?
 ``sweep``          Does the law hold on runs we trained ourselves?
+``synthetic``      Does synthetic data help (with and without a verifier)?
 =================  ==========================================================================
 
 Each package exports its public functions and result types
@@ -70,6 +71,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.datawall.wall",
     "scalewatch.analyses.trends.plateau",
     "scalewatch.analyses.sweep",
+    "scalewatch.analyses.synthetic",
 )
 
 _PACKAGES = ("pretraining", "capabilities", "testtime", "economics", "datawall", "trends", "sweep")

@@ -114,8 +114,9 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "synthetic-data",
         "Does synthetic data help?",
-        (),
-        "No analysis of synthetic data is in this release.",
+        ("synthetic-data.selfplay",),
+        "Self-training of our own small models on checker-filtered samples (arithmetic) against the same compute on the "
+        "seed data, without the checker, and recursive training on text without a verifier (held-out loss, diversity).",
     ),
 )
 

@@ -11,6 +11,8 @@ training loop) load on first use.
   :func:`sweep_dataset` (the committed sweep as the package dataset ``scalewatch-sweep``)
 - :func:`arithmetic_testtime` (repeated sampling on held-out arithmetic), :func:`load_arithmetic_testtime`,
   :func:`sample`, :func:`decode` (batched sampling; torch)
+- :mod:`scalewatch.experiments.selfplay`: synthetic data measured (self-training with and without a verifier on
+  arithmetic, recursive training on text; resumable; ``scalewatch experiment selfplay``), :func:`~scalewatch.experiments.selfplay.load_selfplay`
 """
 
 from __future__ import annotations

@@ -904,6 +904,26 @@ _add(
 
 # -- rules of synthetic data --
 
+_add(
+    Rule(
+        "synthetic.verified_gain",
+        "held-out greedy pass@1 (mean over difficulties) after the last round of self-training with an exact checker, "
+        "minus that of the same training compute spent on the seed data alone (paired by seed; Student-t 95% interval "
+        "over seeds)",
+        "points",
+        margin=2.0,
+        gate=40.0,
+        favourable="above",
+        inside="does not help",
+        favourable_label="helps",
+        unfavourable_label="hurts",
+        why="synthetic data helps when the checker-filtered samples raise held-out accuracy beyond what the seed data "
+        "gives at the same training compute; 2 points of pass@1 is the smallest gain worth a round of sampling on a few "
+        "hundred held-out problems; the gate (40 points) stops intervals from a handful of seeds that span most of the "
+        "scale.",
+    )
+)
+
 
 # -- rules of the synthesis at the top of the report --
 
