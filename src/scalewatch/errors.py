@@ -56,7 +56,17 @@ class IdentifiabilityWarning(ScalewatchWarning):
     """The data cannot pin down the law's parameters well."""
 
 
-def one_line(exc: BaseException, limit: int = 300) -> str:
-    """An exception as one line of at most ``limit`` characters (its type when it has no message), for error tables and messages."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+def one_line(exc: BaseException, limit: int = 300, *, with_type: bool = False) -> str:
+    """An exception as one line of at most ``limit`` characters, for error tables and messages.
+
+    By default the message with its whitespace collapsed (the type's name when
+    there is no message); ``with_type=True`` gives ``"Type: first line"``, as
+    the report's error rows show it.
+    """
+    text = str(exc).strip()
+    if with_type:
+        first = text.splitlines()[0].strip() if text else ""
+        text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    else:
+        text = " ".join(text.split()) or type(exc).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."

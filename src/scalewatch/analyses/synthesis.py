@@ -234,10 +234,13 @@ def _deciding_numbers(f: Finding) -> tuple[dict[str, Any], ...]:
 
 
 def _break_clause(f: Finding, level: float = 0.05) -> str:
+    """What a significant break in the direct finding would need, naming which null its p-value is under."""
     for n in f.numbers:
-        if "break test p-value" in n.name.lower() and n.value is not None and n.value < level:
-            return (f"; and a misspecification-robust break test ruling on the apparent break (i.i.d. p = {n.value:.2g}), "
-                    "which otherwise withholds 'holds'")
+        name = n.name.lower()
+        if "break test p-value" in name and n.value is not None and n.value < level:
+            null = "robust null" if "robust" in name else "i.i.d. null"
+            return (f"; and where the break sits: it survives the {null} (p = {n.value:.2g}) and withholds 'holds' "
+                    "until the largest runs or a wider compute range settle it")
     return ""
 
 

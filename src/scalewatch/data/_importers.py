@@ -53,7 +53,7 @@ from scalewatch.data._schema import (
     RunSet,
 )
 from scalewatch.data._validate import _Table, _validate
-from scalewatch.errors import DataValidationError
+from scalewatch.errors import DataValidationError, one_line
 
 __all__ = [
     "FORMATS",
@@ -174,7 +174,7 @@ def _read_csv(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path.name}: the file is empty; a runs CSV needs a header row") from None
     except pd.errors.ParserError as exc:
-        raise DataValidationError(f"{path.name}: not a valid CSV file: {_one_line(exc)}") from None
+        raise DataValidationError(f"{path.name}: not a valid CSV file: {one_line(exc)}") from None
     except UnicodeDecodeError as exc:
         raise DataValidationError(
             f"{path.name}: byte {exc.start} is not UTF-8 text; save the file as UTF-8"
@@ -212,7 +212,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise DataValidationError(f"{path.name}: not a valid Parquet file: {_one_line(exc)}") from None
+        raise DataValidationError(f"{path.name}: not a valid Parquet file: {one_line(exc)}") from None
     # Parquet keeps null and NaN apart; a NaN written to a file is refused like CSV's "NaN".
     for name in table.column_names:
         col = table.column(name)
@@ -251,7 +251,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[str], pd.DataFrame | Non
         try:
             obj = json.loads(line, parse_constant=_reject_constant)
         except ValueError as exc:
-            raise DataValidationError(f"{path.name} line {lineno}: not valid JSON: {_one_line(exc)}") from None
+            raise DataValidationError(f"{path.name} line {lineno}: not valid JSON: {one_line(exc)}") from None
         if not isinstance(obj, dict):
             raise DataValidationError(
                 f"{path.name} line {lineno}: a {type(obj).__name__} where a JSON object (one run) was expected"
@@ -312,10 +312,6 @@ def _read_frame(path: Path, fmt: str, mapping: Mapping[str, str]) -> pd.DataFram
         return _read_parquet(path)
     frame, _, _, _, _, _ = _read_jsonl(path)
     return frame
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
 
 
 def _exists(path: Path) -> Path:
@@ -889,7 +885,7 @@ def _from_mlflow(
             client = MlflowClient(tracking_uri=uri)
             experiments = client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
         except Exception as exc:  # MLflow raises its own and SQLAlchemy's errors
-            raise DataValidationError(f"MLflow store {uri}: cannot be read: {_one_line(exc)[:300]}") from None
+            raise DataValidationError(f"MLflow store {uri}: cannot be read: {one_line(exc)}") from None
         if experiment is not None:
             chosen = [e for e in experiments if e.name == experiment or e.experiment_id == experiment]
             if not chosen:

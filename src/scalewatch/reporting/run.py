@@ -15,6 +15,7 @@ from typing import Any
 
 from scalewatch._version import __version__
 from scalewatch.analyses import load_analyses
+from scalewatch.errors import one_line
 from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
 
 __all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn"]
@@ -298,12 +299,6 @@ def _as_findings(a: Analysis, result: Any) -> tuple[Finding, ...]:
     return found
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
 def _run_one(a: Analysis, seed: int, fast: bool, seen: set[str]) -> Outcome:
     ctx = Context(key=a.key, question=a.question, requires=a.requires, seed=seed, fast=fast)
     t0 = time.perf_counter()
@@ -316,7 +311,7 @@ def _run_one(a: Analysis, seed: int, fast: bool, seen: set[str]) -> Outcome:
                 raise ValueError(f"analysis {a.key!r} returned finding key(s) {sorted(set(dup))} that another finding already has.")
         except Exception as exc:  # noqa: BLE001 - shown as an error row, never dropped
             return Outcome(
-                a.key, a.question, a.title, "error", error=_one_line(exc), traceback=traceback.format_exc(),
+                a.key, a.question, a.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
                 requires=a.requires, warnings=_warning_texts(caught), seconds=time.perf_counter() - t0,
             )
     seen.update(f.key for f in findings)
@@ -409,7 +404,7 @@ def run_report(
         try:
             status.update(data_status([r for r in a.requires if r not in status]))
         except ValueError as exc:  # the analysis names a dataset that does not exist
-            outcome = Outcome(a.key, a.question, a.title, "error", error=_one_line(exc), traceback=traceback.format_exc(), requires=a.requires)
+            outcome = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(), requires=a.requires)
         else:
             missing = [r for r in a.requires if not status[r][0]]
             if missing:

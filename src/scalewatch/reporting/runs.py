@@ -51,8 +51,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scalewatch._version import __version__
+from scalewatch.errors import one_line
 from scalewatch.findings import Finding, Number
-from scalewatch.reporting.run import Outcome, ProgressFn, Report, _one_line, _warning_texts, run_report
+from scalewatch.reporting.run import Outcome, ProgressFn, Report, _warning_texts, run_report
 
 __all__ = ["RUN_ANALYSES", "runs_report", "MIN_RUNS", "report"]
 
@@ -483,7 +484,7 @@ def _run_one(func: Callable[..., Finding], src: Any, df: Any, seed: int, fast: b
             return Outcome(key, _QUESTION, title, "skipped", missing=(str(why).split(":")[0].split(";")[0],),
                            how=(str(why),), seconds=time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 - shown as an error row, never dropped
-            return Outcome(key, _QUESTION, title, "error", error=_one_line(exc), traceback=traceback.format_exc(),
+            return Outcome(key, _QUESTION, title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
                            warnings=_warning_texts(caught), seconds=time.perf_counter() - t0)
     return Outcome(key, _QUESTION, title, "ok", findings=(finding,), warnings=_warning_texts(caught),
                    seconds=time.perf_counter() - t0)
@@ -495,7 +496,7 @@ def _run_compare(names: Sequence[str], stores: Sequence[dict[str, Any]], key: st
     try:
         finding = _compare_finding(names, stores)
     except Exception as exc:  # noqa: BLE001
-        return Outcome(key, _QUESTION, title, "error", error=_one_line(exc), traceback=traceback.format_exc(),
+        return Outcome(key, _QUESTION, title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
                        seconds=time.perf_counter() - t0)
     return Outcome(key, _QUESTION, title, "ok", findings=(finding,), seconds=time.perf_counter() - t0)
 
