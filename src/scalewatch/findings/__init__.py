@@ -35,7 +35,7 @@ from scalewatch.findings.registry import (
     registered,
     unregister,
 )
-from scalewatch.findings.result import Result
+from scalewatch.findings.result import DecidedResult, Result
 from scalewatch.findings.rules import (
     OUTCOMES,
     RULES,
@@ -61,6 +61,7 @@ __all__ = [
     "Number",
     "Figure",
     "Result",
+    "DecidedResult",
     "QUESTIONS",
     "VERDICTS",
     "TONES",

@@ -53,7 +53,7 @@ from typing import Any, ClassVar
 from scalewatch.findings.finding import Figure, Finding, Number
 from scalewatch.findings.jsonsafe import json_safe
 
-__all__ = ["Result"]
+__all__ = ["Result", "DecidedResult"]
 
 
 class Result:
@@ -163,3 +163,30 @@ def _plain(v: Any) -> Any:
 def _short(v: Any, width: int = 100) -> str:
     text = json.dumps(v, allow_nan=False, default=str)
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class DecidedResult(Result):
+    """A :class:`Result` whose verdict is a written rule's :class:`~scalewatch.findings.rules.Decision`.
+
+    The class declares a ``decision`` field; ``verdict`` and ``reason`` are
+    the decision's, and the finding carries the rule (``rule=``) unless
+    :meth:`finding_parts` gives one.
+    """
+
+    @property
+    def verdict(self) -> str:
+        """The rule's verdict."""
+        return self.decision.verdict  # type: ignore[attr-defined]
+
+    @property
+    def reason(self) -> str:
+        """Why the rule gave it: the interval, the margin and the outcome, in one sentence."""
+        return self.decision.reason  # type: ignore[attr-defined]
+
+    def to_finding(self, key: str | None = None) -> Finding:
+        finding = super().to_finding(key)
+        if finding.rule is None:
+            from dataclasses import replace
+
+            return replace(finding, rule=self.decision)  # type: ignore[attr-defined]
+        return finding

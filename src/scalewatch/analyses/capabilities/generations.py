@@ -52,7 +52,7 @@ import pandas as pd
 
 from scalewatch import seeds
 from scalewatch.analyses.capabilities._common import _PAPERS, QUESTION, _err, _n_boot
-from scalewatch.findings import Decision, Finding, Number, Result, analysis, rule
+from scalewatch.findings import DecidedResult, Decision, Finding, Number, analysis, rule
 from scalewatch.plots import PALETTE, figure, points
 
 __all__ = ["LINEAGES", "COMPUTE_SD", "StitchedScores", "stitched_scores", "reestimate", "GenerationGains", "generation_gains",
@@ -209,7 +209,7 @@ def reestimate(sc: StitchedScores, weights: np.ndarray, *, table: np.ndarray | N
 
 
 @dataclass(frozen=True, eq=False)
-class GenerationGains(Result):
+class GenerationGains(DecidedResult):
     """Outcome of :func:`generation_gains`.
 
     Attributes
@@ -242,14 +242,6 @@ class GenerationGains(Result):
     ci: float = 0.95
     seed: int = 0
     seconds: float = math.nan
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     def _step(self, lineage: str, to: str, domain: str = "all") -> Any:
         s = self.steps

@@ -36,7 +36,7 @@ import pandas as pd
 from scalewatch import seeds
 from scalewatch.analyses.capabilities._common import _PAPERS, QUESTION, _n_boot
 from scalewatch.analyses.trends import top_k_at_release, year_fraction
-from scalewatch.findings import Decision, Finding, Number, Result, analysis, rule
+from scalewatch.findings import DecidedResult, Decision, Finding, Number, analysis, rule
 from scalewatch.plots import PALETTE, curve, figure, points, vline
 
 __all__ = ["ModelSize", "segmented_trend", "smallest_at_score", "model_size_analysis", "report_model_size"]
@@ -139,7 +139,7 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class ModelSize(Result):
+class ModelSize(DecidedResult):
     """Outcome of :func:`model_size_analysis`.
 
     Attributes
@@ -171,14 +171,6 @@ class ModelSize(Result):
     ci: float = 0.95
     seed: int = 0
     seconds: float = math.nan
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     def _fit(self, series: str, year: float | None = None) -> Any:
         y = self.break_year if year is None else year

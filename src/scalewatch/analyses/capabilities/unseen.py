@@ -44,7 +44,7 @@ import pandas as pd
 
 from scalewatch import seeds
 from scalewatch.analyses.capabilities._common import _PAPERS, QUESTION, _err, _n_boot
-from scalewatch.findings import Decision, Finding, Number, Result, analysis, rule
+from scalewatch.findings import DecidedResult, Decision, Finding, Number, analysis, rule
 from scalewatch.plots import PALETTE, curve, figure, points
 
 __all__ = ["REASONING", "is_reasoning", "thinking_budget", "UnseenTasks", "unseen_tasks", "report_unseen_tasks"]
@@ -100,7 +100,7 @@ def _within_slope(g: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class UnseenTasks(Result):
+class UnseenTasks(DecidedResult):
     """Outcome of :func:`unseen_tasks`.
 
     Attributes
@@ -129,14 +129,6 @@ class UnseenTasks(Result):
     ci: float = 0.95
     seed: int = 0
     seconds: float = math.nan
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     def _row(self, frame: pd.DataFrame, **kw: Any) -> Any:
         sel = frame

@@ -27,7 +27,7 @@ import numpy as np
 
 from scalewatch import seeds
 from scalewatch.analyses.economics._common import _CITE_COTTIER, _HARDWARE, _MODELS
-from scalewatch.findings import Decision, Number, Result, analysis
+from scalewatch.findings import DecidedResult, Decision, Number, analysis
 from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import PALETTE, band, curve, figure, hline, points
 
@@ -240,7 +240,7 @@ class ClusterSeries:
 
 
 @dataclass(frozen=True)
-class ClusterTrend(Result):
+class ClusterTrend(DecidedResult):
     """Record training clusters over time; the test cluster against the earlier records' trend; the year of 1M.
 
     Two measures: H100-equivalents (accelerators x the chip's dense BF16 peak / an H100's; the verdict's, since
@@ -274,14 +274,6 @@ class ClusterTrend(Result):
     ci: float = 0.90
     n_draws: int = 0
     start: str = "2016-01-01"
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     @property
     def log_ratio(self) -> tuple[float, float, float]:
@@ -487,7 +479,7 @@ def cost_growth_decision(growth: tuple[float, float, float], published: float = 
 
 
 @dataclass(frozen=True)
-class TrainingCostTrend(Result):
+class TrainingCostTrend(DecidedResult):
     """Growth of frontier training costs, Cottier et al. reproduced, the years of $10B-$1T runs, and the share of the compute trend.
 
     Attributes
@@ -527,14 +519,6 @@ class TrainingCostTrend(Result):
     decision: Decision = field(repr=False)
     ci: float = 0.90
     n_draws: int = 0
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     def numbers(self) -> list[Number]:
         v = self.variants.set_index("variant")

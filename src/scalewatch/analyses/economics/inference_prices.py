@@ -21,7 +21,7 @@ import numpy as np
 
 from scalewatch import seeds
 from scalewatch.analyses.economics._common import _PRICES
-from scalewatch.findings import Decision, Number, Result, analysis
+from scalewatch.findings import DecidedResult, Decision, Number, analysis
 from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import PALETTE, error_bars, figure, hline, points
 
@@ -211,7 +211,7 @@ def price_claim_decision(median_oom: tuple[float, float, float]) -> Decision:
 
 
 @dataclass(frozen=True)
-class InferencePriceTrends(Result):
+class InferencePriceTrends(DecidedResult):
     """Epoch's per-benchmark price-decline fits, ours beside theirs, and the three-orders claim tested.
 
     Attributes
@@ -247,14 +247,6 @@ class InferencePriceTrends(Result):
     n_resamples: int = 0
     source: str = _PRICES
     data_citation: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     @property
     def n_pairs(self) -> int:

@@ -36,7 +36,7 @@ from scalewatch.analyses.economics.cost_to_target import TOKENS_PER_SAMPLE
 from scalewatch.analyses.economics.costs import DEFAULTS, hardware
 from scalewatch.analyses.testtime import model_label
 from scalewatch.analyses.testtime.exchange import exchange_rate
-from scalewatch.findings import Decision, Number, Result, analysis
+from scalewatch.findings import DecidedResult, Decision, Number, analysis
 from scalewatch.findings.rules import decision_text, rule
 from scalewatch.plots import PALETTE, band, curve, figure
 
@@ -65,7 +65,7 @@ def marginal_point_decision(ratio: tuple[float, float, float]) -> Decision:
 
 
 @dataclass(frozen=True)
-class MarginalPointCost(Result):
+class MarginalPointCost(DecidedResult):
     """Dollars per further point of coverage against coverage, sampling more vs training larger.
 
     Attributes
@@ -104,14 +104,6 @@ class MarginalPointCost(Result):
     n_draws: int = 0
     source: str = _LLMONKEYS
     data_citation: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
     def _row(self, c: float) -> Any:
         cv = self.curves

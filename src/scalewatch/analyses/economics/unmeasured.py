@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalewatch.findings import Decision, Result, analysis
+from scalewatch.findings import DecidedResult, Decision, analysis
 from scalewatch.findings.rules import decision_text, rule
 
 __all__ = ["KEY_UNMEASURED", "QuotedClaim", "QUOTED_CLAIMS", "UnmeasuredClaims", "unmeasured_claims", "unmeasured_claims_analysis"]
@@ -104,7 +104,7 @@ QUOTED_CLAIMS: tuple[QuotedClaim, ...] = (
 
 
 @dataclass(frozen=True)
-class UnmeasuredClaims(Result):
+class UnmeasuredClaims(DecidedResult):
     """The claims without open data, as one table; verdict "inconclusive" by rule ``economics.quoted_claim``."""
 
     FINDING_KEY = KEY_UNMEASURED
@@ -112,10 +112,6 @@ class UnmeasuredClaims(Result):
 
     claims: tuple[QuotedClaim, ...] = QUOTED_CLAIMS
     decision: Decision = field(default_factory=lambda: rule("economics.quoted_claim").decide(None, None), repr=False)
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
 
     def to_dict(self) -> dict[str, Any]:
         """The claims as rows, with the rule's decision."""
