@@ -255,6 +255,26 @@ def _lr_statistic(obj: np.ndarray, best: float, n_obs: int, error_model: str) ->
     return (2.0 if error_model == "laplace" else 1.0) * n_obs * ratio
 
 
+def _profile_interval(g: np.ndarray, inside: np.ndarray, k0: int) -> tuple[int, int, float, float]:
+    """The run of grid points around the optimum ``k0`` whose profile statistic is below the threshold.
+
+    Returns the first and last index of that run and the interval it gives;
+    an end of the run at an end of the grid is open (``-inf`` / ``inf``):
+    the data allow values beyond the grid.
+    """
+    inside = inside.copy()
+    inside[k0] = True
+    lo_k = k0
+    while lo_k > 0 and inside[lo_k - 1]:
+        lo_k -= 1
+    hi_k = k0
+    while hi_k < g.size - 1 and inside[hi_k + 1]:
+        hi_k += 1
+    low = -math.inf if lo_k == 0 else float(g[lo_k])
+    high = math.inf if hi_k == g.size - 1 else float(g[hi_k])
+    return lo_k, hi_k, low, high
+
+
 def profile_likelihood(
     objective: Callable[[np.ndarray], float],
     theta_hat: Sequence[float],
@@ -364,17 +384,7 @@ def profile_likelihood(
     stat = _lr_statistic(values, best_f, n_obs, error_model)
     thr = float(chi2.ppf(level, 1))
     est = float(best_pt[which])
-    inside = stat <= thr
-    k0 = int(np.argmin(np.abs(g - est)))
-    inside[k0] = True
-    lo_k = k0
-    while lo_k > 0 and inside[lo_k - 1]:
-        lo_k -= 1
-    hi_k = k0
-    while hi_k < g.size - 1 and inside[hi_k + 1]:
-        hi_k += 1
-    low = -math.inf if lo_k == 0 else float(g[lo_k])
-    high = math.inf if hi_k == g.size - 1 else float(g[hi_k])
+    lo_k, hi_k, low, high = _profile_interval(g, stat <= thr, int(np.argmin(np.abs(g - est))))
     return Profile(
         name=names[which], estimate=est, grid=g, objective=values, statistic=stat, threshold=thr,
         low=low, high=high, allowed_low=float(g[lo_k]), allowed_high=float(g[hi_k]),
@@ -621,17 +631,8 @@ def profile_fit(
     stat = _lr_statistic(values, best_f, n_eff, error_model)
     thr = float(chi2.ppf(level, 1))
     est = float(best_pt[free.index(name)])
-    inside = np.nan_to_num(stat, nan=np.inf) <= thr
     k0 = int(np.argmin(np.abs(np.log(g) - math.log(est)))) if est > 0 and g[0] > 0 else int(np.argmin(np.abs(g - est)))
-    inside[k0] = True
-    lo_k = k0
-    while lo_k > 0 and inside[lo_k - 1]:
-        lo_k -= 1
-    hi_k = k0
-    while hi_k < g.size - 1 and inside[hi_k + 1]:
-        hi_k += 1
-    low = -math.inf if lo_k == 0 else float(g[lo_k])
-    high = math.inf if hi_k == g.size - 1 else float(g[hi_k])
+    lo_k, hi_k, low, high = _profile_interval(g, np.nan_to_num(stat, nan=np.inf) <= thr, k0)
     return Profile(
         name=name, estimate=est, grid=g, objective=values, statistic=stat, threshold=thr, low=low, high=high,
         allowed_low=float(g[lo_k]), allowed_high=float(g[hi_k]), identified=bool(math.isfinite(low) and math.isfinite(high)),
