@@ -564,6 +564,8 @@ def _save(path: Path, model: Any, extra: dict[str, Any]) -> None:
     import torch
 
     tmp = path.with_suffix(".tmp")
+    # numpy arrays travel as tensors, so the checkpoint loads with weights_only=True (no pickled objects)
+    extra = {k: torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v for k, v in extra.items()}
     torch.save({"model": model.state_dict(), **extra}, tmp)
     os.replace(tmp, path)
 
@@ -571,9 +573,9 @@ def _save(path: Path, model: Any, extra: dict[str, Any]) -> None:
 def _load(path: Path, model: Any) -> dict[str, Any]:
     import torch
 
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    model.load_state_dict(state["model"])
-    return state
+    state = torch.load(path, map_location="cpu", weights_only=True)  # tensors, lists and strings only: no pickled code
+    model.load_state_dict(state.pop("model"))
+    return {"model": model, **{k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in state.items()}}
 
 
 def _closed_chain(cfg: SelfPlayConfig, seed: int, arm: str, done: set[tuple[str, str, int, int]], state: Path,
