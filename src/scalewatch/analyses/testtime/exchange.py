@@ -481,7 +481,8 @@ class ExchangeCurve(Result):
             if r.supported:
                 lines.append(f"    coverage {r.target:<5g} {r.flop_per_10x:8.3g}x [{r.flop_per_10x_low:.3g}, {r.flop_per_10x_high:.3g}]"
                              f"  {int(r.n_models)} models  {r.pointwise}")
-        lines += [f"    crosses break-even at {c['target']:.3g} [{c['low']:.3g}, {c['high']:.3g}]" for c in self.crossings]
+        lines += [f"    {'crosses' if c['kind'] == 'cross' else 'touches'} break-even at {c['target']:.3g} [{c['low']:.3g}, {c['high']:.3g}]"
+                  f" ({100 * c['share_crossing']:.0f}% of resampled curves cross)" for c in self.crossings]
         lines.append(f"    verdict: {self.verdict} ({self.decision.reason})")
         return "\n".join(lines)
 
