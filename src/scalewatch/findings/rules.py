@@ -794,6 +794,27 @@ _add(
 )
 _add(
     Rule(
+        "test-time.exchange_curve",
+        "log10 of the test-time FLOP replaced by 10x training compute, at every target coverage the data support (at "
+        "least 3 models reach it within the sampled k; pointwise intervals), judged over the whole curve (0: break-even)",
+        "log10 x",
+        margin=0.1,
+        gate=1.0,
+        favourable="below",
+        inside="depends",
+        favourable_label="test-time cheaper",
+        unfavourable_label="pretraining cheaper",
+        why="test-time.exchange_rate's margin (x1.26) and gate, applied target by target, then to the whole curve: "
+        "'test-time cheaper' only when the interval lies wholly below -0.1 at every supported target, 'pretraining cheaper' "
+        "only when wholly above +0.1 at every one, 'depends' when every interval lies inside the margin (break-even "
+        "throughout) or when some lie wholly below and others wholly above (the cheaper route depends on the target; the "
+        "finding names the target where the estimate crosses break-even, with its bootstrap interval), 'inconclusive' "
+        "otherwise. The rate at one target picked from a curve that moves with the target would make the verdict a choice "
+        "of target (at 0.25 and 0.75 the Pythia/MATH answer differs).",
+    )
+)
+_add(
+    Rule(
         "economics.cost_ratio",
         "log10 of the dollar cost of the pretraining route (largest model) over the test-time route (a smaller model sampled "
         "more) to a target score",

@@ -100,3 +100,30 @@ def test_prices_use_the_one_date_convention() -> None:
         [2024 + 183 / 366, 2023.0, 2023 + 364 / 365]
     )
     assert math.isnan(year_fraction([None, "2020-01-01"])[0])
+
+
+def test_the_all_in_cluster_is_the_servers_only_cluster_times_the_hardware_share() -> None:
+    # constructed: $1B, $40K per GPU, no network overhead; servers 60% of the cost of ownership, staff 40% of the whole
+    servers = cluster_for_budget(1e9, server_price=40_000, interconnect=1.0)
+    all_in = cluster_for_budget(1e9, scenario="all-in", server_price=40_000, interconnect=1.0, server_share=0.6, staff_share=0.4)
+    assert servers["gpus"].value == 25_000
+    assert all_in["hardware_share"].value == pytest.approx(0.6 * (1 - 0.4))
+    assert all_in["gpus"].value == pytest.approx(1e9 * 0.6 * 0.6 / 40_000)  # 9,000 H100s
+    assert all_in["usd_per_gpu"].value == pytest.approx(40_000 / 0.36)
+    # the quoted defaults: every draw buys fewer H100s all-in than servers only (same seed: the same server prices)
+    s, a = cluster_for_budget(1e9, seed=3), cluster_for_budget(1e9, scenario="all-in", seed=3)
+    assert np.all(a.draws["gpus"] < s.draws["gpus"]) and a["gpus"].high < s["gpus"].low
+    np.testing.assert_allclose(a.draws["gpus"], s.draws["gpus"] * a.draws["hardware_share"], rtol=1e-12)
+    assert a["gpus"].value == pytest.approx(1e9 * 0.60 * (1 - 0.39) / (34918.56 * 1.15))
+    sources = {x.name: x.source for x in a.assumptions}
+    assert "quoted" in sources["servers' share of an AI datacenter's annual cost of ownership"]
+    assert "29\u201349%" in sources["R&D staff share of a frontier model's development cost"]
+
+
+def test_the_all_in_cluster_checks_its_scenario_and_shares() -> None:
+    with pytest.raises(ValueError, match=r"scenario='cloud'\): allowed: 'servers', 'all-in'"):
+        cluster_for_budget(1e9, scenario="cloud")
+    with pytest.raises(ValueError, match=r"belong to scenario='all-in'"):
+        cluster_for_budget(1e9, staff_share=0.3)
+    with pytest.raises(ValueError, match=r"staff_share=...\) is a share strictly between 0 and 1"):
+        cluster_for_budget(1e9, scenario="all-in", staff_share=(0.5, 0.9, 1.2))

@@ -237,6 +237,12 @@ def test_debate_numbers_finding(findings):
     assert f.verdict == _expected("depends")
     g = f.number("H100s bought with $1B")
     assert g.low < 25_000 < g.high
+    # all-in (datacenter, power, network, staff): measured 9.1K [6.5K, 11.5K]; the claimed ~25K lies outside
+    a = f.number("H100s bought with $1B, all-in (datacenter, power, network, staff)")
+    assert a.high < 25_000 and a.value < g.low
+    name, rows = f.tables[0]
+    assert name.startswith("What $1B buys in H100s") and [r["scenario"] for r in rows] == ["servers only", "all-in"]
+    assert [r["claimed ~25K inside the range"] for r in rows] == [True, False]
     assert f.number("o1 / GPT-4o price per output token").value == 6.0
     assert f.number("fall in cost per token at MMLU >= 0.65 over 2 years (data)").high < 3.0
     assert any("three orders of magnitude" in n for n in f.notes)

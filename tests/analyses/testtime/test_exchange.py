@@ -80,3 +80,88 @@ def test_intervals_are_reproducible_by_seed():
     other = exchange_rate(counts, models, targets=[0.3], ks=ks, n_resamples=50, seed=4).at(0.3)
     assert one == two
     assert one["samples_per_10x_low"] != other["samples_per_10x_low"]
+
+
+# -- the curve over targets and its verdict (rule test-time.exchange_curve) ------------------------------------------
+
+from scalewatch.analyses.testtime import EXCHANGE_TARGETS, exchange_curve, exchange_curve_decision  # noqa: E402
+
+
+def _constructed(e_of_t, targets, *, half_width=0.05, n_models=4, shift_sd=0.02, n_draws=400, seed=0) -> ExchangeRate:
+    """An ExchangeRate whose log10 rate at target t is e_of_t(t), with pointwise intervals e +/- half_width.
+
+    Every resample shifts the whole curve by one N(0, shift_sd) draw (the paired resampling moves the curve together).
+    """
+    t = np.asarray(targets, dtype=float)
+    e = np.array([e_of_t(v) for v in t])
+    nm = np.broadcast_to(np.asarray(n_models), t.shape)
+    shift = np.random.default_rng(seed).normal(0.0, shift_sd, size=n_draws)
+    slopes = pd.DataFrame({
+        "target": t, "n_models": nm, "eps_flop": e, "eps_flop_low": e - half_width, "eps_flop_high": e + half_width,
+        "eps_samples": e + 1, "eps_samples_low": e + 1 - half_width, "eps_samples_high": e + 1 + half_width,
+    })
+    for src, dst in (("eps_samples", "samples_per_10x"), ("eps_flop", "flop_per_10x")):
+        for suf in ("", "_low", "_high"):
+            slopes[dst + suf] = 10.0 ** slopes[src + suf]
+    draws = {float(v): ev + shift for v, ev in zip(t, e)}
+    return ExchangeRate(points=pd.DataFrame(), slopes=slopes, tokens_per_sample=256.0, ci=0.95, n_resamples=n_draws, n_failed=0,
+                        flop_draws=draws)
+
+
+def test_the_curve_finds_a_planted_crossing_and_says_it_depends_on_the_target():
+    # log10 rate 2 (t - 0.52): test-time cheaper below coverage 0.52, pretraining cheaper above
+    ex = _constructed(lambda t: 2.0 * (t - 0.52), EXCHANGE_TARGETS)
+    cv = exchange_curve(ex)
+    assert cv.verdict == "depends" and cv.decision.outcome == "straddles"
+    (c,) = cv.crossings
+    assert c["kind"] == "cross" and c["target"] == pytest.approx(0.52, abs=1e-9) and c["between"] == (0.5, 0.55)
+    # each resample shifts the curve by s ~ N(0, 0.02): its crossing moves to 0.52 - s / 2, so the 95% interval is about +/- 0.02
+    assert c["low"] == pytest.approx(0.52 - 1.96 * 0.01, abs=0.004) and c["high"] == pytest.approx(0.52 + 1.96 * 0.01, abs=0.004)
+    assert c["share_crossing"] == 1.0
+    assert "depends on the target" in cv.decision.reason and "crosses break-even at coverage 0.52" in cv.decision.reason
+    pw = cv.table.set_index("target")["pointwise"]
+    assert pw[0.1] == "test-time cheaper" and pw[0.9] == "pretraining cheaper" and pw[0.5] == "depends"  # -0.04 +/- 0.05
+    assert 0 < cv.cheaper_share < 1
+
+
+def test_the_verdict_needs_the_whole_curve():
+    below, above = (-0.5, -0.6, -0.3), (0.5, 0.3, 0.6)
+    assert exchange_curve_decision([(0.2, *below), (0.5, *below), (0.8, *below)]).verdict == "test-time cheaper"
+    assert exchange_curve_decision([(0.2, *above), (0.5, *above)]).verdict == "pretraining cheaper"
+    # one target whose interval reaches into the margin withholds "test-time cheaper"
+    d = exchange_curve_decision([(0.2, -0.2, -0.3, -0.05), (0.5, *below)])
+    assert d.verdict == "inconclusive" and "1 lie wholly below" in d.reason and "1 neither" in d.reason
+    # break-even everywhere: "depends" with outcome inside
+    inside = exchange_curve_decision([(0.2, 0.0, -0.05, 0.05), (0.5, 0.02, -0.03, 0.07)])
+    assert (inside.verdict, inside.outcome) == ("depends", "inside")
+    # the decision's interval is the envelope of the pointwise ones; nothing to judge: inconclusive
+    assert (d.low, d.high) == (-0.6, -0.05)
+    assert exchange_curve_decision([]).outcome == "no interval"
+
+
+def test_targets_reached_by_too_few_models_do_not_count():
+    # pretraining cheaper at the two highest targets, but only two models reach them
+    ex = _constructed(lambda t: -0.5 if t < 0.75 else 0.5, EXCHANGE_TARGETS, n_models=[4] * 13 + [2] * 4)
+    cv = exchange_curve(ex)
+    assert cv.verdict == "test-time cheaper" and cv.supported[-1] == 0.7 and cv.crossings == ()
+    assert exchange_curve(ex, min_models=2).verdict == "depends"
+    with pytest.raises(ValueError, match=r"min_models=1\) must be an integer >= 2"):
+        exchange_curve(ex, min_models=1)
+
+
+def test_an_estimate_that_only_touches_break_even_is_a_touch_not_two_crossings():
+    ex = _constructed(lambda t: 0.01 if abs(t - 0.5) < 1e-9 else -0.5, EXCHANGE_TARGETS, half_width=0.3)
+    (c,) = exchange_curve(ex).crossings
+    assert c["kind"] == "touch" and c["target"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_the_curve_on_planted_data_is_test_time_cheaper_at_every_target():
+    counts, models = _planted(0.3, n_problems=200)
+    ks = [1, 4, 16, 64, 256, 1024, 4096, 16384]
+    ex = exchange_rate(counts, models, targets=[0.2, 0.3, 0.4, 0.5], ks=ks, n_resamples=100, seed=2)
+    cv = exchange_curve(ex)
+    # eps_flop = 0.3 - 1 = -0.7 at every target: 10x training replaces 10^-0.7 = 0.2x test-time FLOP
+    np.testing.assert_allclose(cv.table["log10_rate"], -0.7, atol=0.05)
+    assert cv.verdict == "test-time cheaper" and cv.cheaper_share == 1.0 and cv.crossings == ()
+    assert set(ex.flop_draws) == {0.2, 0.3, 0.4, 0.5} and ex.flop_draws[0.2].shape == (100 - ex.n_failed,)
+    assert json.loads(json.dumps(cv.to_dict(), allow_nan=False))["decision"]["verdict"] == "test-time cheaper"

@@ -22,6 +22,15 @@ Per task from tokens and list prices, :math:`t_{in} p_{in} + t_{out} p_{out}`;
 or from FLOP, :math:`2 N` per token (Kaplan et al. 2020, sec. 2.1), at an
 inference utilisation.
 
+Cluster size
+------------
+What a budget :math:`B` buys (:func:`cluster_for_budget`): servers only,
+:math:`B / (P_{\text{server}}\, o_{\text{net}})`; or all-in, when the budget also
+pays for the datacenter, its power and the staff,
+:math:`B\, s_{\text{srv}} (1 - s_{\text{staff}}) / (P_{\text{server}}\, o_{\text{net}})`
+with the servers' share of a datacenter's cost of ownership (Epoch AI 2026)
+and R&D staff's share of development cost (Cottier et al. 2024), both quoted.
+
 Uncertainty
 -----------
 Every input is an :class:`Assumption` with a central value and a range:

@@ -28,6 +28,7 @@ __all__ = [
     "inference_cost",
     "inference_flop_cost",
     "cluster_for_budget",
+    "CLUSTER_SCENARIOS",
 ]
 
 
@@ -92,6 +93,14 @@ def hardware(name: str | Hardware = "H100") -> Hardware:
 
 
 _EPOCH_COST_CODE = "Epoch training-cost-trends (Cottier et al. 2024, arXiv:2405.21015)"
+_EPOCH_DC_TCO = ("Epoch AI, 'Servers account for 60% of the total cost of ownership of a one-gigawatt AI data center' (data insight, "
+                 "14 May 2026, https://epoch.ai/data-insights/ai-datacenter-cost-breakdown; Michael and Cottier's cost model, "
+                 "GB200 NVL72 servers, US hyperscaler)")
+_COTTIER_SHARES = ("Cottier et al. (2024), arXiv:2405.21015, as Epoch AI summarise it in 'How much does it cost to train frontier AI "
+                   "models?' (https://epoch.ai/blog/how-much-does-it-cost-to-train-frontier-ai-models)")
+
+#: scenarios of :func:`cluster_for_budget`
+CLUSTER_SCENARIOS = ("servers", "all-in")
 
 
 # The data-derived central values and ranges are copied from the dataset snapshots so the
@@ -135,6 +144,22 @@ DEFAULTS: Mapping[str, Assumption] = {
     "electricity": Assumption(
         "electricity price", 0.0806, 0.05, 0.12, "USD/kWh",
         f"US industrial average 2023 (EIA), as in {_EPOCH_COST_CODE}, energy.py; range assumed",
+    ),
+    # the all-in cluster scenario (cluster_for_budget(scenario="all-in")): the quoted figures, then what we derive from them
+    "server_share": Assumption(
+        "servers' share of an AI datacenter's annual cost of ownership", 0.60, 0.50, 0.70, "",
+        f"{_EPOCH_DC_TCO}: quoted 'Servers dominate this cost at $5 billion per year, or 60% of the total' ($8.5B per year: $38B "
+        "CapEx annualised over 5-year IT and 14-year facility lives, plus $0.9B per year OpEx, energy $0.6B of it); range ours from "
+        "their quoted lifespan sensitivity ('3 years raises the total annual cost to $12B; ... 7 years lowers the cost to $7B'): "
+        "servers' $25B (5 years x $5B) over 3 years is $8.3B of $11.8B (0.70), over 7 years $3.6B of $7.1B (0.50)",
+        scale="linear",
+    ),
+    "staff_share": Assumption(
+        "R&D staff share of a frontier model's development cost", 0.39, 0.29, 0.49, "",
+        f"{_COTTIER_SHARES}: quoted 'most of the development cost is for the hardware at 47\u201367%, but R&D staff costs are "
+        "substantial at 29\u201349%, with the remaining 2\u20136% going to energy consumption' (GPT-3, OPT-175B, GPT-4, Gemini Ultra); "
+        "central value ours (the midpoint)",
+        scale="linear",
     ),
 }
 
@@ -372,48 +397,110 @@ def inference_flop_cost(
 def cluster_for_budget(
     budget: float = 1e9,
     *,
+    scenario: str = "servers",
     server_price: Any = None,
     interconnect: Any = None,
+    server_share: Any = None,
+    staff_share: Any = None,
     n_draws: int = _DRAWS,
     ci: float = 0.95,
     seed: int | np.random.Generator | None = 0,
 ) -> CostEstimate:
-    r"""How many accelerators a capital budget buys: :math:`n = B / (P_{server} \cdot o_{net})`.
+    r"""How many accelerators a budget buys, servers only or all-in.
 
-    Counts servers (DGX/HGX, per GPU) and the cluster interconnect; leaves out
-    the building, power and cooling plant, and staff.
+    .. math:: n_{servers} = \frac{B}{P_{server}\, o_{net}}, \qquad
+              n_{all\text{-}in} = \frac{B\, s_{srv}\, (1 - s_{staff})}{P_{server}\, o_{net}}
+
+    ``"servers"`` counts servers (DGX/HGX, per GPU) and the cluster interconnect and leaves out everything else.
+    ``"all-in"`` lets the budget pay for the cluster over its servers' life as an owner pays for it: the servers are a
+    share :math:`s_{srv}` of an AI datacenter's cost of ownership (servers and network, the building and its power and
+    cooling plant amortised over their own life, energy and other operating costs; Epoch AI 2026, quoted), and that
+    cost of ownership is the share :math:`1 - s_{staff}` of the whole that is not R&D staff (Cottier et al. 2024,
+    quoted). Every all-in draw is the servers-only draw times :math:`s_{srv} (1 - s_{staff}) < 1`, so it always buys
+    fewer accelerators.
 
     Parameters
     ----------
     budget : float, default 1e9
         USD.
+    scenario : {"servers", "all-in"}, default "servers"
     server_price, interconnect
         As in :func:`training_cost`.
+    server_share, staff_share : float, (low, value, high) or Assumption, optional
+        Only with ``scenario="all-in"`` (default :data:`DEFAULTS` ``["server_share"]``, 0.60 [0.50, 0.70], and
+        ``["staff_share"]``, 0.39 [0.29, 0.49]); shares in (0, 1).
 
     Returns
     -------
     CostEstimate
-        Components ``gpus`` and ``usd_per_gpu``.
+        Components ``gpus`` and ``usd_per_gpu`` (all-in: also ``hardware_share``, the share of the budget that buys
+        servers and network).
+
+    Raises
+    ------
+    ValueError
+        An unknown scenario, shares outside (0, 1), or shares given to the servers-only scenario.
+
+    References
+    ----------
+    Cottier et al. (2024), arXiv:2405.21015; Epoch AI (2026), "Servers account for 60% of the total cost of ownership
+    of a one-gigawatt AI data center".
 
     Examples
     --------
     >>> est = cluster_for_budget(1e9, server_price=40_000, interconnect=1.0)
     >>> est["gpus"].value
     25000.0
+    >>> cluster_for_budget(1e9, scenario="all-in", server_price=40_000, interconnect=1.0, server_share=0.6, staff_share=0.4)["gpus"].value
+    9000.0
     """
     func = "cluster_for_budget"
     B = _positive(budget, "budget", func)
+    if scenario not in CLUSTER_SCENARIOS:
+        raise ValueError(f"{func}(scenario={scenario!r}): allowed: {', '.join(map(repr, CLUSTER_SCENARIOS))}.")
     A = {
         "server_price": _as_assumption(server_price, DEFAULTS["server_price"], func, "server_price"),
         "interconnect": _as_assumption(interconnect, DEFAULTS["interconnect"], func, "interconnect"),
     }
+    if scenario == "servers":
+        if server_share is not None or staff_share is not None:
+            raise ValueError(f"{func}(server_share=..., staff_share=...) belong to scenario='all-in'; got scenario='servers'.")
 
-    def fn(server_price, interconnect):
-        per = server_price * interconnect
-        return {"gpus": B / per, "usd_per_gpu": per}
+        def fn(server_price, interconnect):
+            per = server_price * interconnect
+            return {"gpus": B / per, "usd_per_gpu": per}
+
+        return _propagate(
+            f"Accelerators bought with {B:.3g} USD (servers and network)", fn, A, {"gpus": "GPUs", "usd_per_gpu": "USD"},
+            n_draws=n_draws, ci=ci, seed=seed,
+            notes_of={"gpus": "budget / (server price per GPU x interconnect overhead)"},
+            notes=("servers and cluster network only: the datacenter building, power and cooling plant, and staff are not included",),
+        )
+    for name, x in (("server_share", server_share), ("staff_share", staff_share)):
+        a = _as_assumption(x, DEFAULTS[name], func, name)
+        lo = a.value if a.low is None else a.low
+        hi = a.value if a.high is None else a.high
+        if not 0 < lo <= hi < 1:
+            raise ValueError(f"{func}({name}=...) is a share strictly between 0 and 1; got {a.text()}.")
+        A[name] = a
+
+    def fn_all(server_price, interconnect, server_share, staff_share):
+        hw = server_share * (1.0 - staff_share)
+        per = server_price * interconnect / hw
+        return {"gpus": B / per, "usd_per_gpu": per, "hardware_share": hw}
 
     return _propagate(
-        f"Accelerators bought with {B:.3g} USD", fn, A, {"gpus": "GPUs", "usd_per_gpu": "USD"}, n_draws=n_draws, ci=ci, seed=seed,
-        notes_of={"gpus": "budget / (server price per GPU x interconnect overhead)"},
-        notes=("servers and cluster network only: the datacenter building, power and cooling plant, and staff are not included",),
+        f"Accelerators bought with {B:.3g} USD (all-in: datacenter, power, network and staff)", fn_all, A,
+        {"gpus": "GPUs", "usd_per_gpu": "USD", "hardware_share": ""}, n_draws=n_draws, ci=ci, seed=seed,
+        notes_of={"gpus": "budget x servers' share of the cost of ownership x (1 - staff share) / (server price per GPU x interconnect "
+                          "overhead)",
+                  "usd_per_gpu": "all-in cost per GPU over the servers' life",
+                  "hardware_share": "share of the budget that buys servers and network (ours, from the two quoted shares)"},
+        notes=(
+            "all-in: the servers' 60% share of cost of ownership is Epoch's for GB200 NVL72 servers in a 1 GW US hyperscaler "
+            "datacenter, applied here to H100 servers; whether its 'servers' include the cluster network the quoted text does not say "
+            "(if the network is counted apart, the all-in count is up to 1.15x higher)",
+            "all-in: the staff share is Cottier et al.'s share of a model's development cost, which has no building in it; applied to "
+            "a total that has one, it slightly overstates staff (understates the count)",
+        ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,10 @@ __all__ = ["FRONTIER_RUN_FLOP", "LLAMA31_405B_GPU_HOURS", "debate_numbers_findin
 
 #: training compute of Llama 3.1 405B, FLOP (Meta, 'The Llama 3 Herd of Models', arXiv:2407.21783)
 FRONTIER_RUN_FLOP = 3.8e25
+
+
+_CITE_EPOCH_DC = ("Epoch AI (2026), 'Servers account for 60% of the total cost of ownership of a one-gigawatt AI data center', data "
+                  "insight, 14 May 2026, https://epoch.ai/data-insights/ai-datacenter-cost-breakdown")
 
 
 #: H100-80GB hours Meta reports for training Llama 3.1 405B (Llama 3.1 model card, 'Training Factors', July 2024)
@@ -94,12 +99,14 @@ def debate_numbers_finding(
     pd_ = prices_ds if prices_ds is not None else datasets.load(_PRICES)
     notes: list[str] = []
 
+    cluster_rng = copy.deepcopy(rng)  # the all-in scenario draws the same server prices and overheads as the servers-only one
     cluster = cluster_for_budget(budget, n_draws=n_draws, ci=ci, seed=rng)
     prem = reasoning_premium(tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=reasoning_tokens, n_draws=n_draws, ci=ci, seed=rng)
     prem_launch = reasoning_premium(baseline="gpt-4o", tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=0, n_draws=n_draws, ci=ci, seed=rng)
     decline = price_decline(hw, bs, md, pd_, threshold=mmlu_threshold, n_resamples=n_resamples, ci=ci, seed=rng)
     train = training_cost(frontier_flop, n_draws=n_draws, ci=ci, seed=rng)
     alloc = inference_aware_allocation(reference_params=13e9, inference_tokens=2e12)
+    all_in = cluster_for_budget(budget, scenario="all-in", n_draws=n_draws, ci=ci, seed=cluster_rng)
     # tasks at which o1's premium over GPT-4o adds up to one frontier pretraining run (draw by draw)
     extra = prem.draws["reasoner_usd"] - prem.draws["baseline_usd"]
     tasks_d = train.draws["cloud_usd"] / extra
@@ -113,6 +120,9 @@ def debate_numbers_finding(
         Number("tasks at which o1's premium equals a frontier training run", tasks0, tasks_lo, tasks_hi, "tasks", ci,
                f"cloud cost of {_sci(frontier_flop)} FLOP on H100s / (o1 - GPT-4o cost per task); range over the assumptions"),
         *cluster.numbers({"gpus": f"H100s bought with {_money(budget)}", "usd_per_gpu": "cost per H100 in a cluster"}),
+        *all_in.numbers({"gpus": f"H100s bought with {_money(budget)}, all-in (datacenter, power, network, staff)",
+                         "usd_per_gpu": "all-in cost per H100 over the servers' life",
+                         "hardware_share": "share of an all-in budget that buys servers and network"}),
         Number("o1 / GPT-4o price per input token", prem["input_price_ratio"].value, unit="x",
                note="list prices $15 vs $2.50 per million (o1 Dec 2024; gpt-4o-2024-08-06); exact, no interval"),
         Number("o1 / GPT-4o price per output token", prem["output_price_ratio"].value, unit="x",
@@ -151,18 +161,27 @@ def debate_numbers_finding(
         "would have to come from margins, serving software, quantisation and distillation, which these data do not measure "
         "(Epoch reports 9x-900x per year depending on the task and threshold; test-time.inference_prices refits their 21 trends)"
     )
-    notes += list(decline.notes) + list(cluster.notes)
+    notes += list(decline.notes) + list(cluster.notes) + list(all_in.notes)
     verdict = checked_verdict("depends", notes)
     from scalewatch.findings import format_interval
 
     g = cluster["gpus"]
+    ga = all_in["gpus"]
+    claim = 25_000.0  # "about 25K H100s for $1B"
+
+    def inside(c: Any) -> str:
+        return "inside" if c.low <= claim <= c.high else "outside"
+
     r = prem["task_cost_ratio"]
     summary = (
-        f"{_money(budget)} buys {format_interval(g.value, g.low, g.high)} H100s with servers and network (the claimed ~25K); o1 costs "
-        f"{prem['output_price_ratio'].value:g}x GPT-4o per token but {format_interval(r.value, r.low, r.high)}x per task once its reasoning "
-        f"tokens are billed, so its premium equals a {_sci(frontier_flop)}-FLOP training run after {format_interval(tasks0, tasks_lo, tasks_hi)} "
+        f"{_money(budget)} buys {format_interval(g.value, g.low, g.high)} H100s in servers and network, "
+        f"{format_interval(ga.value, ga.low, ga.high)} all-in (the claimed ~25K: {inside(g)}, {inside(ga)}); o1 costs "
+        f"{prem['output_price_ratio'].value:g}x GPT-4o per token, {format_interval(r.value, r.low, r.high)}x per task with reasoning "
+        f"tokens, so its premium equals a {_sci(frontier_flop)}-FLOP training run after {format_interval(tasks0, tasks_lo, tasks_hi)} "
         f"tasks; and {decline_text}."
     )
+    if len(summary) > 400:  # the decline clause is repeated in the notes
+        summary = summary[: summary.rindex("; and the data support")] + "."
 
     # figures
     hp = decline.hardware_points
@@ -186,8 +205,18 @@ def debate_numbers_finding(
         x_title="year", y_title="parameters; price x 1e9", x_log=False,
         caption="Blue: models that were the smallest yet to reach the MMLU threshold. Orange: OpenAI list prices, 3:1 blend from epoch-llm-inference-prices (scaled to share the axis).",
     )
+    scen = []
+    for label, est, pays in (("servers only", cluster, "servers (DGX/HGX per GPU) and the cluster network"),
+                             ("all-in", all_in, "servers and network, the datacenter building and its power and cooling plant (amortised), "
+                                                "energy and other operating costs, and R&D staff")):
+        n, c = est["gpus"], est["usd_per_gpu"]
+        scen.append({"scenario": label, "H100s": round(n.value), "H100s low": round(n.low), "H100s high": round(n.high),
+                     "USD per H100": round(c.value), "USD per H100 low": round(c.low), "USD per H100 high": round(c.high),
+                     "share of the budget on servers and network": 1.0 if est is cluster else round(est["hardware_share"].value, 3),
+                     "claimed ~25K inside the range": inside(n) == "inside", "the budget pays for": pays})
     tables = [
-        ("Assumptions of the cluster and training costs", [a.to_dict() for a in (*cluster.assumptions, *train.assumptions[:1], *train.assumptions[2:])]),
+        (f"What {_money(budget)} buys in H100s: servers only and all-in ({100 * ci:g}% ranges over the assumptions)", scen),
+        ("Assumptions of the cluster and training costs", [a.to_dict() for a in (*all_in.assumptions, *train.assumptions[:1], *train.assumptions[2:])]),
         ("Published API prices (quoted figures, each with its source and date; blended price from epoch-llm-inference-prices where it lists the model)", [
             {"model": p.model, "date": p.date, "USD per M input (quoted)": p.usd_per_m_input, "USD per M output (quoted)": p.usd_per_m_output,
              "USD per M, 3:1 blend (Epoch data)": None if (e := epoch_blended_price(p, pd_.tables["prices"])) is None else e[0],
@@ -200,8 +229,14 @@ def debate_numbers_finding(
         f"Each number is computed from stated inputs (Python API: scalewatch.analyses.economics; CLI: scalewatch cost ...), intervals are "
         f"percentiles of {n_draws} Monte Carlo draws over the inputs' ranges (observed prices and utilisations resampled, other ranges "
         "log-triangular) or bootstrap resamples of data.\n\n"
-        "Cluster: budget / (server price per H100 x cluster interconnect overhead 1.15). Server prices are Epoch's DGX/HGX quotes divided by "
-        "8 (median of 12, 2022-2025); Cottier et al. (2024) use the same overhead. Buildings, power plant and staff are not included.\n\n"
+        "Cluster, two scenarios. Servers only: budget / (server price per H100 x cluster interconnect overhead 1.15). Server prices are "
+        "Epoch's DGX/HGX quotes divided by 8 (median of 12, 2022-2025); Cottier et al. (2024) use the same overhead; buildings, power "
+        "plant and staff are not included. All-in: the budget also pays for the datacenter, its power and the staff, so only the share "
+        "s_srv (1 - s_staff) buys servers and network: s_srv = 0.60 [0.50, 0.70], the servers' share of an AI datacenter's annual cost of "
+        "ownership (Epoch AI 2026, quoted: '$5 billion per year, or 60% of the total', 5-year IT and 14-year facility lives; the range is "
+        "ours, from their quoted 3- and 7-year sensitivity), and s_staff = 0.39 [0.29, 0.49], R&D staff's share of a frontier model's "
+        "development cost (Cottier et al. 2024, quoted: 'R&D staff costs are substantial at 29-49%'; midpoint ours). The claim 'about "
+        "25K H100s for $1B' is checked against the range of each scenario.\n\n"
         "o1 vs GPT-4o: OpenAI list prices as announced (see table); per task the reasoner also pays for hidden reasoning tokens at the output "
         f"price ({tokens_in:g} input and {tokens_out:g} visible output tokens; reasoning tokens 3,000 [300, 30,000], 'from a few hundred to "
         "tens of thousands' per OpenAI's guide).\n\n"
@@ -219,7 +254,7 @@ def debate_numbers_finding(
         "on the number of tasks served, and the first number is that break-even for o1 against one 3.8e25-FLOP run. The synthesis "
         "does not use this finding."
     )
-    citations = (_CITE_COTTIER, _CITE_EPOCH_PRICES, _CITE_LLAMA3, _CITE_SARDANA, _CITE_HOFFMANN, _CITE_KAPLAN,
+    citations = (_CITE_COTTIER, _CITE_EPOCH_PRICES, _CITE_EPOCH_DC, _CITE_LLAMA3, _CITE_SARDANA, _CITE_HOFFMANN, _CITE_KAPLAN,
                  "OpenAI API prices as announced: see the 'Published API prices' table for each source and date",
                  "Epoch AI, ML hardware database and hardware price database (June 2025 snapshot)",
                  "Epoch AI, benchmarking hub data ('A Rosetta Stone for AI Benchmarks', Nov 2025) and AI models database")

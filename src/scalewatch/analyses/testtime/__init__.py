@@ -26,11 +26,14 @@ seven Pythia models on 128 MATH problems (10,000 samples per problem;
 ``test-time.exchange_rate`` (:func:`exchange_finding`)
     How many samples, and how much test-time FLOP, 10x training compute
     replaces at equal coverage (Jones 2021's iso-performance contours;
-    :mod:`.exchange`). Verdict (proposed vocabulary): *test-time cheaper*
-    when 10x training compute saves less than 10x test-time FLOP (whole
-    interval below 1: the smaller model sampled more is cheaper even before
-    its cheaper training), *depends* when it saves more (a larger model wins
-    above some query volume), *inconclusive* otherwise.
+    :mod:`.exchange`), as a curve over target coverages 0.1 to 0.9.
+    Verdict (rule ``test-time.exchange_curve``, on the whole curve):
+    *test-time cheaper* only when at every target the data support the
+    interval lies below break-even (the larger model needs more test-time
+    FLOP to the same coverage), *pretraining cheaper* only when above at
+    every target, *depends* when break-even throughout or when the side
+    changes with the target (the crossing target is named),
+    *inconclusive* otherwise.
 
 The pure computations live in the private modules; the functions here turn
 them into :class:`~scalewatch.findings.Finding` s and register them.
