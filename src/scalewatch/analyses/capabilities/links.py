@@ -21,12 +21,25 @@ from scalewatch.analyses.capabilities.scores import (
     obsscaling_scores,
     pythia_scores,
 )
+from scalewatch.analyses.capabilities.pooling import POOLING_CITATIONS, Pooled, dersimonian_laird, se_from_interval
 from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
 from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, clopper_pearson, finite, records
 from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, figure, hline, points
 
-__all__ = ["LinkSet", "fit_links", "links_decision", "links_verdict", "LinksAnalysis", "links_analysis", "report_links"]
+__all__ = [
+    "LinkSet",
+    "fit_links",
+    "links_decision",
+    "links_verdict",
+    "frontier_slopes",
+    "pool_frontier",
+    "frontier_decision",
+    "AXIS_RULES",
+    "LinksAnalysis",
+    "links_analysis",
+    "report_links",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,6 +256,120 @@ def links_verdict(counts: Mapping[str, int], plateaus: int, **_: Any) -> tuple[s
     return d.verdict, d.reason
 
 
+#: axis -> the written rule judging its pooled frontier slope
+AXIS_RULES = {"compute": "capabilities.frontier_slope_compute", "loss": "capabilities.frontier_slope_loss"}
+
+#: unit of each axis's slope (score points per unit of x in the improving direction)
+AXIS_UNITS = {"compute": "points per decade of compute", "loss": "points per nat of loss decrease"}
+
+#: (dataset, benchmark) -> the task's common name where the datasets spell one task differently; every
+#: other name is lower-cased. Ruan et al.'s "Winograd" column is WinoGrande (5-shot, Open LLM Leaderboard),
+#: not Gadre et al.'s "winograd" (WSC273), which sits on the other axis anyway.
+_SAME_TASK = {
+    ("obsscaling", "Winograd"): "winogrande",
+    ("obsscaling", "ARC-C"): "arc_challenge",
+    ("gadre", "hellaswag_zeroshot"): "hellaswag",
+}
+
+#: smallest standard error (points per unit of x) a link enters the pool with: a saturated link whose
+#: bootstrap slopes are all about 0 would otherwise get an infinite weight
+_SE_FLOOR = 1e-4
+
+
+def _axis(s: LinkSet) -> str:
+    return "loss" if "loss" in s.x_name.lower() else "compute"
+
+
+def frontier_slopes(sets: Mapping[str, LinkSet], ci: float = 0.95) -> pd.DataFrame:
+    """One row per link: its frontier slope in points, standard error, axis, and whether it enters the pool.
+
+    Duplicates (one task in two datasets on one axis, or two evaluations of one task) are reduced to one
+    link per task per axis, chosen before any slope is looked at: the link whose data reach furthest
+    along the axis (highest compute, lowest loss: the slope asked for is the one at the largest models),
+    then the plainly named evaluation over its variant (``hellaswag`` over ``hellaswag_zeroshot``).
+    Links without a bootstrap interval of the slope (at chance, no signal, failed) do not enter.
+
+    Parameters
+    ----------
+    sets : mapping label -> LinkSet
+        The link sets (label = dataset).
+    ci : float, default 0.95
+        Level of the links' percentile intervals (for the normal-equivalent standard error,
+        :func:`~scalewatch.analyses.capabilities.pooling.se_from_interval`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``axis, dataset, benchmark, task, status, frontier_x, slope, low, high, se, pooled, why``
+        (slopes in points per unit of x in the improving direction).
+    """
+    rows = []
+    for label, s in sets.items():
+        axis = _axis(s)
+        for lk in s:
+            lo, hi = lk.intervals.get("slope", (math.nan, math.nan))
+            slope = _pts(lk.estimates.get("slope", math.nan))
+            has = bool(lk.n_boot) and math.isfinite(lo) and math.isfinite(hi) and math.isfinite(slope)
+            rows.append({
+                "axis": axis, "dataset": label, "benchmark": lk.benchmark,
+                "task": _SAME_TASK.get((label, lk.benchmark), lk.benchmark.lower()),
+                "status": lk.status, "frontier_x": float(lk.frontier_x), "slope": slope,
+                "low": _pts(lo), "high": _pts(hi),
+                "se": max(_SE_FLOOR, se_from_interval(_pts(lo), _pts(hi), ci)) if has else math.nan,
+                "pooled": has, "why": "pooled" if has else f"{lk.status}: no bootstrap interval of the slope",
+            })
+    cols = ["axis", "dataset", "benchmark", "task", "status", "frontier_x", "slope", "low", "high", "se", "pooled", "why"]
+    t = pd.DataFrame(rows, columns=cols)
+    for (axis, task), g in t.groupby(["axis", "task"], sort=False):
+        if len(g) < 2:
+            continue
+        reach = g["frontier_x"] if axis == "compute" else -g["frontier_x"]
+        plain = (g["benchmark"].str.lower() == task).astype(int)
+        keep = g.assign(_r=reach, _p=plain).sort_values(["_r", "_p"], ascending=False, kind="stable").index[0]
+        kept = f"{t.at[keep, 'dataset']} {t.at[keep, 'benchmark']}"
+        for i in g.index:
+            if i != keep:
+                t.at[i, "pooled"] = False
+                why = "reaches further along the axis" if reach[i] < reach[keep] else "the plain evaluation, not its variant"
+                t.at[i, "why"] = f"duplicate of {kept} (kept: {why})"
+    t["pooled"] = t["pooled"].astype(bool)
+    return t
+
+
+def pool_frontier(table: pd.DataFrame, ci: float = 0.95) -> dict[str, Pooled]:
+    """DerSimonian-Laird pooled frontier slope per axis of a :func:`frontier_slopes` table (axes with >= 2 links)."""
+    out = {}
+    for axis in ("compute", "loss"):
+        g = table[(table["axis"] == axis) & table["pooled"]]
+        if len(g) >= 2:
+            out[axis] = dersimonian_laird(g["slope"].to_numpy(float), g["se"].to_numpy(float), ci=ci)
+    return out
+
+
+def frontier_decision(pooled: Mapping[str, Pooled]) -> tuple[Decision, dict[str, Decision]]:
+    """The finding's decision and each axis's, by the rules of :data:`AXIS_RULES` on the Hartung-Knapp intervals.
+
+    The compute axis decides (its rule ``capabilities.frontier_slope_compute``); the loss axis's verdict
+    (rule ``capabilities.frontier_slope_loss``) withholds it ("inconclusive") when it is decided and differs.
+
+    Examples
+    --------
+    >>> from scalewatch.analyses.capabilities.pooling import dersimonian_laird
+    >>> d, _ = frontier_decision({"compute": dersimonian_laird([3.0, 4.0, 5.0], [0.3, 0.3, 0.3])})
+    >>> d.verdict
+    'in step'
+    """
+    per = {axis: rule(AXIS_RULES[axis]).decide(p.low, p.high) for axis, p in pooled.items()}
+    if "compute" not in per:
+        return overrule(rule(AXIS_RULES["compute"]).decide(None, None), "fewer than 2 compute links with a slope interval"), per
+    d = per["compute"]
+    other = per.get("loss")
+    undecided = d.rule.undecided
+    if other is not None and other.verdict != undecided and d.verdict != undecided and other.verdict != d.verdict:
+        d = overrule(d, f"the loss axis disagrees ('{other.verdict}': {other.reason})")
+    return d, per
+
+
 @dataclass(frozen=True, eq=False)
 class LinksAnalysis(Result):
     """Outcome of :func:`links_analysis`: link sets per dataset, family offsets, verdict.
@@ -259,7 +386,13 @@ class LinksAnalysis(Result):
         positive = better than compute predicts; each model's residual is
         its mean over the benchmarks) with a t interval over the models.
     plateaus : int
-        Saturated links whose ceiling interval lies below 0.9.
+        Saturated links whose ceiling interval lies below 0.9 (descriptive; decides nothing).
+    frontier : pandas.DataFrame
+        :func:`frontier_slopes`: every link's frontier slope, which enter the pool and why not.
+    pooled : dict
+        Axis ("compute", "loss") -> :class:`~scalewatch.analyses.capabilities.pooling.Pooled`.
+    axis_decisions : dict
+        Axis -> the decision of its rule (:data:`AXIS_RULES`); ``decision`` is :func:`frontier_decision`'s.
     """
 
     FINDING_KEY = "capabilities.links"
@@ -276,6 +409,16 @@ class LinksAnalysis(Result):
     fast: bool = False
     seconds: float = math.nan
     sources: tuple[str, ...] = ()
+    frontier: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    pooled: dict[str, Pooled] = field(default_factory=dict)
+    axis_decisions: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _pooled_text(self, axis: str) -> str:
+        p = self.pooled.get(axis)
+        if p is None:
+            return f"no pooled {axis} slope (fewer than 2 links with an interval)"
+        return (f"{p.estimate:.2g} {AXIS_UNITS[axis]} [{p.low:.2g}, {p.high:.2g}] over {p.k} benchmarks "
+                f"(tau^2 {p.tau2:.2g})")
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)
@@ -286,39 +429,19 @@ class LinksAnalysis(Result):
 
     def sentence(self) -> str:
         c = self.counts()
-        parts = []
-        g = self.sets.get("gadre")
-        if g is not None and len(g):
-            tr = [link for link in g if link.status == "tracking"]
-            if tr:
-                med = float(np.median([link.estimates["slope"] for link in tr]))
-                parts.append(
-                    f"on Gadre et al.'s 104 models, {len(tr)} of {len(g)} tasks still gain at their lowest loss "
-                    f"(median {100 * med:.0f} points per nat of C4 loss)"
-                )
-        informative = c["tracking"] + c["saturated"] + c["uncertain"]
         return (
-            f"Of {sum(c.values())} sigmoid links from loss or compute to benchmark scores, {c['tracking']} still rise at the "
-            f"frontier, {c['saturated']} have saturated ({self.plateaus} of them below a 0.9 score), {c['uncertain']} are "
-            f"uncertain, {c['at chance']} have not left chance and {c['no signal'] + c['failed']} show no usable signal"
-            + (f"; {parts[0]}" if parts else "")
-            + f": {self.verdict} ({c['tracking']}/{informative} informative links tracking)."
+            f"Pooled over benchmarks (random effects, DerSimonian-Laird; one link per benchmark and axis), scores gain "
+            f"{self._pooled_text('compute')} at the largest models, and {self._pooled_text('loss')} at Gadre et al.'s "
+            f"lowest losses: {self.verdict}. Of {sum(c.values())} links, {c['at chance'] + c['no signal'] + c['failed']} "
+            "have no slope interval (at chance or no signal) and do not enter."
         )
 
     def summary(self) -> str:
         """One sentence (at most 400 characters) for the report."""
-        c = self.counts()
-        informative = c["tracking"] + c["saturated"] + c["uncertain"]
-        g = self.sets.get("gadre")
-        tail = ""
-        if g is not None and len(g):
-            n_tr = sum(lk.status == "tracking" for lk in g)
-            tail = f"; on Gadre et al.'s models {n_tr} of {len(g)} tasks still gain at the lowest C4 loss"
         return (
-            f"Of {informative} sigmoid links from loss or compute to benchmark scores that left chance, {c['tracking']} still "
-            f"rise at the frontier, {c['saturated']} have saturated ({self.plateaus} below a 0.9 score) and {c['uncertain']} "
-            f"are uncertain{tail}."
-        )
+            f"Pooled over benchmarks (random effects), scores still gain {self._pooled_text('compute')} at the largest "
+            f"models, and {self._pooled_text('loss')} at the lowest losses of Gadre et al.'s models."
+        )[:400]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -328,6 +451,9 @@ class LinksAnalysis(Result):
             "summary": self.summary(),
             "counts": self.counts(),
             "plateaus": int(self.plateaus),
+            "pooled": {k: v.to_dict() for k, v in self.pooled.items()},
+            "axis_decisions": {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in self.axis_decisions.items()},
+            "frontier_slopes": records(self.frontier),
             "sets": {k: v.to_dict() for k, v in self.sets.items()},
             "family_offsets": records(self.family_offsets),
             "n_boot": int(self.n_boot),
@@ -338,6 +464,12 @@ class LinksAnalysis(Result):
 
     def report(self) -> str:
         lines = [f"[[Capabilities: links]] {self.verdict}", f"    {self.sentence()}", f"    rule: {self.reason}"]
+        for axis, p in self.pooled.items():
+            lines.append(
+                f"    pooled {axis}: {p.estimate:.3g} {AXIS_UNITS[axis]}, Hartung-Knapp [{p.low:.3g}, {p.high:.3g}], "
+                f"DerSimonian-Laird [{p.dl_low:.3g}, {p.dl_high:.3g}], perfectly correlated errors [{p.dep_low:.3g}, {p.dep_high:.3g}]; "
+                f"k {p.k}, tau^2 {p.tau2:.3g}, Q {p.q:.3g}, I^2 {100 * p.i2:.0f}%"
+            )
         for label, s in self.sets.items():
             lines.append(f"--- {label} ---")
             t = s.table()
@@ -408,9 +540,19 @@ class LinksAnalysis(Result):
             "convergence), at chance (frontier score less than 3 points above the floor, or progress interval below 0.1), "
             "no signal (R^2 < 0.3), saturated (progress interval above 0.9), tracking (progress interval below 0.9), "
             "uncertain (progress interval straddles 0.9). Family offsets: each obsscaling model's mean residual from the pooled "
-            "links over the benchmarks, averaged per family with a t interval over the family's models. Verdict: the share of informative links "
-            "(tracking, saturated, uncertain) that are plateaus (saturated with a ceiling interval below 0.9), with its "
-            "Clopper-Pearson interval over links, by the written rule. "
+            "links over the benchmarks, averaged per family with a t interval over the family's models. "
+            "Pooled frontier slope, one axis at a time (compute: Pythia and Ruan et al.'s models; loss: Gadre et al.'s): one link per "
+            "task and axis (a task in two datasets keeps the link reaching the larger models: Ruan et al.'s MMLU, ARC-C and "
+            "WinoGrande over Pythia's; of Gadre et al.'s two HellaSwag evaluations the plain one over hellaswag_zeroshot); "
+            "links without a bootstrap interval (at chance, no signal) do not enter. Each slope's standard error is its 95% "
+            "percentile interval's width over 2 x 1.96. The slopes are pooled by the DerSimonian-Laird random-effects model "
+            "(DerSimonian & Laird 1986: moment estimate of the between-benchmark variance tau^2, weights 1/(se^2 + tau^2)) with "
+            "the Hartung-Knapp interval (t with k - 1 degrees of freedom; never narrower than the DerSimonian-Laird one, "
+            "Roever, Knapp & Friede 2015). The benchmarks of one dataset are scored on the same models, so their sampling "
+            "errors are correlated; each link's bootstrap drew its own resample of the models, so a joint bootstrap over "
+            "models is not available and the Hartung-Knapp interval ignores that dependence; the finding also gives the "
+            "interval under perfectly correlated sampling errors (the widest any dependence allows). Verdict: the compute "
+            "axis's pooled slope by its written rule; a loss-axis verdict that is decided and differs withholds it. "
             + (decision_text(self.decision) if self.decision is not None else "")
         )
 
@@ -493,11 +635,9 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
         for link in s
         if link.status == "saturated" and link.intervals.get("ceiling", (math.nan, math.nan))[1] < 0.9
     )
-    counts = dict.fromkeys(STATUSES, 0)
-    for s in sets.values():
-        for k, v in s.counts().items():
-            counts[k] += v
-    decision = links_decision(counts, plateaus)
+    frontier = frontier_slopes(sets)
+    pooled = pool_frontier(frontier)
+    decision, per_axis = frontier_decision(pooled)
     verdict, reason = decision.verdict, decision.reason
     return LinksAnalysis(
         sets=sets,
@@ -506,6 +646,9 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
         reason=reason,
         decision=decision,
         plateaus=plateaus,
+        frontier=frontier,
+        pooled=pooled,
+        axis_decisions=per_axis,
         n_boot=nb,
         seed=seed,
         fast=fast,
@@ -531,21 +674,38 @@ def _link_numbers(label: str, s: LinkSet, unit: str, k: int = 2) -> list[Number]
     return out
 
 
+def _pooled_numbers(result: Any) -> list[Number]:
+    out = []
+    for axis in ("compute", "loss"):
+        p = result.pooled.get(axis)
+        if p is None:
+            continue
+        d = result.axis_decisions.get(axis)
+        out.append(
+            Number(
+                f"pooled frontier slope, {axis} axis", p.estimate, p.low, p.high, unit=AXIS_UNITS[axis], ci=p.ci,
+                note=(f"DerSimonian-Laird random effects over {p.k} benchmarks, Hartung-Knapp {100 * p.ci:g}% interval; "
+                      f"DerSimonian-Laird normal interval [{p.dl_low:.3g}, {p.dl_high:.3g}]; with perfectly correlated "
+                      f"sampling errors (benchmarks share models) [{p.dep_low:.3g}, {p.dep_high:.3g}]"
+                      + (f"; rule {d.rule.name}: {d.verdict}" if d is not None else "")),
+            )
+        )
+        out.append(
+            Number(f"between-benchmark variance tau^2, {axis} axis", p.tau2, unit=f"({AXIS_UNITS[axis]})^2",
+                   note=f"DerSimonian-Laird moment estimate; Cochran's Q {p.q:.3g} on {p.k - 1} df, I^2 {100 * p.i2:.0f}%"),
+        )
+    return out
+
+
 def _links_finding_parts(result: Any) -> dict[str, Any]:
     c = result.counts()
     informative = c["tracking"] + c["saturated"] + c["uncertain"]
-    count_note = f"count, of {informative} informative links (tracking, saturated or uncertain); a count has no interval"
+    count_note = (f"count, of {informative} informative links (tracking, saturated or uncertain), duplicates included; "
+                  "descriptive, decides nothing (links share models)")
     numbers = [
+        *_pooled_numbers(result),
         Number("informative links still rising at the frontier", c["tracking"], unit="links", note=count_note),
         Number("informative links saturated", c["saturated"], unit="links", note=count_note),
-        Number("saturated links with a ceiling below 0.9", result.plateaus, unit="links", note="count; ceiling interval entirely below a 0.9 score"),
-        *(
-            [Number("share of informative links that plateau below 0.9", result.plateaus / informative,
-                    *clopper_pearson(int(result.plateaus), informative), unit="share", ci=0.95,
-                    note="decides the verdict (rule capabilities.plateau_share); 95% Clopper-Pearson interval over links, "
-                    "which are not independent (benchmarks share models), so it is optimistic")]
-            if informative else []
-        ),
         Number("links at chance or without signal", c["at chance"] + c["no signal"] + c["failed"], unit="links", note=f"count, of {sum(c.values())} links"),
     ]
     units = {"gadre": "points per nat of C4 loss", "pythia": "points per decade of compute", "obsscaling": "points per decade of compute"}
@@ -572,7 +732,8 @@ def _links_finding_parts(result: Any) -> dict[str, Any]:
         for b, why in s.skipped.items():
             notes.append(f"{label}: {b} skipped ({why})")
     notes.append("obsscaling: BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)")
-    tables = {f"links, {k}": v.table() for k, v in result.sets.items()}
+    tables = {"frontier slopes per benchmark (pooled or why not)": result.frontier}
+    tables.update({f"links, {k}": v.table() for k, v in result.sets.items()})
     if len(fo):
         tables["obsscaling family offsets"] = fo
     return dict(
@@ -584,10 +745,10 @@ def _links_finding_parts(result: Any) -> dict[str, Any]:
         tables=tables,
         method=result.method(),
         data_sources=list(result.sources),
-        citations=[_PAPERS[k] for k in ("gadre", "pythia", "ruan", "owen", "efron")],
+        citations=[_PAPERS[k] for k in ("gadre", "pythia", "ruan", "owen", "efron")] + list(POOLING_CITATIONS),
         loss_label=_LINK_LOSS,
         notes=notes,
-        headline="share of informative links that plateau below 0.9" if informative else "informative links still rising at the frontier",
+        headline="pooled frontier slope, compute axis" if "compute" in result.pooled else "informative links still rising at the frontier",
         rule=result.decision,
     )
 
