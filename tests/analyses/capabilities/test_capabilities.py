@@ -233,7 +233,8 @@ def test_links_analysis_on_the_public_datasets(links):
     head = finding.headline_number
     pc = links.pooled["compute"]
     assert head.name == "pooled frontier slope, compute axis" and head.low <= head.value <= head.high
-    assert (head.value, head.low, head.high) == (pc.estimate, pc.low, pc.high) and head.unit == "points per decade of compute"
+    assert (head.value, head.low, head.high) == (pc.estimate, *pc.deciding) and head.unit == "points per decade of compute"
+    assert pc.deciding[0] <= min(pc.low, pc.boot_low) and pc.n_boot == links.n_boot  # Hartung-Knapp and model bootstrap
     assert finding.rule["rule"]["name"] == "capabilities.frontier_slope_compute" and finding.verdict == finding.rule["verdict"]
     assert pc.tau2 >= 0 and finding.number("between-benchmark variance tau^2, compute axis").value == pc.tau2
     # one link per task and axis: Ruan et al.'s MMLU, ARC-C and WinoGrande over Pythia's; Gadre's plain HellaSwag

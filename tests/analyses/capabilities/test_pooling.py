@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scalewatch.analyses.capabilities.links import fit_links, frontier_decision, frontier_slopes, pool_frontier
-from scalewatch.analyses.capabilities.pooling import dersimonian_laird, se_from_interval
+from scalewatch.analyses.capabilities.pooling import dersimonian_laird, dl_means, model_bootstrap, se_from_interval
 from scalewatch.findings.rules import rule
 
 
@@ -58,6 +58,34 @@ def test_homogeneous_estimates_have_no_between_variance_and_the_fixed_effect_mea
 def test_dersimonian_laird_errors_say_what_was_given(y, s, match):
     with pytest.raises(ValueError, match=match):
         dersimonian_laird(y, s)
+
+
+def test_vectorised_means_match_and_the_model_bootstrap_keeps_dependence():
+    y, s = np.array([0.0, 2.0, 6.0]), np.array([1.0, 1.0, 2.0])
+    assert dl_means(y[None, :], (s * s)[None, :])[0] == pytest.approx(dersimonian_laird(y, s).estimate, rel=1e-12)
+    rng = np.random.default_rng(4)
+    k, b = 8, 2000
+    shared = 1.0 + 0.1 * np.broadcast_to(rng.normal(size=b), (k, b))  # every benchmark drew the same resample
+    alone = 1.0 + 0.1 * rng.normal(size=(k, b))  # independent resamples
+    lo_s, hi_s, n = model_bootstrap(shared, np.full(k, 0.1))
+    lo_a, hi_a, _ = model_bootstrap(alone, np.full(k, 0.1))
+    assert n == b
+    assert hi_s - lo_s == pytest.approx(2 * 1.96 * 0.1, rel=0.1)  # no averaging out
+    assert hi_a - lo_a == pytest.approx(2 * 1.96 * 0.1 / math.sqrt(k), rel=0.1)
+    p = dataclasses.replace(dersimonian_laird([1.0, 2.0], [1.0, 1.0]), low=1.0, high=2.0, boot_low=0.5, boot_high=1.8)
+    assert p.deciding == (0.5, 2.0)
+
+
+def test_links_on_the_same_models_draw_the_same_resamples():
+    rng = np.random.default_rng(5)
+    x = np.linspace(20.0, 25.0, 40)
+    y = _sigmoid(x, 0.25, 0.8, 1.5, 22.5) + rng.normal(0, 0.01, x.size)
+    t = pd.DataFrame({"model": [f"m{i}" for i in range(40)] * 3, "log10_compute": np.tile(x, 3), "value": np.tile(y, 3),
+                      "benchmark": ["a"] * 40 + ["b"] * 40 + ["c"] * 40})
+    t = t.drop(index=80)  # c lacks one model
+    s = fit_links(t, x="log10_compute", floors=0.25, groups="model", n_boot=20, seed=2)
+    assert s.draw_keys["a"] == s.draw_keys["b"] != s.draw_keys["c"]
+    np.testing.assert_array_equal(s["a"].samples, s["b"].samples)
 
 
 def test_se_from_a_percentile_interval():

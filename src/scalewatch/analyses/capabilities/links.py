@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,8 +23,8 @@ from scalewatch.analyses.capabilities.scores import (
     obsscaling_scores,
     pythia_scores,
 )
-from scalewatch.analyses.capabilities.pooling import POOLING_CITATIONS, Pooled, dersimonian_laird, se_from_interval
-from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, fit_link
+from scalewatch.analyses.capabilities.pooling import POOLING_CITATIONS, Pooled, dersimonian_laird, se_from_interval, model_bootstrap
+from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, _derived, fit_link
 from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, clopper_pearson, finite, records
 from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, figure, hline, points
@@ -58,6 +60,10 @@ class LinkSet(Result):
         benchmark -> why it was not fitted (too few points, ...).
     seconds : float
         Wall time of the fits and bootstraps.
+    draw_keys : dict
+        benchmark -> digest of the resampling units (sorted group labels) its bootstrap drew from, or None
+        without ``groups``: links with one key (and one seed and number of resamples) drew the same
+        resamples of the models, so their draws can be paired (:func:`pool_frontier`).
     """
 
     links: tuple[LinkFit, ...]
@@ -65,6 +71,7 @@ class LinkSet(Result):
     source: str = ""
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = math.nan
+    draw_keys: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def __iter__(self) -> Iterator[LinkFit]:
         return iter(self.links)
@@ -187,7 +194,7 @@ def fit_links(
     unknown = [b for b in names if b not in known]
     if unknown:
         raise ValueError(f"fit_links(benchmarks=...): {unknown} not in the table's {benchmark!r} column (have {sorted(known)[:10]}...).")
-    links, skipped = [], {}
+    links, skipped, keys = [], {}, {}
     for name in names:
         sub = table[table[benchmark].astype(str) == name]
         xv = pd.to_numeric(sub[x], errors="coerce").to_numpy(dtype=np.float64)
@@ -201,8 +208,10 @@ def fit_links(
         else:
             fl = floors
         labels = sub[groups].to_numpy()[ok] if groups is not None else None
+        keys[name] = None if labels is None else hashlib.sha1("\n".join(sorted(set(map(str, labels)))).encode()).hexdigest()[:16]
         links.append(fit_link(xv[ok], yv[ok], floor=fl, increasing=inc, benchmark=name, x_name=x_name or x, groups=labels, **kwargs))
-    return LinkSet(links=tuple(links), x_name=x_name or x, source=source, skipped=skipped, seconds=time.perf_counter() - t0)
+    return LinkSet(links=tuple(links), x_name=x_name or x, source=source, skipped=skipped, seconds=time.perf_counter() - t0,
+                   draw_keys={lk.benchmark: keys.get(lk.benchmark) for lk in links})
 
 
 def links_decision(counts: Mapping[str, int], plateaus: int) -> Decision:
@@ -300,8 +309,9 @@ def frontier_slopes(sets: Mapping[str, LinkSet], ci: float = 0.95) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        Columns ``axis, dataset, benchmark, task, status, frontier_x, slope, low, high, se, pooled, why``
-        (slopes in points per unit of x in the improving direction).
+        Columns ``axis, dataset, benchmark, task, status, frontier_x, slope, low, high, se, pooled, why, draws``
+        (slopes in points per unit of x in the improving direction; ``draws``: links with one value drew the
+        same resamples of the models, "" where unknown or a resample failed).
     """
     rows = []
     for label, s in sets.items():
@@ -317,8 +327,9 @@ def frontier_slopes(sets: Mapping[str, LinkSet], ci: float = 0.95) -> pd.DataFra
                 "low": _pts(lo), "high": _pts(hi),
                 "se": max(_SE_FLOOR, se_from_interval(_pts(lo), _pts(hi), ci)) if has else math.nan,
                 "pooled": has, "why": "pooled" if has else f"{lk.status}: no bootstrap interval of the slope",
+                "draws": f"{label}:{s.draw_keys.get(lk.benchmark)}" if s.draw_keys.get(lk.benchmark) and not lk.n_failed else "",
             })
-    cols = ["axis", "dataset", "benchmark", "task", "status", "frontier_x", "slope", "low", "high", "se", "pooled", "why"]
+    cols = ["axis", "dataset", "benchmark", "task", "status", "frontier_x", "slope", "low", "high", "se", "pooled", "why", "draws"]
     t = pd.DataFrame(rows, columns=cols)
     for (axis, task), g in t.groupby(["axis", "task"], sort=False):
         if len(g) < 2:
@@ -336,18 +347,45 @@ def frontier_slopes(sets: Mapping[str, LinkSet], ci: float = 0.95) -> pd.DataFra
     return t
 
 
-def pool_frontier(table: pd.DataFrame, ci: float = 0.95) -> dict[str, Pooled]:
-    """DerSimonian-Laird pooled frontier slope per axis of a :func:`frontier_slopes` table (axes with >= 2 links)."""
+def _slope_draws(link: LinkFit) -> np.ndarray | None:
+    """The link's bootstrap draws of its frontier slope, in points (None without a bootstrap)."""
+    if link.samples is None or link.fit is None or len(link.samples) < 2:
+        return None
+    zf = (link.frontier_x - link.centre) / link.span
+    return _pts(1.0) * _derived(link.fit.law, link.samples, zf, link.span)["slope"]
+
+
+def pool_frontier(table: pd.DataFrame, sets: Mapping[str, LinkSet] | None = None, *, ci: float = 0.95) -> dict[str, Pooled]:
+    """DerSimonian-Laird pooled frontier slope per axis of a :func:`frontier_slopes` table (axes with >= 2 links).
+
+    With ``sets`` (the link sets the table came from), each axis also gets the model-bootstrap interval
+    (:func:`~scalewatch.analyses.capabilities.pooling.model_bootstrap`: the pooled estimate recomputed on
+    each bootstrap resample of the models, paired by resample so that links drawn from one set of models
+    keep their dependence), over as many resamples as every pooled link has.
+    """
     out = {}
     for axis in ("compute", "loss"):
         g = table[(table["axis"] == axis) & table["pooled"]]
-        if len(g) >= 2:
-            out[axis] = dersimonian_laird(g["slope"].to_numpy(float), g["se"].to_numpy(float), ci=ci)
+        if len(g) < 2:
+            continue
+        p = dersimonian_laird(g["slope"].to_numpy(float), g["se"].to_numpy(float), ci=ci)
+        if sets is not None:
+            draws = [_slope_draws(sets[r.dataset][r.benchmark]) for r in g.itertuples()]
+            if all(d is not None for d in draws):
+                b = min(len(d) for d in draws)
+                d = np.vstack([x[:b] for x in draws])
+                if b >= 2 and np.all(np.isfinite(d)):
+                    lo, hi, nb = model_bootstrap(d, g["se"].to_numpy(float), ci=ci)
+                    p = dataclasses.replace(p, boot_low=lo, boot_high=hi, n_boot=nb)
+        out[axis] = p
     return out
 
 
 def frontier_decision(pooled: Mapping[str, Pooled]) -> tuple[Decision, dict[str, Decision]]:
-    """The finding's decision and each axis's, by the rules of :data:`AXIS_RULES` on the Hartung-Knapp intervals.
+    """The finding's decision and each axis's, by the rules of :data:`AXIS_RULES` on each axis's ``Pooled.deciding`` interval.
+
+    The deciding interval is the hull of the Hartung-Knapp interval and, where computed, the two-way
+    model-bootstrap interval (which keeps the dependence through shared models).
 
     The compute axis decides (its rule ``capabilities.frontier_slope_compute``); the loss axis's verdict
     (rule ``capabilities.frontier_slope_loss``) withholds it ("inconclusive") when it is decided and differs.
@@ -359,7 +397,7 @@ def frontier_decision(pooled: Mapping[str, Pooled]) -> tuple[Decision, dict[str,
     >>> d.verdict
     'in step'
     """
-    per = {axis: rule(AXIS_RULES[axis]).decide(p.low, p.high) for axis, p in pooled.items()}
+    per = {axis: rule(AXIS_RULES[axis]).decide(*p.deciding) for axis, p in pooled.items()}
     if "compute" not in per:
         return overrule(rule(AXIS_RULES["compute"]).decide(None, None), "fewer than 2 compute links with a slope interval"), per
     d = per["compute"]
@@ -467,7 +505,8 @@ class LinksAnalysis(Result):
         for axis, p in self.pooled.items():
             lines.append(
                 f"    pooled {axis}: {p.estimate:.3g} {AXIS_UNITS[axis]}, Hartung-Knapp [{p.low:.3g}, {p.high:.3g}], "
-                f"DerSimonian-Laird [{p.dl_low:.3g}, {p.dl_high:.3g}], perfectly correlated errors [{p.dep_low:.3g}, {p.dep_high:.3g}]; "
+                f"DerSimonian-Laird [{p.dl_low:.3g}, {p.dl_high:.3g}], model bootstrap [{p.boot_low:.3g}, {p.boot_high:.3g}] "
+                f"({p.n_boot} resamples), perfectly correlated errors [{p.dep_low:.3g}, {p.dep_high:.3g}]; "
                 f"k {p.k}, tau^2 {p.tau2:.3g}, Q {p.q:.3g}, I^2 {100 * p.i2:.0f}%"
             )
         for label, s in self.sets.items():
@@ -548,11 +587,15 @@ class LinksAnalysis(Result):
             "percentile interval's width over 2 x 1.96. The slopes are pooled by the DerSimonian-Laird random-effects model "
             "(DerSimonian & Laird 1986: moment estimate of the between-benchmark variance tau^2, weights 1/(se^2 + tau^2)) with "
             "the Hartung-Knapp interval (t with k - 1 degrees of freedom; never narrower than the DerSimonian-Laird one, "
-            "Roever, Knapp & Friede 2015). The benchmarks of one dataset are scored on the same models, so their sampling "
-            "errors are correlated; each link's bootstrap drew its own resample of the models, so a joint bootstrap over "
-            "models is not available and the Hartung-Knapp interval ignores that dependence; the finding also gives the "
-            "interval under perfectly correlated sampling errors (the widest any dependence allows). Verdict: the compute "
-            "axis's pooled slope by its written rule; a loss-axis verdict that is decided and differs withholds it. "
+            "Roever, Knapp & Friede 2015), which assumes independent sampling errors. The benchmarks of one dataset are "
+            "scored on the same models, so their errors are correlated: every link is bootstrapped by model with one seed, "
+            "so links scored on the same set of models drew the same resamples, and the pooled slope is recomputed on each "
+            "paired resample (model bootstrap, percentile interval; it keeps that dependence, and is conditional on these "
+            "benchmarks). Links whose set of models differs (a few models missing) are paired with the others only by "
+            "resample number, i.e. as independent. The finding also gives the interval under perfectly correlated sampling "
+            "errors (the widest any dependence allows). Verdict: the compute axis's pooled slope by its written rule, on the "
+            "hull of the Hartung-Knapp and model-bootstrap intervals; a loss-axis verdict that is decided and differs "
+            "withholds it. "
             + (decision_text(self.decision) if self.decision is not None else "")
         )
 
@@ -615,7 +658,10 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
     gtasks = list(dict.fromkeys(g["benchmark"])) if gadre_tasks is None else list(gadre_tasks)
     gfloors = g.drop_duplicates("benchmark").set_index("benchmark")["floor"].to_dict()
     sets = {
-        "gadre": fit_links(g, x="loss", floors=gfloors, increasing=False, benchmarks=list(gtasks), x_name="C4 validation loss", source="gadre-overtraining-scaling", n_boot=nb, seed=seed)
+        # groups="model": one score per model and task, so the same resampling as of rows, but drawn per model, so that
+        # the tasks' resamples coincide (the pooled slope's bootstrap keeps their dependence)
+        "gadre": fit_links(g, x="loss", floors=gfloors, increasing=False, benchmarks=list(gtasks), x_name="C4 validation loss",
+                           source="gadre-overtraining-scaling", groups="model", n_boot=nb, seed=seed)
     }
     p = pythia_scores()
     pb = list(_PYTHIA_COLUMNS.values())
@@ -627,7 +673,8 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
     o = obsscaling_scores()
     o = o[np.isfinite(o["log10_compute"])]
     ob = list(OBSSCALING_BENCHMARKS)
-    sets["obsscaling"] = fit_links(o, x="log10_compute", floors=CHANCE["obsscaling"], increasing=True, benchmarks=ob, x_name="log10 compute", source="obsscaling", n_boot=nb, seed=seed)
+    sets["obsscaling"] = fit_links(o, x="log10_compute", floors=CHANCE["obsscaling"], increasing=True, benchmarks=ob, x_name="log10 compute",
+                                   source="obsscaling", groups="model", n_boot=nb, seed=seed)
     offsets = _family_offsets(sets["obsscaling"], o)
     plateaus = sum(
         1
@@ -636,7 +683,7 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
         if link.status == "saturated" and link.intervals.get("ceiling", (math.nan, math.nan))[1] < 0.9
     )
     frontier = frontier_slopes(sets)
-    pooled = pool_frontier(frontier)
+    pooled = pool_frontier(frontier, sets)
     decision, per_axis = frontier_decision(pooled)
     verdict, reason = decision.verdict, decision.reason
     return LinksAnalysis(
@@ -681,12 +728,20 @@ def _pooled_numbers(result: Any) -> list[Number]:
         if p is None:
             continue
         d = result.axis_decisions.get(axis)
+        fr = result.frontier
+        g = fr[(fr["axis"] == axis) & fr["pooled"]] if len(fr) else fr
+        keyed = g[g["draws"] != ""] if len(g) else g
+        paired = int(keyed["draws"].duplicated(keep=False).sum()) if len(keyed) else 0
+        lo, hi = p.deciding
         out.append(
             Number(
-                f"pooled frontier slope, {axis} axis", p.estimate, p.low, p.high, unit=AXIS_UNITS[axis], ci=p.ci,
-                note=(f"DerSimonian-Laird random effects over {p.k} benchmarks, Hartung-Knapp {100 * p.ci:g}% interval; "
-                      f"DerSimonian-Laird normal interval [{p.dl_low:.3g}, {p.dl_high:.3g}]; with perfectly correlated "
-                      f"sampling errors (benchmarks share models) [{p.dep_low:.3g}, {p.dep_high:.3g}]"
+                f"pooled frontier slope, {axis} axis", p.estimate, lo, hi, unit=AXIS_UNITS[axis], ci=p.ci,
+                note=(f"DerSimonian-Laird random effects over {p.k} benchmarks; interval: the hull of the Hartung-Knapp "
+                      f"{100 * p.ci:g}% interval [{p.low:.3g}, {p.high:.3g}] and the model bootstrap's; "
+                      f"DerSimonian-Laird normal interval [{p.dl_low:.3g}, {p.dl_high:.3g}]; model bootstrap "
+                      f"[{p.boot_low:.3g}, {p.boot_high:.3g}] ({p.n_boot} paired resamples; {paired} of {p.k} links share "
+                      f"their resamples with another, the rest count as independent); with perfectly correlated sampling "
+                      f"errors [{p.dep_low:.3g}, {p.dep_high:.3g}]"
                       + (f"; rule {d.rule.name}: {d.verdict}" if d is not None else "")),
             )
         )
