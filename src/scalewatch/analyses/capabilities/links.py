@@ -431,6 +431,9 @@ class LinksAnalysis(Result):
         Axis ("compute", "loss") -> :class:`~scalewatch.analyses.capabilities.pooling.Pooled`.
     axis_decisions : dict
         Axis -> the decision of its rule (:data:`AXIS_RULES`); ``decision`` is :func:`frontier_decision`'s.
+    frontier_only : Pooled or None
+        The compute axis pooled over Ruan et al.'s public models only (their frontier, about 10^25.5 FLOP,
+        lies three decades beyond Pythia's): a sensitivity, decides nothing.
     """
 
     FINDING_KEY = "capabilities.links"
@@ -450,13 +453,14 @@ class LinksAnalysis(Result):
     frontier: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     pooled: dict[str, Pooled] = field(default_factory=dict)
     axis_decisions: dict[str, Any] = field(default_factory=dict, repr=False)
+    frontier_only: Pooled | None = None
 
     def _pooled_text(self, axis: str) -> str:
         p = self.pooled.get(axis)
         if p is None:
             return f"no pooled {axis} slope (fewer than 2 links with an interval)"
-        return (f"{p.estimate:.2g} {AXIS_UNITS[axis]} [{p.low:.2g}, {p.high:.2g}] over {p.k} benchmarks "
-                f"(tau^2 {p.tau2:.2g})")
+        lo, hi = p.deciding
+        return f"{p.estimate:.2g} {AXIS_UNITS[axis]} [{lo:.2g}, {hi:.2g}] ({p.k} benchmarks, tau^2 {p.tau2:.2g})"
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)
@@ -469,17 +473,19 @@ class LinksAnalysis(Result):
         c = self.counts()
         return (
             f"Pooled over benchmarks (random effects, DerSimonian-Laird; one link per benchmark and axis), scores gain "
-            f"{self._pooled_text('compute')} at the largest models, and {self._pooled_text('loss')} at Gadre et al.'s "
+            f"{self._pooled_text('compute')} at each dataset's largest models, and {self._pooled_text('loss')} at Gadre et al.'s "
             f"lowest losses: {self.verdict}. Of {sum(c.values())} links, {c['at chance'] + c['no signal'] + c['failed']} "
             "have no slope interval (at chance or no signal) and do not enter."
         )
 
     def summary(self) -> str:
         """One sentence (at most 400 characters) for the report."""
+        fo = self.frontier_only
+        alone = f"; Ruan et al.'s public models alone {fo.estimate:.2g} [{fo.low:.2g}, {fo.high:.2g}]" if fo is not None else ""
         return (
-            f"Pooled over benchmarks (random effects), scores still gain {self._pooled_text('compute')} at the largest "
-            f"models, and {self._pooled_text('loss')} at the lowest losses of Gadre et al.'s models."
-        )[:400]
+            f"Pooled over benchmarks (random effects), scores gain {self._pooled_text('compute')} at each dataset's largest "
+            f"models{alone}, and {self._pooled_text('loss')} at the lowest losses of Gadre et al.'s models."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -492,6 +498,7 @@ class LinksAnalysis(Result):
             "pooled": {k: v.to_dict() for k, v in self.pooled.items()},
             "axis_decisions": {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in self.axis_decisions.items()},
             "frontier_slopes": records(self.frontier),
+            "frontier_only": None if self.frontier_only is None else self.frontier_only.to_dict(),
             "sets": {k: v.to_dict() for k, v in self.sets.items()},
             "family_offsets": records(self.family_offsets),
             "n_boot": int(self.n_boot),
@@ -546,6 +553,22 @@ class LinksAnalysis(Result):
                 traces += _link_traces(link, PALETTE[i % len(PALETTE)], f"{link.benchmark} ({link.status})")
             x_title, title, caption = titles.get(label, (s.x_name, label, ""))
             figs[f"links_{label}"] = figure(title, traces, x_title=x_title, y_title="score (fraction)", x_log=False, y_log=False, caption=caption)
+        fr = self.frontier
+        for axis, p in self.pooled.items():
+            g = fr[(fr["axis"] == axis) & fr["pooled"]]
+            names = [f"{r.dataset} {r.benchmark}" for r in g.itertuples()] + ["pooled (random effects)"]
+            y = np.append(g["slope"].to_numpy(float), p.estimate)
+            lo = np.append(g["low"].to_numpy(float), p.deciding[0])
+            hi = np.append(g["high"].to_numpy(float), p.deciding[1])
+            margin = rule(AXIS_RULES[axis]).margin
+            figs[f"frontier_slopes_{axis}"] = figure(
+                f"Frontier slope per benchmark and pooled, {axis} axis",
+                [points(names, y, "frontier slope, 95% interval", color=PALETTE[0], error_y=_err(y, lo, hi))],
+                x_title="benchmark", y_title=AXIS_UNITS[axis], x_log=False, y_log=False,
+                shapes=[hline(0.0), hline(margin)],
+                caption=f"One link per task; the last point is the DerSimonian-Laird pooled slope with the interval that decides "
+                f"(hull of Hartung-Knapp and model bootstrap). Lines: 0 and the rule's margin ({margin:g} {AXIS_UNITS[axis]}).",
+            )
         fo = self.family_offsets
         if len(fo):
             y = 100 * fo["offset"].to_numpy(float)
@@ -684,6 +707,8 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
     )
     frontier = frontier_slopes(sets)
     pooled = pool_frontier(frontier, sets)
+    ruan = frontier[(frontier["dataset"] == "obsscaling") & frontier["pooled"]]
+    frontier_only = dersimonian_laird(ruan["slope"].to_numpy(float), ruan["se"].to_numpy(float)) if len(ruan) >= 2 else None
     decision, per_axis = frontier_decision(pooled)
     verdict, reason = decision.verdict, decision.reason
     return LinksAnalysis(
@@ -696,6 +721,7 @@ def links_analysis(*, fast: bool = False, n_boot: int | None = None, seed: int =
         frontier=frontier,
         pooled=pooled,
         axis_decisions=per_axis,
+        frontier_only=frontier_only,
         n_boot=nb,
         seed=seed,
         fast=fast,
@@ -749,6 +775,14 @@ def _pooled_numbers(result: Any) -> list[Number]:
             Number(f"between-benchmark variance tau^2, {axis} axis", p.tau2, unit=f"({AXIS_UNITS[axis]})^2",
                    note=f"DerSimonian-Laird moment estimate; Cochran's Q {p.q:.3g} on {p.k - 1} df, I^2 {100 * p.i2:.0f}%"),
         )
+    fo = result.frontier_only
+    if fo is not None:
+        out.append(
+            Number("pooled frontier slope, compute axis, Ruan et al.'s public models only", fo.estimate, fo.low, fo.high,
+                   unit=AXIS_UNITS["compute"], ci=fo.ci,
+                   note=f"sensitivity, decides nothing: the {fo.k} obsscaling benchmarks alone (frontier about 10^25.5 FLOP, "
+                   f"Pythia's 10^22.3); DerSimonian-Laird, Hartung-Knapp interval; tau^2 {fo.tau2:.3g}"),
+        )
     return out
 
 
@@ -787,6 +821,11 @@ def _links_finding_parts(result: Any) -> dict[str, Any]:
         for b, why in s.skipped.items():
             notes.append(f"{label}: {b} skipped ({why})")
     notes.append("obsscaling: BTLM-3B's compute is left out (upstream lists 627 T tokens; its model card says 627 B)")
+    notes.append("compute axis: the pool mixes two frontiers, Pythia's largest models (about 10^22.3 FLOP) and Ruan et al.'s "
+                 "(about 10^25.5); the pooled slope over Ruan et al.'s benchmarks alone is given as a sensitivity")
+    dropped = result.frontier[result.frontier["why"].str.startswith("duplicate")] if len(result.frontier) else result.frontier
+    for r in dropped.itertuples():
+        notes.append(f"{r.dataset} {r.benchmark}: not pooled, {r.why}")
     tables = {"frontier slopes per benchmark (pooled or why not)": result.frontier}
     tables.update({f"links, {k}": v.table() for k, v in result.sets.items()})
     if len(fo):
