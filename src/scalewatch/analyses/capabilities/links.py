@@ -516,13 +516,18 @@ class LinksAnalysis(Result):
                 f"({p.n_boot} resamples), perfectly correlated errors [{p.dep_low:.3g}, {p.dep_high:.3g}]; "
                 f"k {p.k}, tau^2 {p.tau2:.3g}, Q {p.q:.3g}, I^2 {100 * p.i2:.0f}%"
             )
+        fr = self.frontier
+        why = {(r.dataset, r.benchmark): r.why for r in fr.itertuples()} if len(fr) else {}
         for label, s in self.sets.items():
             lines.append(f"--- {label} ---")
             t = s.table()
             for r in t.itertuples():
+                w = why.get((label, r.benchmark), "")
+                mark = f"  [not pooled: {w}]" if w.startswith("duplicate") else ""
                 lines.append(
                     f"    {r.benchmark:<26} {r.status:<10} R^2 {r.r2:5.2f}  frontier {r.frontier_score:.3f} [{r.frontier_score_low:.3f}, {r.frontier_score_high:.3f}]"
                     f"  slope {r.slope:.3f} [{r.slope_low:.3f}, {r.slope_high:.3f}]  ceiling {r.ceiling:.3f} [{r.ceiling_low:.3f}, {r.ceiling_high:.3f}]"
+                    + mark
                 )
             for b, why in s.skipped.items():
                 lines.append(f"    skipped {b}: {why}")
@@ -605,7 +610,7 @@ class LinksAnalysis(Result):
             "links over the benchmarks, averaged per family with a t interval over the family's models. "
             "Pooled frontier slope, one axis at a time (compute: Pythia and Ruan et al.'s models; loss: Gadre et al.'s): one link per "
             "task and axis (a task in two datasets keeps the link reaching the larger models: Ruan et al.'s MMLU, ARC-C and "
-            "WinoGrande over Pythia's; of Gadre et al.'s two HellaSwag evaluations the plain one over hellaswag_zeroshot); "
+            "WinoGrande over Pythia's; of Gadre et al.'s two HellaSwag evaluations the plain, 10-shot one over hellaswag_zeroshot); "
             "links without a bootstrap interval (at chance, no signal) do not enter. Each slope's standard error is its 95% "
             "percentile interval's width over 2 x 1.96. The slopes are pooled by the DerSimonian-Laird random-effects model "
             "(DerSimonian & Laird 1986: moment estimate of the between-benchmark variance tau^2, weights 1/(se^2 + tau^2)) with "
