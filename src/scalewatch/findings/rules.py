@@ -667,6 +667,41 @@ _add(
         "are not independent draws (benchmarks share models), so the interval is optimistic.",
     )
 )
+_add(
+    Rule(
+        "capabilities.frontier_slope_compute",
+        "random-effects pooled frontier slope of benchmark scores against log10 training compute (DerSimonian-Laird, "
+        "one link per benchmark, Hartung-Knapp interval over benchmarks)",
+        "points per decade",
+        margin=1.0,
+        gate=10.0,
+        favourable="above",
+        inside="decoupling",
+        favourable_label="in step",
+        unfavourable_label="decoupling",
+        why="less than 1 point of accuracy per tenfold compute is a plateau in practice: 1 point is about the spread "
+        "between reruns of one benchmark evaluation, and a decade of compute is the step between model generations. "
+        "'in step': scores still rise with compute at the largest models; 'decoupling': they no longer do (inside "
+        "the margin) or fall. An interval 10 points per decade wide spans from a plateau to the steepest rises observed.",
+    )
+)
+_add(
+    Rule(
+        "capabilities.frontier_slope_loss",
+        "random-effects pooled frontier slope of benchmark scores per nat of validation-loss decrease (DerSimonian-Laird, "
+        "one link per benchmark, Hartung-Knapp interval over benchmarks)",
+        "points per nat",
+        margin=3.0,
+        gate=30.0,
+        favourable="above",
+        inside="decoupling",
+        favourable_label="in step",
+        unfavourable_label="decoupling",
+        why="3 points per nat is the compute rule's 1 point per decade converted at the rate the C4 loss falls near the "
+        "lowest-loss runs of Gadre et al. (2024), about 0.29 nats per decade of compute (lower envelope of their 104 "
+        "models, largest four compute bins). 'in step': lower loss still buys points; 'decoupling': it no longer does.",
+    )
+)
 
 
 _add(

@@ -229,10 +229,21 @@ def _check_common(result, key):
 
 def test_links_analysis_on_the_public_datasets(links):
     finding = _check_common(links, "capabilities.links")
-    # the verdict is decided by the share of plateaus with its interval, not by counting significant links
+    # the verdict is decided by the pooled frontier slope on the compute axis, not by counting significant links
     head = finding.headline_number
-    assert head.name == "share of informative links that plateau below 0.9" and head.low <= head.value <= head.high
-    assert finding.rule["rule"]["name"] == "capabilities.plateau_share" and finding.verdict == finding.rule["verdict"]
+    pc = links.pooled["compute"]
+    assert head.name == "pooled frontier slope, compute axis" and head.low <= head.value <= head.high
+    assert (head.value, head.low, head.high) == (pc.estimate, *pc.deciding) and head.unit == "points per decade of compute"
+    assert pc.deciding[0] <= min(pc.low, pc.boot_low) and pc.n_boot == links.n_boot  # Hartung-Knapp and model bootstrap
+    assert finding.rule["rule"]["name"] == "capabilities.frontier_slope_compute" and finding.verdict == finding.rule["verdict"]
+    assert pc.tau2 >= 0 and finding.number("between-benchmark variance tau^2, compute axis").value == pc.tau2
+    # one link per task and axis: Ruan et al.'s MMLU, ARC-C and WinoGrande over Pythia's; Gadre's plain HellaSwag
+    fr = links.frontier.set_index(["dataset", "benchmark"])
+    for dropped in (("pythia", "mmlu"), ("pythia", "arc_challenge"), ("pythia", "winogrande"), ("gadre", "hellaswag_zeroshot")):
+        assert not fr.loc[dropped, "pooled"] and fr.loc[dropped, "why"].startswith("duplicate of"), dropped
+    pooled = links.frontier[links.frontier["pooled"]]
+    assert not pooled.duplicated(["axis", "task"]).any()
+    assert pc.k == int((pooled["axis"] == "compute").sum()) and links.pooled["loss"].k == int((pooled["axis"] == "loss").sum())
     assert set(links.sets) == {"gadre", "pythia", "obsscaling"}
     hs = links.sets["gadre"]["hellaswag"]
     # Gadre et al.'s HellaSwag (10-shot) follows C4 loss closely and still rises at the lowest loss
