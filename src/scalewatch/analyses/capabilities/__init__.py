@@ -79,6 +79,7 @@ import sys as _sys
 from scalewatch.analyses.capabilities._common import *  # noqa: F403
 from scalewatch.analyses.capabilities.scores import *  # noqa: F403
 from scalewatch.analyses.capabilities.sigmoid import *  # noqa: F403
+from scalewatch.analyses.capabilities.pooling import *  # noqa: F403
 from scalewatch.analyses.capabilities.links import *  # noqa: F403
 from scalewatch.analyses.capabilities.pca import *  # noqa: F403
 from scalewatch.analyses.capabilities.observational import *  # noqa: F403
@@ -90,5 +91,5 @@ from scalewatch.analyses.capabilities.size import *  # noqa: F403
 from scalewatch.analyses.capabilities.generations import *  # noqa: F403
 from scalewatch.analyses.capabilities.unseen import *  # noqa: F403
 
-_MODULES = ('_common', 'scores', 'sigmoid', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence', 'size', 'generations', 'unseen')
+_MODULES = ('_common', 'scores', 'sigmoid', 'pooling', 'links', 'pca', 'observational', 'decoupling', 'holdout', 'metrics', 'emergence', 'size', 'generations', 'unseen')
 __all__ = list(dict.fromkeys(name for module in _MODULES for name in _sys.modules[f"{__name__}.{module}"].__all__))
