@@ -24,27 +24,28 @@ work on a user's own runs.
 
 Verdicts
 --------
-Every verdict comes from an explicit rule, stated in the finding's method
-text and unit-tested (:func:`wall_verdict`; the rules of :mod:`scalewatch.findings.rules`).
-The *excess* of a run is :math:`100 (\log L_{obs} - \log \hat L)` percent,
-positive when the run is worse than the law predicts (the direction of a
-wall). With level :math:`\alpha` (default 0.05):
+Every verdict comes from a written rule of :mod:`scalewatch.findings.rules`,
+stated in the finding's method text and in ``findings.json``. The *excess* of
+a run is :math:`100 (\log L_{obs} - \log \hat L)` percent, positive when the
+run is worse than the law predicts (the direction of a wall). The wall test
+(:func:`wall_decision`) judges the **top of the range**:
 
-* **inconclusive**: fewer than ``min_test`` (5) held-out runs;
-* **breaks**: a break is *detected* (the calibrated break test is
-  significant and the broken law wins out of sample) and the runs at the top
-  of the range sit significantly above the law;
-* **bends**: the top-of-range runs sit significantly above the law, or the
-  held-out runs do (their mean excess is beyond what parameter uncertainty
-  and run-to-run scatter explain, Bonferroni over cut-offs), without a
-  detected break;
-* **holds**: otherwise: no systematic positive excess. A law that is too
-  *pessimistic* (runs significantly better than predicted) also "holds" in
-  the sense of this question; the numbers show by how much.
+* the held-out mean excess at the highest cut-off with at least 5 held-out
+  runs, by ``loss.heldout_excess`` (margin 1% of loss), with the empirical
+  coverage of the calibrated (rolling-origin conformal) intervals passed to the
+  rule: intervals that cover far fewer held-out runs than nominal give
+  "inconclusive";
+* a break is claimed only when it survives the misspecification-robust null
+  (the law plus a smooth term in log tokens per parameter) and predicts
+  held-out runs better (``pretraining.break_slope``); an i.i.d.-only
+  rejection is reported as shape misfit; a robust break below the top withholds
+  "holds" (the law's compute trend changes inside the range) unless the
+  largest runs also fall short, which gives "breaks";
+* "holds" only when the interval of the error lies inside the margin; a law
+  that under-predicts progress "beats the law".
 
-The over-training and repetition tests report that rule (no break test; their
-"top of the range" is the most over-trained or most repeated runs) but decide
-with written rules of :mod:`scalewatch.findings.rules`: over-training with
+The over-training and repetition tests (no break test; their "top of the
+range" is the most over-trained or most repeated runs) decide with written rules of :mod:`scalewatch.findings.rules`: over-training with
 ``overtraining.excess_trend`` (the pooled within-model trend of the excess in
 log2 M, :func:`pooled_trend`), repetition with ``repetition.heldout_rms`` (the
 held-out RMS excess of the data-constrained law) and, before any "holds",
