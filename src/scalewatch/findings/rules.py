@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -828,17 +828,12 @@ _add(
     )
 )
 _add(
-    Rule(
-        "test-time.exchange_curve",
-        "log10 of the test-time FLOP replaced by 10x training compute, at every target coverage the data support (at "
-        "least 3 models reach it within the sampled k; pointwise intervals), judged over the whole curve (0: break-even)",
-        "log10 x",
-        margin=0.1,
-        gate=1.0,
-        favourable="below",
-        inside="depends",
-        favourable_label="test-time cheaper",
-        unfavourable_label="pretraining cheaper",
+    # the single-target rule's margin, gate and labels, applied over the whole curve (one place sets them)
+    replace(
+        _RULES["test-time.exchange_rate"],
+        name="test-time.exchange_curve",
+        quantity="log10 of the test-time FLOP replaced by 10x training compute, at every target coverage the data support "
+        "(at least 3 models reach it within the sampled k; pointwise intervals), judged over the whole curve (0: break-even)",
         why="test-time.exchange_rate's margin (x1.26) and gate, applied target by target, then to the whole curve: "
         "'test-time cheaper' only when the interval lies wholly below -0.1 at every supported target, 'pretraining cheaper' "
         "only when wholly above +0.1 at every one, 'depends' when every interval lies inside the margin (break-even "
