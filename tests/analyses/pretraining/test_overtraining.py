@@ -75,3 +75,21 @@ def test_gadre_style_extrapolation_to_the_large_runs(ot):
     assert len(seven) == 3 and (seven["rel_error_pct"].abs() < 6).all()
     names = [n.name for n in ot.to_finding().numbers]
     assert any(n.startswith("ours: Gadre-style extrapolation to 1.4B params, 921B tokens") for n in names)
+
+
+def test_finding_sets_published_beside_our_repeat_of_their_procedure(ot):
+    f = ot.to_finding()
+    names = [n.name for n in f.numbers]
+    pub = [n for n in f.numbers if n.name.startswith("published (authors' repository)")]
+    assert len(pub) == 2 and sorted(n.value for n in pub) == [0.7103, 0.7320]
+    assert all("quoted as printed" in n.note for n in pub)
+    ours = {n.name: n.value for n in f.numbers if n.name.startswith("ours, Gadre et al.'s procedure: error")}
+    target = "ours, Gadre et al.'s procedure: error of the predicted loss, 1.4B params, D/N = 640 (rpj)"
+    assert target in ours and round(ours[target], 4) == 0.7103
+    assert sum(n.startswith("ours, Gadre et al.'s procedure: fitted exponent eta") for n in names) == 3
+    titles = [t[0] for t in f.tables]
+    assert any(t.startswith("Gadre et al.'s extrapolation: published") for t in titles)
+    assert any("to within" in n and "percentage points on 2 targets" in n for n in f.notes)
+    assert "own extrapolation, repeated" in ot.method() and "not read from the paper" in ot.method()
+    d = ot.to_dict()
+    assert d["published_repo"]["rpj 6.9B M=20"]["value_pct"] == 0.7320 and len(d["procedure"]) == 9
