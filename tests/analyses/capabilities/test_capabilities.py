@@ -310,16 +310,19 @@ def test_the_four_analyses_are_registered_with_the_report():
     assert finding.key == a.key and finding.verdict == "in step"
 
 
-def test_ruan_published_shares_are_quoted_as_printed_and_kept_apart_from_ours(observational):
-    assert cap.RUAN_PUBLISHED["PC-1"]["text"] == "nearly 80%"
-    assert cap.RUAN_PUBLISHED["PC-1 to PC-3"]["text"] == "~97%"
+def test_ruan_shares_are_quoted_unverified_and_kept_apart_from_ours(observational):
+    # the words could not be checked against the paper's text, so nothing of Ruan et al.'s is labelled "published"
+    assert cap.RUAN_QUOTED["PC-1"]["text"] == "nearly 80%"
+    assert cap.RUAN_QUOTED["PC-1 to PC-3"]["text"] == "~97%"
+    assert not hasattr(cap, "RUAN_PUBLISHED")
+    assert "Sec 3.2 & 3.3" in cap.RUAN_PCA_LOCATION and "4d6e1e43fd2635d04654aa77d1df9d5266ea0382" in cap.RUAN_PCA_LOCATION
     finding = observational.to_finding()
-    pub = finding.number("variance explained by PC-1 to PC-3, published (Ruan et al. 2024)")
-    assert pub.value == 97.0 and "~97%" in pub.note
+    quoted = finding.number("variance explained by PC-1 to PC-3, quoted, unverified (Ruan et al. 2024)")
+    assert quoted.value == 97.0 and "~97%" in quoted.note and "not labelled published" in quoted.note
     ours = finding.number("variance explained by PC-1 to PC-3 (124 complete models)")
     assert "ours" in ours.note and ours.has_interval
-    # "published" labels only numbers that the paper prints
-    assert all(("published" not in n.name) or ("Ruan et al. 2024" in n.name) for n in finding.numbers)
+    assert not any("published" in n.name for n in finding.numbers)
+    assert observational.to_dict()["pca_location"] == cap.RUAN_PCA_LOCATION
     assert '"nearly 80%"' in finding.summary and "(ours" in finding.summary
 
 

@@ -88,7 +88,7 @@ def test_pca_errors():
 
 
 def test_pca_reproduces_ruan_et_al_variance_explained(mirror):
-    """Ours, recomputed from Ruan et al.'s CSV: the top PCs explain 84, 94 and 97 % (the paper prints "nearly 80%" and "~97%")."""
+    """Ours, recomputed from Ruan et al.'s CSV: the top PCs explain 84, 94 and 97 % (Ruan et al. are quoted, unverified, as "nearly 80%" and "~97%")."""
     wide = pd.read_csv(mirror / "obsscaling" / "base_llm_benchmark_eval.csv")
     complete = wide.set_index("Model")[BENCH].dropna()
     assert len(complete) == 124  # of 148 base models: XWinograd, HumanEval and ARC-C have gaps

@@ -58,6 +58,10 @@ class OvertrainingResult(Result):
         ``excess_pct``, ``low``, ``high``, ``p`` (one-sided, above the law).
     heldout : dict
         The same for every held-out run.
+    procedure_fits, procedure : pandas.DataFrame
+        Gadre et al.'s own procedure repeated on their runs (empty for other data):
+        their law fitted per training set, and its errors on the 1.4B and 6.9B runs
+        beside the errors their repository prints (:data:`GADRE_REPO_PRINTED`).
     """
 
     FINDING_KEY = "pretraining.overtraining"
