@@ -128,5 +128,43 @@ def test_scratch_mode_retrains_at_the_same_size(tmp_path):
     seed_rec = rec["seed"]
     # retraining from scratch costs the seed model's training compute every round
     assert rec["verified"]["train FLOPs"] == seed_rec["train FLOPs"]
-    with pytest.raises(ValueError, match="only 'local'"):
-        run_selfplay(cfg, tmp_path / "r", executor="ray")
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"executor": "slurm"}, r"run_selfplay\(executor='slurm'\): must be one of local, ray"),
+    ({"workers": 0}, r"run_selfplay\(workers=0\): must be an int >= 1"),
+    ({"address": "auto"}, r"run_selfplay\(address='auto'\): an address is for executor='ray' only"),
+])
+def test_bad_executor_arguments_are_refused_before_any_work(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        run_selfplay(SelfPlayConfig(**TINY), tmp_path / "x", **kw)
+    assert not (tmp_path / "x").exists()
+
+
+def test_ray_missing_is_a_clear_error(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(ImportError, match=r"run_selfplay\(executor='ray'\) needs Ray, which is not installed"):
+        run_selfplay(SelfPlayConfig(**TINY), tmp_path / "x", executor="ray")
+
+
+def test_process_pool_gives_the_in_process_records_and_a_killed_worker_resumes(tmp_path, monkeypatch):
+    """Seeds and arms run in parallel in a spawn pool; a worker killed after saving a round's checkpoint
+    (before its record reached the parent) breaks the pool; the rerun loses and duplicates nothing."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    cfg = SelfPlayConfig(**{**TINY, "seeds": (0, 1), "generations": 1})
+    ref = run_selfplay(cfg, tmp_path / "ref")
+    pooled = run_selfplay(cfg, tmp_path / "pool", workers=2)
+    assert strip_timing(pooled.records) == strip_timing(ref.records)
+    monkeypatch.setenv("_SCALEWATCH_TEST_KILL_ROUND", str(tmp_path / "killed"))
+    with pytest.raises(BrokenProcessPool):
+        run_selfplay(cfg, tmp_path / "kill", workers=2)
+    assert (tmp_path / "killed").is_file()
+    before = read_records(tmp_path / "kill" / "results.jsonl")
+    assert 0 < len(before) < len(ref.records)
+    resumed = run_selfplay(cfg, tmp_path / "kill", workers=2)  # the marker exists: no second kill
+    keys = [(r["part"], r["arm"], r["seed"], r["round"]) for r in read_records(tmp_path / "kill" / "results.jsonl")]
+    assert len(keys) == len(set(keys)) == len(ref.records)
+    assert strip_timing(resumed.records) == strip_timing(ref.records)
