@@ -116,6 +116,8 @@ def test_cli_runs_a_config_and_refuses_a_bad_one(tmp_path, capsys):
     cfg.write_text(json.dumps({**SelfPlayConfig(**TINY).to_dict(), "rounds": 1, "generations": 0}))
     assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
     assert "3 records" in capsys.readouterr().out  # seed model + 2 arms x 1 round
+    assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "q"), "--address", "auto"]) == 1
+    assert "error: run_selfplay(address='auto'): an address is for executor='ray' only" in capsys.readouterr().err
     cfg.write_text(json.dumps({"rounds": 0}))
     assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "p")]) != 0
     assert "rounds" in capsys.readouterr().err
@@ -168,3 +170,23 @@ def test_process_pool_gives_the_in_process_records_and_a_killed_worker_resumes(t
     keys = [(r["part"], r["arm"], r["seed"], r["round"]) for r in read_records(tmp_path / "kill" / "results.jsonl")]
     assert len(keys) == len(set(keys)) == len(ref.records)
     assert strip_timing(resumed.records) == strip_timing(ref.records)
+
+
+def test_larger_model_arm_spends_the_verified_chains_compute(tmp_path):
+    from scalewatch.experiments import ModelConfig
+
+    cfg = SelfPlayConfig(**{**TINY, "arms": ("verified", "larger_model"), "generations": 0})
+    assert "larger_model" not in SelfPlayConfig().arms  # optional: the default (committed) run is unchanged
+    res = run_selfplay(cfg, tmp_path / "l")
+    rec = {(r["arm"], r["round"]): r for r in res.records}
+    small = ModelConfig(n_layer=1, n_head=2, d_model=16, context=cfg.arith_context)
+    wide = ModelConfig(n_layer=1, n_head=2, d_model=32, context=cfg.arith_context)
+    per_step = wide.flops_per_token() * cfg.batch_size * cfg.arith_context
+    spent = rec[("seed", 0)]["train FLOPs"]
+    for r in (1, 2):
+        ver, big = rec[("verified", r)], rec[("larger_model", r)]
+        spent += ver["train FLOPs"] + ver["generation FLOPs"]  # the verified chain's total up to round r
+        assert big["compute budget"] == pytest.approx(spent, rel=1e-12)
+        assert spent - per_step < big["train FLOPs"] <= spent  # whole steps of the wider model
+        assert big["generation FLOPs"] == 0.0 and big["params"] == wide.params() > 3 * small.params()
+        assert 0.0 <= big["pass@1"] <= 1.0

@@ -18,7 +18,11 @@ retrained from scratch at the same size: ``mode``). This is expert iteration
 * ``unverified``: no checker, keep every distinct well-formed sample;
 * ``ground_truth``: the same pool labelled with the true answers (the same
   training compute spent on more human data; no generation compute);
-* ``seed_only``: the same training compute spent on the seed set alone.
+* ``seed_only``: the same training compute spent on the seed set alone;
+* ``larger_model`` (optional, not in the default run): the *total* compute of the
+  ``verified`` chain up to round r (its seed model, and every round's
+  generation and training FLOPs) spent instead on training a model of twice the
+  width (``d_model``; about 4x the parameters) from scratch on the seed set.
 
 Per round: greedy pass@1 on held-out problems of each difficulty (operand
 digits), the acceptance rate (share of samples the checker accepts, for every
@@ -83,6 +87,7 @@ import numpy as np
 __all__ = [
     "SelfPlayConfig",
     "ARMS",
+    "DEFAULT_ARMS",
     "TEXT_ARMS",
     "DATA_DIR",
     "check_sums",
@@ -97,14 +102,17 @@ __all__ = [
 ]
 
 #: closed-domain arms
-ARMS = ("verified", "majority", "unverified", "ground_truth", "seed_only")
+ARMS = ("verified", "majority", "unverified", "ground_truth", "seed_only", "larger_model")
+#: the closed-domain arms of the default (committed) run
+DEFAULT_ARMS = ARMS[:5]
 #: open-domain arms
 TEXT_ARMS = ("synthetic", "mixed")
 #: the committed result of the default run
 DATA_DIR = Path(__file__).with_name("data") / "selfplay"
 RESULTS = "results.jsonl"
 _PART_ID = {"closed": 1, "open": 2}
-_ARM_ID = {a: i for i, a in enumerate(("seed", "human") + ARMS + TEXT_ARMS)}
+# appended, never reordered: the ids seed every draw, so the committed records stay reproducible
+_ARM_ID = {a: i for i, a in enumerate(("seed", "human") + DEFAULT_ARMS + TEXT_ARMS + ("larger_model",))}
 _TIMING = ("seconds",)
 # Test-only hook: when set to a file path, the first round (not a base model) to finish creates
 # that file and kills its own process with SIGKILL after saving its checkpoint, before its record
@@ -128,7 +136,7 @@ class SelfPlayConfig:
     rounds : int
         Closed domain: rounds of sample -> filter -> train.
     arms : tuple of str
-        Closed-domain arms, a subset of :data:`ARMS`.
+        Closed-domain arms, a subset of :data:`ARMS` (default :data:`DEFAULT_ARMS`, without ``larger_model``).
     mode : {"finetune", "scratch"}
         ``finetune``: train the current model for ``round_steps`` on the seed
         set plus all kept labels; ``scratch``: re-initialise and train
@@ -175,7 +183,7 @@ class SelfPlayConfig:
 
     seeds: tuple[int, ...] = (0, 1, 2)
     rounds: int = 3
-    arms: tuple[str, ...] = ARMS
+    arms: tuple[str, ...] = DEFAULT_ARMS
     mode: str = "finetune"
     seed_problems: int = 1000
     seed_hard_share: float = 0.1
@@ -599,9 +607,51 @@ def _closed_base(cfg: SelfPlayConfig, seed: int, state: Path) -> dict[str, Any]:
             "train FLOPs": seed_flops, "generation FLOPs": 0.0, "seconds": time.perf_counter() - t0}
 
 
+def _round_pool(cfg: SelfPlayConfig, seed: int, r: int, data: _ArithData) -> tuple[np.ndarray, np.ndarray]:
+    """The unlabelled problems of round ``r``: the same for every arm (seeded without the arm)."""
+    rng = np.random.default_rng(_seed(seed, "closed", "seed", 100 + r))
+    a, b = _draw_sums(rng, 3 * cfg.pool_problems, cfg.pool_digits)
+    ok = ~np.isin(_pair_key(a, b), list(data.exclude))
+    return a[ok][: cfg.pool_problems], b[ok][: cfg.pool_problems]
+
+
+def _larger_round(cfg: SelfPlayConfig, seed: int, r: int, state: Path, data: _ArithData) -> dict[str, Any]:
+    r"""Round ``r`` of ``larger_model``: the ``verified`` chain's compute up to round ``r``, on a wider model.
+
+    Budget :math:`C_r = C_\text{seed} + \sum_{j \le r} (C^\text{gen}_j + C^\text{train}_j)` of the
+    ``verified`` arm (its generation FLOPs counted as if every sample ran to the 6-byte limit, as
+    :func:`_gen_flops` does); a model of width ``2 d_model`` is trained from scratch on the seed set for
+    :math:`\lfloor C_r / (F B T) \rfloor` steps, :math:`F` its FLOPs per token.
+    """
+    import dataclasses
+
+    ctx = cfg.arith_context
+    t0 = time.perf_counter()
+    small = _new_model(cfg, ctx, _seed(seed, "closed", "seed", 0))
+    per_step = float(small.cfg.flops_per_token() * cfg.batch_size * ctx)
+    budget = per_step * cfg.seed_steps
+    for j in range(1, r + 1):
+        a, b = _round_pool(cfg, seed, j, data)
+        budget += _gen_flops(small, [len(f"\n{x}+{y}=") for x, y in zip(a.tolist(), b.tolist())], cfg.k, 6)
+        budget += per_step * (cfg.seed_steps if cfg.mode == "scratch" else cfg.round_steps)
+    n_layer, n_head, d = cfg.model
+    wide = dataclasses.replace(cfg, model=(n_layer, n_head, 2 * d))
+    model = _new_model(wide, ctx, _seed(seed, "closed", "larger_model", r))
+    steps = max(1, int(budget // (model.cfg.flops_per_token() * cfg.batch_size * ctx)))
+    rng = np.random.default_rng(_seed(seed, "closed", "larger_model", 1000 + r))
+    flops = _fit(model, [_stream(data.seed_lines, rng, 4 * ctx)], [1.0], steps, cfg,
+                 _seed(seed, "closed", "larger_model", 2000 + r))
+    _save(_state_file(state, "closed", "larger_model", seed, r), model, {"lines": []})
+    return {"part": "closed", "arm": "larger_model", "seed": seed, "round": r, **_evaluate(model, data),
+            "train FLOPs": flops, "generation FLOPs": 0.0, "training lines": len(data.seed_lines),
+            "params": int(model.cfg.params()), "compute budget": budget, "seconds": time.perf_counter() - t0}
+
+
 def _closed_round(cfg: SelfPlayConfig, seed: int, arm: str, r: int, state: Path) -> dict[str, Any]:
     """Round ``r`` >= 1 of one closed-domain chain, from the model and labels saved by round ``r - 1``."""
     data = _arith_data(cfg, seed)
+    if arm == "larger_model":  # no chain: each round a fresh model at that round's compute
+        return _larger_round(cfg, seed, r, state, data)
     ctx = cfg.arith_context
     t0 = time.perf_counter()
     model = _new_model(cfg, ctx, _seed(seed, "closed", "seed", 0))
@@ -609,11 +659,7 @@ def _closed_round(cfg: SelfPlayConfig, seed: int, arm: str, r: int, state: Path)
     lines = list(_load(prev, model)["lines"])
     ss = _seed(seed, "closed", arm, r)
     s_pool, s_sample, s_stream, s_fit, s_init = ss.spawn(5)
-    # the pool of a round is the same for every arm (seeded without the arm)
-    rng = np.random.default_rng(_seed(seed, "closed", "seed", 100 + r))
-    a, b = _draw_sums(rng, 3 * cfg.pool_problems, cfg.pool_digits)
-    ok = ~np.isin(_pair_key(a, b), list(data.exclude))
-    a, b = a[ok][: cfg.pool_problems], b[ok][: cfg.pool_problems]
+    a, b = _round_pool(cfg, seed, r, data)
     gen_flops = 0.0
     samples = None
     if arm in ("verified", "majority", "unverified"):
