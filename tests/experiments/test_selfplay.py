@@ -116,6 +116,8 @@ def test_cli_runs_a_config_and_refuses_a_bad_one(tmp_path, capsys):
     cfg.write_text(json.dumps({**SelfPlayConfig(**TINY).to_dict(), "rounds": 1, "generations": 0}))
     assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
     assert "3 records" in capsys.readouterr().out  # seed model + 2 arms x 1 round
+    assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "q"), "--address", "auto"]) == 1
+    assert "error: run_selfplay(address='auto'): an address is for executor='ray' only" in capsys.readouterr().err
     cfg.write_text(json.dumps({"rounds": 0}))
     assert main(["experiment", "selfplay", "--config", str(cfg), "--out", str(tmp_path / "p")]) != 0
     assert "rounds" in capsys.readouterr().err
@@ -128,5 +130,63 @@ def test_scratch_mode_retrains_at_the_same_size(tmp_path):
     seed_rec = rec["seed"]
     # retraining from scratch costs the seed model's training compute every round
     assert rec["verified"]["train FLOPs"] == seed_rec["train FLOPs"]
-    with pytest.raises(ValueError, match="only 'local'"):
-        run_selfplay(cfg, tmp_path / "r", executor="ray")
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"executor": "slurm"}, r"run_selfplay\(executor='slurm'\): must be one of local, ray"),
+    ({"workers": 0}, r"run_selfplay\(workers=0\): must be an int >= 1"),
+    ({"address": "auto"}, r"run_selfplay\(address='auto'\): an address is for executor='ray' only"),
+])
+def test_bad_executor_arguments_are_refused_before_any_work(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        run_selfplay(SelfPlayConfig(**TINY), tmp_path / "x", **kw)
+    assert not (tmp_path / "x").exists()
+
+
+def test_ray_missing_is_a_clear_error(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(ImportError, match=r"run_selfplay\(executor='ray'\) needs Ray, which is not installed"):
+        run_selfplay(SelfPlayConfig(**TINY), tmp_path / "x", executor="ray")
+
+
+def test_process_pool_gives_the_in_process_records_and_a_killed_worker_resumes(tmp_path, monkeypatch):
+    """Seeds and arms run in parallel in a spawn pool; a worker killed after saving a round's checkpoint
+    (before its record reached the parent) breaks the pool; the rerun loses and duplicates nothing."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    cfg = SelfPlayConfig(**{**TINY, "seeds": (0, 1), "generations": 1})
+    ref = run_selfplay(cfg, tmp_path / "ref")
+    pooled = run_selfplay(cfg, tmp_path / "pool", workers=2)
+    assert strip_timing(pooled.records) == strip_timing(ref.records)
+    monkeypatch.setenv("_SCALEWATCH_TEST_KILL_ROUND", str(tmp_path / "killed"))
+    with pytest.raises(BrokenProcessPool):
+        run_selfplay(cfg, tmp_path / "kill", workers=2)
+    assert (tmp_path / "killed").is_file()
+    before = read_records(tmp_path / "kill" / "results.jsonl")
+    assert 0 < len(before) < len(ref.records)
+    resumed = run_selfplay(cfg, tmp_path / "kill", workers=2)  # the marker exists: no second kill
+    keys = [(r["part"], r["arm"], r["seed"], r["round"]) for r in read_records(tmp_path / "kill" / "results.jsonl")]
+    assert len(keys) == len(set(keys)) == len(ref.records)
+    assert strip_timing(resumed.records) == strip_timing(ref.records)
+
+
+def test_larger_model_arm_spends_the_verified_chains_compute(tmp_path):
+    from scalewatch.experiments import ModelConfig
+
+    cfg = SelfPlayConfig(**{**TINY, "arms": ("verified", "larger_model"), "generations": 0})
+    assert "larger_model" not in SelfPlayConfig().arms  # optional: the default (committed) run is unchanged
+    res = run_selfplay(cfg, tmp_path / "l")
+    rec = {(r["arm"], r["round"]): r for r in res.records}
+    small = ModelConfig(n_layer=1, n_head=2, d_model=16, context=cfg.arith_context)
+    wide = ModelConfig(n_layer=1, n_head=2, d_model=32, context=cfg.arith_context)
+    per_step = wide.flops_per_token() * cfg.batch_size * cfg.arith_context
+    spent = rec[("seed", 0)]["train FLOPs"]
+    for r in (1, 2):
+        ver, big = rec[("verified", r)], rec[("larger_model", r)]
+        spent += ver["train FLOPs"] + ver["generation FLOPs"]  # the verified chain's total up to round r
+        assert big["compute budget"] == pytest.approx(spent, rel=1e-12)
+        assert spent - per_step < big["train FLOPs"] <= spent  # whole steps of the wider model
+        assert big["generation FLOPs"] == 0.0 and big["params"] == wide.params() > 3 * small.params()
+        assert 0.0 <= big["pass@1"] <= 1.0

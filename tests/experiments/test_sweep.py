@@ -119,21 +119,6 @@ def test_process_pool_gives_the_in_process_numbers(tmp_path: Path) -> None:
     assert losses(tmp_path / "a.duckdb") == losses(tmp_path / "b.duckdb")
 
 
-@pytest.mark.slow  # starting Ray takes 10-25 s
-def test_ray_executor_with_a_local_ray(tmp_path: Path) -> None:
-    ray = pytest.importorskip("ray", reason="the Ray executor needs ray: pip install 'scalewatch[cluster]'")
-    corpus, plan = setup()
-    plan = type(plan)(runs=plan.runs[:1], kind=plan.kind, description=plan.description)
-    run_sweep(plan, corpus, tmp_path / "a.duckdb")
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        result = run_sweep(plan, corpus, tmp_path / "b.duckdb", executor="ray")
-    finally:
-        ray.shutdown()
-    assert result.trained == result.run_ids
-    assert losses(tmp_path / "a.duckdb") == losses(tmp_path / "b.duckdb")
-
-
 @pytest.mark.parametrize(("kw", "err", "match"), [
     ({"executor": "slurm"}, ValueError, r"executor='slurm'\): must be one of local, ray"),
     ({"workers": 0}, ValueError, r"workers=0\): must be an int >= 1"),

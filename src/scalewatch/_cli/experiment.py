@@ -24,7 +24,10 @@ def selfplay(
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file of SelfPlayConfig settings (others default)."),
     out: Path = typer.Option(Path("selfplay-results"), "--out", help="Results folder (results.jsonl, config.json); resumes what is there."),
     state: Optional[Path] = typer.Option(None, "--state", help="Checkpoints of every round (default OUT/state)."),
-    executor: str = typer.Option("local", "--executor", help="Only 'local' (the rounds of a chain are sequential)."),
+    executor: str = typer.Option("local", "--executor", help="local (this machine; a spawn process pool when --workers > 1) | ray. "
+                                 "Seeds and arms run in parallel; the rounds of one chain stay sequential."),
+    workers: int = typer.Option(1, "--workers", help="Rounds computed at once (local executor)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (with --executor ray), e.g. auto or ray://host:10001."),
 ) -> None:
     """Verified vs unverified self-training on arithmetic, and recursive training on text (resumable)."""
     from scalewatch.experiments.selfplay import SelfPlayConfig, run_selfplay
@@ -39,6 +42,10 @@ def selfplay(
         cfg = SelfPlayConfig.from_dict(settings)
     except (TypeError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
-    res = run_selfplay(cfg, out, state=state, executor=executor,
-                       progress=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True))
+    try:
+        res = run_selfplay(cfg, out, state=state, executor=executor, workers=workers, address=address,
+                           progress=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True))
+    except ImportError as exc:  # --executor ray without Ray: one line, not a traceback
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"{len(res.records)} records in {out / 'results.jsonl'}")

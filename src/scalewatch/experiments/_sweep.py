@@ -32,7 +32,7 @@ import pandas as pd
 from scalewatch.data import Registry, RunSet, validate_runs
 from scalewatch.errors import DataWarning, RegistryError
 from scalewatch.experiments._corpus import Corpus
-from scalewatch.experiments._executors import EXECUTORS, Task, execute
+from scalewatch.experiments._executors import Task, check_executor, execute
 from scalewatch.experiments._plan import Plan, PlannedRun
 from scalewatch.experiments._train import RunResult, StepInfo
 
@@ -251,13 +251,9 @@ def run_sweep(
         raise TypeError(f"run_sweep(plan=...): must be a Plan, got {type(plan).__name__}")
     if not isinstance(corpus, Corpus):
         raise TypeError(f"run_sweep(corpus=...): must be a Corpus, got {type(corpus).__name__}")
-    if executor not in EXECUTORS:
-        raise ValueError(f"run_sweep(executor={executor!r}): must be one of {', '.join(EXECUTORS)}")
-    for name, value in (("workers", workers), ("threads", threads)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"run_sweep({name}={value!r}): must be an int >= 1")
-    if address is not None and executor != "ray":
-        raise ValueError(f"run_sweep(address={address!r}): an address is for executor='ray' only; add --executor ray")
+    check_executor("run_sweep", executor, workers, address)
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"run_sweep(threads={threads!r}): must be an int >= 1")
     ids = [run_id_for(r.spec, corpus) for r in plan.runs]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)

@@ -18,7 +18,11 @@ retrained from scratch at the same size: ``mode``). This is expert iteration
 * ``unverified``: no checker, keep every distinct well-formed sample;
 * ``ground_truth``: the same pool labelled with the true answers (the same
   training compute spent on more human data; no generation compute);
-* ``seed_only``: the same training compute spent on the seed set alone.
+* ``seed_only``: the same training compute spent on the seed set alone;
+* ``larger_model`` (optional, not in the default run): the *total* compute of the
+  ``verified`` chain up to round r (its seed model, and every round's
+  generation and training FLOPs) spent instead on training a model of twice the
+  width (``d_model``; about 4x the parameters) from scratch on the seed set.
 
 Per round: greedy pass@1 on held-out problems of each difficulty (operand
 digits), the acceptance rate (share of samples the checker accepts, for every
@@ -43,12 +47,15 @@ third of that per position, and step :math:`s` of a prompt of length
 bytes costs :math:`\tfrac13 F \sum_{s=0}^{m-1} (L_0 + s)` (an upper bound:
 early stopping is not subtracted).
 
-Resuming
---------
-Every finished (part, arm, seed, round) appends one JSON line to
-``results.jsonl`` (after its model and data are saved in the state folder);
-:func:`run_selfplay` skips the records already there and restarts each chain
-from its last saved round. Every random draw is seeded from
+Resuming and executors
+----------------------
+One round of one chain, (part, arm, seed, round), is the unit of work; the
+units of one round are independent and run on the sweep runner's executors
+(in-process, a local process pool, or Ray). Every finished unit saves its
+model and data in the state folder and returns its record, which the parent
+alone appends as one JSON line to ``results.jsonl``; :func:`run_selfplay`
+skips the records already there and restarts each chain from its last saved
+round. Every random draw is seeded from
 ``SeedSequence([seed, part, arm, round])``, so an interrupted run resumed
 gives the records of an uninterrupted one (``tests/experiments/test_selfplay.py``).
 
@@ -80,6 +87,7 @@ import numpy as np
 __all__ = [
     "SelfPlayConfig",
     "ARMS",
+    "DEFAULT_ARMS",
     "TEXT_ARMS",
     "DATA_DIR",
     "check_sums",
@@ -94,15 +102,22 @@ __all__ = [
 ]
 
 #: closed-domain arms
-ARMS = ("verified", "majority", "unverified", "ground_truth", "seed_only")
+ARMS = ("verified", "majority", "unverified", "ground_truth", "seed_only", "larger_model")
+#: the closed-domain arms of the default (committed) run
+DEFAULT_ARMS = ARMS[:5]
 #: open-domain arms
 TEXT_ARMS = ("synthetic", "mixed")
 #: the committed result of the default run
 DATA_DIR = Path(__file__).with_name("data") / "selfplay"
 RESULTS = "results.jsonl"
 _PART_ID = {"closed": 1, "open": 2}
-_ARM_ID = {a: i for i, a in enumerate(("seed", "human") + ARMS + TEXT_ARMS)}
+# appended, never reordered: the ids seed every draw, so the committed records stay reproducible
+_ARM_ID = {a: i for i, a in enumerate(("seed", "human") + DEFAULT_ARMS + TEXT_ARMS + ("larger_model",))}
 _TIMING = ("seconds",)
+# Test-only hook: when set to a file path, the first round (not a base model) to finish creates
+# that file and kills its own process with SIGKILL after saving its checkpoint, before its record
+# reaches the parent. Only with a pool or Ray (in-process it would kill the run). Never set it in real use.
+_KILL_ENV = "_SCALEWATCH_TEST_KILL_ROUND"
 
 
 # =============================================================================
@@ -121,7 +136,7 @@ class SelfPlayConfig:
     rounds : int
         Closed domain: rounds of sample -> filter -> train.
     arms : tuple of str
-        Closed-domain arms, a subset of :data:`ARMS`.
+        Closed-domain arms, a subset of :data:`ARMS` (default :data:`DEFAULT_ARMS`, without ``larger_model``).
     mode : {"finetune", "scratch"}
         ``finetune``: train the current model for ``round_steps`` on the seed
         set plus all kept labels; ``scratch``: re-initialise and train
@@ -168,7 +183,7 @@ class SelfPlayConfig:
 
     seeds: tuple[int, ...] = (0, 1, 2)
     rounds: int = 3
-    arms: tuple[str, ...] = ARMS
+    arms: tuple[str, ...] = DEFAULT_ARMS
     mode: str = "finetune"
     seed_problems: int = 1000
     seed_hard_share: float = 0.1
@@ -578,64 +593,93 @@ def _load(path: Path, model: Any) -> dict[str, Any]:
     return {"model": model, **{k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in state.items()}}
 
 
-def _closed_chain(cfg: SelfPlayConfig, seed: int, arm: str, done: set[tuple[str, str, int, int]], state: Path,
-                  emit: Callable[[dict[str, Any]], None]) -> None:
+def _closed_base(cfg: SelfPlayConfig, seed: int, state: Path) -> dict[str, Any]:
+    """Round 0 of the closed domain: the seed model of ``seed``, trained on the ground-truth seed set."""
     data = _arith_data(cfg, seed)
     ctx = cfg.arith_context
-    seed_path = state / f"closed-seed-s{seed}-r0.pt"
+    t0 = time.perf_counter()
     model = _new_model(cfg, ctx, _seed(seed, "closed", "seed", 0))
     seed_flops = float(model.cfg.flops_per_token() * cfg.seed_steps * cfg.batch_size * ctx)
-    if ("closed", "seed", seed, 0) not in done or not seed_path.is_file():
-        t0 = time.perf_counter()
-        rng = np.random.default_rng(_seed(seed, "closed", "seed", 0))
-        _fit(model, [_stream(data.seed_lines, rng, 4 * ctx)], [1.0], cfg.seed_steps, cfg, _seed(seed, "closed", "seed", 1))
-        _save(seed_path, model, {"lines": []})
-        if ("closed", "seed", seed, 0) not in done:
-            emit({"part": "closed", "arm": "seed", "seed": seed, "round": 0, **_evaluate(model, data),
-                  "train FLOPs": seed_flops, "generation FLOPs": 0.0, "seconds": time.perf_counter() - t0})
-            done.add(("closed", "seed", seed, 0))
-    # resume this arm's chain from its last saved round
-    start, lines = 1, []
-    for r in range(cfg.rounds, 0, -1):
-        p = state / f"closed-{arm}-s{seed}-r{r}.pt"
-        if ("closed", arm, seed, r) in done and p.is_file():
-            lines = list(_load(p, model)["lines"])
-            start = r + 1
-            break
+    rng = np.random.default_rng(_seed(seed, "closed", "seed", 0))
+    _fit(model, [_stream(data.seed_lines, rng, 4 * ctx)], [1.0], cfg.seed_steps, cfg, _seed(seed, "closed", "seed", 1))
+    _save(_state_file(state, "closed", "seed", seed, 0), model, {"lines": []})
+    return {"part": "closed", "arm": "seed", "seed": seed, "round": 0, **_evaluate(model, data),
+            "train FLOPs": seed_flops, "generation FLOPs": 0.0, "seconds": time.perf_counter() - t0}
+
+
+def _round_pool(cfg: SelfPlayConfig, seed: int, r: int, data: _ArithData) -> tuple[np.ndarray, np.ndarray]:
+    """The unlabelled problems of round ``r``: the same for every arm (seeded without the arm)."""
+    rng = np.random.default_rng(_seed(seed, "closed", "seed", 100 + r))
+    a, b = _draw_sums(rng, 3 * cfg.pool_problems, cfg.pool_digits)
+    ok = ~np.isin(_pair_key(a, b), list(data.exclude))
+    return a[ok][: cfg.pool_problems], b[ok][: cfg.pool_problems]
+
+
+def _larger_round(cfg: SelfPlayConfig, seed: int, r: int, state: Path, data: _ArithData) -> dict[str, Any]:
+    r"""Round ``r`` of ``larger_model``: the ``verified`` chain's compute up to round ``r``, on a wider model.
+
+    Budget :math:`C_r = C_\text{seed} + \sum_{j \le r} (C^\text{gen}_j + C^\text{train}_j)` of the
+    ``verified`` arm (its generation FLOPs counted as if every sample ran to the 6-byte limit, as
+    :func:`_gen_flops` does); a model of width ``2 d_model`` is trained from scratch on the seed set for
+    :math:`\lfloor C_r / (F B T) \rfloor` steps, :math:`F` its FLOPs per token.
+    """
+    import dataclasses
+
+    ctx = cfg.arith_context
+    t0 = time.perf_counter()
+    small = _new_model(cfg, ctx, _seed(seed, "closed", "seed", 0))
+    per_step = float(small.cfg.flops_per_token() * cfg.batch_size * ctx)
+    budget = per_step * cfg.seed_steps
+    for j in range(1, r + 1):
+        a, b = _round_pool(cfg, seed, j, data)
+        budget += _gen_flops(small, [len(f"\n{x}+{y}=") for x, y in zip(a.tolist(), b.tolist())], cfg.k, 6)
+        budget += per_step * (cfg.seed_steps if cfg.mode == "scratch" else cfg.round_steps)
+    n_layer, n_head, d = cfg.model
+    wide = dataclasses.replace(cfg, model=(n_layer, n_head, 2 * d))
+    model = _new_model(wide, ctx, _seed(seed, "closed", "larger_model", r))
+    steps = max(1, int(budget // (model.cfg.flops_per_token() * cfg.batch_size * ctx)))
+    rng = np.random.default_rng(_seed(seed, "closed", "larger_model", 1000 + r))
+    flops = _fit(model, [_stream(data.seed_lines, rng, 4 * ctx)], [1.0], steps, cfg,
+                 _seed(seed, "closed", "larger_model", 2000 + r))
+    _save(_state_file(state, "closed", "larger_model", seed, r), model, {"lines": []})
+    return {"part": "closed", "arm": "larger_model", "seed": seed, "round": r, **_evaluate(model, data),
+            "train FLOPs": flops, "generation FLOPs": 0.0, "training lines": len(data.seed_lines),
+            "params": int(model.cfg.params()), "compute budget": budget, "seconds": time.perf_counter() - t0}
+
+
+def _closed_round(cfg: SelfPlayConfig, seed: int, arm: str, r: int, state: Path) -> dict[str, Any]:
+    """Round ``r`` >= 1 of one closed-domain chain, from the model and labels saved by round ``r - 1``."""
+    data = _arith_data(cfg, seed)
+    if arm == "larger_model":  # no chain: each round a fresh model at that round's compute
+        return _larger_round(cfg, seed, r, state, data)
+    ctx = cfg.arith_context
+    t0 = time.perf_counter()
+    model = _new_model(cfg, ctx, _seed(seed, "closed", "seed", 0))
+    prev = _state_file(state, "closed", "seed", seed, 0) if r == 1 else _state_file(state, "closed", arm, seed, r - 1)
+    lines = list(_load(prev, model)["lines"])
+    ss = _seed(seed, "closed", arm, r)
+    s_pool, s_sample, s_stream, s_fit, s_init = ss.spawn(5)
+    a, b = _round_pool(cfg, seed, r, data)
+    gen_flops = 0.0
+    samples = None
+    if arm in ("verified", "majority", "unverified"):
+        samples = _answers(model, a, b, cfg.k, cfg.temperature, int(s_sample.generate_state(1)[0]))
+        gen_flops = _gen_flops(model, [len(f"\n{x}+{y}=") for x, y in zip(a.tolist(), b.tolist())], cfg.k, 6)
+    new_lines, stats = _label(arm, a, b, samples)
+    lines = lines + new_lines
+    train_lines = list(data.seed_lines) + lines
+    srng = np.random.default_rng(s_stream)
+    stream = _stream(train_lines, srng, 4 * ctx)
+    if cfg.mode == "scratch":
+        model = _new_model(cfg, ctx, s_init)
+        steps = cfg.seed_steps
     else:
-        _load(seed_path, model)
-    for r in range(start, cfg.rounds + 1):
-        t0 = time.perf_counter()
-        ss = _seed(seed, "closed", arm, r)
-        s_pool, s_sample, s_stream, s_fit, s_init = ss.spawn(5)
-        # the pool of a round is the same for every arm (seeded without the arm)
-        rng = np.random.default_rng(_seed(seed, "closed", "seed", 100 + r))
-        a, b = _draw_sums(rng, 3 * cfg.pool_problems, cfg.pool_digits)
-        ok = ~np.isin(_pair_key(a, b), list(data.exclude))
-        a, b = a[ok][: cfg.pool_problems], b[ok][: cfg.pool_problems]
-        gen_flops = 0.0
-        samples = None
-        if arm in ("verified", "majority", "unverified"):
-            samples = _answers(model, a, b, cfg.k, cfg.temperature, int(s_sample.generate_state(1)[0]))
-            gen_flops = _gen_flops(model, [len(f"\n{x}+{y}=") for x, y in zip(a.tolist(), b.tolist())], cfg.k, 6)
-        new_lines, stats = _label(arm, a, b, samples)
-        lines = lines + new_lines
-        train_lines = list(data.seed_lines) + lines
-        srng = np.random.default_rng(s_stream)
-        stream = _stream(train_lines, srng, 4 * ctx)
-        if cfg.mode == "scratch":
-            model = _new_model(cfg, ctx, s_init)
-            steps = cfg.seed_steps
-        else:
-            steps = cfg.round_steps
-        train_flops = _fit(model, [stream], [1.0], steps, cfg, s_fit)
-        _save(state / f"closed-{arm}-s{seed}-r{r}.pt", model, {"lines": lines})
-        rec = {"part": "closed", "arm": arm, "seed": seed, "round": r, **_evaluate(model, data), **stats,
-               "train FLOPs": train_flops, "generation FLOPs": gen_flops, "training lines": len(train_lines),
-               "seconds": time.perf_counter() - t0}
-        if ("closed", arm, seed, r) not in done:
-            emit(rec)
-            done.add(("closed", arm, seed, r))
+        steps = cfg.round_steps
+    train_flops = _fit(model, [stream], [1.0], steps, cfg, s_fit)
+    _save(_state_file(state, "closed", arm, seed, r), model, {"lines": lines})
+    return {"part": "closed", "arm": arm, "seed": seed, "round": r, **_evaluate(model, data), **stats,
+            "train FLOPs": train_flops, "generation FLOPs": gen_flops, "training lines": len(train_lines),
+            "seconds": time.perf_counter() - t0}
 
 
 def _text_eval(model: Any, val: np.ndarray, n_windows: int = 64) -> float:
@@ -668,49 +712,149 @@ def _text_stats(samples: np.ndarray, human: np.ndarray, cfg: SelfPlayConfig) -> 
             "distinct bytes": int((p > 0).sum())}
 
 
-def _open_chain(cfg: SelfPlayConfig, seed: int, arm: str, done: set[tuple[str, str, int, int]], state: Path,
-                corpus: Any, emit: Callable[[dict[str, Any]], None]) -> None:
+def _open_base(cfg: SelfPlayConfig, seed: int, state: Path, corpus: Any) -> dict[str, Any]:
+    """Generation 0 of the open domain: a model of ``seed`` trained on human text, and its samples."""
     ctx = cfg.text_context
     human = corpus.train
-    g0 = state / f"open-human-s{seed}-g0.pt"
+    t0 = time.perf_counter()
     model = _new_model(cfg, ctx, _seed(seed, "open", "human", 0))
     flops = float(model.cfg.flops_per_token() * cfg.text_steps * cfg.batch_size * ctx)
-    if ("open", "human", seed, 0) not in done or not g0.is_file():
-        t0 = time.perf_counter()
-        _fit(model, [human], [1.0], cfg.text_steps, cfg, _seed(seed, "open", "human", 1))
-        smp, gflops = _text_samples(model, cfg, int(_seed(seed, "open", "human", 2).generate_state(1)[0]))
-        _save(g0, model, {"samples": smp})
-        if ("open", "human", seed, 0) not in done:
-            rng = np.random.default_rng(_seed(seed, "open", "human", 3))
-            starts = rng.integers(0, len(corpus.val) - ctx, size=cfg.text_samples)
-            ref = np.stack([corpus.val[i : i + ctx - 1] for i in starts])
-            emit({"part": "open", "arm": "human", "seed": seed, "round": 0, "heldout loss": _text_eval(model, corpus.val),
-                  **_text_stats(smp, human, cfg), f"human distinct-{cfg.ngram}": distinct_ngram_ratio([bytes(r) for r in ref], cfg.ngram),
-                  "train FLOPs": flops, "generation FLOPs": gflops, "seconds": time.perf_counter() - t0})
-            done.add(("open", "human", seed, 0))
-    prev = g0
-    for g in range(1, cfg.generations + 1):
-        here = state / f"open-{arm}-s{seed}-g{g}.pt"
-        if ("open", arm, seed, g) in done and here.is_file():
-            prev = here
-            continue
-        t0 = time.perf_counter()
-        samples = _load(prev, _new_model(cfg, ctx, _seed(seed, "open", arm, 0)))["samples"]
-        synth = np.concatenate([np.concatenate([[10], r]) for r in samples]).astype(np.uint8)
-        model = _new_model(cfg, ctx, _seed(seed, "open", arm, g))
-        if arm == "mixed" and cfg.human_fraction > 0:
-            streams, w = [synth, human], [1 - cfg.human_fraction, cfg.human_fraction]
+    _fit(model, [human], [1.0], cfg.text_steps, cfg, _seed(seed, "open", "human", 1))
+    smp, gflops = _text_samples(model, cfg, int(_seed(seed, "open", "human", 2).generate_state(1)[0]))
+    _save(_state_file(state, "open", "human", seed, 0), model, {"samples": smp})
+    rng = np.random.default_rng(_seed(seed, "open", "human", 3))
+    starts = rng.integers(0, len(corpus.val) - ctx, size=cfg.text_samples)
+    ref = np.stack([corpus.val[i : i + ctx - 1] for i in starts])
+    return {"part": "open", "arm": "human", "seed": seed, "round": 0, "heldout loss": _text_eval(model, corpus.val),
+            **_text_stats(smp, human, cfg), f"human distinct-{cfg.ngram}": distinct_ngram_ratio([bytes(r) for r in ref], cfg.ngram),
+            "train FLOPs": flops, "generation FLOPs": gflops, "seconds": time.perf_counter() - t0}
+
+
+def _open_generation(cfg: SelfPlayConfig, seed: int, arm: str, g: int, state: Path, corpus: Any) -> dict[str, Any]:
+    """Generation ``g`` >= 1 of one open-domain chain: trained from scratch on generation ``g - 1``'s samples."""
+    ctx = cfg.text_context
+    human = corpus.train
+    t0 = time.perf_counter()
+    prev = _state_file(state, "open", "human" if g == 1 else arm, seed, g - 1)
+    samples = _load(prev, _new_model(cfg, ctx, _seed(seed, "open", arm, 0)))["samples"]
+    synth = np.concatenate([np.concatenate([[10], r]) for r in samples]).astype(np.uint8)
+    model = _new_model(cfg, ctx, _seed(seed, "open", arm, g))
+    if arm == "mixed" and cfg.human_fraction > 0:
+        streams, w = [synth, human], [1 - cfg.human_fraction, cfg.human_fraction]
+    else:
+        streams, w = [synth], [1.0]
+    flops = _fit(model, streams, w, cfg.text_steps, cfg, _seed(seed, "open", arm, 100 + g))
+    smp, gflops = _text_samples(model, cfg, int(_seed(seed, "open", arm, 200 + g).generate_state(1)[0]))
+    _save(_state_file(state, "open", arm, seed, g), model, {"samples": smp})
+    return {"part": "open", "arm": arm, "seed": seed, "round": g, "heldout loss": _text_eval(model, corpus.val),
+            **_text_stats(smp, human, cfg), "train FLOPs": flops, "generation FLOPs": gflops,
+            "seconds": time.perf_counter() - t0}
+
+
+# =============================================================================
+# units of work: what the executors run
+# =============================================================================
+
+
+def _state_file(state: Path, part: str, arm: str, seed: int, rnd: int) -> Path:
+    """The checkpoint a round leaves for the next one (the file names of the sequential version)."""
+    return Path(state) / (f"closed-{arm}-s{seed}-r{rnd}.pt" if part == "closed" else f"open-{arm}-s{seed}-g{rnd}.pt")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One round of one chain, ``(part, arm, seed, round)``; round 0 is a domain's base model (arm seed/human)."""
+
+    part: str
+    arm: str
+    seed: int
+    round: int
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every unit needs besides its key (sent to Ray's object store once)."""
+
+    cfg: SelfPlayConfig
+    state: str
+    corpus: Any  # the human text Corpus (open domain), or None
+    kill_marker: str | None = None  # test hook, see _KILL_ENV
+
+
+def _run_unit(unit: _Unit, ctx: _Context) -> dict[str, Any]:
+    """Compute one round and save its checkpoint; return its record (runs in-process, in a pool or on Ray).
+
+    Writes only the unit's own checkpoint in the state folder; the record goes
+    back to the parent, which alone appends to ``results.jsonl``.
+    """
+    import torch
+
+    cfg, state = ctx.cfg, Path(ctx.state)
+    old = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        if unit.part == "closed":
+            rec = (_closed_base(cfg, unit.seed, state) if unit.round == 0
+                   else _closed_round(cfg, unit.seed, unit.arm, unit.round, state))
         else:
-            streams, w = [synth], [1.0]
-        flops = _fit(model, streams, w, cfg.text_steps, cfg, _seed(seed, "open", arm, 100 + g))
-        smp, gflops = _text_samples(model, cfg, int(_seed(seed, "open", arm, 200 + g).generate_state(1)[0]))
-        _save(here, model, {"samples": smp})
-        if ("open", arm, seed, g) not in done:
-            emit({"part": "open", "arm": arm, "seed": seed, "round": g, "heldout loss": _text_eval(model, corpus.val),
-                  **_text_stats(smp, human, cfg), "train FLOPs": flops, "generation FLOPs": gflops,
-                  "seconds": time.perf_counter() - t0})
-            done.add(("open", arm, seed, g))
-        prev = here
+            rec = (_open_base(cfg, unit.seed, state, ctx.corpus) if unit.round == 0
+                   else _open_generation(cfg, unit.seed, unit.arm, unit.round, state, ctx.corpus))
+    finally:
+        torch.set_num_threads(old)
+    if ctx.kill_marker and unit.round >= 1:
+        # test hook: the first round to get here dies after saving its checkpoint and before its
+        # record reaches the parent (the worst moment); O_EXCL makes "first" hold across processes
+        try:
+            os.close(os.open(ctx.kill_marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            pass
+        else:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in rec.items()}
+
+
+def _chain_start(done: set[tuple[str, str, int, int]], state: Path, part: str, arm: str, seed: int,
+                 last: int) -> int | None:
+    """The last round (0 = the base) a chain can restart from, or None when every record of it is there."""
+    missing = [r for r in range(1, last + 1) if (part, arm, seed, r) not in done]
+    if not missing:
+        return None
+    for r in range(missing[0] - 1, 0, -1):
+        if (part, arm, seed, r) in done and _state_file(state, part, arm, seed, r).is_file():
+            return r
+    return 0
+
+
+def _plan_waves(cfg: SelfPlayConfig, done: set[tuple[str, str, int, int]], state: Path) -> list[list[_Unit]]:
+    """The units still to run, by round: wave ``r`` needs only waves before it, its units are independent.
+
+    A chain restarts after its last round with both a record and a checkpoint;
+    a base model is (re)trained when its record is missing, or a chain
+    restarts from it and its checkpoint is missing.
+    """
+    chains = [("closed", "seed", arm, cfg.rounds) for arm in cfg.arms]
+    if cfg.generations > 0 and cfg.text_arms:
+        chains += [("open", "human", arm, cfg.generations) for arm in cfg.text_arms]
+    waves: list[list[_Unit]] = [[] for _ in range(max(cfg.rounds, cfg.generations) + 1)]
+    for seed in cfg.seeds:
+        for part in dict.fromkeys(c[0] for c in chains):
+            base = (part, "seed" if part == "closed" else "human", seed, 0)
+            need_base = base not in done
+            for p, _b, arm, last in chains:
+                if p != part:
+                    continue
+                start = _chain_start(done, state, part, arm, seed, last)
+                if start is None:
+                    continue
+                need_base |= start == 0 and not _state_file(state, *base).is_file()
+                waves_of = [_Unit(part, arm, seed, r) for r in range(start + 1, last + 1)]
+                for u in waves_of:
+                    waves[u.round].append(u)
+            if need_base:
+                waves[0].append(_Unit(*base))
+    return [w for w in waves if w]
 
 
 def _versions() -> dict[str, str]:
@@ -728,10 +872,19 @@ def run_selfplay(
     *,
     state: str | Path | None = None,
     executor: str = "local",
+    workers: int = 1,
+    address: str | None = None,
     stop_after: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SelfPlayResult:
     """Run (or resume) both loops; write ``results.jsonl`` and ``config.json`` into ``out``.
+
+    The unit of work is one round of one chain, ``(part, arm, seed, round)``.
+    Rounds of a chain are sequential (round ``r`` starts from round
+    ``r - 1``'s checkpoint); different seeds and arms are independent, so
+    the units run in waves, one per round: wave 0 trains every seed's base
+    models, wave ``r`` runs round ``r`` of every chain, each wave's units in
+    parallel on the executor (:func:`~scalewatch.experiments._executors.execute_calls`).
 
     Parameters
     ----------
@@ -742,10 +895,18 @@ def run_selfplay(
         not recomputed; a different configuration there is an error.
     state : path, optional
         Checkpoints and kept labels of every round (default ``out/state``);
-        needed to resume a chain mid-way.
-    executor : {"local"}
-        Only the local (in-process, sequential) executor runs this experiment;
-        the chains are sequential by construction (round r needs round r - 1).
+        needed to resume a chain mid-way. On a multi-node Ray cluster it must
+        be a folder every node sees at the same path.
+    executor : {"local", "ray"}, default "local"
+        ``"local"``: in this process, one unit after another, when
+        ``workers == 1``; else a *spawn* process pool of ``workers``.
+        ``"ray"``: Ray tasks of ``config.threads`` CPUs each, on the cluster at
+        ``address`` or a local Ray (needs ``pip install 'scalewatch[cluster]'``);
+        a unit whose worker dies is rerun by Ray.
+    workers : int, default 1
+        Units at once for the local executor.
+    address : str, optional
+        Ray cluster address (``"auto"``, ``"ray://host:10001"``); Ray only.
     stop_after : int, optional
         Stop with :class:`Interrupted` after this many new records (a simulated kill).
     progress : callable, optional
@@ -754,15 +915,30 @@ def run_selfplay(
     Returns
     -------
     SelfPlayResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown executor, ``workers`` < 1, an ``address`` without Ray,
+        or ``out`` holding a run of another configuration.
+    ImportError
+        For ``executor="ray"`` without Ray installed.
+
+    Notes
+    -----
+    Only this process writes ``results.jsonl``: a unit returns its record, and
+    the record is appended (and fsynced) as the unit finishes, after the unit
+    saved its checkpoint. A run killed at any point and started again with
+    the same command recomputes at most the rounds whose records were not yet
+    written, and, as every draw is seeded per (seed, part, arm, round), gives
+    the records of an uninterrupted run whatever the executor.
     """
-    import torch
+    from scalewatch.experiments._executors import check_executor, execute_calls, session
 
     cfg = SelfPlayConfig() if config is None else config
     if not isinstance(cfg, SelfPlayConfig):
         raise TypeError(f"run_selfplay(config=...): a SelfPlayConfig; got {type(cfg).__name__}.")
-    if executor != "local":
-        raise ValueError(f"run_selfplay(executor={executor!r}): only 'local' runs this experiment (its rounds are "
-                         "sequential); scale it with more seeds or larger settings in the config.")
+    check_executor("run_selfplay", executor, workers, address, need_ray=True)  # before any work
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     st = outdir / "state" if state is None else Path(state)
@@ -778,37 +954,32 @@ def run_selfplay(
     if not cfg_path.is_file():
         meta["started"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         cfg_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    else:
-        meta = json.loads(cfg_path.read_text())
     results = outdir / RESULTS
     done = {_key(r) for r in read_records(results)}
     say = progress or (lambda _m: None)
-    new = [0]
+    new = 0
 
-    def emit(rec: dict[str, Any]) -> None:
-        rec = {k: (float(v) if isinstance(v, (np.floating,)) else v) for k, v in rec.items()}
-        _append(results, rec)
-        say(f"{rec['part']} {rec['arm']} seed {rec['seed']} round {rec['round']}: "
-            + ", ".join(f"{k} {v:.3g}" for k, v in rec.items() if k in ("pass@1", "heldout loss", "acceptance rate", f"distinct-{cfg.ngram}")))
-        new[0] += 1
-        if stop_after is not None and new[0] >= stop_after:
-            raise Interrupted(f"stopped after {new[0]} new records (stop_after={stop_after})")
+    waves = _plan_waves(cfg, done, st)
+    corpus = None
+    if any(u.part == "open" for w in waves for u in w):
+        from scalewatch.experiments._corpus import stdlib_corpus
 
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(cfg.threads)
-    try:
-        for seed in cfg.seeds:
-            for arm in cfg.arms:
-                _closed_chain(cfg, seed, arm, done, st, emit)
-        if cfg.generations > 0 and cfg.text_arms:
-            from scalewatch.experiments._corpus import stdlib_corpus
-
-            corpus = stdlib_corpus(cfg.text_bytes)
-            for seed in cfg.seeds:
-                for arm in cfg.text_arms:
-                    _open_chain(cfg, seed, arm, done, st, corpus, emit)
-    finally:
-        torch.set_num_threads(old_threads)
+        corpus = stdlib_corpus(cfg.text_bytes)
+    ctx = _Context(cfg, str(st), corpus, os.environ.get(_KILL_ENV) or None)
+    with session(executor, address, "run_selfplay"):  # one Ray connection for all waves
+        for wave in waves:
+            for _i, rec in execute_calls(_run_unit, wave, shared=(ctx,), executor=executor, workers=workers,
+                                         address=address, num_cpus=cfg.threads, caller="run_selfplay"):
+                if _key(rec) in done:  # a round recomputed only to rebuild a lost checkpoint
+                    continue
+                _append(results, rec)
+                done.add(_key(rec))
+                say(f"{rec['part']} {rec['arm']} seed {rec['seed']} round {rec['round']}: "
+                    + ", ".join(f"{k} {v:.3g}" for k, v in rec.items()
+                                if k in ("pass@1", "heldout loss", "acceptance rate", f"distinct-{cfg.ngram}")))
+                new += 1
+                if stop_after is not None and new >= stop_after:
+                    raise Interrupted(f"stopped after {new} new records (stop_after={stop_after})")
     recs = sorted(read_records(results), key=lambda r: (r["part"], r["arm"], r["seed"], r["round"]))
     meta = json.loads(cfg_path.read_text())
     if "finished" not in meta:
