@@ -18,7 +18,11 @@ from scalewatch.analyses import load_analyses
 from scalewatch.errors import one_line
 from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
 
-__all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn"]
+__all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn", "TIMING_FIELDS", "execute"]
+
+#: fields of ``findings.json`` (top level and per analysis) that differ between runs of the same report:
+#: ``Report.to_dict(timings=False)`` leaves them out
+TIMING_FIELDS: tuple[str, ...] = ("created", "seconds", "jobs", "cached")
 
 #: dataset ``local_status`` values that count as available (every file verified on this machine)
 # every way local_status says "all files here, verified" (one place or several joined by "+")
@@ -96,7 +100,9 @@ class Outcome:
     warnings : tuple of str
         Warnings it raised (shown in the report, never dropped).
     seconds : float
-        Wall time.
+        Wall time (to read it back when ``cached``).
+    cached : bool
+        Read from the report's disk cache (:mod:`scalewatch.reporting._cache`) instead of run.
     """
 
     key: str
@@ -111,9 +117,11 @@ class Outcome:
     requires: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    cached: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
+        """JSON-safe record; ``timings=False`` leaves out what differs from run to run (``seconds``, ``cached``)."""
+        out = {
             "key": self.key,
             "question": self.question,
             "title": self.title,
@@ -125,7 +133,12 @@ class Outcome:
             "missing": [{"dataset": m, "how": h} for m, h in zip(self.missing, self.how)],
             "warnings": list(self.warnings),
             "seconds": round(self.seconds, 3),
+            "cached": self.cached,
         }
+        if not timings:
+            for k in TIMING_FIELDS:
+                out.pop(k, None)
+        return out
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,8 @@ class Report:
     runs: tuple[str, ...] = ()
     #: per dataset used: name, repository, commit, licence, citation, where it was read, snapshot version
     data_versions: tuple[dict[str, Any], ...] = ()
+    #: processes the analyses ran in (``run_report(jobs=...)``); the findings do not depend on it
+    jobs: int = 1
 
     @property
     def snapshot(self) -> str | None:
@@ -194,9 +209,13 @@ class Report:
                 })
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses."""
-        return {
+    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
+        """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses.
+
+        ``timings=False`` leaves out :data:`TIMING_FIELDS` (when it ran, how long it took, in how many
+        processes, what came from the cache): what is left is the same for the same data, seed and code.
+        """
+        out = {
             "synthesis": self.synthesis.to_dict(),
             "scalewatch": self.version,
             "created": self.created,
@@ -210,8 +229,13 @@ class Report:
             "data_versions": [dict(d) for d in self.data_versions],
             "verdicts": [{k: r[k] for k in ("key", "question", "verdict", "summary", "number")} for r in self.rows()],
             "findings": [f.to_dict() for f in self.findings],
-            "analyses": [o.to_dict() for o in self.outcomes],
+            "analyses": [o.to_dict(timings=timings) for o in self.outcomes],
+            "jobs": self.jobs,
         }
+        if not timings:
+            for k in TIMING_FIELDS:
+                out.pop(k, None)
+        return out
 
     def summary(self) -> str:
         """Plain-text verdict table, then errors and skipped analyses."""
@@ -299,24 +323,43 @@ def _as_findings(a: Analysis, result: Any) -> tuple[Finding, ...]:
     return found
 
 
-def _run_one(a: Analysis, seed: int, fast: bool, seen: set[str]) -> Outcome:
+def execute(a: Analysis, seed: int, fast: bool) -> Outcome:
+    """Run analysis ``a`` here and now: its outcome (``"ok"`` or ``"error"``), warnings and wall time.
+
+    What a worker process of the parallel report runs. Whether a finding key is
+    taken by an earlier analysis is decided afterwards, in report order (:func:`_dedupe`).
+    """
     ctx = Context(key=a.key, question=a.question, requires=a.requires, seed=seed, fast=fast)
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             findings = _as_findings(a, a.func(ctx))
-            dup = [f.key for f in findings if f.key in seen] + [k for k in {f.key for f in findings} if sum(f.key == k for f in findings) > 1]
+            dup = sorted(k for k in {f.key for f in findings} if sum(f.key == k for f in findings) > 1)
             if dup:
-                raise ValueError(f"analysis {a.key!r} returned finding key(s) {sorted(set(dup))} that another finding already has.")
+                raise ValueError(f"analysis {a.key!r} returned finding key(s) {dup} that another finding already has.")
         except Exception as exc:  # noqa: BLE001 - shown as an error row, never dropped
             return Outcome(
                 a.key, a.question, a.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
                 requires=a.requires, warnings=_warning_texts(caught), seconds=time.perf_counter() - t0,
             )
-    seen.update(f.key for f in findings)
     return Outcome(a.key, a.question, a.title, "ok", findings=findings, requires=a.requires,
                    warnings=_warning_texts(caught), seconds=time.perf_counter() - t0)
+
+
+def _dedupe(o: Outcome, seen: set[str]) -> Outcome:
+    """``o``, or an error when one of its finding keys belongs to an earlier analysis of the report; records its keys."""
+    if o.status != "ok":
+        return o
+    dup = sorted({f.key for f in o.findings if f.key in seen})
+    if dup:
+        try:
+            raise ValueError(f"analysis {o.key!r} returned finding key(s) {dup} that another finding already has.")
+        except ValueError as exc:
+            return Outcome(o.key, o.question, o.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
+                           requires=o.requires, warnings=o.warnings, seconds=o.seconds)
+    seen.update(f.key for f in o.findings)
+    return o
 
 
 def _warning_texts(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
@@ -355,6 +398,9 @@ def run_report(
     analyses: Sequence[Analysis] | None = None,
     modules: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
+    jobs: int = 1,
+    cache: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> Report:
     """Run every registered analysis whose datasets are on this machine; collect the outcomes.
 
@@ -373,7 +419,20 @@ def run_report(
     modules : sequence of str, optional
         Analysis modules to import instead of :data:`ANALYSIS_MODULES`.
     progress : callable(index, total, analysis, outcome), optional
-        Called before each analysis (``outcome=None``) and after it.
+        Called before each analysis (``outcome=None``) and after it, ``index``
+        counting the analyses finished. With ``jobs > 1`` the calls come as
+        analyses start and finish in the worker processes (one call at a time,
+        possibly from a helper thread).
+    jobs : int, default 1
+        Processes to run the analyses in (:mod:`scalewatch.reporting._parallel`):
+        1 runs them one after another in this process; ``N > 1`` runs this
+        process and ``N - 1`` spawned workers. The findings are the same.
+    cache : bool, default False
+        Read and write the report's disk cache (:mod:`scalewatch.reporting._cache`):
+        an analysis whose data, settings and code are unchanged is read back
+        instead of run. ``$SCALEWATCH_REPORT_CACHE=off`` overrides it.
+    cache_dir : path, optional
+        Folder of that cache; default ``<user cache>/scalewatch/report``.
 
     Returns
     -------
@@ -384,37 +443,91 @@ def run_report(
     Raises
     ------
     ValueError
-        ``data`` names an unknown dataset, or ``data``/``only`` select nothing.
+        ``data`` names an unknown dataset, ``data``/``only`` select nothing, or ``jobs < 1``.
     """
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"run_report(seed={seed!r}) takes an int.")
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"run_report(jobs={jobs!r}) takes an int: the number of processes, e.g. 2.")
+    if jobs < 1:
+        raise ValueError(f"run_report(jobs={jobs}) needs at least 1 process; use 1 to run everything in this process.")
     data = tuple(data or ())
     only = tuple(only or ())
     failures: tuple[ImportFailure, ...] = ()
     if analyses is None:
         analyses, failures = load_analyses(modules)
     chosen = _select(analyses, data, only)
-    outcomes: list[Outcome] = []
-    seen: set[str] = set()
+    total = len(chosen)
+    results: dict[str, Outcome] = {}  # analysis key -> outcome; put in report order at the end
+    runnable: list[Analysis] = []
     status: dict[str, tuple[bool, str]] = {}
-    for i, a in enumerate(chosen):
-        if progress is not None:
-            progress(i, len(chosen), a, None)
+    for a in chosen:
         try:
             status.update(data_status([r for r in a.requires if r not in status]))
         except ValueError as exc:  # the analysis names a dataset that does not exist
-            outcome = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(), requires=a.requires)
+            results[a.key] = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True),
+                                     traceback=traceback.format_exc(), requires=a.requires)
+            continue
+        missing = [r for r in a.requires if not status[r][0]]
+        if missing:
+            results[a.key] = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
+                                     how=tuple(status[m][1] for m in missing), requires=a.requires)
         else:
-            missing = [r for r in a.requires if not status[r][0]]
-            if missing:
-                outcome = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
-                                  how=tuple(status[m][1] for m in missing), requires=a.requires)
-            else:
-                outcome = _run_one(a, seed, fast, seen)
-        outcomes.append(outcome)
+            runnable.append(a)
+
+    finished = 0
+
+    def report_done(a: Analysis, outcome: Outcome) -> None:
+        nonlocal finished
+        finished += 1
         if progress is not None:
-            progress(i + 1, len(chosen), a, outcome)
+            progress(finished, total, a, outcome)
+
+    for a in chosen:  # settled before anything runs
+        if a.key in results:
+            if progress is not None:
+                progress(finished, total, a, None)
+            report_done(a, results[a.key])
+
+    from scalewatch.reporting import _parallel
+    from scalewatch.reporting._cache import ReportCache, cache_enabled
+
+    store = ReportCache(cache_dir, seed=seed, fast=fast) if cache_enabled(cache) else None
+    todo: list[tuple[Analysis, ...]] = []
+    for group in _parallel.groups(runnable):
+        hits = [store.get(a) for a in group] if store is not None else [None]
+        if all(h is not None for h in hits):  # a group is read back whole or run whole: they share what it computes
+            for a, h in zip(group, hits):
+                results[a.key] = h
+                if progress is not None:
+                    progress(finished, total, a, None)
+                report_done(a, h)
+        else:
+            todo.append(group)
+
+    def started(group: tuple[Analysis, ...]) -> None:
+        if progress is not None:
+            progress(finished, total, group[0], None)
+
+    def group_done(group: tuple[Analysis, ...], outcomes: list[Outcome]) -> None:
+        for a, o in zip(group, outcomes):
+            results[a.key] = o
+            if store is not None:
+                store.put(a, o)
+            report_done(a, o)
+
+    if jobs == 1:  # the one-process report: each analysis in turn, here
+        for group in todo:
+            for a in group:
+                if progress is not None:
+                    progress(finished, total, a, None)
+                group_done((a,), [execute(a, seed, fast)])
+    else:
+        _parallel.run_groups(todo, jobs=jobs, seed=seed, fast=fast, on_done=group_done, on_start=started)
+
+    seen: set[str] = set()
+    outcomes = [_dedupe(results[a.key], seen) for a in chosen]
     order = {q: i for i, q in enumerate(QUESTIONS)}
     outcomes.sort(key=lambda o: order.get(o.question or "", len(order)))  # stable: registration order within a question
     for f in failures:
@@ -429,6 +542,7 @@ def run_report(
         only=only,
         seconds=time.perf_counter() - t0,
         data_versions=data_versions(sorted({r for o in outcomes if o.status == "ok" for r in o.requires})),
+        jobs=jobs,
     )
 
 
