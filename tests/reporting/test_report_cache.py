@@ -29,8 +29,28 @@ def test_warm_report_reads_every_finding_back_identical(cold_and_warm):
     assert [o.cached for o in warm.outcomes] == [True] * 4
     assert json.dumps(warm.to_dict(timings=False)) == json.dumps(cold.to_dict(timings=False))
     assert warm.findings == cold.findings
-    entries = sorted(p.parent.name for p in root.rglob("*.json"))
+    entries = sorted(p.parent.name for p in root.rglob("*.json") if p.parent.name != "_registry")
     assert entries == sorted(o.key for o in cold.outcomes)  # one JSON entry per analysis
+    assert len(list((root / "_registry").glob("*.json"))) == 1  # and the registry's list for this code
+
+
+def test_a_warm_report_imports_no_analysis(cold_and_warm):
+    import os
+    import subprocess
+    import sys
+
+    root, cold, _ = cold_and_warm
+    code = (
+        "import json, sys\n"
+        "from scalewatch.reporting import run_report\n"
+        f"r = run_report(only={ONLY!r}, fast=True, cache=True, cache_dir={str(root)!r})\n"
+        "print(json.dumps([[o.cached for o in r.outcomes], sorted(m for m in sys.modules if m.startswith('scalewatch.analyses.')), "
+        "'scipy' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True).stdout
+    cached, analyses_modules, scipy = json.loads(out.splitlines()[-1])
+    assert cached == [True] * 4
+    assert analyses_modules == [] and scipy is False  # read back without importing an analysis or SciPy
 
 
 def test_no_cache_and_env_off_neither_read_nor_write(cold_and_warm, tmp_path, monkeypatch):

@@ -20,6 +20,12 @@ analyses that succeeded, and that are implemented inside scalewatch (so that
 the code hash covers them), are stored. The same record is what a worker
 process of the parallel report sends back (:mod:`scalewatch.reporting._parallel`).
 
+Importing the analysis modules (NumPy, SciPy, pandas and every analysis) costs
+more than reading every finding back, so the cache also keeps the registry's
+list of analyses for this code (:meth:`ReportCache.registry`): a report whose
+analyses are all cached never imports them; one that must run something imports
+them as usual first.
+
 Where: ``$SCALEWATCH_REPORT_CACHE_DIR`` when set, else
 ``$SCALEWATCH_CACHE_DIR/report`` when that is set (as for the data cache),
 else ``platformdirs.user_cache_dir("scalewatch")/report``. Off with
@@ -209,6 +215,42 @@ class ReportCache:
         self.fast = bool(fast)
         self._data: dict[str, Any] = {}
 
+    # -- the registry of this code, so that a warm report need not import the analyses ----------------------
+    def _registry_path(self) -> Path:
+        return self.root / "_registry" / f"{code_hash()}.json"
+
+    def registry(self) -> tuple[Analysis, ...] | None:
+        """The analyses ``load_analyses()`` gave for this code, as stand-ins that cannot run; None when unknown.
+
+        Each stand-in has the real key, question, datasets, title, module and
+        function name (so its cache key is the real one); calling it raises.
+        None also when this process has registered analyses the list does not have.
+        """
+        from scalewatch.findings import registered
+
+        try:
+            entry = json.loads(self._registry_path().read_text(encoding="utf-8"))
+            if entry.get("format") != FORMAT or _digest(entry["analyses"]) != entry.get("sha256"):
+                return None
+            out = tuple(
+                Analysis(str(d["key"]), str(d["question"]), tuple(str(r) for r in d["requires"]),
+                         _StandIn(str(d["module"]), str(d["qualname"])), str(d["title"]))
+                for d in entry["analyses"]
+            )
+        except (OSError, AttributeError, KeyError, TypeError, ValueError):
+            return None
+        keys = {a.key for a in out}
+        if any(a.key not in keys for a in registered()):  # e.g. a notebook's own analysis: import as usual
+            return None
+        return out
+
+    def save_registry(self, analyses: tuple[Analysis, ...]) -> None:
+        """Keep ``analyses`` (the result of ``load_analyses()`` with no import failure) for :meth:`registry`."""
+        rows = [{"key": a.key, "question": a.question, "requires": list(a.requires), "title": a.title,
+                 "module": a.module, "qualname": str(getattr(a.func, "__qualname__", "?"))} for a in analyses]
+        _write_json(self._registry_path(), {"format": FORMAT, "sha256": _digest(rows), "analyses": rows}, keep=2)
+
+    # -- outcomes ------------------------------------------------------------------------------------------
     def key(self, a: Analysis) -> str | None:
         """The entry's key (sha256 hex) of analysis ``a``, or None when ``a`` is never cached."""
         from scalewatch._version import __version__
@@ -257,19 +299,35 @@ class ReportCache:
             return
         record = outcome_record(outcome)
         entry = {"format": FORMAT, "key": key, "analysis": a.key, "sha256": _digest(record), "outcome": record}
-        folder = self._path(a, key).parent
+        _write_json(self._path(a, key), entry, keep=_KEEP)
+
+
+class _StandIn:
+    """Stands for an analysis function that is not imported (see :meth:`ReportCache.registry`)."""
+
+    def __init__(self, module: str, qualname: str) -> None:
+        self.__module__ = module
+        self.__qualname__ = qualname
+
+    def __call__(self, ctx: Any) -> Any:
+        raise RuntimeError(f"{self.__module__}.{self.__qualname__} is not imported; the report loads the analyses before running one.")
+
+
+def _write_json(path: Path, entry: Any, *, keep: int) -> None:
+    """Write ``entry`` to ``path`` atomically; keep the ``keep`` newest entries of its folder. Never raises on a full or read-only disk."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # write then rename: a report running beside this one never reads half a file
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            # write then rename: a report running beside this one never reads half a file
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, allow_nan=False)
-                os.replace(tmp, self._path(a, key))
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-            old = sorted((p for p in folder.glob("*.json") if p.name != f"{key}.json"), key=lambda p: p.stat().st_mtime)
-            for p in old[: max(0, len(old) - (_KEEP - 1))]:
-                p.unlink(missing_ok=True)
-        except OSError:  # a cache that cannot be written costs time, never the report
-            return
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, allow_nan=False)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        old = sorted((p for p in folder.glob("*.json") if p != path), key=lambda p: p.stat().st_mtime)
+        for p in old[: max(0, len(old) - (keep - 1))]:
+            p.unlink(missing_ok=True)
+    except OSError:  # a cache that cannot be written costs time, never the report
+        return
