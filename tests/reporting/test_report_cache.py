@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from factories import TOY_ANALYSES
+from factories import TOY_ANALYSES, chinchilla_analysis
 
-from scalewatch.findings import registered
 from scalewatch.reporting import run_report
 from scalewatch.reporting import _cache
 from scalewatch.reporting._cache import CACHE_OFF_ENV, ReportCache, cache_enabled
@@ -91,9 +90,7 @@ def test_analyses_sharing_a_fit_are_read_back_together_or_run_together(cold_and_
 
 
 def test_key_follows_seed_fast_data_and_code(monkeypatch, tmp_path):
-    import scalewatch.analyses.pretraining.fit  # noqa: F401 - registers it
-
-    a = next(x for x in registered() if x.key == "pretraining.chinchilla_fit")
+    a = chinchilla_analysis()
     base = ReportCache(tmp_path, seed=0, fast=True).key(a)
     assert len(base) == 64 and ReportCache(tmp_path, seed=0, fast=True).key(a) == base
     assert ReportCache(tmp_path, seed=1, fast=True).key(a) != base

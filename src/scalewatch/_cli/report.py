@@ -103,7 +103,7 @@ def report_command(
     elif compare or map_ or units or where or db:
         raise ValueError("--compare, --map, --units, --where and --db apply to a report on your runs; add --runs SOURCE")
     else:
-        from scalewatch.reporting._parallel import default_jobs
+        from scalewatch.reporting import default_jobs
 
         kwargs = dict(data=data or (), only=only or (), seed=seed, fast=fast, jobs=jobs or default_jobs(), cache=not no_cache)
         report = _run_with_progress(run_report, **kwargs) if show else run_report(**kwargs)

@@ -32,6 +32,7 @@ Importing this package is cheap (no NumPy, pandas or plotly).
 
 from scalewatch.analyses import ANALYSIS_MODULES, load_analyses
 from scalewatch.reporting.run import TIMING_FIELDS, Context, Outcome, Report, data_status, data_versions, run_report
+from scalewatch.reporting._parallel import default_jobs
 from scalewatch.reporting.runs import RUN_ANALYSES, report, runs_report
 
 __all__ = [
@@ -47,4 +48,5 @@ __all__ = [
     "data_status",
     "data_versions",
     "TIMING_FIELDS",
+    "default_jobs",
 ]

@@ -17,8 +17,8 @@ An entry is a JSON file (never a pickle) holding the outcome as
 sha256 of that content: an entry whose content does not match its digest, or
 that does not parse back into findings, is ignored and computed again. Only
 analyses that succeeded, and that are implemented inside scalewatch (so that
-the code hash covers them), are stored. The same record is what a worker
-process of the parallel report sends back (:mod:`scalewatch.reporting._parallel`).
+the code hash covers them), are stored. The record is the one a worker
+process of the parallel report sends back (:func:`scalewatch.reporting._outcome.outcome_record`).
 
 Importing the analysis modules (NumPy, SciPy, pandas and every analysis) costs
 more than reading every finding back, so the cache also keeps the registry's
@@ -40,12 +40,12 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from scalewatch.findings import Analysis, Finding
+from scalewatch.findings import Analysis
+from scalewatch.reporting._outcome import outcome_from_record, outcome_record
 
 __all__ = [
     "CACHE_OFF_ENV",
@@ -54,8 +54,6 @@ __all__ = [
     "ReportCache",
     "cache_enabled",
     "code_hash",
-    "outcome_record",
-    "outcome_from_record",
     "report_cache_dir",
 ]
 
@@ -110,9 +108,7 @@ def code_hash() -> str:
     if _CODE_HASH is None:
         from importlib import metadata
 
-        import scalewatch
-
-        root = Path(scalewatch.__file__).resolve().parent
+        root = Path(__file__).resolve().parents[1]  # the scalewatch package: this file is scalewatch/reporting/_cache.py
         h = hashlib.sha256()
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"):
             rel = path.relative_to(root).as_posix().encode()
@@ -146,51 +142,6 @@ def _data_id(name: str) -> Any:
 def _cacheable(a: Analysis) -> bool:
     # only code inside the package is covered by code_hash(); a test's or notebook's analysis is always run
     return a.module == "scalewatch" or a.module.startswith("scalewatch.")
-
-
-def outcome_record(outcome: Any) -> dict[str, Any]:
-    """An :class:`~scalewatch.reporting.Outcome` as plain JSON-safe data (findings through ``Finding.to_dict``)."""
-    return {
-        "key": outcome.key,
-        "question": outcome.question,
-        "title": outcome.title,
-        "status": outcome.status,
-        "findings": [f.to_dict() for f in outcome.findings],
-        "error": outcome.error,
-        "traceback": outcome.traceback,
-        "missing": list(outcome.missing),
-        "how": list(outcome.how),
-        "requires": list(outcome.requires),
-        "warnings": list(outcome.warnings),
-        "seconds": float(outcome.seconds),
-    }
-
-
-def outcome_from_record(record: Mapping[str, Any], *, cached: bool = False, seconds: float | None = None) -> Any:
-    """The :class:`~scalewatch.reporting.Outcome` that :func:`outcome_record` wrote.
-
-    Raises
-    ------
-    ValueError, TypeError, KeyError
-        For a record that is not one (a finding that does not validate, a missing field).
-    """
-    from scalewatch.reporting.run import Outcome
-
-    return Outcome(
-        key=str(record["key"]),
-        question=None if record["question"] is None else str(record["question"]),
-        title=str(record["title"]),
-        status=str(record["status"]),
-        findings=tuple(Finding.from_dict(f) for f in record["findings"]),
-        error=str(record["error"]),
-        traceback=str(record["traceback"]),
-        missing=tuple(str(m) for m in record["missing"]),
-        how=tuple(str(h) for h in record["how"]),
-        requires=tuple(str(r) for r in record["requires"]),
-        warnings=tuple(str(w) for w in record["warnings"]),
-        seconds=float(record["seconds"] if seconds is None else seconds),
-        cached=cached,
-    )
 
 
 def _digest(payload: Any) -> str:

@@ -7,7 +7,7 @@ finding is what the one-process report gives. With ``jobs`` processes, the
 report's own process runs groups too and ``jobs - 1`` workers are started from
 a *spawn* context (a forked copy of a process that has loaded torch or duckdb
 is not safe). A worker sends back each outcome as the JSON-safe record of
-:func:`scalewatch.reporting._cache.outcome_record` (the disk cache's format),
+:func:`scalewatch.reporting._outcome.outcome_record` (the disk cache's format),
 and the report's process turns it back into findings, so a finding is the
 same whichever process computed it and whether it came from the cache.
 
@@ -28,6 +28,7 @@ from typing import Any
 
 from scalewatch.errors import one_line
 from scalewatch.findings import Analysis
+from scalewatch.reporting._outcome import Outcome, execute, outcome_from_record, outcome_record
 
 __all__ = ["SHARED", "default_jobs", "groups", "run_groups"]
 
@@ -76,9 +77,6 @@ def groups(analyses: Sequence[Analysis], shared: Mapping[str, Sequence[str]] = S
 
 def _run_group(group: Group, seed: int, fast: bool) -> list[dict[str, Any]]:
     """A worker's task: run each analysis of ``group`` in order; its outcomes as JSON-safe records."""
-    from scalewatch.reporting._cache import outcome_record
-    from scalewatch.reporting.run import execute
-
     return [outcome_record(execute(a, seed, fast)) for a in group]
 
 
@@ -92,8 +90,6 @@ def _picklable(group: Group) -> bool:
 
 def _failed(group: Group, exc: BaseException) -> list[Any]:
     """Error outcomes for a group whose worker died (or could not take it)."""
-    from scalewatch.reporting.run import Outcome
-
     text = (f"worker process failed: {one_line(exc, with_type=True)} (a script that runs the report with jobs > 1 must "
             "start it under `if __name__ == '__main__':`; or use jobs=1)")
     tb = "".join(traceback.format_exception(exc))
@@ -119,9 +115,6 @@ def run_groups(
     on_start : callable(group), optional
         Called as a group starts (under the same lock as ``on_done``).
     """
-    from scalewatch.reporting._cache import outcome_from_record
-    from scalewatch.reporting.run import execute
-
     lock = threading.Lock()
     local = deque(g for g in todo if not _picklable(g))  # only this process can run these
     anywhere = deque(g for g in todo if g not in local)
