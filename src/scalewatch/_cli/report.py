@@ -42,6 +42,14 @@ def report_command(
     data_version: bool = typer.Option(
         False, "--data-version", help="Print the data version a report uses (snapshot, each dataset's commit and where it is read); run nothing."
     ),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", metavar="N", min=1,
+        help="Processes to run the analyses in (default: every core this process may use); 1 runs them one by one in this process.",
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache",
+        help="Run every analysis afresh: neither read nor write the report cache (also: SCALEWATCH_REPORT_CACHE=off).",
+    ),
 ) -> None:
     """Run every registered analysis whose datasets are on this machine and write a self-contained HTML report.
 
@@ -49,6 +57,10 @@ def report_command(
     DIR/findings.json holds every finding as data. Analyses whose data are
     missing are listed with how to get them; analyses that raise are shown as
     errors, and the exit code is then 1.
+
+    Analyses run in parallel processes (--jobs) and their outcomes are kept in
+    a cache keyed by the data's hashes, the settings and the code, so a second
+    report on unchanged data reads them back (--no-cache runs all afresh).
     """
     from scalewatch.analyses import load_analyses
     from scalewatch.reporting import data_status, run_report
@@ -82,15 +94,19 @@ def report_command(
 
         if data:
             raise ValueError("--data selects public-dataset analyses; with --runs, add a public dataset with --compare NAME")
+        if jobs is not None or no_cache:
+            raise ValueError("--jobs and --no-cache apply to the report on the public datasets; the report on --runs runs "
+                             "in one process and is never cached: drop them")
         kwargs = dict(compare=compare or (), only=only or None, seed=seed, fast=fast, mapping=_pairs(map_, "--map", "n_params=params"),
                       units=_pairs(units, "--units", "params=billions"), where=where, db=db, wait=wait, on_wait=_say)
         report = _run_with_progress(lambda **kw: runs_report(runs, **kw), **kwargs) if show else runs_report(runs, **kwargs)
     elif compare or map_ or units or where or db:
         raise ValueError("--compare, --map, --units, --where and --db apply to a report on your runs; add --runs SOURCE")
-    elif show:
-        report = _run_with_progress(run_report, data=data or (), only=only or (), seed=seed, fast=fast)
     else:
-        report = run_report(data=data or (), only=only or (), seed=seed, fast=fast)
+        from scalewatch.reporting import default_jobs
+
+        kwargs = dict(data=data or (), only=only or (), seed=seed, fast=fast, jobs=jobs or default_jobs(), cache=not no_cache)
+        report = _run_with_progress(run_report, **kwargs) if show else run_report(**kwargs)
     index = report.write(out)
     _print_summary(report, index)
     if open_:
@@ -126,7 +142,8 @@ def _run_with_progress(run_report, **kwargs):  # type: ignore[no-untyped-def]
             detail = f" {verdicts}" if verdicts else (f" {outcome.error}" if outcome.error else "")
             from rich.markup import escape  # user strings (run names in messages) are never markup
 
-            bar.console.print(f"{marks[outcome.status]} {escape(analysis.key)} ({outcome.seconds:.1f} s){escape(detail)}", highlight=False, markup=True)
+            took = "cached" if outcome.cached else f"{outcome.seconds:.1f} s"
+            bar.console.print(f"{marks[outcome.status]} {escape(analysis.key)} ({took}){escape(detail)}", highlight=False, markup=True)
 
         return run_report(progress=progress, **kwargs)
 

@@ -31,7 +31,8 @@ Importing this package is cheap (no NumPy, pandas or plotly).
 """
 
 from scalewatch.analyses import ANALYSIS_MODULES, load_analyses
-from scalewatch.reporting.run import Context, Outcome, Report, data_status, data_versions, run_report
+from scalewatch.reporting.run import TIMING_FIELDS, Context, Outcome, Report, data_status, data_versions, run_report
+from scalewatch.reporting._parallel import default_jobs
 from scalewatch.reporting.runs import RUN_ANALYSES, report, runs_report
 
 __all__ = [
@@ -46,4 +47,6 @@ __all__ = [
     "Report",
     "data_status",
     "data_versions",
+    "TIMING_FIELDS",
+    "default_jobs",
 ]

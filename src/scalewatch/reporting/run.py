@@ -7,9 +7,8 @@ import fnmatch
 import json
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,10 @@ from scalewatch._version import __version__
 from scalewatch.analyses import load_analyses
 from scalewatch.errors import one_line
 from scalewatch.findings import QUESTIONS, Analysis, Finding, ImportFailure
+from scalewatch.reporting._outcome import TIMING_FIELDS, Context, Outcome, execute
+from scalewatch.reporting._outcome import _warning_texts  # noqa: F401 - reporting.runs takes it from here
 
-__all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn"]
+__all__ = ["Context", "Outcome", "Report", "run_report", "data_status", "ProgressFn", "TIMING_FIELDS", "execute"]
 
 #: dataset ``local_status`` values that count as available (every file verified on this machine)
 # every way local_status says "all files here, verified" (one place or several joined by "+")
@@ -28,104 +29,6 @@ _PLACES = ("mirror", "cache", "snapshot")
 def _is_local(status: str) -> bool:
     # "cache@<commit>": a newer upstream version the user selected with `scalewatch datasets update`
     return bool(status) and all(p in _PLACES or p.startswith("cache@") for p in status.split("+"))
-
-
-@dataclass(frozen=True)
-class Context:
-    """What an analysis gets: its datasets, the seed and the ``fast`` flag.
-
-    Attributes
-    ----------
-    key, question : str
-        The running analysis.
-    requires : tuple of str
-        The datasets it declared; :meth:`dataset` loads only these.
-    seed : int
-        Seed to hand to every random step (resampling, random starts).
-    fast : bool
-        Fewer resamples for a quick look (tests, ``scalewatch report --fast``);
-        the numbers are noisier, the method and the verdict rule the same.
-    """
-
-    key: str
-    question: str
-    requires: tuple[str, ...]
-    seed: int = 0
-    fast: bool = False
-
-    def dataset(self, name: str) -> Any:
-        """The public dataset ``name`` (a :class:`scalewatch.data.datasets.Dataset`), read locally.
-
-        Raises
-        ------
-        ValueError
-            If the analysis did not declare ``name`` in ``requires`` (the report
-            decides what to run from ``requires``, so it must be complete).
-        """
-        if name not in self.requires:
-            raise ValueError(
-                f"analysis {self.key!r} reads dataset {name!r} but declares requires={self.requires!r}; "
-                f"add {name!r} to its requires=(...)."
-            )
-        from scalewatch.data import datasets
-
-        return datasets.load(name)
-
-    def pick(self, full: Any, fast: Any) -> Any:
-        """``fast`` in fast mode, else ``full`` (e.g. ``ctx.pick(1000, 200)`` resamples)."""
-        return fast if self.fast else full
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one analysis: its findings, the error it raised, or why it was skipped.
-
-    Attributes
-    ----------
-    key, question, title : str
-        The analysis (``question`` is ``None`` for a module that failed to import).
-    status : {"ok", "error", "skipped"}
-    findings : tuple of Finding
-        Empty unless ``status == "ok"``.
-    error : str
-        ``"TypeError: message"`` when it raised.
-    traceback : str
-        The full traceback when it raised.
-    missing : tuple of str
-        Datasets not on this machine when skipped; ``how`` says how to get each.
-    warnings : tuple of str
-        Warnings it raised (shown in the report, never dropped).
-    seconds : float
-        Wall time.
-    """
-
-    key: str
-    question: str | None
-    title: str
-    status: str
-    findings: tuple[Finding, ...] = ()
-    error: str = ""
-    traceback: str = field(default="", repr=False)
-    missing: tuple[str, ...] = ()
-    how: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "question": self.question,
-            "title": self.title,
-            "status": self.status,
-            "findings": [f.key for f in self.findings],
-            "error": self.error or None,
-            "traceback": self.traceback or None,
-            "requires": list(self.requires),
-            "missing": [{"dataset": m, "how": h} for m, h in zip(self.missing, self.how)],
-            "warnings": list(self.warnings),
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
@@ -149,6 +52,8 @@ class Report:
     runs: tuple[str, ...] = ()
     #: per dataset used: name, repository, commit, licence, citation, where it was read, snapshot version
     data_versions: tuple[dict[str, Any], ...] = ()
+    #: processes the analyses ran in (``run_report(jobs=...)``); the findings do not depend on it
+    jobs: int = 1
 
     @property
     def snapshot(self) -> str | None:
@@ -194,9 +99,13 @@ class Report:
                 })
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses."""
-        return {
+    def to_dict(self, *, timings: bool = True) -> dict[str, Any]:
+        """JSON-safe content of ``findings.json``: run settings, every finding, errors and skipped analyses.
+
+        ``timings=False`` leaves out :data:`TIMING_FIELDS` (when it ran, how long it took, in how many
+        processes, what came from the cache): what is left is the same for the same data, seed and code.
+        """
+        out = {
             "synthesis": self.synthesis.to_dict(),
             "scalewatch": self.version,
             "created": self.created,
@@ -210,8 +119,13 @@ class Report:
             "data_versions": [dict(d) for d in self.data_versions],
             "verdicts": [{k: r[k] for k in ("key", "question", "verdict", "summary", "number")} for r in self.rows()],
             "findings": [f.to_dict() for f in self.findings],
-            "analyses": [o.to_dict() for o in self.outcomes],
+            "analyses": [o.to_dict(timings=timings) for o in self.outcomes],
+            "jobs": self.jobs,
         }
+        if not timings:
+            for k in TIMING_FIELDS:
+                out.pop(k, None)
+        return out
 
     def summary(self) -> str:
         """Plain-text verdict table, then errors and skipped analyses."""
@@ -282,45 +196,19 @@ def data_status(names: Sequence[str]) -> dict[str, tuple[bool, str]]:
     return out
 
 
-def _as_findings(a: Analysis, result: Any) -> tuple[Finding, ...]:
-    if isinstance(result, Finding):
-        found: tuple[Any, ...] = (result,)
-    elif isinstance(result, (list, tuple)):
-        found = tuple(result)
-    else:
-        raise TypeError(f"analysis {a.key!r} returned a {type(result).__name__}; it must return a Finding or a list of Findings.")
-    if not found:
-        raise ValueError(f"analysis {a.key!r} returned no finding.")
-    for f in found:
-        if not isinstance(f, Finding):
-            raise TypeError(f"analysis {a.key!r} returned a {type(f).__name__} among its findings; each must be a Finding.")
-        if f.question != a.question:
-            raise ValueError(f"analysis {a.key!r} (question {a.question!r}) returned finding {f.key!r} of question {f.question!r}.")
-    return found
-
-
-def _run_one(a: Analysis, seed: int, fast: bool, seen: set[str]) -> Outcome:
-    ctx = Context(key=a.key, question=a.question, requires=a.requires, seed=seed, fast=fast)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+def _dedupe(o: Outcome, seen: set[str]) -> Outcome:
+    """``o``, or an error when one of its finding keys belongs to an earlier analysis of the report; records its keys."""
+    if o.status != "ok":
+        return o
+    dup = sorted({f.key for f in o.findings if f.key in seen})
+    if dup:
         try:
-            findings = _as_findings(a, a.func(ctx))
-            dup = [f.key for f in findings if f.key in seen] + [k for k in {f.key for f in findings} if sum(f.key == k for f in findings) > 1]
-            if dup:
-                raise ValueError(f"analysis {a.key!r} returned finding key(s) {sorted(set(dup))} that another finding already has.")
-        except Exception as exc:  # noqa: BLE001 - shown as an error row, never dropped
-            return Outcome(
-                a.key, a.question, a.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
-                requires=a.requires, warnings=_warning_texts(caught), seconds=time.perf_counter() - t0,
-            )
-    seen.update(f.key for f in findings)
-    return Outcome(a.key, a.question, a.title, "ok", findings=findings, requires=a.requires,
-                   warnings=_warning_texts(caught), seconds=time.perf_counter() - t0)
-
-
-def _warning_texts(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+            raise ValueError(f"analysis {o.key!r} returned finding key(s) {dup} that another finding already has.")
+        except ValueError as exc:
+            return Outcome(o.key, o.question, o.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(),
+                           requires=o.requires, warnings=o.warnings, seconds=o.seconds)
+    seen.update(f.key for f in o.findings)
+    return o
 
 
 def _select(analyses: Sequence[Analysis], data: Sequence[str], only: Sequence[str]) -> list[Analysis]:
@@ -355,6 +243,9 @@ def run_report(
     analyses: Sequence[Analysis] | None = None,
     modules: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
+    jobs: int = 1,
+    cache: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> Report:
     """Run every registered analysis whose datasets are on this machine; collect the outcomes.
 
@@ -373,7 +264,20 @@ def run_report(
     modules : sequence of str, optional
         Analysis modules to import instead of :data:`ANALYSIS_MODULES`.
     progress : callable(index, total, analysis, outcome), optional
-        Called before each analysis (``outcome=None``) and after it.
+        Called before each analysis (``outcome=None``) and after it, ``index``
+        counting the analyses finished. With ``jobs > 1`` the calls come as
+        analyses start and finish in the worker processes (one call at a time,
+        possibly from a helper thread).
+    jobs : int, default 1
+        Processes to run the analyses in (:mod:`scalewatch.reporting._parallel`):
+        1 runs them one after another in this process; ``N > 1`` runs this
+        process and ``N - 1`` spawned workers. The findings are the same.
+    cache : bool, default False
+        Read and write the report's disk cache (:mod:`scalewatch.reporting._cache`):
+        an analysis whose data, settings and code are unchanged is read back
+        instead of run. ``$SCALEWATCH_REPORT_CACHE=off`` overrides it.
+    cache_dir : path, optional
+        Folder of that cache; default ``<user cache>/scalewatch/report``.
 
     Returns
     -------
@@ -384,37 +288,103 @@ def run_report(
     Raises
     ------
     ValueError
-        ``data`` names an unknown dataset, or ``data``/``only`` select nothing.
+        ``data`` names an unknown dataset, ``data``/``only`` select nothing, or ``jobs < 1``.
     """
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"run_report(seed={seed!r}) takes an int.")
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"run_report(jobs={jobs!r}) takes an int: the number of processes, e.g. 2.")
+    if jobs < 1:
+        raise ValueError(f"run_report(jobs={jobs}) needs at least 1 process; use 1 to run everything in this process.")
     data = tuple(data or ())
     only = tuple(only or ())
+    from scalewatch.reporting import _parallel
+    from scalewatch.reporting._cache import ReportCache, cache_enabled
+
+    store = ReportCache(cache_dir, seed=seed, fast=fast) if cache_enabled(cache) else None
     failures: tuple[ImportFailure, ...] = ()
+    stand_ins = False  # the registry's list read from the cache: the modules are imported only if one must run
     if analyses is None:
-        analyses, failures = load_analyses(modules)
+        known = store.registry() if store is not None and modules is None else None
+        if known is not None:
+            analyses, stand_ins = known, True
+        else:
+            analyses, failures = load_analyses(modules)
+            if store is not None and modules is None and not failures:
+                store.save_registry(analyses)
     chosen = _select(analyses, data, only)
-    outcomes: list[Outcome] = []
-    seen: set[str] = set()
+    total = len(chosen)
+    results: dict[str, Outcome] = {}  # analysis key -> outcome; put in report order at the end
+    runnable: list[Analysis] = []
     status: dict[str, tuple[bool, str]] = {}
-    for i, a in enumerate(chosen):
-        if progress is not None:
-            progress(i, len(chosen), a, None)
+    for a in chosen:
         try:
             status.update(data_status([r for r in a.requires if r not in status]))
         except ValueError as exc:  # the analysis names a dataset that does not exist
-            outcome = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True), traceback=traceback.format_exc(), requires=a.requires)
+            results[a.key] = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True),
+                                     traceback=traceback.format_exc(), requires=a.requires)
+            continue
+        missing = [r for r in a.requires if not status[r][0]]
+        if missing:
+            results[a.key] = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
+                                     how=tuple(status[m][1] for m in missing), requires=a.requires)
         else:
-            missing = [r for r in a.requires if not status[r][0]]
-            if missing:
-                outcome = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
-                                  how=tuple(status[m][1] for m in missing), requires=a.requires)
-            else:
-                outcome = _run_one(a, seed, fast, seen)
-        outcomes.append(outcome)
+            runnable.append(a)
+
+    finished = 0
+
+    def report_done(a: Analysis, outcome: Outcome) -> None:
+        nonlocal finished
+        finished += 1
         if progress is not None:
-            progress(i + 1, len(chosen), a, outcome)
+            progress(finished, total, a, outcome)
+
+    for a in chosen:  # settled before anything runs
+        if a.key in results:
+            if progress is not None:
+                progress(finished, total, a, None)
+            report_done(a, results[a.key])
+
+    todo: list[tuple[Analysis, ...]] = []
+    for group in _parallel.groups(runnable):
+        hits = [store.get(a) for a in group] if store is not None else [None]
+        if all(h is not None for h in hits):  # a group is read back whole or run whole: they share what it computes
+            for a, h in zip(group, hits):
+                results[a.key] = h
+                if progress is not None:
+                    progress(finished, total, a, None)
+                report_done(a, h)
+        else:
+            todo.append(group)
+
+    if todo and stand_ins:  # something must run: import the analyses for real (the same code: the same keys)
+        real, failures = load_analyses()
+        by_key = {a.key: a for a in real}
+        todo = [tuple(by_key.get(a.key, a) for a in group) for group in todo]
+
+    def started(group: tuple[Analysis, ...]) -> None:
+        if progress is not None:
+            progress(finished, total, group[0], None)
+
+    def group_done(group: tuple[Analysis, ...], outcomes: list[Outcome]) -> None:
+        for a, o in zip(group, outcomes):
+            results[a.key] = o
+            if store is not None:
+                store.put(a, o)
+            report_done(a, o)
+
+    if jobs == 1:  # the one-process report: each analysis in turn, here
+        for group in todo:
+            for a in group:
+                if progress is not None:
+                    progress(finished, total, a, None)
+                group_done((a,), [execute(a, seed, fast)])
+    else:
+        _parallel.run_groups(todo, jobs=jobs, seed=seed, fast=fast, on_done=group_done, on_start=started)
+
+    seen: set[str] = set()
+    outcomes = [_dedupe(results[a.key], seen) for a in chosen]
     order = {q: i for i, q in enumerate(QUESTIONS)}
     outcomes.sort(key=lambda o: order.get(o.question or "", len(order)))  # stable: registration order within a question
     for f in failures:
@@ -429,6 +399,7 @@ def run_report(
         only=only,
         seconds=time.perf_counter() - t0,
         data_versions=data_versions(sorted({r for o in outcomes if o.status == "ok" for r in o.requires})),
+        jobs=jobs,
     )
 
 
