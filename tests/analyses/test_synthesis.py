@@ -27,7 +27,7 @@ def _decided(key: str, rule_name: str, lo: float, hi: float, **kw) -> Finding:
 def test_no_wall_seen_needs_the_pretraining_law_to_hold_and_capabilities_in_step():
     fs = [
         _decided("pretraining.wall_test", "loss.heldout_excess", -0.4, 0.5),
-        _decided("capabilities.links", "capabilities.plateau_share", 0.0, 0.09),
+        _decided("capabilities.links", "capabilities.frontier_slope_compute", 2.0, 5.0),
         _decided("test-time.cost_to_target", "economics.cost_ratio", 0.3, 0.6),
     ]
     s = synthesize(fs)
@@ -45,7 +45,7 @@ def test_no_wall_seen_needs_the_pretraining_law_to_hold_and_capabilities_in_step
 def test_a_wall_needs_all_three_conditions():
     fs = [
         _decided("pretraining.wall_test", "loss.heldout_excess", 1.5, 3.0),
-        _decided("capabilities.links", "capabilities.plateau_share", 0.54, 0.88),
+        _decided("capabilities.links", "capabilities.frontier_slope_compute", -0.5, 0.5),
         _decided("test-time.cost_to_target", "economics.cost_ratio", -0.7, -0.3),
     ]
     s = synthesize(fs)
@@ -62,7 +62,7 @@ def test_an_in_sample_fit_cannot_answer_for_an_inconclusive_out_of_sample_test()
     fs = [
         _decided("pretraining.wall_test", "loss.heldout_excess", -0.5, 0.5, calibration=miscal),
         _decided("pretraining.chinchilla_fit", "pretraining.top_excess", -0.4, 0.4),
-        _decided("capabilities.links", "capabilities.plateau_share", 0.0, 0.09),
+        _decided("capabilities.links", "capabilities.frontier_slope_compute", 2.0, 5.0),
     ]
     s = synthesize(fs)
     pre = s.answer("pretraining")

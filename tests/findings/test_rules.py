@@ -155,14 +155,6 @@ def test_block_rules_on_constructed_cases(name: str) -> None:
     assert r.why and r.text().startswith(f"Verdict rule {name}:")
 
 
-def test_plateau_share_rule_decides_on_a_clopper_pearson_interval() -> None:
-    r = rule("capabilities.plateau_share")
-    assert r.decide(*clopper_pearson(0, 40)).verdict == "in step"  # [0, 0.09]
-    assert r.decide(*clopper_pearson(22, 30)).verdict == "decoupling"  # [0.54, 0.88]
-    assert r.decide(*clopper_pearson(5, 28)).verdict == "inconclusive"  # [0.06, 0.37]: the report's links
-    assert r.decide(*clopper_pearson(1, 3)).outcome == "too wide"
-
-
 def test_overrule_withholds_the_verdict_and_says_why() -> None:
     from scalewatch.findings.rules import decision_text, overrule
 

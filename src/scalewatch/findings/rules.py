@@ -652,23 +652,6 @@ _add(
 )
 _add(
     Rule(
-        "capabilities.plateau_share",
-        "share of the informative loss- or compute-to-score links that level off below a 0.9 score at the frontier "
-        "(Clopper-Pearson interval over links)",
-        "share",
-        margin=0.25,
-        gate=0.6,
-        favourable="neither",
-        center=0.0,
-        inside="in step",
-        unfavourable_label="decoupling",
-        why="a quarter of the benchmarks levelling off short of a perfect score is the smallest change that would alter which "
-        "benchmarks a lab tracks; links that saturate near a perfect score are solved benchmarks, not a decoupling. Links "
-        "are not independent draws (benchmarks share models), so the interval is optimistic.",
-    )
-)
-_add(
-    Rule(
         "capabilities.frontier_slope_compute",
         "random-effects pooled frontier slope of benchmark scores against log10 training compute (DerSimonian-Laird, "
         "one link per benchmark, Hartung-Knapp interval over benchmarks)",

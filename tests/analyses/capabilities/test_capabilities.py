@@ -33,21 +33,6 @@ def test_decoupling_verdict(estimate, low, high, n, expected):
 
 
 @pytest.mark.parametrize(
-    ("counts", "plateaus", "expected"),
-    [
-        # rule capabilities.plateau_share: Clopper-Pearson interval of plateaus / informative against 0.25
-        ({"tracking": 30, "saturated": 8, "uncertain": 2}, 1, "in step"),  # [0.001, 0.13]: inside
-        ({"tracking": 5, "saturated": 25}, 22, "decoupling"),  # [0.54, 0.88]: wholly above
-        ({"tracking": 6, "saturated": 2, "uncertain": 2}, 1, "inconclusive"),  # 10 links: [0.003, 0.45] straddles
-        ({"tracking": 3, "saturated": 3, "uncertain": 3}, 2, "inconclusive"),
-        ({"at chance": 3, "no signal": 2}, 0, "inconclusive"),
-    ],
-)
-def test_links_verdict(counts, plateaus, expected):
-    assert cap.links_verdict(counts, plateaus)[0] == expected
-
-
-@pytest.mark.parametrize(
     ("slope", "curv", "r2", "expected"),
     [
         ((0.2, 0.3), (0.01, 0.05), 0.8, "in step"),

@@ -12,7 +12,9 @@ from scalewatch import laws
 from scalewatch.analyses.pretraining import (
     calibrated_backtest,
     cluster_bootstrap_mean,
+    group_weights,
     grouped_top_residuals,
+    hierarchical_conformal_quantile,
     run_groups,
     synthetic_isoflop_design,
 )
@@ -98,3 +100,80 @@ def test_errors_name_the_argument():
         run_groups(runs, "size")
     with pytest.raises(ValueError, match="n_boot=3"):
         cluster_bootstrap_mean([1.0, 2.0], [0, 1], n_boot=3)
+
+
+def test_hierarchical_quantile_reference_values():
+    # groups of sizes 2, 1, 1: weights 1/6, 1/6, 1/3, 1/3; level (1 + 1/3) * 0.5 = 2/3 of the pooled CDF
+    assert group_weights(np.array([0, 0, 1, 2])).tolist() == pytest.approx([1 / 6, 1 / 6, 1 / 3, 1 / 3])
+    assert hierarchical_conformal_quantile([1.0, 2.0, 3.0, 4.0], [0, 0, 1, 2], 0.5) == 3.0
+    # a big group does not outvote small ones: 100 records of one size count as one group
+    # (records would put the median at 100; with 20 groups the level is 1.05 * 0.5 = 0.525: the 11th of 20 group values)
+    u = np.r_[np.full(100, 100.0), np.arange(1.0, 20.0)]
+    g = np.r_[np.zeros(100, int), np.arange(1, 20)]
+    assert hierarchical_conformal_quantile(u, g, 0.5) == 11.0
+    # one record per group: exactly ordinary split conformal, the ceil((n+1) gamma)-th smallest score
+    rng = np.random.default_rng(0)
+    for n in (9, 10, 25, 57):
+        sc = rng.exponential(size=n)
+        assert hierarchical_conformal_quantile(sc, np.arange(n), 0.9) == np.sort(sc)[int(np.ceil((n + 1) * 0.9)) - 1]
+    # bounded from gamma / (1 - gamma) = 9 groups on at 90%
+    assert np.isinf(hierarchical_conformal_quantile(np.arange(80.0), np.arange(80) % 8, 0.9))
+    assert np.isfinite(hierarchical_conformal_quantile(np.arange(81.0), np.arange(81) % 9, 0.9))
+    with pytest.raises(ValueError, match="nominal=1.2"):
+        hierarchical_conformal_quantile([1.0], [0], 1.2)
+
+
+def test_grouped_calibration_covers_data_with_shared_errors():
+    # the law is right, but every model size carries its own offset (0.8%) on top of 0.5% scatter:
+    # hierarchical calibration covers about 90% of held-out runs, over 2 datasets and all cut-offs
+    cov, n = 0, 0
+    for seed in range(2):
+        s = calibrated_backtest(isoflop(0.005, seed, group_sd=0.008), n_boot=50, seed=seed).summary
+        assert s["bounded"].all()
+        cov += int(s["covered"].sum())
+        n += int(s["n_test"].sum())
+    assert 0.8 <= cov / n <= 0.99
+
+
+@pytest.fixture(scope="module")
+def chinchilla():
+    from scalewatch.analyses.pretraining.data import chinchilla_runs
+
+    return calibrated_backtest(chinchilla_runs()[0], nominal=0.9, n_boot=50, seed=0)
+
+
+def test_chinchilla_coverage_at_every_cut_off(chinchilla):
+    # Hoffmann et al.'s 240 runs, five rolling-origin cut-offs (50% ... 10% held out), nominal 90%:
+    # measured 118/120, 95/96, 63/72, 44/48, 21/24 (the ungrouped level gave 120/120, 93/96, 64/72, 46/48, 23/24)
+    s = chinchilla.summary
+    assert s["n_test"].tolist() == [120, 96, 72, 48, 24]
+    assert s["covered"].tolist() == [118, 95, 63, 44, 21]
+    assert s["bounded"].all() and (s["n_calibration_groups"] >= 26).all()
+    # no cut-off falls short: every coverage >= 0.85 and every Clopper-Pearson interval reaches nominal
+    assert (s["coverage"] >= 0.85).all() and (s["coverage_high"] >= 0.9).all()
+    # the calibrated intervals are far better than in-sample ones (52-68% coverage)
+    assert (s["naive_coverage"] < 0.7).all()
+
+
+@pytest.mark.xfail(strict=True, reason="the first two cut-offs over-cover (118/120, 95/96): see intervals' module docstring")
+def test_chinchilla_coverage_within_85_95_at_every_cut_off(chinchilla):
+    assert chinchilla.within_target
+
+
+def test_second_datasets_say_why_the_target_is_not_met():
+    # Porian et al.'s runs (configuration rw-tuned-short-const-standard-val): Chinchilla's law misses the held-out
+    # runs by 7-12% RMS and by -5 to -8% on average, with the sign opposite to its misses inside the training runs,
+    # so no calibration on those runs can centre the intervals: coverage 83%, 80% then 97-100%.
+    from scalewatch.analyses.pretraining.data import gadre_runs, porian_runs
+
+    p, _ = porian_runs()
+    res = calibrated_backtest(p[p["config_id"] == "rw-tuned-short-const-standard-val"].reset_index(drop=True), n_boot=50, seed=0)
+    s = res.summary
+    assert s["covered"].tolist() == [43, 32, 29, 21, 13] and s["n_test"].tolist() == [52, 40, 30, 21, 13]
+    assert (s["rmse_pct"] > 7).all() and (s["mean_excess_high"] < 0).all()
+    assert not res.within_target
+    # Gadre et al.'s grid, one training set: 5 model sizes, at most 3 among any cut-off's calibration records:
+    # no finite 90% hierarchical quantile (it needs 9 groups); flagged, never counted as covered
+    g, _ = gadre_runs("c4_original")
+    gs = calibrated_backtest(g, n_boot=50, seed=0, min_train=10, holdout=(0.4, 0.3, 0.2)).summary
+    assert not gs["bounded"].any() and (gs["n_calibration_groups"] < 9).all()

@@ -61,8 +61,8 @@ One vocabulary, :data:`VERDICTS`: **in step** (scores follow loss or compute
 as the link predicts), **decoupling** (scores fall short of it, or stop
 responding), **ahead** (scores beat it) and **inconclusive**. Each analysis
 states its rule in its method text; the rules are the functions
-:func:`links_verdict`, :func:`observational_verdict`,
-:func:`decoupling_verdict` and :func:`emergence_verdict`.
+:func:`frontier_decision` (the pooled frontier slope, :mod:`~scalewatch.analyses.capabilities.pooling`),
+:func:`observational_verdict`, :func:`decoupling_verdict` and :func:`emergence_verdict`.
 
 References
 ----------

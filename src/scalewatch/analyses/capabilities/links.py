@@ -25,15 +25,13 @@ from scalewatch.analyses.capabilities.scores import (
 )
 from scalewatch.analyses.capabilities.pooling import POOLING_CITATIONS, Pooled, dersimonian_laird, se_from_interval, model_bootstrap
 from scalewatch.analyses.capabilities.sigmoid import STATUSES, LinkFit, _derived, fit_link
-from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, clopper_pearson, finite, records
+from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, finite, records
 from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, figure, hline, points
 
 __all__ = [
     "LinkSet",
     "fit_links",
-    "links_decision",
-    "links_verdict",
     "frontier_slopes",
     "pool_frontier",
     "frontier_decision",
@@ -212,57 +210,6 @@ def fit_links(
         links.append(fit_link(xv[ok], yv[ok], floor=fl, increasing=inc, benchmark=name, x_name=x_name or x, groups=labels, **kwargs))
     return LinkSet(links=tuple(links), x_name=x_name or x, source=source, skipped=skipped, seconds=time.perf_counter() - t0,
                    draw_keys={lk.benchmark: keys.get(lk.benchmark) for lk in links})
-
-
-def links_decision(counts: Mapping[str, int], plateaus: int) -> Decision:
-    """The written rule ``capabilities.plateau_share`` on the share of informative links that level off below 0.9.
-
-    Parameters
-    ----------
-    counts : mapping status -> number of links
-        Over all link sets (see :data:`STATUSES`). Informative links are those that left chance with a usable
-        fit (tracking, saturated or uncertain).
-    plateaus : int
-        Saturated links whose ceiling interval lies below 0.9: scores that stopped rising well short of a
-        perfect score.
-
-    Returns
-    -------
-    Decision
-        On the Clopper-Pearson 95% interval of ``plateaus / informative``: **in step** when it lies below 0.25,
-        **decoupling** when it lies above, **inconclusive** when it straddles 0.25, is wider than 0.6 or no
-        link is informative. A count of significant links alone ("vote counting") decides nothing.
-
-    Examples
-    --------
-    >>> links_decision({"tracking": 30, "saturated": 8, "uncertain": 2}, 1).verdict
-    'in step'
-    >>> links_decision({"tracking": 5, "saturated": 25}, 22).verdict
-    'decoupling'
-    >>> links_decision({"tracking": 10, "saturated": 9, "uncertain": 9}, 5).verdict
-    'inconclusive'
-    """
-    r = rule("capabilities.plateau_share")
-    tracking = int(counts.get("tracking", 0))
-    informative = tracking + int(counts.get("saturated", 0)) + int(counts.get("uncertain", 0))
-    if informative == 0:
-        return overrule(r.decide(None, None), "no link left chance level with a usable fit")
-    lo, hi = clopper_pearson(int(plateaus), informative)
-    return r.decide(lo, hi)
-
-
-def links_verdict(counts: Mapping[str, int], plateaus: int, **_: Any) -> tuple[str, str]:
-    """``(verdict, reason)`` of :func:`links_decision`.
-
-    Examples
-    --------
-    >>> links_verdict({"tracking": 30, "saturated": 8, "uncertain": 2}, plateaus=1)[0]
-    'in step'
-    >>> links_verdict({"at chance": 4}, plateaus=0)[0]
-    'inconclusive'
-    """
-    d = links_decision(counts, plateaus)
-    return d.verdict, d.reason
 
 
 #: axis -> the written rule judging its pooled frontier slope
