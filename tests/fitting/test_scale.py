@@ -203,3 +203,14 @@ def test_bad_scale_arguments_give_clear_errors(kwargs, match):
     X, y = cloud(100)
     with pytest.raises(ValueError, match=match):
         quiet_fit(LAW, (X, y), **kwargs)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_subsample_strategy_reaches_the_full_optimum_on_chinchilla_runs(chinchilla_runs, seed):
+    # the shipped data are small (auto uses the full search); forced onto a 100-of-240 subsample,
+    # the strategy still lands on the full search's optimum of the real runs
+    full = quiet_fit(LAW, chinchilla_runs)
+    assert "subsample" not in full.starts
+    sub = quiet_fit(LAW, chinchilla_runs, strategy="subsample", subsample=100, seed=seed)
+    assert "on a 100-point stratified subsample" in sub.starts
+    assert abs(sub.objective - full.objective) <= 1e-9 * full.objective

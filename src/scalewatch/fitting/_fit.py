@@ -199,7 +199,7 @@ def fit(
         same search on a stratified subsample of ``subsample`` points (cells of
         the log inputs, log N x log D for Chinchilla, each represented, points
         design-weighted by n_cell / m_cell so the subsample's objective
-        estimates the full one), then its best two distinct optima refined on
+        estimates the full one), then its best (up to two) distinct optima refined on
         all the data; the cost grows like a few Gauss-Newton passes over the
         data instead of a search's. ``"auto"``: "full" up to 20,000 points,
         "subsample" above.
