@@ -57,6 +57,21 @@ METHODS = {
 }
 
 
+#: rows of J multiplied at once: the weighted copies of J stay ~20 MB however many observations
+_ROWS = 65_536
+
+
+def _gram(J: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """J^T diag(v) J (p, p), summed over blocks of rows (one block, as plain numpy, up to _ROWS)."""
+    if len(J) <= _ROWS:
+        return (J * v[:, None]).T @ J
+    out = np.zeros((J.shape[1], J.shape[1]))
+    for a in range(0, len(J), _ROWS):
+        Jc = J[a:a + _ROWS]
+        out += (Jc * v[a:a + _ROWS, None]).T @ Jc
+    return out
+
+
 def _silverman(r: np.ndarray) -> float:
     """Silverman's rule-of-thumb bandwidth of a kernel density estimate of ``r``."""
     n = r.size
@@ -65,12 +80,16 @@ def _silverman(r: np.ndarray) -> float:
     return 0.9 * spread * n ** (-0.2)
 
 
-def _smoothed_dpsi(loss, z: np.ndarray) -> np.ndarray:
-    """E[psi'(z + u)], u ~ N(0, h^2): exact for Huber's indicator, psi' itself for smooth losses."""
+def _smoothed_dpsi(loss, z: np.ndarray, h: float | None = None) -> np.ndarray:
+    """E[psi'(z + u)], u ~ N(0, h^2): exact for Huber's indicator, psi' itself for smooth losses.
+
+    ``h`` defaults to Silverman's bandwidth of ``z``; pass the bandwidth of all
+    residuals to evaluate a block of them.
+    """
     delta = getattr(loss, "delta", None)
     if delta is None:  # least squares and other smooth losses: psi' is already smooth
         return loss.dpsi(z)
-    h = _silverman(z)
+    h = _silverman(z) if h is None else h
     if not h > 0:
         return loss.dpsi(z)
     return ndtr((delta - z) / h) - ndtr((-delta - z) / h)
@@ -103,19 +122,26 @@ def covariance(loss, J: np.ndarray, r: np.ndarray, w: np.ndarray, scale: float |
         if loss.name == "lsq":
             s2 = float(np.sum(w * r * r)) / max(n_eff - p, 1.0)
             try:
-                return s2 * np.linalg.inv((J * w[:, None]).T @ J), "classical"
+                return s2 * np.linalg.inv(_gram(J, w)), "classical"
             except np.linalg.LinAlgError:
                 return np.full((p, p), np.nan), "classical"
         s = scale if scale else 1.0
         z = r / s
-        dpsi = _smoothed_dpsi(loss, z) / (s * s)
-        psi = loss.psi(z) / s
-        A = (J * (w * dpsi)[:, None]).T @ J
+        h_bw = _silverman(z) if getattr(loss, "delta", None) is not None else None
+        # every n-long temporary below lives for one block of rows only
+        blocks = [slice(a, a + _ROWS) for a in range(0, max(n, 1), _ROWS)]
+        A = np.zeros((p, p))
+        for b in blocks:
+            A += _gram(J[b], w[b] * (_smoothed_dpsi(loss, z[b], h_bw) / (s * s)))
         try:
             Ainv = np.linalg.inv(A)
-            hat_inv = np.linalg.inv((J * w[:, None]).T @ J)
+            hat_inv = np.linalg.inv(_gram(J, w))
         except np.linalg.LinAlgError:
             return np.full((p, p), np.nan), "sandwich"
-        h = np.clip(w * np.einsum("ij,jk,ik->i", J, hat_inv, J), 0.0, 0.99)
-        B = (J * (w * psi * psi / (1.0 - h) ** 2)[:, None]).T @ J
+        B = np.zeros((p, p))
+        for b in blocks:
+            Jb, wb = J[b], w[b]
+            h = np.clip(wb * np.einsum("ij,jk,ik->i", Jb, hat_inv, Jb), 0.0, 0.99)
+            psi = loss.psi(z[b]) / s
+            B += _gram(Jb, wb * psi * psi / (1.0 - h) ** 2)
         return Ainv @ B @ Ainv, "sandwich"

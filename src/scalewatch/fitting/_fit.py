@@ -16,7 +16,7 @@ from scalewatch.fitting._design import _target, design_from
 from scalewatch.fitting._losses import Loss, as_loss
 from scalewatch.fitting._problem import Problem
 from scalewatch.fitting._result import FitResult
-from scalewatch.fitting._search import SearchResult, multistart, profile_search
+from scalewatch.fitting._search import SUBSAMPLE_ABOVE, SearchResult, multistart, profile_search, subsample_search
 from scalewatch.fitting._solver import Status
 from scalewatch.laws import Law, as_design
 
@@ -149,6 +149,9 @@ def fit(
     max_iter: int = 2000,
     seed: int | np.random.Generator | None = 0,
     raise_on_failure: bool = True,
+    strategy: str = "auto",
+    subsample: int = 4096,
+    chunk_size: int | None = None,
 ) -> FitResult:
     r"""Fit ``law`` to ``data`` by a batched global search; return a :class:`FitResult`.
 
@@ -191,6 +194,23 @@ def fit(
         Seed of any random starts.
     raise_on_failure : bool
         Raise :class:`~scalewatch.errors.FitError` when no start converges.
+    strategy : {"auto", "full", "subsample"}, default "auto"
+        ``"full"``: the search above on all the data. ``"subsample"``: the
+        same search on a stratified subsample of ``subsample`` points (cells of
+        the log inputs, log N x log D for Chinchilla, each represented, points
+        design-weighted by n_cell / m_cell so the subsample's objective
+        estimates the full one), then its best (up to two) distinct optima refined on
+        all the data; the cost grows like a few Gauss-Newton passes over the
+        data instead of a search's. ``"auto"``: "full" up to 20,000 points,
+        "subsample" above.
+    subsample : int, default 4096
+        Points in the subsample of ``strategy="subsample"``.
+    chunk_size : int, optional
+        Observations summed at once (default 65,536). Every objective,
+        gradient and curvature is accumulated over chunks and blocks of starts,
+        so memory is O(n) with a small constant whatever the number of starts
+        (10 million points of Chinchilla fit in under 2 GB). Results agree with
+        an unchunked fit to rounding.
 
     Returns
     -------
@@ -206,7 +226,8 @@ def fit(
     References
     ----------
     Hoffmann et al. (2022), arXiv:2203.15556, Appendix D.2 (Huber, delta 1e-3,
-    log residuals, 4500-point grid); Besiroglu et al. (2024), arXiv:2404.10102.
+    log residuals, 4500-point grid); Besiroglu et al. (2024), arXiv:2404.10102;
+    Horvitz & Thompson (1952), JASA 47(260) (design weights of the subsample).
 
     Examples
     --------
@@ -254,8 +275,18 @@ def fit(
         if w.shape != (n,) or np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValueError(f"weights must be {n} finite non-negative numbers; got shape {w.shape}.")
 
-    problem = Problem(law, X, yv, loss_obj, space)
-    search, label = run_search(problem, w, starts, rng, keep=keep, max_iter=max_iter)
+    if strategy not in ("auto", "full", "subsample"):
+        raise ValueError(f"strategy={strategy!r} is not allowed; use 'auto', 'full' or 'subsample'.")
+    if isinstance(subsample, bool) or not isinstance(subsample, (int, np.integer)) or subsample < 4 * (p + 1):
+        raise ValueError(f"subsample={subsample!r}; use an integer >= {4 * (p + 1)} (points in the subsample, e.g. 4096).")
+    problem = Problem(law, X, yv, loss_obj, space, chunk_size)
+    if strategy == "subsample" or (strategy == "auto" and n > SUBSAMPLE_ABOVE):
+        search, label = subsample_search(
+            problem, w, lambda sub, sw: run_search(sub, sw, starts, rng, keep=keep, max_iter=max_iter),
+            size=int(subsample), rng=rng, max_iter=max_iter,
+        )
+    else:
+        search, label = run_search(problem, w, starts, rng, keep=keep, max_iter=max_iter)
     best = search.best
     code = int(best.status[0])
     converged = code in Status.CONVERGED and np.isfinite(best.f[0])
@@ -275,7 +306,7 @@ def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: 
     names = law.param_names
     params = {n: float(v) for n, v in zip(names, theta)}
     r, J = problem.jacobian_residuals(theta)
-    pred, _ = law.evaluate(problem.features, theta)
+    pred = problem.predict(theta)
     n_eff = float(w.sum())
     p = law.n_params
     scale = None

@@ -25,7 +25,7 @@ import itertools
 import numpy as np
 from scipy.optimize import nnls
 
-__all__ = ["batched_lstsq"]
+__all__ = ["batched_lstsq", "lstsq_from_normal"]
 
 #: most linear parameters solved by support enumeration (2^m - 1 supports)
 _MAX_ENUMERATED = 4
@@ -62,14 +62,56 @@ def batched_lstsq(A: np.ndarray, b: np.ndarray, *, nonneg: bool = True) -> np.nd
         # 2^m supports would cost more than scipy's active-set loop
         return np.stack([nnls(As[g], b[g])[0] for g in range(G)]) / norm
     # normal equations, formed once and shared by every support (the supports differ
-    # only in which rows and columns they read), of the columns scaled to unit norm
-    # so that the rank test below reads in absolute terms
-    M = At @ A  # (G, m, m)
+    # only in which rows and columns they read)
+    return lstsq_from_normal(At @ A, (At @ b[..., None])[..., 0], np.einsum("gn,gn->g", b, b), nonneg=True)
+
+
+def lstsq_from_normal(M: np.ndarray, v: np.ndarray, bb: np.ndarray, *, nonneg: bool = True) -> np.ndarray:
+    r"""Least-squares coefficients (G, m) from the normal equations of G problems.
+
+    Parameters
+    ----------
+    M : ndarray, shape (G, m, m)
+        :math:`A^\top A` of each (weighted) design.
+    v : ndarray, shape (G, m)
+        :math:`A^\top b`.
+    bb : ndarray, shape (G,)
+        :math:`b^\top b`.
+    nonneg : bool
+        Constrain every coefficient to be >= 0.
+
+    Returns
+    -------
+    ndarray, shape (G, m)
+        The same solution as :func:`batched_lstsq` on ``A, b``. The sums can be
+        accumulated over chunks of the observations, so a design with millions
+        of rows is never held at once.
+    """
+    M = np.asarray(M, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    bb = np.asarray(bb, dtype=np.float64)
+    G, m, _ = M.shape
+    if not nonneg or m > _MAX_ENUMERATED:
+        norm = np.sqrt(np.clip(np.diagonal(M, axis1=1, axis2=2), 0.0, None))
+        norm = np.where(norm > 0, norm, 1.0)
+        Ms = M / (norm[:, :, None] * norm[:, None, :])
+        vs = v / norm
+        if not nonneg:
+            # pinv of A^T A at rcond^2 of A's: the minimum-norm solution of the same problem
+            return np.einsum("gmk,gk->gm", np.linalg.pinv(Ms, rcond=1e-24, hermitian=True), vs) / norm
+        # a square factor R with R^T R = Ms and R^T t = vs turns the problem into
+        # an NNLS of m rows for scipy's active-set loop
+        d, Q = np.linalg.eigh(Ms)
+        keep = d > 1e-12 * np.maximum(d.max(axis=1, keepdims=True), 1e-300)
+        sq = np.sqrt(np.where(keep, d, 0.0))
+        R = sq[:, :, None] * np.swapaxes(Q, 1, 2)
+        t = np.where(keep, np.einsum("gmk,gm->gk", Q, vs) / np.where(keep, sq, 1.0), 0.0)
+        return np.stack([nnls(R[g], t[g])[0] for g in range(G)]) / norm
+    # columns scaled to unit norm, so that the rank test below reads in absolute terms
     norm = np.sqrt(np.diagonal(M, axis1=1, axis2=2))  # column norms (G, m)
     norm = np.where(norm > 0, norm, 1.0)
     M = M / (norm[:, :, None] * norm[:, None, :])
-    v = (At @ b[..., None])[..., 0] / norm  # (G, m)
-    bb = np.einsum("gn,gn->g", b, b)
+    v = v / norm  # (G, m)
     best = bb.copy()  # residual of the zero vector, always feasible
     coef = np.zeros((G, m))
     eye = np.eye(m)
