@@ -176,7 +176,7 @@ def test_larger_model_arm_spends_the_verified_chains_compute(tmp_path):
     from scalewatch.experiments import ModelConfig
 
     cfg = SelfPlayConfig(**{**TINY, "arms": ("verified", "larger_model"), "generations": 0})
-    assert "larger_model" not in SelfPlayConfig().arms  # optional: the default (committed) run is unchanged
+    assert "larger_model" in SelfPlayConfig().arms  # the default (committed) run compares with it
     res = run_selfplay(cfg, tmp_path / "l")
     rec = {(r["arm"], r["round"]): r for r in res.records}
     small = ModelConfig(n_layer=1, n_head=2, d_model=16, context=cfg.arith_context)

@@ -10,7 +10,9 @@ and versions that made it; no training happens in the report):
   seed set plus the labels kept. Arms: ``verified`` (keep what the checker
   accepts; expert iteration / STaR), ``majority`` and ``unverified`` (no
   checker), ``ground_truth`` (the same pool with true labels: the same compute
-  on more human data), ``seed_only`` (the same training compute on the seed data).
+  on more human data), ``seed_only`` (the same training compute on the seed data),
+  ``larger_model`` (the verified loop's *total* compute, generation included,
+  spent on a model of twice the width trained from scratch on the seed set).
 * **open domain** (text, no verifier): generation 0 trained on human text,
   each later generation trained from scratch on samples of the previous one,
   all synthetic or mixed with a fixed share of human text.
@@ -56,7 +58,8 @@ _CITATIONS = (
     "and Synthetic Data', arXiv:2404.01413",
 )
 _ARM_LABEL = {"verified": "verified (checker)", "majority": "majority vote", "unverified": "unverified (every sample)",
-              "ground_truth": "more ground truth", "seed_only": "seed data only", "synthetic": "all synthetic",
+              "ground_truth": "more ground truth", "seed_only": "seed data only",
+              "larger_model": "larger model, same total compute", "synthetic": "all synthetic",
               "mixed": "mixed with human text"}
 
 
@@ -213,6 +216,10 @@ def selfplay_finding(result: Any) -> Finding:
     if "unverified" in arms and "verified" in arms:
         numbers.append(_num("verified minus unverified pass@1 (ours)", *_paired(recs, "verified", "unverified", R),
                               "points", _CI, "paired over seeds"))
+    if "larger_model" in arms and "verified" in arms:
+        numbers.append(_num("verified minus larger model at the same total compute, pass@1 (ours)",
+                              *_paired(recs, "verified", "larger_model", R), "points", _CI,
+                              "paired over seeds; the larger model spends the verified loop's FLOPs, generation included"))
     d3 = {arm: _gain(recs, arm, R, "pass@1 d3") for arm in arms}
     if "verified" in arms:
         numbers.append(_num("verified gain on 3-digit problems (ours)", *d3["verified"], "points", _CI,
@@ -271,9 +278,14 @@ def selfplay_finding(result: Any) -> Finding:
     cpu = float(sum(x.get("seconds", 0.0) for x in recs))
     v = gains.get("verified", (math.nan,) * 3)
     u = gains.get("unverified", (math.nan,) * 3)
+    big_text = ""
+    if "larger_model" in arms and "verified" in arms:
+        big = _paired(recs, "verified", "larger_model", R)
+        big_text = f", {big[0]:+.1f} over a wider model at equal compute"
     summary = (
-        f"On our own tiny models, {R} rounds of self-training with an exact checker move held-out arithmetic pass@1 by "
-        f"{v[0]:+.1f} points over the seed model ({head[0]:+.1f} over the same compute on the seed data) against "
+        f"On our own tiny models, {R} rounds of self-training with an exact checker move held-out pass@1 by "
+        f"{v[0]:+.1f} points over the seed model ({head[0]:+.1f} over the same compute on the seed data"
+        f"{big_text}) against "
         f"{u[0]:+.1f} without the checker; recursive training on text changes held-out loss by "
         f"{'; '.join(open_lines) or 'n/a'}: {verdict}."
     )
@@ -294,7 +306,7 @@ def selfplay_finding(result: Any) -> Finding:
         f"Verdict: {decision_text(decision)}"
     )
     notes = [
-        "A laptop-sized experiment: models of tens of thousands of parameters, a few hundred problems and three seeds; "
+        "A laptop-sized experiment: models of tens of thousands of parameters, a few hundred problems and five seeds; "
         "it shows the mechanism, not the size of the effect at frontier scale.",
         "The seed set holds a few hard (3-digit) examples: without any, the seed model solves no 3-digit problem and the "
         "checker has nothing to keep (STaR likewise starts from a few-shot prompt).",

@@ -103,8 +103,8 @@ __all__ = [
 
 #: closed-domain arms
 ARMS = ("verified", "majority", "unverified", "ground_truth", "seed_only", "larger_model")
-#: the closed-domain arms of the default (committed) run
-DEFAULT_ARMS = ARMS[:5]
+#: the closed-domain arms of the default (committed) run: all of them
+DEFAULT_ARMS = ARMS
 #: open-domain arms
 TEXT_ARMS = ("synthetic", "mixed")
 #: the committed result of the default run
@@ -112,7 +112,8 @@ DATA_DIR = Path(__file__).with_name("data") / "selfplay"
 RESULTS = "results.jsonl"
 _PART_ID = {"closed": 1, "open": 2}
 # appended, never reordered: the ids seed every draw, so the committed records stay reproducible
-_ARM_ID = {a: i for i, a in enumerate(("seed", "human") + DEFAULT_ARMS + TEXT_ARMS + ("larger_model",))}
+_ARM_ID = {a: i for i, a in enumerate(("seed", "human", "verified", "majority", "unverified", "ground_truth",
+                                       "seed_only", "synthetic", "mixed", "larger_model"))}
 _TIMING = ("seconds",)
 # Test-only hook: when set to a file path, the first round (not a base model) to finish creates
 # that file and kills its own process with SIGKILL after saving its checkpoint, before its record
@@ -136,7 +137,7 @@ class SelfPlayConfig:
     rounds : int
         Closed domain: rounds of sample -> filter -> train.
     arms : tuple of str
-        Closed-domain arms, a subset of :data:`ARMS` (default :data:`DEFAULT_ARMS`, without ``larger_model``).
+        Closed-domain arms, a subset of :data:`ARMS` (default :data:`DEFAULT_ARMS`, all of them).
     mode : {"finetune", "scratch"}
         ``finetune``: train the current model for ``round_steps`` on the seed
         set plus all kept labels; ``scratch``: re-initialise and train
@@ -181,7 +182,7 @@ class SelfPlayConfig:
         ``torch.set_num_threads`` during the run.
     """
 
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     rounds: int = 3
     arms: tuple[str, ...] = DEFAULT_ARMS
     mode: str = "finetune"
