@@ -118,6 +118,9 @@ def closed_curves(records: Any, column: str = "pass@1") -> Any:
     df = _with_seed_round(df, arms).sort_values(["arm", "seed", "round"])
     df["flops"] = df["train FLOPs"] + df["generation FLOPs"]
     df["cumulative FLOPs"] = df.groupby(["arm", "seed"])["flops"].cumsum()
+    # larger_model trains a fresh model each round on that round's whole budget: its compute is the round's, not a sum
+    fresh = (df["arm"] == "larger_model") & (df["round"] > 0)
+    df.loc[fresh, "cumulative FLOPs"] = df.loc[fresh, "flops"]
     rows = []
     for (arm, rnd), g in df.groupby(["arm", "round"], sort=True):
         m, lo, hi = seed_interval(100 * g[column])
