@@ -71,6 +71,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "scalewatch.analyses.datawall.wall",
     "scalewatch.analyses.trends.plateau",
     "scalewatch.analyses.sweep",
+    "scalewatch.analyses.curves",
     "scalewatch.analyses.synthetic",
 )
 

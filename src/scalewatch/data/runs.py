@@ -196,7 +196,10 @@ def open_runs(
         return RunSource(name=label, kind="mlflow", runset=runset)
     path = Path(text).expanduser()
     if path.exists():
-        return RunSource(name=name or path.name, kind="file", runset=read_runs(path, mapping=mapping, units=units))
+        runset = _long_curves(path, mapping, units) if path.is_file() else None
+        if runset is None:
+            runset = read_runs(path, mapping=mapping, units=units)
+        return RunSource(name=name or path.name, kind="file", runset=runset)
     from scalewatch.data import datasets
 
     known = datasets.names()
@@ -213,6 +216,59 @@ def open_runs(
         f"runs source {text!r}: no such file, and not 'registry[:KEY=VALUE]', 'mlflow:PATH' or a public dataset "
         f"name ({', '.join(known)}){hint}"
     )
+
+
+def _long_curves(path: Path, mapping: Mapping[str, str] | None, units: Mapping[str, str] | None) -> RunSet | None:
+    """A file of whole loss curves (a ``run_id`` column, several rows per run, a ``step`` or tokens column) as a RunSet.
+
+    Each run's last row (largest step, else most tokens) is the run; every row
+    is a point of its curve (``run_id, step, tokens, loss``, in the units the
+    run's values were converted to). Returns None for any other file, which
+    :func:`read_runs` then reads (and, for repeated run ids without a step or
+    tokens column, refuses with its own message).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from scalewatch.data._importers import _alias_plan, _apply_mapping, _check_mapping, _format_of, _read_frame, from_dataframe
+
+    try:
+        fmt = _format_of(path, None)
+    except (ValueError, DataValidationError):
+        return None
+    checked = _check_mapping(mapping)
+    raw = _read_frame(path, fmt, checked)
+    if "run_id" not in raw.columns or not raw["run_id"].duplicated().any():
+        return None
+    named = _apply_mapping(raw, checked, path.name)
+    renames, _, _, _ = _alias_plan(list(named.columns), checked)
+    named = named.rename(columns=renames)
+    if "loss" not in named.columns or not ({"step", "tokens"} & set(named.columns)):
+        return None
+    order = [c for c in ("step", "tokens") if c in named.columns]
+    named = named.assign(_row=np.arange(len(named))).sort_values(["run_id", *order, "_row"], kind="stable")
+    last = named.groupby("run_id", sort=False).tail(1)
+    steps = named["step"] if "step" in named.columns else named.groupby("run_id", sort=False).cumcount()
+    curves = pd.DataFrame({"run_id": named["run_id"].astype(str).to_numpy(),
+                           "step": pd.array(np.asarray(steps, dtype=np.int64), dtype="Int64"),
+                           "tokens": pd.to_numeric(named["tokens"], errors="coerce").to_numpy(float)
+                           if "tokens" in named.columns else np.nan,
+                           "loss": pd.to_numeric(named["loss"], errors="coerce").to_numpy(float)})
+    runs_raw = raw.iloc[last["_row"].to_numpy()].drop(columns=[c for c in raw.columns if c == "step"
+                                                                 or checked.get(c) == "step"]).reset_index(drop=True)
+    runset = from_dataframe(runs_raw, mapping={k: v for k, v in checked.items() if v != "step"}, units=units,
+                            source=path.name)
+    # the run table's values after unit conversion (bits -> nats, tokens in billions, ...): the curves follow them
+    ids = last["run_id"].astype(str).to_numpy()
+    got = runset.runs.set_index(runset.runs["run_id"].astype(str))
+    for col in ("tokens", "loss"):
+        if col in got.columns and col in last.columns:
+            before = pd.to_numeric(last[col], errors="coerce").to_numpy(float)
+            after = got.loc[ids, col].to_numpy(float)
+            ok = np.isfinite(before) & np.isfinite(after) & (before != 0)
+            if ok.any():
+                curves[col] = curves[col] * float(np.median(after[ok] / before[ok]))
+    return RunSet(runs=runset.runs, scores=runset.scores, curves=curves)
 
 
 def load_runs(source: str | os.PathLike[str] | RunSet | Any, **kwargs: Any) -> RunSet:

@@ -541,6 +541,22 @@ _add(
     )
 )
 
+# -- rules of learning curves: a law fitted to whole loss curves --
+_add(
+    Rule(
+        "curves.heldout_final",
+        "mean excess of the final loss of the largest models over the law fitted to the whole loss curves of the "
+        "smaller ones (bootstrap by run, combined with a resample of the held-out runs)",
+        "%",
+        margin=1.0,
+        gate=4.0,
+        favourable="below",
+        why="the same 1% of loss as loss.heldout_excess (about one doubling of compute at Chinchilla's scale): a law fitted "
+        "to curves is useful for planning only if it predicts a larger model's final loss as well as a fit to final losses "
+        "must.",
+    )
+)
+
 
 def overrule(decision: Decision, reason: str) -> Decision:
     """The decision withheld: the rule's "inconclusive" label, with ``reason`` and what the interval alone gave.

@@ -12,7 +12,7 @@ import numpy as np
 
 from scalewatch.errors import FitError, IdentifiabilityWarning
 from scalewatch.fitting._covariance import covariance
-from scalewatch.fitting._design import _target, design_from
+from scalewatch.fitting._design import _table, _target, design_from
 from scalewatch.fitting._losses import Loss, as_loss
 from scalewatch.fitting._problem import Problem
 from scalewatch.fitting._result import FitResult
@@ -144,6 +144,8 @@ def fit(
     delta: float | None = None,
     space: str | None = None,
     weights: Any = None,
+    groups: Any = None,
+    group_weights: str = "per_run",
     starts: Any = None,
     keep: int = 12,
     max_iter: int = 2000,
@@ -180,6 +182,21 @@ def fit(
         Where residuals are taken; default "log" for positive laws.
     weights : array (n,), optional
         Non-negative observation weights (counts, for resampling).
+    groups : str or array (n,), optional
+        The training run of each point, when the data hold many points per run
+        (whole loss curves: one row per logged step): a column name such as
+        ``"run_id"`` or one label per row. :func:`~scalewatch.bootstrap` of the
+        result then resamples whole runs, never single points (the points of
+        one curve share the run's seed, data order and schedule; they are not
+        independent draws).
+    group_weights : {"per_run", "per_point"}, default "per_run"
+        With ``groups``: ``"per_run"`` weights each point by 1 / (its run's
+        point count), so every run counts once in the objective whatever the
+        number of checkpoints it logged, :math:`\sum_g \frac{1}{n_g}
+        \sum_{i \in g} w_i \rho(r_i)`; ``"per_point"`` leaves every point
+        its own weight (a run that logged ten times as often pulls ten times
+        as hard, as a plain fit to all of Hoffmann et al.'s approach-1 curve
+        points would).
     starts : None, "grid", "hoffmann", int or array (S, p)
         ``None``: variable projection over a grid of the law's nonlinear
         parameters when the law has linear ones, else its default grid.
@@ -226,7 +243,8 @@ def fit(
     References
     ----------
     Hoffmann et al. (2022), arXiv:2203.15556, Appendix D.2 (Huber, delta 1e-3,
-    log residuals, 4500-point grid); Besiroglu et al. (2024), arXiv:2404.10102;
+    log residuals, 4500-point grid) and section 3.1 (approach 1: whole training
+    curves of every run); Besiroglu et al. (2024), arXiv:2404.10102;
     Horvitz & Thompson (1952), JASA 47(260) (design weights of the subsample).
 
     Examples
@@ -275,6 +293,19 @@ def fit(
         if w.shape != (n,) or np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValueError(f"weights must be {n} finite non-negative numbers; got shape {w.shape}.")
 
+    labels = None
+    if groups is not None:
+        labels, counts = _groups(data, groups, n)
+        if group_weights == "per_run":
+            w = w / counts[labels]
+        elif group_weights != "per_point":
+            raise ValueError(f"fit(group_weights={group_weights!r}): use 'per_run' or 'per_point'.")
+        if len(counts) < p + 1:
+            raise ValueError(f"fit(groups=...) gives {len(counts)} runs; {law.name} has {p} parameters and needs points "
+                             f"from at least {p + 1} runs (or fit without groups=).")
+    elif group_weights not in ("per_run", "per_point"):
+        raise ValueError(f"fit(group_weights={group_weights!r}): use 'per_run' or 'per_point'.")
+
     if strategy not in ("auto", "full", "subsample"):
         raise ValueError(f"strategy={strategy!r} is not allowed; use 'auto', 'full' or 'subsample'.")
     if isinstance(subsample, bool) or not isinstance(subsample, (int, np.integer)) or subsample < 4 * (p + 1):
@@ -296,10 +327,32 @@ def fit(
             f"after {best.n_iter[0]} iterations from {search.n_refined} refined starts); "
             "try more starts (starts=256), other bounds, or max_iter=..."
         )
-    return _build_result(problem, w, search, label, converged, code, time.perf_counter() - t0)
+    return _build_result(problem, w, search, label, converged, code, time.perf_counter() - t0, labels)
 
 
-def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: str, converged: bool, code: int, seconds: float) -> FitResult:
+def _groups(data: Any, groups: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run label (0..G-1) of each of the ``n`` points and each run's point count, from ``fit(groups=...)``."""
+    if isinstance(groups, str):
+        table = _table(data)
+        have = list(table.columns) if hasattr(table, "columns") else list(table) if isinstance(table, Mapping) else []
+        if groups not in have:
+            raise ValueError(f"fit(groups={groups!r}) names no column of the data (columns: {have}); pass the column "
+                             "that holds each point's run, e.g. groups='run_id', or one label per point.")
+        raw = np.asarray(table[groups])
+    else:
+        raw = np.asarray(groups)
+    if raw.shape != (n,):
+        raise ValueError(f"fit(groups=...) has shape {raw.shape}; it needs one run label per point ({n}).")
+    if raw.dtype.kind == "f" and np.isnan(raw).any():
+        raise ValueError(f"fit(groups=...) has {int(np.isnan(raw).sum())} missing label(s); every point needs its run.")
+    if raw.dtype.kind == "O" and any(v is None for v in raw):
+        raise ValueError("fit(groups=...) has missing labels (None); every point needs its run.")
+    _, labels, counts = np.unique(raw.astype(str) if raw.dtype.kind == "O" else raw, return_inverse=True, return_counts=True)
+    return labels.ravel(), counts.astype(np.float64)
+
+
+def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: str, converged: bool, code: int, seconds: float,
+                  labels: np.ndarray | None = None) -> FitResult:
     law = problem.law
     best = search.best
     theta = problem.theta(best.u[0])
@@ -313,7 +366,6 @@ def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: 
     loss = problem.loss
     if loss.profiled_scale:
         scale = float(loss.profile_scale(r[None, :], w[None, :] if w.ndim == 1 else w)[0])  # type: ignore[attr-defined]
-    z = r / scale if scale else r
     cov, se_method = covariance(loss, J, r, w if w.ndim == 1 else w[0], scale)
     warns: list[str] = []
     with np.errstate(all="ignore"):
@@ -389,6 +441,7 @@ def _build_result(problem: Problem, w: np.ndarray, search: SearchResult, label: 
         local_optima=tuple(optima[:10]),
         starts=label,
         seconds=seconds,
+        groups=labels,
     )
 
 

@@ -69,6 +69,8 @@ class FitResult:
     starts: str = ""
     seconds: float = math.nan
     stderr_method: str = "sandwich"
+    #: run label (0..G-1) of every point when the fit was given ``groups=`` (whole loss curves), else None
+    groups: np.ndarray | None = field(default=None, repr=False)
 
     # -- use -------------------------------------------------------------------
     @property
@@ -101,6 +103,7 @@ class FitResult:
             "status": self.status,
             "message": self.message,
             "n_obs": int(self.n_obs),
+            "n_groups": None if self.groups is None else int(self.groups.max()) + 1,
             "n_params": int(self.law.n_params),
             "aic": float(self.aic),
             "bic": float(self.bic),

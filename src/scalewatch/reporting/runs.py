@@ -20,7 +20,8 @@ analysis                    what it does                                        
 ``overtraining``            fit near 20 tokens per parameter, predict over-trained runs 8 runs at 10-20 tokens per
                                                                                         parameter, 3 at >= 80
 ``repetition``              the data-constrained law (Muennighoff et al. 2023)          unique_tokens; runs of > 4 epochs
-``learning_curves``         loss curves                                                 a curves table
+``learning_curves``         Chinchilla's law fitted to whole loss curves, backtested    curves (run_id plus step or
+                            on the largest models' final loss                           tokens) of 7 or more runs
 ==========================  ==========================================================  =============================
 
 An analysis that does not apply is listed as skipped with the reason ("needs
@@ -264,11 +265,25 @@ def _repetition(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any])
 
 
 def _learning_curves(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any]) -> Finding:
-    if not len(src.runset.curves):
-        raise _Skip("needs loss curves: a curves side file (runs.curves.csv: run_id, step, tokens, loss), 'curve' "
-                    "lists in JSON lines, or an MLflow loss history")
-    raise _Skip(f"{len(src.runset.curves)} curve points given, but no learning-curve law is registered with the "
-                "pretraining analyses yet; the final losses are used")
+    from scalewatch.analyses.curves import learning_curve_finding
+
+    curves = src.runset.curves
+    if not len(curves):
+        raise _Skip("needs loss curves: several rows per run (run_id plus step or tokens columns), a curves side file "
+                    "(runs.curves.csv: run_id, step, tokens, loss), 'curve' lists in JSON lines, or an MLflow loss history")
+    if curves["tokens"].isna().all():
+        raise _Skip("needs tokens seen at each curve point (column tokens of the curves); only steps are given")
+    with_curves = df[df["run_id"].astype(str).isin(set(curves["run_id"].astype(str)))]
+    if with_curves["run_id"].nunique() < 7:
+        raise _Skip(f"needs curves of at least 7 runs with params (6 to fit, a larger one to predict); "
+                    f"{with_curves['run_id'].nunique()} given")
+    try:
+        return learning_curve_finding(with_curves, curves, n_boot=200 if fast else 1000, seed=seed, source=src.name,
+                                      question=_QUESTION, key=f"{_QUESTION}.learning_curves")
+    except ValueError as exc:
+        if "needs curves of at least" not in str(exc):
+            raise
+        raise _Skip(f"needs curves of more runs: {str(exc).split(': ', 1)[-1]}") from None
 
 
 _ANALYSES: Mapping[str, Callable[..., Finding]] = {
