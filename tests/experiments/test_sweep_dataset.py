@@ -28,7 +28,8 @@ def test_report_runs_the_sweep_analysis() -> None:
     from scalewatch.reporting import run_report
 
     report = run_report(only=("sweep.*",), fast=True)
-    (finding,) = report.findings
+    assert [f.key for f in report.findings] == ["sweep.chinchilla", "sweep.learning_curves"]
+    finding = report.findings[0]
     assert finding.key == "sweep.chinchilla" and finding.question == "sweep"
     from scalewatch.findings import VERDICTS
 
