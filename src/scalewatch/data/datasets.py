@@ -59,7 +59,7 @@ from scalewatch.data._loaders._fetch import (
 from scalewatch.data._loaders._fetch import fetch as _fetch_file
 from scalewatch.data._loaders import _fetch as _fetch_module
 from scalewatch.data._loaders import _versions
-from scalewatch.data._loaders._paths import CACHE_ENV
+from scalewatch.data._loaders._paths import CACHE_ENV, cache_root
 from scalewatch.data._loaders._paths import sha256_of as _sha256_file
 from scalewatch.data._loaders._raw_pins import RAW_PINS
 from scalewatch.data._loaders._snapshot import snapshot_version
@@ -82,6 +82,7 @@ __all__ = [
     "snapshot_version",
     "MIRROR_ENV",
     "CACHE_ENV",
+    "cache_root",
     "PACKAGE_DATASETS",
     "PACKAGE_DATASET_GROUP",
     "register_package_dataset",

@@ -87,19 +87,12 @@ def cache_enabled(cache: bool = True) -> bool:
 
 def report_cache_dir() -> Path:
     """Folder of the report cache (created on first write)."""
-    from scalewatch.data.datasets import CACHE_ENV
+    from scalewatch.data.datasets import cache_root
 
     own = os.environ.get(CACHE_DIR_ENV, "").strip()
     if own:
         return Path(own).expanduser()
-    value = os.environ.get(CACHE_ENV, "").strip()
-    if value:
-        root = Path(value).expanduser()
-    else:
-        import platformdirs
-
-        root = Path(platformdirs.user_cache_dir("scalewatch"))
-    return root / "report"
+    return cache_root() / "report"
 
 
 def code_hash() -> str:

@@ -9,16 +9,19 @@ from pathlib import Path
 CACHE_ENV = "SCALEWATCH_CACHE_DIR"
 
 
-def cache_dir() -> Path:
-    """Root of the download cache for datasets (created lazily on first download)."""
+def cache_root() -> Path:
+    """scalewatch's cache folder: ``$SCALEWATCH_CACHE_DIR``, else the user cache folder (platformdirs)."""
     value = os.environ.get(CACHE_ENV, "").strip()
     if value:
-        root = Path(value).expanduser()
-    else:
-        import platformdirs
+        return Path(value).expanduser()
+    import platformdirs
 
-        root = Path(platformdirs.user_cache_dir("scalewatch"))
-    return root / "datasets"
+    return Path(platformdirs.user_cache_dir("scalewatch"))
+
+
+def cache_dir() -> Path:
+    """Root of the download cache for datasets (created lazily on first download)."""
+    return cache_root() / "datasets"
 
 
 # (resolved path, size, mtime_ns) -> sha256; hashing the 8 MB Pythia table once per process is enough.
