@@ -392,7 +392,7 @@ def test_bootstrap_resample_search_matches_a_full_search():
     prob = Problem(res.law, res.X, res.y, res.loss, res.space)
     rng = np.random.default_rng(0)
     W = rng.multinomial(64, np.full(64, 1 / 64), size=20).astype(float)
-    U, ok = _solve_chunk(prob, W, _starts(prob, res, res.weights, 4), 4, 2, 200)
+    U, ok = _solve_chunk(prob, W, _starts(prob, res, res.weights, 4), 0, 2, 200)  # bootstrap()'s defaults
     assert ok.all()
     f = prob.objective(U, W)
     grid = _profile_grid(res.law, rng)
