@@ -87,25 +87,40 @@ def main() -> None:
     rel = (res.objective - ref.objective) / ref.objective
     rel_h = (res_h.objective - ref.objective) / ref.objective
 
-    # Bootstrap against single-start refits in the Epoch replication's style: one scipy
-    # L-BFGS-B call per resample (multinomial counts of runs as weights), started at the
-    # full-data optimum; same resamples count, run in blocks with an engine bootstrap
-    # timed after each block, as above.
+    # Bootstrap against single-start refits, two ways, same number of resamples:
+    # (1) the Epoch replication's style (Besiroglu et al. 2024, data_analysis.ipynb): each
+    #     resample is the runs drawn with replacement, refitted by one scipy BFGS call from a
+    #     fixed start, Hoffmann et al.'s fit (406.4, 410.7, 1.69, 0.34, 0.28); their gradient
+    #     came from autograd, ours is analytic (numpy), which makes the reference faster;
+    # (2) the strongest single start we know: L-BFGS-B (analytic gradient) warm-started at
+    #     the full-data optimum, resamples as multinomial weights.
+    # Both run in blocks with an engine bootstrap timed after each block, as above.
     from scipy.optimize import minimize
 
     from scalewatch.fitting._reference import _objective
 
     p = res.params
-    x0 = np.array([np.log(p["A"]), np.log(p["B"]), np.log(p["E"]), p["alpha"], p["beta"]])
+    x_warm = np.array([np.log(p["A"]), np.log(p["B"]), np.log(p["E"]), p["alpha"], p["beta"]])
+    x_hoff = np.array([np.log(406.4), np.log(410.7), np.log(1.69), 0.34, 0.28])
     ln, ld, ll = np.log(d["N"]), np.log(d["D"]), np.log(d["loss"])
     nn = len(ll)
-    Wref = np.random.default_rng(0).multinomial(nn, np.full(nn, 1.0 / nn), size=args.resamples).astype(float)
-    t_single, boot_times, boot = 0.0, [], None
+    ref_rng = np.random.default_rng(0)
+    idx_ref = ref_rng.integers(0, nn, size=(args.resamples, nn))
+    Wref = ref_rng.multinomial(nn, np.full(nn, 1.0 / nn), size=args.resamples).astype(float)
+    ones = np.ones(nn)
+    t_epoch, t_warm, boot_times, boot = 0.0, 0.0, [], None
+    epoch_fail = 0
     for block in np.array_split(np.arange(args.resamples), 5):
         t0 = time.perf_counter()
+        for i in block:
+            j = idx_ref[i]
+            r = minimize(_objective, x_hoff, args=(ln[j], ld[j], ll[j], 1e-3, ones), jac=True, method="BFGS")
+            epoch_fail += not r.success
+        t_epoch += time.perf_counter() - t0
+        t0 = time.perf_counter()
         for w in Wref[block]:
-            minimize(_objective, x0, args=(ln, ld, ll, 1e-3, w), jac=True, method="L-BFGS-B")
-        t_single += time.perf_counter() - t0
+            minimize(_objective, x_warm, args=(ln, ld, ll, 1e-3, w), jac=True, method="L-BFGS-B")
+        t_warm += time.perf_counter() - t0
         boot, _, times = timed(lambda: bootstrap(res, args.resamples, seed=0), 1)
         boot_times += times
     t_boot = statistics.median(boot_times)
@@ -136,12 +151,15 @@ Objective: Huber (delta = 1e-3) on log-loss residuals, summed; A, B, E on log sc
 | reference: 4500 x scipy L-BFGS-B (analytic gradient), Python loop | {t_ref:.2f} s (in {args.blocks} blocks) | {ref.objective:.15g} | 1x |
 | `fit(Chinchilla())` (variable projection, 225 exponent pairs, 12 refined) | {t_fit * 1e3:.1f} ms (median of {len(fit_times)}; range {min(fit_times) * 1e3:.1f}-{max(fit_times) * 1e3:.1f}) | {res.objective:.15g} | **{t_ref / t_fit:,.0f}x faster**, objective {rel:+.2e} relative |
 | `fit(..., starts="hoffmann")` (all 4500 starts, one batch) | {t_hoff:.2f} s (median of 3) | {res_h.objective:.15g} | {t_ref / t_hoff:,.0f}x faster, objective {rel_h:+.2e} relative |
-| reference bootstrap: {args.resamples} x scipy L-BFGS-B, one start (the full-data optimum) per resample | {t_single:.2f} s (in 5 blocks) | | 1x |
-| `bootstrap(fit, {args.resamples})`, each resample a multi-start search, 2 threads | {t_boot:.2f} s (median of 5; range {min(boot_times):.2f}-{max(boot_times):.2f}) | {boot.n_failed}/{args.resamples} failed | **{t_single / t_boot:.1f}x faster** than single-start refits (target 30x) |
+| reference bootstrap (1), Epoch's style: {args.resamples} x scipy BFGS from Hoffmann et al.'s fit, runs drawn with replacement | {t_epoch:.2f} s (in 5 blocks) | {epoch_fail}/{args.resamples} not converged | 1x |
+| reference bootstrap (2): {args.resamples} x scipy L-BFGS-B warm-started at the full-data optimum | {t_warm:.2f} s (in 5 blocks) | | {t_epoch / t_warm:.1f}x faster than (1) |
+| `bootstrap(fit, {args.resamples})`, each resample a multi-start search, 2 threads | {t_boot:.2f} s (median of 5; range {min(boot_times):.2f}-{max(boot_times):.2f}) | {boot.n_failed}/{args.resamples} failed | **{t_epoch / t_boot:.1f}x faster** than (1) (target 30x: {"met" if t_epoch / t_boot >= 30 else "not met"}); {t_warm / t_boot:.1f}x faster than (2) |
 
 Fitted (engine): E = {res.params['E']:.4f}, A = {res.params['A']:.1f}, B = {res.params['B']:.1f}, alpha = {res.params['alpha']:.4f}, beta = {res.params['beta']:.4f}.
 Bootstrap 95% percentile intervals: alpha [{boot.intervals['alpha'][0]:.4f}, {boot.intervals['alpha'][1]:.4f}], beta [{boot.intervals['beta'][0]:.4f}, {boot.intervals['beta'][1]:.4f}], E [{boot.intervals['E'][0]:.4f}, {boot.intervals['E'][1]:.4f}].
 Per-resample search check: on {m} resamples, the bootstrap's search was worse than a full 225-point variable-projection search (by more than 1e-9 relative) on {worse}/{m}.
+
+Each engine bootstrap resample starts from the full-data optima and the best grid points (5 starts), converges the best and follows the runner-up until it joins the best's basin; reference (1) is what the issue's "single-start refits" means (one start per resample, as in the Epoch replication); (2) is a single warm start, no search, and the fastest scipy way we know.
 
 The reference grid runs in {args.blocks} blocks with {args.repeats} engine fits timed after each, so both are measured over the same stretches of this shared machine (its speed drifts by tens of percent within minutes).
 Command: `python benchmarks/bench_fit.py` (with `SCALEWATCH_DATA_MIRROR` set, or online).

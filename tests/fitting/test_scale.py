@@ -214,3 +214,74 @@ def test_subsample_strategy_reaches_the_full_optimum_on_chinchilla_runs(chinchil
     sub = quiet_fit(LAW, chinchilla_runs, strategy="subsample", subsample=100, seed=seed)
     assert "on a 100-point stratified subsample" in sub.starts
     assert abs(sub.objective - full.objective) <= 1e-9 * full.objective
+
+
+# -- the bag of little bootstraps ------------------------------------------------------
+
+
+def test_bag_of_little_bootstraps_matches_the_full_bootstrap_spread():
+    from scalewatch.fitting import bootstrap
+
+    X, y = cloud(3000, seed=11)
+    res = quiet_fit(LAW, (X, y))
+    full = bootstrap(res, 400, seed=0, strategy="full")
+    blb = bootstrap(res, 400, seed=0, strategy="blb", subsets=8, subset_size=300)
+    assert full.strategy == "full" and blb.strategy == "blb: 8 subsets of 300 units"
+    assert blb.n_failed == 0 and blb.samples["alpha"].size == 400
+    for k in ("E", "alpha", "beta"):
+        lo_f, hi_f = full.intervals[k]
+        lo_b, hi_b = blb.intervals[k]
+        # the same spread (percentile noise of 400 resamples is ~10%) ...
+        assert (hi_b - lo_b) == pytest.approx(hi_f - lo_f, rel=0.35), k
+        # ... centred at the full-data fit, not at the subsets' fits (whose own spread is ~3x wider here)
+        assert lo_b < res.params[k] < hi_b, k
+        assert abs((lo_b + hi_b) / 2 - (lo_f + hi_f) / 2) < 0.35 * (hi_f - lo_f), k
+    assert "bag of little bootstraps (8 subsets of 300 units)" in blb.report()
+    assert blb.to_dict()["strategy"] == "blb: 8 subsets of 300 units"
+
+
+def test_bootstrap_switches_to_little_bootstraps_above_the_threshold(monkeypatch):
+    from scalewatch.fitting import _bootstrap, bootstrap
+
+    X, y = cloud(3000, seed=12)
+    res = quiet_fit(LAW, (X, y))
+    assert bootstrap(res, 20, seed=0).strategy == "full"
+    monkeypatch.setattr(_bootstrap, "BLB_ABOVE", 2000)
+    seen = []
+    real = _bootstrap._solve_chunk
+
+    def spy(problem, W, *args, **kwargs):
+        seen.append((problem.n, W.sum(axis=1)))
+        return real(problem, W, *args, **kwargs)
+
+    monkeypatch.setattr(_bootstrap, "_solve_chunk", spy)
+    boot = bootstrap(res, 40, seed=0, threads=1)
+    # default subsets: min(10, 40 // 10) = 4, of max(4096, 3000**0.6) -> all 3000 units at most
+    assert boot.strategy == "blb: 4 subsets of 3000 units"
+    monkeypatch.setattr(_bootstrap, "_BLB_MIN", 500)
+    seen.clear()
+    boot = bootstrap(res, 40, seed=0, threads=1)
+    assert boot.strategy == "blb: 4 subsets of 500 units" and boot.n_failed == 0
+    assert all(n == 500 for n, _ in seen)
+    # every resample (and each subset's own fit) is weighted up to the full size
+    resamples = np.concatenate([w for _, w in seen if len(w) > 1])
+    assert resamples.size == 40 and np.allclose(resamples, 3000)
+    again = bootstrap(res, 40, seed=0, threads=2)
+    assert np.array_equal(again.samples["alpha"], boot.samples["alpha"])  # seeded, whatever the threads
+
+
+def test_bag_of_little_bootstraps_keeps_runs_whole_and_refuses_bca():
+    from scalewatch.fitting import bootstrap
+
+    X, y = curves(runs=30, steps=40, seed=2)
+    run_id = np.repeat(np.arange(30), 40)
+    res = quiet_fit(LAW, {"N": X[:, 0], "D": X[:, 1], "loss": y, "run_id": run_id}, groups="run_id")
+    boot = bootstrap(res, 60, seed=0, strategy="blb", subsets=3, subset_size=12, threads=1)
+    assert boot.strategy == "blb: 3 subsets of 12 units" and boot.n_failed == 0
+    assert boot.groups.startswith("runs (all 1200 points of 30 runs")
+    with pytest.raises(ValueError, match="method='bca' needs a jackknife over all 30 resampling units"):
+        bootstrap(res, 60, strategy="blb", method="bca")
+    with pytest.raises(ValueError, match="strategy='fast'; use 'auto', 'full' or 'blb'"):
+        bootstrap(res, 60, strategy="fast")
+    with pytest.raises(ValueError, match="subset_size=0; use a positive integer"):
+        bootstrap(res, 60, strategy="blb", subset_size=0)

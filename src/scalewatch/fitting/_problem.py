@@ -194,15 +194,16 @@ class Problem:
     def _linear_tile(self, theta, a, b, w, s):
         """Residuals (b, c) and the tile's sums: gradient, curvature, damping scale."""
         with np.errstate(all="ignore"):
-            pred, J = self.law.evaluate(self.feature_slice(a, b), theta, jac=True)
-            # chain rule through theta = exp(u), and d log(pred) = d pred / pred: the
-            # (B, n, p) Jacobian is scaled in place by a column factor and then a row
-            # factor, with no (B, n, p) temporary for their quotient
-            J = J * np.where(self.log_mask, theta, 1.0)[..., None, :] if self.log_mask.any() else np.array(J)
+            # the Jacobian parameter-major, (b, p, c): the contractions over the c
+            # observations below are then matrix products over a contiguous axis
+            pred, Jt = self.law.evaluate_columns(self.feature_slice(a, b), theta)
+            # chain rule through theta = exp(u), and d log(pred) = d pred / pred, in place
+            if self.log_mask.any():
+                Jt *= np.where(self.log_mask, theta, 1.0)[..., :, None]
             target = self.target[a:b]
             if self.space == "log":
                 r = np.log(pred) - target
-                J *= (1.0 / pred)[..., None]
+                Jt *= (1.0 / pred)[..., None, :]
             else:
                 r = pred - target
             if isinstance(s, str):  # "profile": the whole batch is in this tile
@@ -217,10 +218,9 @@ class Problem:
                 psi = w * self.loss.psi(z) / s[..., None]
                 om = w * self.loss.omega(z) / (s * s)[..., None]
                 dp = w * self.loss.dpsi(z) / (s * s)[..., None]
-            # contract J (B, n, p) over n, with the weights as row vectors
-            g = (psi[..., None, :] @ J)[..., 0, :]
-            H = np.swapaxes(J * dp[..., None], -1, -2) @ J
-            D = (om[..., None, :] @ (J * J))[..., 0, :]
+            g = (Jt @ psi[..., :, None])[..., 0]
+            H = (Jt * dp[..., None, :]) @ np.swapaxes(Jt, -1, -2)
+            D = ((Jt * Jt) @ om[..., :, None])[..., 0]
         return r, g, H, D
 
     def linearize(self, u: np.ndarray, w: np.ndarray):

@@ -152,6 +152,17 @@ class Law:
         """Prediction (..., n) and, if ``jac``, its Jacobian (..., n, p)."""
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def evaluate_columns(self, features: Any, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Prediction (..., n) and its Jacobian parameter-major, (..., p, n), as a new array.
+
+        The solver contracts the Jacobian over the n observations; with n the
+        last (contiguous) axis those contractions are plain matrix products.
+        The default transposes :meth:`evaluate`'s Jacobian; a law may write
+        its columns in this layout directly (Chinchilla does).
+        """
+        pred, J = self.evaluate(features, theta, jac=True)
+        return pred, np.array(np.swapaxes(J, -1, -2), order="C")
+
     def predict(self, data: Any, theta: Sequence[float] | np.ndarray | Mapping[str, float]) -> np.ndarray:
         """Predict the output at ``data`` for parameters ``theta``.
 

@@ -85,3 +85,23 @@ class Chinchilla(Law):
         else:
             cols.append(-log_d * td)
         return pred, np.stack(cols, axis=-1)
+
+    def evaluate_columns(self, features, theta):
+        log_n, log_d = features
+        E, A, B, alpha = (theta[..., i, None] for i in range(4))
+        beta = alpha if self.tied else theta[..., 4, None]
+        pn = np.exp(-alpha * log_n)  # N^-alpha, (..., n)
+        pd = np.exp(-beta * log_d)  # D^-beta
+        tn = A * pn
+        td = B * pd
+        pred = E + tn + td
+        Jt = np.empty(pred.shape[:-1] + (self.n_params, pred.shape[-1]))  # (..., p, n)
+        Jt[..., 0, :] = 1.0
+        Jt[..., 1, :] = pn
+        Jt[..., 2, :] = pd
+        np.multiply(tn, -log_n, out=Jt[..., 3, :])
+        if self.tied:
+            Jt[..., 3, :] -= log_d * td
+        else:
+            np.multiply(td, -log_d, out=Jt[..., 4, :])
+        return pred, Jt

@@ -138,3 +138,18 @@ def test_coverage_rule():
     assert coverage_verdict(450, 500, 0.9).verdict == "calibrated"
     assert coverage_verdict(300, 500, 0.9).verdict == "miscalibrated"
     assert coverage_verdict(20, 24, 0.9).verdict == "inconclusive"  # too few runs to tell
+
+
+def test_binned_kernel_smooth_equals_the_exact_one():
+    from scalewatch.analyses.pretraining import calibration
+
+    rng = np.random.default_rng(3)
+    z = rng.uniform(-1.0, 7.0, 6000)
+    e = 0.01 * np.sin(z) + 0.005 * rng.standard_normal(z.size)
+    binned = calibration.kernel_smooth(z, e, 0.4)  # above EXACT_SMOOTH_MAX: binned
+    w = np.exp(-0.5 * ((z[:, None] - z[None, :]) / 0.4) ** 2)
+    exact = (w @ e) / w.sum(axis=1)
+    assert z.size > calibration.EXACT_SMOOTH_MAX
+    assert np.max(np.abs(binned - exact)) < 1e-6
+    small = calibration.kernel_smooth(z[:500], e[:500], 0.4)  # exact below the threshold
+    assert np.array_equal(small, (w[:500, :500] @ e[:500]) / w[:500, :500].sum(axis=1))

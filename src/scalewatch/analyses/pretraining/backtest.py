@@ -69,6 +69,16 @@ __all__ = ["default_cutoffs", "BacktestResult", "backtest"]
 
 #: slack of interval ends on log scale (relative 1e-9): rounding, not uncertainty
 _LOG_SLACK = 1e-9
+#: most entries of a block of simulated draws (draws x held-out runs): 128 MB of float64
+DRAW_BLOCK = 2**24
+
+
+def draw_blocks(n: int, per: int, budget: int = DRAW_BLOCK) -> list[slice]:
+    """Slices of range(n) whose blocks hold at most ``budget`` entries when each
+    item takes ``per`` (one slice when all fit: the draws are then the same as
+    one array's; the random stream of a split array differs only in order)."""
+    step = max(1, budget // max(per, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
 #: shares of the runs (largest `by` first) held out by the default cut-offs
@@ -224,9 +234,13 @@ class BacktestResult(Result):
         rng = np.random.default_rng(seed)
         log_hat = np.log(p["predicted"].to_numpy(float)[sel])
         b = rng.integers(0, log_pb.shape[0], size=n_draws)
-        r = rng.choice(resid, size=(n_draws, int(sel.sum())), replace=True)
-        # y* = pred_b exp(-r): excess of y* over the training fit's prediction
-        draws = 100 * ((log_pb[b][:, sel] - r) - log_hat[None, :]).mean(axis=1)
+        k = int(sel.sum())
+        draws = np.empty(n_draws)
+        lp = log_pb[:, sel]
+        for rows in draw_blocks(n_draws, k):  # at most DRAW_BLOCK (draw, run) pairs at once
+            r = rng.choice(resid, size=(rows.stop - rows.start, k), replace=True)
+            # y* = pred_b exp(-r): excess of y* over the training fit's prediction
+            draws[rows] = 100 * ((lp[b[rows]] - r) - log_hat[None, :]).mean(axis=1)
         return observed, draws
 
     def grouped_mean_excess(self, law: str, cutoff: float, *, group: Any = "params", n_boot: int = 2000, ci: float = 0.95, seed: Any = 0) -> Any:
@@ -410,9 +424,15 @@ def _score_law(
     B = log_pb.shape[0]
     per = max(1, math.ceil(residual_draws / max(B, 1)))
     r_tr = res.residuals[np.isfinite(res.residuals)]
-    draws = rng.choice(r_tr, size=(B, per, len(idx)), replace=True)
-    log_ystar = (log_pb[:, None, :] - draws).reshape(B * per, len(idx))
-    lo, hi = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
+    # predictive draws (B * per, m), a block of held-out runs at a time: at most
+    # DRAW_BLOCK entries at once (one block, as one array, below that: 2000 draws of
+    # up to ~8,000 held-out runs); each run's quantiles are its own
+    lo, hi = np.empty(len(idx)), np.empty(len(idx))
+    for cols in draw_blocks(len(idx), B * per):
+        draws = rng.choice(r_tr, size=(B, per, cols.stop - cols.start), replace=True)
+        log_ystar = (log_pb[:, None, cols] - draws).reshape(B * per, cols.stop - cols.start)
+        lo[cols], hi[cols] = np.quantile(log_ystar, [alpha / 2, 1 - alpha / 2], axis=0)
+        del draws, log_ystar
     lo_p, hi_p = np.quantile(log_pb, [alpha / 2, 1 - alpha / 2], axis=0)
     # a rounding-level slack, so that exact data sit inside their own zero-width intervals
     lo, lo_p = lo - _LOG_SLACK, lo_p - _LOG_SLACK

@@ -79,6 +79,7 @@ arXiv:2210.14891 (broken neural scaling laws). Wu (1986), Ann. Statist.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -305,12 +306,42 @@ def _geometry(spec: LawSpec, res: FitResult, df: pd.DataFrame, y: np.ndarray, t:
     return _Geometry(e0=e0, Q=Q, taus=taus, H=H, nrm=nrm, dof0=n - k)
 
 
-def _sup_f_pvalues(e0: np.ndarray, Q: np.ndarray, H: np.ndarray, pairs: np.ndarray, dof0: int, max_breaks: int, signs: np.ndarray) -> dict[str, Any]:
-    """Observed sup-F statistics and their wild-bootstrap p-values, the signs (n, B) given (per run or per group)."""
-    obs = _sup_f(e0[:, None], H, pairs, dof0)
-    E_null = _project_off(Q, e0[:, None] * signs)
-    boot = _sup_f(E_null, H, pairs, dof0)
-    B = signs.shape[1]
+#: most entries of a block of bootstrap residuals (runs x draws): 32 MB of float64
+_WILD_BLOCK = 2**22
+
+
+def _concat_stats(parts: Sequence[_Stats]) -> _Stats:
+    if len(parts) == 1:
+        return parts[0]
+    return _Stats(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("sup1", "arg1", "coef1", "sup2", "arg2")))
+
+
+def _wild_draws(e0: np.ndarray, Q: np.ndarray, H: np.ndarray, pairs: np.ndarray, dof0: int, fitted: np.ndarray | None,
+                groups: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[_Stats, _Stats]:
+    """Wild-bootstrap sup-F statistics under the null and, from the same signs, under the one-break model.
+
+    One Rademacher sign per group and draw (per run when every run is its own
+    group). Draws are made a block at a time, so the (n, draws) residuals hold at
+    most ``_WILD_BLOCK`` entries: one block (the signs of one (G, n_boot) array)
+    up to ~8,000 runs at 499 draws, and bounded memory for a million runs.
+    """
+    n = e0.size
+    G = int(groups.max()) + 1
+    step = max(1, _WILD_BLOCK // max(n, 1))
+    null_parts, alt_parts = [], []
+    none = np.zeros((0, 2), dtype=int)
+    for c in range(0, n_boot, step):
+        signs = rng.choice(np.array([-1.0, 1.0]), size=(G, min(step, n_boot - c)))[groups]  # (n, b)
+        null_parts.append(_sup_f(_project_off(Q, e0[:, None] * signs), H, pairs, dof0))
+        if fitted is not None:
+            alt_parts.append(_sup_f(fitted[:, None] + _project_off(Q, (e0 - fitted)[:, None] * signs), H, none, dof0))
+        del signs
+    return _concat_stats(null_parts), (_concat_stats(alt_parts) if alt_parts else None)
+
+
+def _pvalues(obs: _Stats, boot: _Stats, pairs: np.ndarray, max_breaks: int) -> dict[str, Any]:
+    """Wild-bootstrap p-values of the observed sup-F statistics (one and two breaks, Bonferroni)."""
+    B = boot.sup1.size
     p1 = float((1 + np.sum(boot.sup1 >= obs.sup1[0])) / (B + 1))
     if max_breaks == 2 and pairs.size:
         p2 = float((1 + np.sum(boot.sup2 >= obs.sup2[0])) / (B + 1))
@@ -332,16 +363,14 @@ def _wild_bootstrap_test(g: _Geometry, t: np.ndarray, trim: float, max_breaks: i
     e0, Q, taus, H, nrm, dof0 = g.e0, g.Q, g.taus, g.H, g.nrm, g.dof0
     n = e0.size
     pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
-    signs = rng.choice(np.array([-1.0, 1.0]), size=(n, n_boot))
-    w = _sup_f_pvalues(e0, Q, H, pairs, dof0, max_breaks, signs)
-    obs, p1, p2, p_value, n_breaks = w["obs"], w["p1"], w["p2"], w["p_value"], w["n_breaks"]
+    obs = _sup_f(e0[:, None], H, pairs, dof0)
     j1 = int(obs.arg1[0])
     c1 = float(obs.coef1[0])
-    # location and slope interval: wild bootstrap from the one-break model
+    # location and slope interval: wild bootstrap from the one-break model, same signs as the null's
     fitted = H[:, j1] * c1
-    u = e0 - fitted
-    E_alt = fitted[:, None] + _project_off(Q, u[:, None] * signs)
-    alt = _sup_f(E_alt, H, np.zeros((0, 2), dtype=int), dof0)
+    boot, alt = _wild_draws(e0, Q, H, pairs, dof0, fitted, np.arange(n), n_boot, rng)
+    w = _pvalues(obs, boot, pairs, max_breaks)
+    p1, p2, p_value, n_breaks = w["p1"], w["p2"], w["p_value"], w["n_breaks"]
     a = 1 - ci
     loc = np.quantile(taus[alt.arg1], [a / 2, 1 - a / 2])
     slope = np.quantile(alt.coef1, [a / 2, 1 - a / 2]) * 100 * _LN10
@@ -388,13 +417,13 @@ def _robust_test(
         return {"available": False, "reason": "the law plus the shape term absorbs every break shape"}
     groups = run_groups(df, group) if (group is None or not isinstance(group, str) or group == "none" or group in df.columns) else np.arange(n)
     pairs = _pairs(t, taus, trim) if max_breaks == 2 else np.zeros((0, 2), dtype=int)
-    signs = _group_signs(groups, n_boot, rng)
     dof0 = n - Q.shape[1]
-    w = _sup_f_pvalues(e0, Q, H, pairs, dof0, max_breaks, signs)
+    obs = _sup_f(e0[:, None], H, pairs, dof0)
     # the one-break slope beyond what the shape term explains, with a wild cluster bootstrap interval
-    j1, c1 = int(w["obs"].arg1[0]), float(w["obs"].coef1[0])
+    j1, c1 = int(obs.arg1[0]), float(obs.coef1[0])
     fitted = H[:, j1] * c1
-    alt = _sup_f(fitted[:, None] + _project_off(Q, (e0 - fitted)[:, None] * signs), H, np.zeros((0, 2), dtype=int), dof0)
+    boot, alt = _wild_draws(e0, Q, H, pairs, dof0, fitted, groups, n_boot, rng)
+    w = _pvalues(obs, boot, pairs, max_breaks)
     a = 1 - ci
     slope_iv = np.quantile(alt.coef1, [a / 2, 1 - a / 2]) * 100 * _LN10
     # the shape term itself: the part of the law's residual explained by P (after G), in percent

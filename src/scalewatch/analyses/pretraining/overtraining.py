@@ -21,7 +21,7 @@ from scalewatch.analyses.pretraining._common import (
     _offset_interval,
     _pvalue_upper,
 )
-from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
+from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, draw_blocks
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.gadre_procedure import GADRE_REPO_PRINTED, GADRE_REPO_SOURCE, gadre_loss, gadre_procedure
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
@@ -386,12 +386,14 @@ def pooled_trend(
         n_runs += len(q)
         laws[name] = bt.fits[key].law
         b = rng.integers(0, log_pb.shape[0], size=n_draws)
-        r = rng.choice(resid, size=(n_draws, len(q)), replace=True)
-        e_star = 100 * ((log_pb[b][:, sel] - r) - np.log(q["predicted"].to_numpy(float))[None, :])
         cnt = np.bincount(gi)
         xd = x - (np.bincount(gi, weights=x) / cnt)[gi]
-        means = np.stack([np.bincount(gi, weights=row, minlength=cnt.size) for row in e_star]) / cnt
-        null_sxy += ((e_star - means[:, gi]) * xd[None, :]).sum(axis=1)
+        lp, log_hat = log_pb[:, sel], np.log(q["predicted"].to_numpy(float))
+        for rows in draw_blocks(n_draws, len(q)):  # bounded memory: a block of draws at a time
+            r = rng.choice(resid, size=(rows.stop - rows.start, len(q)), replace=True)
+            e_star = 100 * ((lp[b[rows]] - r) - log_hat[None, :])
+            # sum over runs of (e - its group's mean) x_dev = sum of e x_dev, since x_dev sums to 0 in every group
+            null_sxy[rows] += e_star @ xd
     sxx = sum(v[1] for v in obs.values())
     if not obs or sxx <= 0:
         return {}

@@ -28,6 +28,9 @@ __all__ = ["WallTestResult", "wall_decision", "wall_test", "wall_test_analysis",
 
 
 #: the scenarios of :func:`~scalewatch.analyses.pretraining.misfit_scenarios` whose rates the wall test reports
+#: runs above which the break test's rates are simulated on a random subset of the design:
+#: each of the n_calibration simulations per scenario bootstraps the whole design 99 times
+CALIBRATION_MAX_RUNS = 5000
 RATE_SCENARIOS = ("a: i.i.d. null", "b: smooth misfit", "break 2%/decade", "break 5%/decade", "break 10%/decade")
 
 
@@ -585,9 +588,19 @@ def wall_test(
     rates = None
     if calibrate:
         try:
-            scen = misfit_scenarios(df, br.fit)
+            sim_df, resid = df, np.asarray(br.fit.residuals, dtype=float)
+            if len(df) > CALIBRATION_MAX_RUNS and resid.size == len(df):
+                pick = np.sort(rng.choice(len(df), CALIBRATION_MAX_RUNS, replace=False))
+                sim_df, resid = df.iloc[pick].reset_index(drop=True), resid[pick]
+                notes.append(
+                    f"break-test rates simulated on {CALIBRATION_MAX_RUNS:,} runs drawn at random from the {len(df):,} "
+                    f"(each of the {n_sims} simulations per scenario bootstraps the whole design 99 times): the false-alarm "
+                    "rates are those of the test on this design's distribution of runs; the detection rates, of a design "
+                    "of that size (more runs give more power)"
+                )
+            scen = misfit_scenarios(sim_df, resid)
             rates = simulate_break_rates(
-                df, br.fit.law, br.fit.params, scenarios={k: scen[k] for k in RATE_SCENARIOS if k in scen}, n_sims=n_sims, by=by,
+                sim_df, br.fit.law, br.fit.params, scenarios={k: scen[k] for k in RATE_SCENARIOS if k in scen}, n_sims=n_sims, by=by,
                 level=level, n_boot=99, seed=rng,
             )
         except (ValueError, KeyError) as exc:
