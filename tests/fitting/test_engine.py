@@ -410,3 +410,16 @@ def test_bootstrap_bad_arguments():
         bootstrap(res, 10, groups="Q")
     with pytest.raises(TypeError, match="takes the FitResult"):
         bootstrap({"alpha": 1}, 10)  # type: ignore[arg-type]
+
+
+def test_bootstrap_threads_default_from_the_environment(monkeypatch):
+    from scalewatch.fitting import default_threads
+
+    monkeypatch.delenv("SCALEWATCH_THREADS", raising=False)
+    assert default_threads() == 2
+    monkeypatch.setenv("SCALEWATCH_THREADS", "1")
+    assert default_threads() == 1
+    for bad in ("0", "two"):
+        monkeypatch.setenv("SCALEWATCH_THREADS", bad)
+        with pytest.raises(ValueError, match=f"SCALEWATCH_THREADS='{bad}'; set it to a positive integer"):
+            default_threads()

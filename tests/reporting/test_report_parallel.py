@@ -87,3 +87,29 @@ def test_cli_rejects_jobs_with_runs(tmp_path, capsys):
     runs.write_text("params,tokens,loss\n1e8,2e9,3.0\n", encoding="utf-8")
     assert main(["report", "--runs", str(runs), "--jobs", "2", "--out", str(tmp_path / "o")]) != 0
     assert "--jobs and --no-cache apply to the report on the public datasets" in capsys.readouterr().err
+
+
+def _threads_seen(ctx):
+    import os
+    import time
+
+    from scalewatch.fitting import default_threads
+
+    time.sleep(0.2)  # long enough that the worker takes its share
+    text = f"{os.environ.get('OPENBLAS_NUM_THREADS')} {default_threads()} {os.getpid()}"
+    return make_finding(key=ctx.key, question="sweep", summary=text)
+
+
+def test_each_process_of_a_parallel_report_runs_one_thread_and_the_environment_is_restored(monkeypatch):
+    import os
+
+    monkeypatch.delenv("SCALEWATCH_THREADS", raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
+    probes = [Analysis(f"sweep.threads_{i}", "sweep", (), _threads_seen, f"threads {i}") for i in range(4)]
+    rep = run_report(analyses=probes, jobs=2)
+    seen = [f.summary.split() for f in rep.findings]
+    assert len(seen) == 4 and {(blas, threads) for blas, threads, _ in seen} == {("1", "1")}
+    assert len({pid for *_, pid in seen}) == 2  # this process and one worker
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "7" and "SCALEWATCH_THREADS" not in os.environ
+    serial = run_report(analyses=probes, jobs=1)  # one process: the caller's settings
+    assert {tuple(f.summary.split()[:2]) for f in serial.findings} == {("7", "2")}

@@ -9,7 +9,7 @@ from scalewatch.fitting._allocation import (
     envelope_allocation,
     isoflop_allocation,
 )
-from scalewatch.fitting._bootstrap import BootstrapResult, bootstrap
+from scalewatch.fitting._bootstrap import BootstrapResult, bootstrap, default_threads
 from scalewatch.fitting._compare import (
     Comparison,
     CVResult,
@@ -35,6 +35,7 @@ __all__ = [
     "OLS",
     "FitResult",
     "bootstrap",
+    "default_threads",
     "BootstrapResult",
     "Loss",
     "LeastSquares",

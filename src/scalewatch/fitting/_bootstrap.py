@@ -45,6 +45,7 @@ data", J. R. Stat. Soc. B 76(4), 795-816 (the bag of little bootstraps).
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -60,7 +61,7 @@ from scalewatch.fitting._result import FitResult
 from scalewatch.fitting._search import distinct, nonneg_linear_fit
 from scalewatch.fitting._solver import Status, levenberg_marquardt
 
-__all__ = ["bootstrap", "BootstrapResult", "BLB_ABOVE"]
+__all__ = ["bootstrap", "BootstrapResult", "BLB_ABOVE", "default_threads"]
 
 #: resampling units above which ``strategy="auto"`` uses the bag of little bootstraps
 BLB_ABOVE = 20_000
@@ -143,6 +144,20 @@ class BootstrapResult:
 
     def __repr__(self) -> str:
         return f"BootstrapResult({self.fit.law.name}, {self.n_resamples} resamples, {self.n_failed} failed, {self.method})"
+
+
+def default_threads() -> int:
+    """Threads of a bootstrap by default: ``$SCALEWATCH_THREADS`` (a positive integer) if set, else 2."""
+    raw = os.environ.get("SCALEWATCH_THREADS", "").strip()
+    if not raw:
+        return 2
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"SCALEWATCH_THREADS={raw!r}; set it to a positive integer (threads per bootstrap) or unset it.")
+    return value
 
 
 def _resampling_units(fit: FitResult, groups: Any) -> tuple[np.ndarray, str]:
@@ -254,7 +269,7 @@ def bootstrap(
     screen_iter: int = 0,
     keep: int = 2,
     max_iter: int = 200,
-    threads: int = 2,
+    threads: int | None = None,
     chunk: int = 500,
     progress: Callable[[int, int], None] | None = None,
     strategy: str = "auto",
@@ -292,8 +307,10 @@ def bootstrap(
         after ``screen_iter`` iterations (0: as they are); the best is
         converged and the next ``keep - 1`` are followed until they converge
         or join its basin (see the module docstring).
-    threads : int
+    threads : int, optional
         Worker threads (numpy releases the GIL; no fork-only multiprocessing).
+        Default: ``$SCALEWATCH_THREADS`` if set (the parallel report sets 1 in
+        each of its processes, which already fill the cores), else 2.
     chunk : int
         Resamples per batch (bounds memory).
     progress : callable(done, total), optional
@@ -324,6 +341,9 @@ def bootstrap(
         raise ValueError(f"method={method!r}; use 'percentile' or 'bca'.")
     if strategy not in ("auto", "full", "blb"):
         raise ValueError(f"strategy={strategy!r}; use 'auto', 'full' or 'blb' (the bag of little bootstraps).")
+    threads = default_threads() if threads is None else threads
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"threads={threads!r}; use a positive integer (worker threads) or None (the default).")
     rng = np.random.default_rng(seed)
     labels, group_desc = _resampling_units(fit, groups)
     G = int(labels.max()) + 1

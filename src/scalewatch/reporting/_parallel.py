@@ -39,6 +39,10 @@ SHARED: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "Chinchilla bootstrap of chinchilla-hoffmann2022": ("pretraining.chinchilla_fit", "pretraining.allocation"),
 })
 
+#: environment of the report's processes when several run: one thread each (bootstraps, BLAS, OpenMP)
+_ONE_THREAD = MappingProxyType({"SCALEWATCH_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                                "MKL_NUM_THREADS": "1"})
+
 Group = tuple[Analysis, ...]
 OnDone = Callable[[Group, list[Any]], None]
 
@@ -158,6 +162,11 @@ def run_groups(
                 return
             done(group, [outcome_from_record(r) for r in records])
 
+    # each process runs one analysis at a time on its core: one thread per bootstrap and per BLAS
+    # call, set in the environment the workers are spawned with (read as their numpy loads) and
+    # for this process's own bootstraps; the caller's environment is restored at the end
+    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+    os.environ.update(_ONE_THREAD)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     threads = [threading.Thread(target=feed, args=(pool,), name=f"scalewatch-report-{i}", daemon=True) for i in range(workers)]
     try:
@@ -170,3 +179,8 @@ def run_groups(
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -242,10 +242,7 @@ def _overtraining(src: Any, df: Any, seed: int, fast: bool, store: dict[str, Any
         )
     # "far" runs: M at or above the power of two below the median over-trained M (at most 16, Gadre et al.'s choice)
     far_m = min(16.0, float(2.0 ** np.floor(np.log2(np.quantile(m[m >= _FAR_M], 0.5)))))
-    if "chinchilla_multiplier" not in df.columns:
-        # the test reports per multiplier M, made for a grid (Gadre et al.: M = 0.5, 1, 2, ..., 32): runs of any
-        # tokens per parameter are put on that grid, M rounded to the nearest power of two
-        df = df.assign(chinchilla_multiplier=2.0 ** np.round(np.log2(m)))
+    # without a chinchilla_multiplier column the test puts M = tokens per parameter / 20 on its power-of-two grid
     result = overtraining_test(_dataset_like(src, df), far_multiplier=far_m, fast=fast, seed=seed)
     return result.to_finding()
 

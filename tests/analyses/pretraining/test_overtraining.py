@@ -93,3 +93,22 @@ def test_finding_sets_published_beside_our_repeat_of_their_procedure(ot):
     assert "own extrapolation, repeated" in ot.method() and "not read from the paper" in ot.method()
     d = ot.to_dict()
     assert d["published_repo"]["rpj 6.9B M=20"]["value_pct"] == 0.7320 and len(d["procedure"]) == 9
+
+
+def test_tokens_per_parameter_of_any_value_are_put_on_the_power_of_two_grid():
+    # runs with no chinchilla_multiplier column and tokens per parameter off the grid (jittered by up to +-30%)
+    from scalewatch import laws
+
+    law = laws.Chinchilla()
+    par = dict(E=1.8, A=400.0, B=1500.0, alpha=0.34, beta=0.36)
+    rng = np.random.default_rng(1)
+    N = np.repeat(np.geomspace(1e7, 1e9, 8), 8)
+    M = np.tile([0.5, 0.7, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0], 8) * np.exp(rng.uniform(-0.3, 0.3, N.size))
+    D = 20 * M * N
+    loss = law.predict({"N": N, "D": D}, par) * np.exp(rng.normal(0, 0.002, N.size))
+    import pandas as pd
+
+    r = pt.overtraining_test(pd.DataFrame({"params": N, "tokens": D, "loss": loss}), n_boot=20, seed=0, min_multiplier=None)
+    grid = set(r.by_multiplier["M"])
+    assert grid <= {0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0} and len(grid) >= 5  # held-out bins, powers of two only
+    assert "rounded to the nearest power of two (64 distinct values of M put on" in r.data_note

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalewatch.analyses.pretraining._draws import draw_blocks, exact_draws, normal_mean_draws
 from scalewatch.analyses.pretraining.backtest_report import backtest_finding
 from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
 from scalewatch.analyses.pretraining.data import frontier, runs_table
@@ -69,16 +70,6 @@ __all__ = ["default_cutoffs", "BacktestResult", "backtest"]
 
 #: slack of interval ends on log scale (relative 1e-9): rounding, not uncertainty
 _LOG_SLACK = 1e-9
-#: most entries of a block of simulated draws (draws x held-out runs): 128 MB of float64
-DRAW_BLOCK = 2**24
-
-
-def draw_blocks(n: int, per: int, budget: int = DRAW_BLOCK) -> list[slice]:
-    """Slices of range(n) whose blocks hold at most ``budget`` entries when each
-    item takes ``per`` (one slice when all fit: the draws are then the same as
-    one array's; the random stream of a split array differs only in order)."""
-    step = max(1, budget // max(per, 1))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
 #: shares of the runs (largest `by` first) held out by the default cut-offs
@@ -235,8 +226,11 @@ class BacktestResult(Result):
         log_hat = np.log(p["predicted"].to_numpy(float)[sel])
         b = rng.integers(0, log_pb.shape[0], size=n_draws)
         k = int(sel.sum())
-        draws = np.empty(n_draws)
         lp = log_pb[:, sel]
+        if not exact_draws(n_draws, k):
+            # many held-out runs: the mean of k resampled residuals from its normal limit (see _draws)
+            return observed, 100 * ((lp - log_hat[None, :]).mean(axis=1)[b] - normal_mean_draws(resid, k, n_draws, rng))
+        draws = np.empty(n_draws)
         for rows in draw_blocks(n_draws, k):  # at most DRAW_BLOCK (draw, run) pairs at once
             r = rng.choice(resid, size=(rows.stop - rows.start, k), replace=True)
             # y* = pred_b exp(-r): excess of y* over the training fit's prediction

@@ -21,7 +21,8 @@ from scalewatch.analyses.pretraining._common import (
     _offset_interval,
     _pvalue_upper,
 )
-from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, draw_blocks
+from scalewatch.analyses.pretraining._draws import draw_blocks, exact_draws, normal_mean_draws
+from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.gadre_procedure import GADRE_REPO_PRINTED, GADRE_REPO_SOURCE, gadre_loss, gadre_procedure
 from scalewatch.analyses.pretraining.verdicts import wall_verdict
@@ -389,6 +390,10 @@ def pooled_trend(
         cnt = np.bincount(gi)
         xd = x - (np.bincount(gi, weights=x) / cnt)[gi]
         lp, log_hat = log_pb[:, sel], np.log(q["predicted"].to_numpy(float))
+        if not exact_draws(n_draws, len(q)):
+            # many runs: sum_i xd_i (lp_bi - r_i - log_hat_i), the residual part from its normal limit (see _draws)
+            null_sxy += 100 * (((lp - log_hat[None, :]) @ xd)[b] - normal_mean_draws(resid, len(q), n_draws, rng, weights=xd))
+            continue
         for rows in draw_blocks(n_draws, len(q)):  # bounded memory: a block of draws at a time
             r = rng.choice(resid, size=(rows.stop - rows.start, len(q)), replace=True)
             e_star = 100 * ((lp[b[rows]] - r) - log_hat[None, :])
@@ -439,7 +444,9 @@ def overtraining_test(
     ----------
     data : Dataset, RunSet, DataFrame or mapping, optional
         Runs with a ``chinchilla_multiplier`` column M (tokens per parameter
-        / 20; computed from ``tokens_per_param`` when absent); default (None,
+        / 20). When it is absent, M is computed from ``tokens_per_param``
+        (params and tokens) and rounded to the nearest power of two, the grid
+        the test reports on (Gadre et al.'s M = 0.5, 1, ..., 32); default (None,
         or the loaded ``gadre-overtraining-scaling`` dataset) Gadre et al.'s
         over-training grid.
     law : str, default "chinchilla"
@@ -481,7 +488,15 @@ def overtraining_test(
     if "chinchilla_multiplier" not in df.columns:
         if "tokens_per_param" not in df.columns:
             raise ValueError("overtraining_test(data=...) needs a 'chinchilla_multiplier' column or params and tokens.")
-        df["chinchilla_multiplier"] = df["tokens_per_param"] / 20.0
+        # the test reports per multiplier M, made for a grid (Gadre et al.: M = 0.5, 1, 2, ..., 32): runs of any
+        # tokens per parameter are put on that grid, M rounded to the nearest power of two
+        raw = df["tokens_per_param"].to_numpy(float) / 20.0
+        df["chinchilla_multiplier"] = 2.0 ** np.round(np.log2(raw))
+        n_raw = int(np.unique(raw).size)
+        if n_raw > int(np.unique(df["chinchilla_multiplier"]).size):
+            note = (note + "; " if note else "") + (
+                f"M = tokens per parameter / 20 rounded to the nearest power of two ({n_raw} distinct values of M put on "
+                f"{int(np.unique(df['chinchilla_multiplier']).size)} grid points)")
     if min_multiplier is not None:
         dropped = int((df["chinchilla_multiplier"] < min_multiplier).sum())
         df = df[df["chinchilla_multiplier"] >= min_multiplier]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalewatch.analyses.pretraining._draws import exact_draws, normal_mean_draws
 from scalewatch.analyses.pretraining.break_result import _f
 from scalewatch.analyses.pretraining.breaks import _check_level, _scoped, _seed_repr, _single_law
 from scalewatch.analyses.pretraining.candidates import _design
@@ -16,6 +17,9 @@ from scalewatch.findings import Result
 from scalewatch.fitting import FitResult, quiet_fit
 
 __all__ = ["TopResidualResult", "top_residuals"]
+
+#: smallest top-k subset whose permutation mean is drawn from its normal limit when the runs are many
+_NORMAL_MIN_K = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,12 +167,22 @@ def top_residuals(
     order = np.argsort(df[by].to_numpy(float), kind="stable")
     top_idx = order[-int(k) :]
     m = float(np.mean(e[top_idx]))
-    # n_perm random k-subsets without replacement: the k smallest of n uniform keys per row
-    keys = rng.random((int(n_perm), n))
-    perm = e[np.argpartition(keys, int(k) - 1, axis=1)[:, : int(k)]].mean(axis=1)
+    # n_perm random k-subsets without replacement
+    if exact_draws(n_perm, n):  # the k smallest of n uniform keys per row
+        keys = rng.random((int(n_perm), n))
+        perm = e[np.argpartition(keys, int(k) - 1, axis=1)[:, : int(k)]].mean(axis=1)
+    elif k >= _NORMAL_MIN_K:  # many runs, large subsets: the subset mean's normal limit (see _draws)
+        perm = normal_mean_draws(e, int(k), int(n_perm), rng, replace=False)
+        notes.append(f"permutation null of the top-{k} mean drawn from its normal limit (finite-population CLT; {n} runs)")
+    else:  # many runs, few in a subset: each subset drawn by itself, O(k)
+        perm = np.array([e[rng.choice(n, int(k), replace=False)].mean() for _ in range(int(n_perm))])
     p = float((1 + np.sum(perm >= m)) / (n_perm + 1))
     a = 1 - ci
-    boot = rng.choice(e[top_idx], size=(int(n_boot), int(k)), replace=True).mean(axis=1)
+    if exact_draws(n_boot, k):
+        boot = rng.choice(e[top_idx], size=(int(n_boot), int(k)), replace=True).mean(axis=1)
+    else:
+        boot = normal_mean_draws(e[top_idx], int(k), int(n_boot), rng)
+        notes.append(f"bootstrap of the top-{k} mean drawn from its normal limit (CLT)")
     lo, hi = np.quantile(boot, [a / 2, 1 - a / 2])
     nlo, nhi = np.quantile(perm, [a / 2, 1 - a / 2])
     cols = [c for c in ("run_id", "params", "tokens", "compute", by) if c in df.columns]
