@@ -2,7 +2,9 @@
 
 Each measurement is a fresh `python -m scalewatch.cli report` in a subprocess (start-up, imports, data checks
 and writing index.html and findings.json included). A cold run gets a new, empty report cache folder
-(SCALEWATCH_REPORT_CACHE_DIR); a warm run reuses the folder a cold run of the same settings filled.
+(SCALEWATCH_REPORT_CACHE_DIR); a warm run reuses the folder a cold run of the same settings filled. A
+"durations known" run gets an empty folder holding only an earlier report's record of how long each analysis
+took, which a parallel report uses to start the longest first (as after a code or data change).
 
 The reference is today's one-process report: ``--jobs 1`` on an empty cache. Cold runs alternate between the
 reference and ``--jobs N`` so that both see the same stretches of a shared machine; the load average
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,9 +72,21 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-report-"))
     cold: dict[int, list[dict]] = {1: [], cores: []}
     warm: dict[int, list[dict]] = {1: [], cores: []}
+    known: list[dict] = []  # cold outcomes, but the durations of an earlier report kept (a rerun after a code change)
     filled: Path | None = None
     for r in range(args.repeats):
-        for jobs in (1, cores) if r % 2 == 0 else (cores, 1):
+        for jobs in (1, cores, "known") if r % 2 == 0 else ("known", cores, 1):
+            if jobs == "known":
+                if filled is None:  # no earlier report yet: take the durations of a first, untimed one
+                    filled = work / "cache-first"
+                    run(1, filled, work / "out-first", args.fast)
+                cache = work / f"cache-known-{r}"
+                (cache / "_durations").mkdir(parents=True)
+                shutil.copy(filled / "_durations" / "seconds.json", cache / "_durations" / "seconds.json")
+                res = run(cores, cache, work / f"out-known-{r}", args.fast)
+                print(f"cold --jobs {cores}, durations known: {res['wall']:.1f} s (load {res['load']})", flush=True)
+                known.append(res)
+                continue
             cache = work / f"cache-cold-{jobs}-{r}"
             res = run(jobs, cache, work / f"out-{jobs}-{r}", args.fast)
             print(f"cold --jobs {jobs}: {res['wall']:.1f} s (load {res['load']})", flush=True)
@@ -84,7 +99,7 @@ def main() -> None:
             print(f"warm --jobs {jobs}: {res['wall']:.2f} s, {res['cached']} analyses cached (load {res['load']})", flush=True)
             warm[jobs].append(res)
     uptime_end = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    contents = {res["content"] for runs in (*cold.values(), *warm.values()) for res in runs}
+    contents = {res["content"] for runs in (*cold.values(), *warm.values(), known) for res in runs}
     same = len(contents) == 1
 
     def med(rs: list[dict]) -> float:
@@ -97,7 +112,9 @@ def main() -> None:
     n_analyses = len(json.loads((work / "out-1-0" / "findings.json").read_text())["analyses"])
     rows = [
         ("cold, `--jobs 1` (reference: one process, empty cache)", cold[1], "1x"),
-        (f"cold, `--jobs {cores}` (all cores, empty cache)", cold[cores], f"**{ref / med(cold[cores]):.2f}x faster**"),
+        (f"cold, `--jobs {cores}` (all cores, empty cache: a first report)", cold[cores], f"**{ref / med(cold[cores]):.2f}x faster**"),
+        (f"cold, `--jobs {cores}`, longest first (no outcome cached, the durations of an earlier report kept: "
+         "a report after a code or data change)", known, f"**{ref / med(known):.2f}x faster**"),
         ("warm, `--jobs 1` (cache filled by a cold run)", warm[1], f"{ref / med(warm[1]):.0f}x faster"),
         (f"warm, `--jobs {cores}`", warm[cores], f"{ref / med(warm[cores]):.0f}x faster"),
     ]
@@ -114,9 +131,10 @@ def main() -> None:
     lines += [
         "",
         f"Targets (issue 21, item 3): cold at least 1.8x faster on 2 cores than `--jobs 1`: "
-        f"{'met' if cores >= 2 and ref / med(cold[cores]) >= 1.8 else 'not met'} ({ref / med(cold[cores]):.2f}x); "
+        f"{'met' if cores >= 2 and ref / med(cold[cores]) >= 1.8 else 'not met'} on a first report ({ref / med(cold[cores]):.2f}x), "
+        f"{'met' if cores >= 2 and ref / med(known) >= 1.8 else 'not met'} once durations are known ({ref / med(known):.2f}x); "
         f"warm under 3 s: {'met' if med(warm[cores]) < 3 else 'not met'} ({med(warm[cores]):.2f} s).",
-        f"findings.json identical (timing fields left out) across all {sum(len(v) for v in (*cold.values(), *warm.values()))} runs: "
+        f"findings.json identical (timing fields left out) across all {sum(len(v) for v in (*cold.values(), *warm.values(), known))} runs: "
         f"{'yes' if same else 'NO'}.",
         f"Load: the machine is shared with other jobs; `uptime` at start: `{uptime_start}`; at end: `{uptime_end}`. "
         "Run niced (`nice -n 10`); rerun on a quiet machine for cleaner numbers.",

@@ -28,9 +28,13 @@ def test_warm_report_reads_every_finding_back_identical(cold_and_warm):
     assert [o.cached for o in warm.outcomes] == [True] * 4
     assert json.dumps(warm.to_dict(timings=False)) == json.dumps(cold.to_dict(timings=False))
     assert warm.findings == cold.findings
-    entries = sorted(p.parent.name for p in root.rglob("*.json") if p.parent.name != "_registry")
+    entries = sorted(p.parent.name for p in root.rglob("*.json") if p.parent.name not in ("_registry", "_durations"))
     assert entries == sorted(o.key for o in cold.outcomes)  # one JSON entry per analysis
     assert len(list((root / "_registry").glob("*.json"))) == 1  # and the registry's list for this code
+    # and how long each took when computed (the order a parallel report starts them in), not rewritten when read back
+    took = json.loads((root / "_durations" / "seconds.json").read_text(encoding="utf-8"))["seconds"]
+    assert sorted(took) == sorted(o.key for o in cold.outcomes)
+    assert all(took[o.key] == round(o.seconds, 3) for o in cold.outcomes)
 
 
 def test_a_warm_report_imports_no_analysis(cold_and_warm):

@@ -113,3 +113,27 @@ def test_each_process_of_a_parallel_report_runs_one_thread_and_the_environment_i
     assert os.environ["OPENBLAS_NUM_THREADS"] == "7" and "SCALEWATCH_THREADS" not in os.environ
     serial = run_report(analyses=probes, jobs=1)  # one process: the caller's settings
     assert {tuple(f.summary.split()[:2]) for f in serial.findings} == {("7", "2")}
+
+
+def test_parallel_report_starts_the_longest_analyses_first_by_their_last_durations(tmp_path):
+    from scalewatch.reporting._cache import ReportCache
+
+    def quick(key):
+        return Analysis(key, "sweep", (), lambda ctx: make_finding(key=ctx.key, question="sweep"), key)
+
+    probes = [quick(f"sweep.{n}") for n in ("a", "b", "c", "d")]
+    store = ReportCache(tmp_path, seed=0, fast=False)
+    store.save_durations({"sweep.a": 1.0, "sweep.b": 5.0, "sweep.d": 2.0})
+    assert store.durations() == {"sweep.a": 1.0, "sweep.b": 5.0, "sweep.d": 2.0}
+    started = []
+    rep = run_report(analyses=probes, jobs=2, cache=True, cache_dir=tmp_path,
+                     progress=lambda i, n, a, o: started.append(a.key) if o is None else None)
+    # c has no duration yet (it may be long): first; then b, d, a by their last durations
+    assert started == ["sweep.c", "sweep.b", "sweep.d", "sweep.a"]
+    assert [o.key for o in rep.outcomes] == ["sweep.a", "sweep.b", "sweep.c", "sweep.d"]  # the report keeps its order
+    # analyses outside the package (these lambdas) are never recorded: the durations are as seeded
+    assert store.durations() == {"sweep.a": 1.0, "sweep.b": 5.0, "sweep.d": 2.0}
+    # one process: the report's own order
+    started.clear()
+    run_report(analyses=probes, jobs=1, cache=True, cache_dir=tmp_path, progress=lambda i, n, a, o: started.append(a.key) if o is None else None)
+    assert started == ["sweep.a", "sweep.b", "sweep.c", "sweep.d"]

@@ -42,6 +42,7 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from scalewatch.findings import Analysis
@@ -193,6 +194,26 @@ class ReportCache:
         rows = [{"key": a.key, "question": a.question, "requires": list(a.requires), "title": a.title,
                  "module": a.module, "qualname": str(getattr(a.func, "__qualname__", "?"))} for a in analyses]
         _write_json(self._registry_path(), {"format": FORMAT, "sha256": _digest(rows), "analyses": rows}, keep=2)
+
+    # -- how long each analysis took when it last ran (any code): the order a parallel report starts them in --
+    def _durations_path(self) -> Path:
+        return self.root / "_durations" / "seconds.json"
+
+    def durations(self) -> dict[str, float]:
+        """Seconds each analysis (by key) took when it last ran here; empty when unknown or unreadable."""
+        try:
+            entry = json.loads(self._durations_path().read_text(encoding="utf-8"))
+            if entry.get("format") != FORMAT:
+                return {}
+            return {str(k): float(v) for k, v in entry["seconds"].items() if isinstance(v, (int, float)) and 0 <= v < 1e7}
+        except (OSError, AttributeError, KeyError, TypeError, ValueError):
+            return {}
+
+    def save_durations(self, seconds: Mapping[str, float]) -> None:
+        """Merge ``seconds`` (analysis key -> seconds it took to compute) into :meth:`durations`."""
+        if seconds:
+            merged = {**self.durations(), **{k: round(float(v), 3) for k, v in seconds.items()}}
+            _write_json(self._durations_path(), {"format": FORMAT, "seconds": merged}, keep=1)
 
     # -- outcomes ------------------------------------------------------------------------------------------
     def key(self, a: Analysis) -> str | None:

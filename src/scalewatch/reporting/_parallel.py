@@ -30,7 +30,7 @@ from scalewatch.errors import one_line
 from scalewatch.findings import Analysis
 from scalewatch.reporting._outcome import Outcome, execute, outcome_from_record, outcome_record
 
-__all__ = ["SHARED", "default_jobs", "groups", "run_groups"]
+__all__ = ["SHARED", "WorkerPool", "default_jobs", "groups", "run_groups"]
 
 #: what several analyses share within a process -> the analyses (by key) that share it; they run in one process.
 #: ``pretraining.chinchilla_fit`` and ``pretraining.allocation`` quote one fit and bootstrap of Hoffmann et al.'s runs
@@ -100,8 +100,46 @@ def _failed(group: Group, exc: BaseException) -> list[Any]:
     return [Outcome(a.key, a.question, a.title, "error", error=text, traceback=tb, requires=a.requires) for a in group]
 
 
+def _warm_up() -> None:
+    """A worker's first task: import what every analysis needs, while the report's process does its own start-up."""
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import scipy.optimize  # noqa: F401
+
+    import scalewatch.fitting  # noqa: F401
+
+
+class WorkerPool:
+    """``workers`` spawned processes, started at once so that their start-up overlaps the caller's.
+
+    While the pool is open the report's processes run one thread each (:data:`_ONE_THREAD`, set in the
+    environment the workers are spawned with and read by this process's bootstraps); :meth:`close`
+    restores the caller's environment.
+    """
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = int(workers)
+        self._saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+        os.environ.update(_ONE_THREAD)
+        self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(self.workers):  # one task per worker: each is spawned now, not when work arrives
+            self.executor.submit(_warm_up)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        for k, v in self._saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run_groups(
-    todo: Sequence[Group], *, jobs: int, seed: int, fast: bool, on_done: OnDone, on_start: Callable[[Group], None] | None = None
+    todo: Sequence[Group], *, jobs: int, seed: int, fast: bool, on_done: OnDone, on_start: Callable[[Group], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> None:
     """Run every group, ``jobs`` at a time (this process and ``jobs - 1`` spawned workers).
 
@@ -118,6 +156,8 @@ def run_groups(
         a helper thread of this process), with its outcomes in group order.
     on_start : callable(group), optional
         Called as a group starts (under the same lock as ``on_done``).
+    pool : WorkerPool, optional
+        Workers started earlier (the caller closes them); default: started here for this call.
     """
     lock = threading.Lock()
     local = deque(g for g in todo if not _picklable(g))  # only this process can run these
@@ -148,27 +188,22 @@ def run_groups(
             here(group)
         return
 
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     stop = threading.Event()
 
-    def feed(pool: ProcessPoolExecutor) -> None:
+    def feed(executor: Any) -> None:
         while not stop.is_set() and (group := take(anywhere)) is not None:
             try:
-                records = pool.submit(_run_group, group, seed, fast).result()
+                records = executor.submit(_run_group, group, seed, fast).result()
             except Exception as exc:  # noqa: BLE001 - a dead worker: its group is an error row; the rest run here
                 done(group, _failed(group, exc))
                 return
             done(group, [outcome_from_record(r) for r in records])
 
-    # each process runs one analysis at a time on its core: one thread per bootstrap and per BLAS
-    # call, set in the environment the workers are spawned with (read as their numpy loads) and
-    # for this process's own bootstraps; the caller's environment is restored at the end
-    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
-    os.environ.update(_ONE_THREAD)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    threads = [threading.Thread(target=feed, args=(pool,), name=f"scalewatch-report-{i}", daemon=True) for i in range(workers)]
+    own = pool is None
+    if own:
+        pool = WorkerPool(workers)
+    threads = [threading.Thread(target=feed, args=(pool.executor,), name=f"scalewatch-report-{i}", daemon=True)
+               for i in range(min(workers, pool.workers))]
     try:
         for t in threads:
             t.start()
@@ -178,9 +213,5 @@ def run_groups(
             t.join()
     finally:
         stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        if own:
+            pool.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import json
+import math
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -305,83 +306,108 @@ def run_report(
     store = ReportCache(cache_dir, seed=seed, fast=fast) if cache_enabled(cache) else None
     failures: tuple[ImportFailure, ...] = ()
     stand_ins = False  # the registry's list read from the cache: the modules are imported only if one must run
+    pool = None  # workers started early (below), closed at the end
     if analyses is None:
         known = store.registry() if store is not None and modules is None else None
         if known is not None:
             analyses, stand_ins = known, True
         else:
-            analyses, failures = load_analyses(modules)
+            if jobs > 1 and not data and not only:
+                # nothing of this code is cached (the registry is written on its first report): every analysis
+                # will run, so the workers start now and import while this process loads the analyses
+                pool = _parallel.WorkerPool(jobs - 1)
+            try:
+                analyses, failures = load_analyses(modules)
+            except BaseException:
+                if pool is not None:
+                    pool.close()
+                raise
             if store is not None and modules is None and not failures:
                 store.save_registry(analyses)
-    chosen = _select(analyses, data, only)
-    total = len(chosen)
-    results: dict[str, Outcome] = {}  # analysis key -> outcome; put in report order at the end
-    runnable: list[Analysis] = []
-    status: dict[str, tuple[bool, str]] = {}
-    for a in chosen:
-        try:
-            status.update(data_status([r for r in a.requires if r not in status]))
-        except ValueError as exc:  # the analysis names a dataset that does not exist
-            results[a.key] = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True),
-                                     traceback=traceback.format_exc(), requires=a.requires)
-            continue
-        missing = [r for r in a.requires if not status[r][0]]
-        if missing:
-            results[a.key] = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
-                                     how=tuple(status[m][1] for m in missing), requires=a.requires)
-        else:
-            runnable.append(a)
+    try:
+        chosen = _select(analyses, data, only)
+        total = len(chosen)
+        results: dict[str, Outcome] = {}  # analysis key -> outcome; put in report order at the end
+        runnable: list[Analysis] = []
+        status: dict[str, tuple[bool, str]] = {}
+        for a in chosen:
+            try:
+                status.update(data_status([r for r in a.requires if r not in status]))
+            except ValueError as exc:  # the analysis names a dataset that does not exist
+                results[a.key] = Outcome(a.key, a.question, a.title, "error", error=one_line(exc, with_type=True),
+                                         traceback=traceback.format_exc(), requires=a.requires)
+                continue
+            missing = [r for r in a.requires if not status[r][0]]
+            if missing:
+                results[a.key] = Outcome(a.key, a.question, a.title, "skipped", missing=tuple(missing),
+                                         how=tuple(status[m][1] for m in missing), requires=a.requires)
+            else:
+                runnable.append(a)
 
-    finished = 0
+        finished = 0
 
-    def report_done(a: Analysis, outcome: Outcome) -> None:
-        nonlocal finished
-        finished += 1
-        if progress is not None:
-            progress(finished, total, a, outcome)
-
-    for a in chosen:  # settled before anything runs
-        if a.key in results:
+        def report_done(a: Analysis, outcome: Outcome) -> None:
+            nonlocal finished
+            finished += 1
             if progress is not None:
-                progress(finished, total, a, None)
-            report_done(a, results[a.key])
+                progress(finished, total, a, outcome)
 
-    todo: list[tuple[Analysis, ...]] = []
-    for group in _parallel.groups(runnable):
-        hits = [store.get(a) for a in group] if store is not None else [None]
-        if all(h is not None for h in hits):  # a group is read back whole or run whole: they share what it computes
-            for a, h in zip(group, hits):
-                results[a.key] = h
+        for a in chosen:  # settled before anything runs
+            if a.key in results:
                 if progress is not None:
                     progress(finished, total, a, None)
-                report_done(a, h)
+                report_done(a, results[a.key])
+
+        todo: list[tuple[Analysis, ...]] = []
+        for group in _parallel.groups(runnable):
+            hits = [store.get(a) for a in group] if store is not None else [None]
+            if all(h is not None for h in hits):  # a group is read back whole or run whole: they share what it computes
+                for a, h in zip(group, hits):
+                    results[a.key] = h
+                    if progress is not None:
+                        progress(finished, total, a, None)
+                    report_done(a, h)
+            else:
+                todo.append(group)
+
+        if store is not None and jobs > 1 and len(todo) > 1:
+            # longest first (the LPT rule), by the time each took when it last ran here: a long analysis started
+            # last would leave the other cores idle at the end; unknown ones first, then the report's order
+            took = store.durations()
+            todo.sort(key=lambda g: -sum(took.get(a.key, math.inf) for a in g))
+
+        if todo and stand_ins:  # something must run: import the analyses for real (the same code: the same keys)
+            real, failures = load_analyses()
+            by_key = {a.key: a for a in real}
+            todo = [tuple(by_key.get(a.key, a) for a in group) for group in todo]
+
+        def started(group: tuple[Analysis, ...]) -> None:
+            if progress is not None:
+                progress(finished, total, group[0], None)
+
+        def group_done(group: tuple[Analysis, ...], outcomes: list[Outcome]) -> None:
+            for a, o in zip(group, outcomes):
+                results[a.key] = o
+                if store is not None:
+                    store.put(a, o)
+                report_done(a, o)
+
+        if jobs == 1:  # the one-process report: each analysis in turn, here
+            for group in todo:
+                for a in group:
+                    if progress is not None:
+                        progress(finished, total, a, None)
+                    group_done((a,), [execute(a, seed, fast)])
         else:
-            todo.append(group)
+            _parallel.run_groups(todo, jobs=jobs, seed=seed, fast=fast, on_done=group_done, on_start=started, pool=pool)
 
-    if todo and stand_ins:  # something must run: import the analyses for real (the same code: the same keys)
-        real, failures = load_analyses()
-        by_key = {a.key: a for a in real}
-        todo = [tuple(by_key.get(a.key, a) for a in group) for group in todo]
-
-    def started(group: tuple[Analysis, ...]) -> None:
-        if progress is not None:
-            progress(finished, total, group[0], None)
-
-    def group_done(group: tuple[Analysis, ...], outcomes: list[Outcome]) -> None:
-        for a, o in zip(group, outcomes):
-            results[a.key] = o
-            if store is not None:
-                store.put(a, o)
-            report_done(a, o)
-
-    if jobs == 1:  # the one-process report: each analysis in turn, here
-        for group in todo:
-            for a in group:
-                if progress is not None:
-                    progress(finished, total, a, None)
-                group_done((a,), [execute(a, seed, fast)])
-    else:
-        _parallel.run_groups(todo, jobs=jobs, seed=seed, fast=fast, on_done=group_done, on_start=started)
+        if store is not None:
+            # for the analyses the cache covers (a notebook's own are never recorded)
+            store.save_durations({a.key: results[a.key].seconds for g in todo for a in g if results[a.key].status == "ok"
+                                  and results[a.key].seconds is not None and store.key(a) is not None})
+    finally:
+        if pool is not None:
+            pool.close()
 
     seen: set[str] = set()
     outcomes = [_dedupe(results[a.key], seen) for a in chosen]
