@@ -4,7 +4,9 @@ Each measurement is a fresh `python -m scalewatch.cli report` in a subprocess (s
 and writing index.html and findings.json included). A cold run gets a new, empty report cache folder
 (SCALEWATCH_REPORT_CACHE_DIR); a warm run reuses the folder a cold run of the same settings filled. A
 "durations known" run gets an empty folder holding only an earlier report's record of how long each analysis
-took, which a parallel report uses to start the longest first (as after a code or data change).
+took, which a parallel report uses to start the longest first (as after a code or data change); a first
+report uses the durations shipped in the package (src/scalewatch/reporting/durations.json, rewritten by this
+script from its --jobs 1 runs).
 
 The reference is today's one-process report: ``--jobs 1`` on an empty cache. Cold runs alternate between the
 reference and ``--jobs N`` so that both see the same stretches of a shared machine; the load average
@@ -147,6 +149,28 @@ def main() -> None:
         print("findings.json differs between runs", file=sys.stderr)
     if not args.no_write:
         write_section("report wall time (benchmarks/bench_report.py)", body)
+        if not args.fast:
+            write_durations([work / f"out-1-{r}" / "findings.json" for r in range(args.repeats)])
+
+
+def write_durations(paths: list[Path]) -> None:
+    """The shipped durations (src/scalewatch/reporting/durations.json): median seconds per analysis of the
+    cold --jobs 1 runs, the order a parallel report starts analyses in before it has timed its own."""
+    per: dict[str, list[float]] = {}
+    for path in paths:
+        for a in json.loads(path.read_text(encoding="utf-8"))["analyses"]:
+            if a["status"] == "ok" and a.get("seconds") is not None:
+                per.setdefault(a["key"], []).append(float(a["seconds"]))
+    out = {
+        "format": 1,
+        "what": "seconds each analysis of `scalewatch report` took with --jobs 1 on an empty cache, on the reference "
+        "machine of benchmarks/RESULTS.md; a parallel report starts the longest first by these until it has timed its "
+        "own (scheduling only, never a result)",
+        "command": "SCALEWATCH_DATA_MIRROR=../shared/data python benchmarks/bench_report.py",
+        "seconds": {k: round(statistics.median(v), 3) for k, v in per.items()},
+    }
+    target = Path(__file__).resolve().parents[1] / "src" / "scalewatch" / "reporting" / "durations.json"
+    target.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

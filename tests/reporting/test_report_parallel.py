@@ -137,3 +137,14 @@ def test_parallel_report_starts_the_longest_analyses_first_by_their_last_duratio
     started.clear()
     run_report(analyses=probes, jobs=1, cache=True, cache_dir=tmp_path, progress=lambda i, n, a, o: started.append(a.key) if o is None else None)
     assert started == ["sweep.a", "sweep.b", "sweep.c", "sweep.d"]
+
+
+def test_shipped_durations_name_the_default_reports_analyses():
+    from scalewatch.reporting.run import load_analyses, shipped_durations
+
+    took = shipped_durations()
+    analyses, failures = load_analyses()
+    keys = {a.key for a in analyses}
+    assert not failures and took and set(took) <= keys  # no stale key (regenerate with benchmarks/bench_report.py)
+    assert all(v >= 0 for v in took.values())
+    assert max(took, key=took.get).startswith("pretraining.")  # the longest on the reference machine

@@ -96,6 +96,10 @@ def report_cache_dir() -> Path:
     return cache_root() / "report"
 
 
+#: the one package file that cannot change an outcome (reporting/durations.json: the order of a parallel report)
+_SCHEDULING_ONLY = b"reporting/durations.json"
+
+
 def code_hash() -> str:
     """sha256 over every file of the installed scalewatch package (relative path and bytes), and the numeric stack's versions."""
     global _CODE_HASH
@@ -106,6 +110,8 @@ def code_hash() -> str:
         h = hashlib.sha256()
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"):
             rel = path.relative_to(root).as_posix().encode()
+            if rel == _SCHEDULING_ONLY:  # the shipped durations order the work, they never change a finding
+                continue
             data = path.read_bytes()
             h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
         versions = {"python": sys.version}

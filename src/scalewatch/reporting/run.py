@@ -235,6 +235,18 @@ def _select(analyses: Sequence[Analysis], data: Sequence[str], only: Sequence[st
 ProgressFn = Callable[[int, int, Analysis, "Outcome | None"], None]
 
 
+def shipped_durations() -> dict[str, float]:
+    """Seconds each analysis of the default report took on the reference machine (``reporting/durations.json``,
+    written by ``benchmarks/bench_report.py``): the order of a parallel report before it has timed its own."""
+    from importlib.resources import files
+
+    try:
+        entry = json.loads(files("scalewatch.reporting").joinpath("durations.json").read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in entry["seconds"].items()}
+    except (OSError, KeyError, TypeError, ValueError, AttributeError):
+        return {}
+
+
 def run_report(
     *,
     data: Sequence[str] | None = None,
@@ -370,10 +382,11 @@ def run_report(
             else:
                 todo.append(group)
 
-        if store is not None and jobs > 1 and len(todo) > 1:
-            # longest first (the LPT rule), by the time each took when it last ran here: a long analysis started
-            # last would leave the other cores idle at the end; unknown ones first, then the report's order
-            took = store.durations()
+        if jobs > 1 and len(todo) > 1:
+            # longest first (the LPT rule): a long analysis started last would leave the other cores idle at the
+            # end. By the time each took when it last ran here, else on the reference machine (shipped_durations);
+            # unknown ones first, then the report's order
+            took = {**shipped_durations(), **(store.durations() if store is not None else {})}
             todo.sort(key=lambda g: -sum(took.get(a.key, math.inf) for a in g))
 
         if todo and stand_ins:  # something must run: import the analyses for real (the same code: the same keys)
