@@ -237,3 +237,30 @@ def test_json_safe_converts_numpy_dates_and_nan():
     assert out == {"a": [1.0, None], "b": "2024-05-01", "c": "2024-01-02T00:00:00", "d": None, "e": [1, 2]}
     with pytest.raises(TypeError, match=r"value\['x'\] is a complex"):
         json_safe({"x": 1j})
+
+
+def test_figures_keep_a_seeded_subset_of_huge_point_clouds():
+    import numpy as np
+
+    from scalewatch.findings import Figure
+    from scalewatch.findings.finding import MAX_TRACE_POINTS
+
+    n = MAX_TRACE_POINTS + 7000
+    x = np.arange(n, dtype=float)
+    spec = {"data": [
+        {"type": "scatter", "mode": "markers", "x": x, "y": 2 * x, "text": [f"run {i}" for i in range(n)],
+         "marker": {"color": list(range(n)), "size": 5}},
+        {"type": "scatter", "mode": "lines", "x": x, "y": x},  # a curve keeps every point
+        {"type": "scatter", "mode": "markers", "x": x[:50], "y": x[:50]},  # a small cloud is untouched
+    ]}
+    f = Figure("runs", spec, "What to look at.")
+    big, line, small = f.spec["data"]
+    assert len(big["x"]) == len(big["y"]) == len(big["text"]) == len(big["marker"]["color"]) == MAX_TRACE_POINTS
+    assert all(y == 2 * xx and t == f"run {int(xx)}" for xx, y, t in zip(big["x"], big["y"], big["text"]))  # same points
+    assert list(big["x"]) == sorted(big["x"]) and big["marker"]["size"] == 5
+    assert len(line["x"]) == n and len(small["x"]) == 50
+    assert f.caption.startswith("What to look at. Point clouds of more than 5,000 points show a seeded random 5,000")
+    assert f"(of {n:,})" in f.caption
+    again = Figure("runs", spec, "What to look at.")
+    assert again.spec == f.spec  # seeded
+    assert Figure("runs", f.spec, f.caption).caption == f.caption  # a round trip adds nothing

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from scalewatch.findings.display import finding_html, finding_text
 from scalewatch.findings.format import format_interval
 from scalewatch.findings.jsonsafe import freeze, thaw
@@ -167,6 +169,40 @@ class Number:
 # =============================================================================
 
 
+#: most points of one marker trace a figure keeps (a million runs would make a 250 MB report)
+MAX_TRACE_POINTS = 5000
+
+
+def _thin_traces(data: Any) -> tuple[list[Any], list[int]]:
+    """Marker traces of more than :data:`MAX_TRACE_POINTS` points cut to a seeded random subset, in order.
+
+    Every per-point list of a thinned trace (``x``, ``y``, ``text``, ``customdata``, ``marker.color``,
+    ``error_y.array``, ...: any list of the trace's length, one level down at most) keeps the same points.
+    Returns the traces and the point counts of the traces thinned.
+    """
+    out, thinned = [], []
+    for tr in data:
+        x = tr.get("x")
+        n = len(x) if isinstance(x, (list, tuple, np.ndarray)) else 0
+        mode = str(tr.get("mode", "markers"))
+        if n <= MAX_TRACE_POINTS or tr.get("type", "scatter") not in ("scatter", "scattergl") or "lines" in mode:
+            out.append(tr)
+            continue
+        keep = np.sort(np.random.default_rng(0).choice(n, MAX_TRACE_POINTS, replace=False))
+
+        def cut(v: Any, depth: int) -> Any:
+            if isinstance(v, (list, tuple, np.ndarray)) and len(v) == n:
+                arr = list(v) if not isinstance(v, np.ndarray) else v
+                return [arr[i] for i in keep] if not isinstance(arr, np.ndarray) else arr[keep]
+            if isinstance(v, Mapping) and depth < 1:
+                return {k: cut(u, depth + 1) for k, u in v.items()}
+            return v
+
+        out.append({k: cut(v, 0) for k, v in tr.items()})
+        thinned.append(n)
+    return out, thinned
+
+
 @dataclass(frozen=True)
 class Figure:
     """An interactive figure: a plotly figure as plain JSON (``{"data": [...], "layout": {...}}``).
@@ -210,7 +246,12 @@ class Figure:
         layout = spec.get("layout", {})
         if not isinstance(layout, Mapping):
             raise ValueError(f"Figure({title!r}): spec['layout'] must be a dict; got {type(layout).__name__}.")
-        frozen = freeze({**spec, "layout": layout}, f"Figure({title!r}).spec")
+        data, thinned = _thin_traces(data)
+        if thinned:
+            caption = (caption + " " if caption else "") + (
+                f"Point clouds of more than {MAX_TRACE_POINTS:,} points show a seeded random {MAX_TRACE_POINTS:,} of "
+                f"them (of {max(thinned):,}), so that the report stays small; every number uses all of them.")
+        frozen = freeze({**spec, "data": data, "layout": layout}, f"Figure({title!r}).spec")
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "caption", caption)
         object.__setattr__(self, "spec", frozen)
