@@ -250,7 +250,7 @@ def test_figures_keep_a_seeded_subset_of_huge_point_clouds():
     spec = {"data": [
         {"type": "scatter", "mode": "markers", "x": x, "y": 2 * x, "text": [f"run {i}" for i in range(n)],
          "marker": {"color": list(range(n)), "size": 5}},
-        {"type": "scatter", "mode": "lines", "x": x, "y": x},  # a curve keeps every point
+        {"type": "scatter", "mode": "lines", "x": x, "y": x},  # a line: evenly spaced points, both ends
         {"type": "scatter", "mode": "markers", "x": x[:50], "y": x[:50]},  # a small cloud is untouched
     ]}
     f = Figure("runs", spec, "What to look at.")
@@ -258,9 +258,21 @@ def test_figures_keep_a_seeded_subset_of_huge_point_clouds():
     assert len(big["x"]) == len(big["y"]) == len(big["text"]) == len(big["marker"]["color"]) == MAX_TRACE_POINTS
     assert all(y == 2 * xx and t == f"run {int(xx)}" for xx, y, t in zip(big["x"], big["y"], big["text"]))  # same points
     assert list(big["x"]) == sorted(big["x"]) and big["marker"]["size"] == 5
-    assert len(line["x"]) == n and len(small["x"]) == 50
-    assert f.caption.startswith("What to look at. Point clouds of more than 5,000 points show a seeded random 5,000")
-    assert f"(of {n:,})" in f.caption
+    assert len(line["x"]) == MAX_TRACE_POINTS and line["x"][0] == 0 and line["x"][-1] == n - 1 and len(small["x"]) == 50
+    assert np.ptp(np.diff(line["x"])) <= 1  # evenly spaced
+    assert f.caption.startswith("What to look at. Traces of more than 5,000 points show 5,000 of them")
+    assert f"(of up to {n:,}: a seeded random subset" in f.caption
     again = Figure("runs", spec, "What to look at.")
     assert again.spec == f.spec  # seeded
     assert Figure("runs", f.spec, f.caption).caption == f.caption  # a round trip adds nothing
+
+
+def test_long_tables_keep_their_first_rows_and_say_how_many():
+    from scalewatch.findings.finding import MAX_TABLE_ROWS
+
+    rows = [{"run": i, "loss": 2.0 + i * 1e-6} for i in range(MAX_TABLE_ROWS + 500)]
+    f = make_finding(tables=[("The largest runs", rows), ("Short", rows[:3])])
+    (title, kept), (short, three) = f.tables
+    assert title == "The largest runs (the first 1,000 of 1,500 rows)" and len(kept) == MAX_TABLE_ROWS
+    assert kept[0]["run"] == 0 and kept[-1]["run"] == MAX_TABLE_ROWS - 1
+    assert short == "Short" and len(three) == 3

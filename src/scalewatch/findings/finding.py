@@ -169,12 +169,16 @@ class Number:
 # =============================================================================
 
 
-#: most points of one marker trace a figure keeps (a million runs would make a 250 MB report)
+#: most points of one marker trace a figure keeps (a million runs would make a 250 MB report);
+#: a line keeps about as many, evenly spaced along its order
 MAX_TRACE_POINTS = 5000
+#: most rows of one table a finding keeps (the first ones, in the analysis's order)
+MAX_TABLE_ROWS = 1000
 
 
 def _thin_traces(data: Any) -> tuple[list[Any], list[int]]:
-    """Marker traces of more than :data:`MAX_TRACE_POINTS` points cut to a seeded random subset, in order.
+    """Traces of more than :data:`MAX_TRACE_POINTS` points cut down: markers to a seeded random subset (in
+    order), lines to evenly spaced points.
 
     Every per-point list of a thinned trace (``x``, ``y``, ``text``, ``customdata``, ``marker.color``,
     ``error_y.array``, ...: any list of the trace's length, one level down at most) keeps the same points.
@@ -185,10 +189,13 @@ def _thin_traces(data: Any) -> tuple[list[Any], list[int]]:
         x = tr.get("x")
         n = len(x) if isinstance(x, (list, tuple, np.ndarray)) else 0
         mode = str(tr.get("mode", "markers"))
-        if n <= MAX_TRACE_POINTS or tr.get("type", "scatter") not in ("scatter", "scattergl") or "lines" in mode:
+        if n <= MAX_TRACE_POINTS or tr.get("type", "scatter") not in ("scatter", "scattergl"):
             out.append(tr)
             continue
-        keep = np.sort(np.random.default_rng(0).choice(n, MAX_TRACE_POINTS, replace=False))
+        if "lines" in mode:  # a line: evenly spaced points along it, both ends kept
+            keep = np.unique(np.linspace(0, n - 1, MAX_TRACE_POINTS).round().astype(np.int64))
+        else:
+            keep = np.sort(np.random.default_rng(0).choice(n, MAX_TRACE_POINTS, replace=False))
 
         def cut(v: Any, depth: int) -> Any:
             if isinstance(v, (list, tuple, np.ndarray)) and len(v) == n:
@@ -249,8 +256,9 @@ class Figure:
         data, thinned = _thin_traces(data)
         if thinned:
             caption = (caption + " " if caption else "") + (
-                f"Point clouds of more than {MAX_TRACE_POINTS:,} points show a seeded random {MAX_TRACE_POINTS:,} of "
-                f"them (of {max(thinned):,}), so that the report stays small; every number uses all of them.")
+                f"Traces of more than {MAX_TRACE_POINTS:,} points show {MAX_TRACE_POINTS:,} of them (of up to "
+                f"{max(thinned):,}: a seeded random subset of points, evenly spaced points of lines), so that the "
+                "report stays small; every number uses all of them.")
         frozen = freeze({**spec, "data": data, "layout": layout}, f"Figure({title!r}).spec")
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "caption", caption)
@@ -349,7 +357,12 @@ def _as_tables(x: Any) -> tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...]:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise TypeError(f"Finding(tables=...)[{i}] must be a (title, rows) pair; got {type(item).__name__}.")
         title = _text(item[0], f"Finding(tables=...)[{i}] title", empty=False)
-        out.append((title, _rows(item[1], f"Finding(tables=...)[{title!r}]")))
+        rows = item[1]
+        if isinstance(rows, (list, tuple)) and len(rows) > MAX_TABLE_ROWS:
+            # a report of a million runs must stay a page: the first rows, in the analysis's order, and the count
+            title = f"{title} (the first {MAX_TABLE_ROWS:,} of {len(rows):,} rows)"
+            rows = rows[:MAX_TABLE_ROWS]
+        out.append((title, _rows(rows, f"Finding(tables=...)[{title!r}]")))
     return tuple(out)
 
 
