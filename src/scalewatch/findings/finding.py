@@ -18,8 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-import numpy as np
-
 from scalewatch.findings.display import finding_html, finding_text
 from scalewatch.findings.format import format_interval
 from scalewatch.findings.jsonsafe import freeze, thaw
@@ -178,29 +176,34 @@ MAX_TABLE_ROWS = 1000
 
 def _thin_traces(data: Any) -> tuple[list[Any], list[int]]:
     """Traces of more than :data:`MAX_TRACE_POINTS` points cut down: markers to a seeded random subset (in
-    order), lines to evenly spaced points.
+    order), lines to evenly spaced points (both ends kept).
 
     Every per-point list of a thinned trace (``x``, ``y``, ``text``, ``customdata``, ``marker.color``,
     ``error_y.array``, ...: any list of the trace's length, one level down at most) keeps the same points.
     Returns the traces and the point counts of the traces thinned.
     """
+    import random
+
+    def seq(v: Any) -> Any:
+        return v.tolist() if callable(getattr(v, "tolist", None)) and not isinstance(v, (str, bytes)) else v
+
     out, thinned = [], []
     for tr in data:
-        x = tr.get("x")
-        n = len(x) if isinstance(x, (list, tuple, np.ndarray)) else 0
-        mode = str(tr.get("mode", "markers"))
+        x = seq(tr.get("x"))
+        n = len(x) if isinstance(x, (list, tuple)) else 0
         if n <= MAX_TRACE_POINTS or tr.get("type", "scatter") not in ("scatter", "scattergl"):
             out.append(tr)
             continue
-        if "lines" in mode:  # a line: evenly spaced points along it, both ends kept
-            keep = np.unique(np.linspace(0, n - 1, MAX_TRACE_POINTS).round().astype(np.int64))
+        m = MAX_TRACE_POINTS
+        if "lines" in str(tr.get("mode", "markers")):
+            keep = sorted({round(i * (n - 1) / (m - 1)) for i in range(m)})
         else:
-            keep = np.sort(np.random.default_rng(0).choice(n, MAX_TRACE_POINTS, replace=False))
+            keep = sorted(random.Random(0).sample(range(n), m))
 
         def cut(v: Any, depth: int) -> Any:
-            if isinstance(v, (list, tuple, np.ndarray)) and len(v) == n:
-                arr = list(v) if not isinstance(v, np.ndarray) else v
-                return [arr[i] for i in keep] if not isinstance(arr, np.ndarray) else arr[keep]
+            v = seq(v)
+            if isinstance(v, (list, tuple)) and len(v) == n:
+                return [v[i] for i in keep]
             if isinstance(v, Mapping) and depth < 1:
                 return {k: cut(u, depth + 1) for k, u in v.items()}
             return v
