@@ -135,3 +135,16 @@ def test_the_default_report_follows_its_rules(default_report):
     assert list(d)[0] == "synthesis" and d["synthesis"]["question"] == "Is AI scaling hitting a wall?"
     assert d["synthesis"]["verdict"] in ("a wall", "no wall seen", "not settled")
     assert report.summary().startswith("Is AI scaling hitting a wall?")
+
+
+def test_a_report_on_your_runs_answers_with_its_run_level_findings():
+    # scalewatch report --runs names findings <key>.<source>; the first source in report order answers
+    fs = [
+        _decided("pretraining.wall_test.my-runs-csv", "loss.heldout_excess", -0.4, 0.5),
+        _decided("pretraining.wall_test.other-csv", "loss.heldout_excess", 2.0, 3.0),
+        _decided("pretraining.chinchilla_fit.my-runs-csv", "loss.heldout_excess", -0.2, 0.3),
+    ]
+    pre = synthesize(fs).answer("pretraining")
+    assert (pre.verdict, pre.decided_by, pre.evidence) == ("holds", "pretraining.wall_test.my-runs-csv", "strong")
+    assert [x["finding"] for x in pre.findings] == ["pretraining.wall_test.my-runs-csv", "pretraining.chinchilla_fit.my-runs-csv"]
+    assert synthesize(fs).answer("capabilities").verdict == "not measured"

@@ -299,6 +299,12 @@ def synthesize(findings: Iterable[Finding], *, questions: Sequence[Question] = Q
     by_key: dict[str, Finding] = {}
     for f in fs:
         by_key.setdefault(f.key, f)
+    # a report on the user's runs names its findings "<key>.<source>" (pretraining.wall_test.my-runs-csv):
+    # each stands for its key, the first source in report order
+    for f in fs:
+        base = f.key.rsplit(".", 1)[0]
+        if base != f.key and any(base in q.findings for q in questions):
+            by_key.setdefault(base, f)
     answers = tuple(_answer(q, by_key) for q in questions)
     got = {a.key: a.verdict for a in answers}
     cov = by_key.get("test-time.coverage_law")
