@@ -68,7 +68,8 @@ class Chinchilla(Law):
             raise ValueError("Chinchilla inputs N and D must be positive counts.")
         return np.log(X[:, 0]), np.log(X[:, 1])  # (n,), (n,)
 
-    def evaluate(self, features, theta, jac=False):
+    def _terms(self, features, theta):
+        """log N, log D (n,), N^-alpha, D^-beta, A N^-alpha, B D^-beta and the prediction (..., n)."""
         log_n, log_d = features
         E, A, B, alpha = (theta[..., i, None] for i in range(4))
         beta = alpha if self.tied else theta[..., 4, None]
@@ -76,25 +77,16 @@ class Chinchilla(Law):
         pd = np.exp(-beta * log_d)  # D^-beta
         tn = A * pn
         td = B * pd
-        pred = E + tn + td
+        return log_n, log_d, pn, pd, tn, td, E + tn + td
+
+    def evaluate(self, features, theta, jac=False):
         if not jac:
-            return pred, None
-        cols = [np.broadcast_to(np.ones_like(E), pred.shape), pn, pd, -log_n * tn]
-        if self.tied:
-            cols[3] = cols[3] - log_d * td
-        else:
-            cols.append(-log_d * td)
-        return pred, np.stack(cols, axis=-1)
+            return self._terms(features, theta)[-1], None
+        pred, Jt = self.evaluate_columns(features, theta)
+        return pred, np.ascontiguousarray(np.swapaxes(Jt, -1, -2))
 
     def evaluate_columns(self, features, theta):
-        log_n, log_d = features
-        E, A, B, alpha = (theta[..., i, None] for i in range(4))
-        beta = alpha if self.tied else theta[..., 4, None]
-        pn = np.exp(-alpha * log_n)  # N^-alpha, (..., n)
-        pd = np.exp(-beta * log_d)  # D^-beta
-        tn = A * pn
-        td = B * pd
-        pred = E + tn + td
+        log_n, log_d, pn, pd, tn, td, pred = self._terms(features, theta)
         Jt = np.empty(pred.shape[:-1] + (self.n_params, pred.shape[-1]))  # (..., p, n)
         Jt[..., 0, :] = 1.0
         Jt[..., 1, :] = pn
