@@ -515,6 +515,11 @@ def overtraining_test(
             rows.append({"group": g, "M": float(M), "n": int(len(q)), "excess_pct": obs, "low": lo, "high": hi, "coverage": float(q["covered"].mean())})
     by_m = pd.DataFrame(rows)
     ci = next(iter(bts.values())).ci
+    n_held = max((int(bt.predictions["in_scope"].sum()) for bt in bts.values()), default=0)
+    if not exact_draws(4000, n_held):
+        note = (note + "; " if note else "") + (
+            f"with up to {n_held:,} held-out runs, the null draws of their mean excess and trend take the resampled "
+            "training residuals' mean from its normal limit (CLT; analyses.pretraining._draws)")
     far = _pooled_test(bts, law, cutoff, lambda p: p["chinchilla_multiplier"].to_numpy(float) >= far_multiplier, ci, rng)
     allh = _pooled_test(bts, law, cutoff, lambda p: np.ones(len(p), dtype=bool), ci, rng)
     # trend of the excess in log2 M (all held-out runs, least squares)

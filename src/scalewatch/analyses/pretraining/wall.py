@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._draws import exact_draws
 from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
 from scalewatch.analyses.pretraining.break_result import BreakTestResult
@@ -576,6 +577,10 @@ def wall_test(
         notes.append(f"calibrated intervals not available ({exc}); the verdict judges the in-sample intervals")
     heldout = _heldout_table(bt, law, bt.ci, rng, cb)
     heldout_p = float(min(1.0, heldout["p"].min() * len(heldout)))
+    n_held = int(heldout["n_test"].max()) if len(heldout) else 0
+    if not exact_draws(4000, n_held):
+        notes.append(f"with up to {n_held:,} held-out runs, the law's null draws of their mean excess take the mean of the "
+                     "resampled training residuals from its normal limit (CLT; analyses.pretraining._draws)")
     # the break test's held-out check reuses the backtest's fit at its first cut-off
     br = break_test(
         df, law, by=by, level=level, n_boot=199 if fast else 499, cutoff=bt.cutoffs[0],
