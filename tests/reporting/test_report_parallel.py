@@ -140,7 +140,8 @@ def test_parallel_report_starts_the_longest_analyses_first_by_their_last_duratio
 
 
 def test_shipped_durations_name_the_default_reports_analyses():
-    from scalewatch.reporting.run import load_analyses, shipped_durations
+    from scalewatch.reporting._cache import shipped_durations
+    from scalewatch.reporting.run import load_analyses
 
     took = shipped_durations()
     analyses, failures = load_analyses()

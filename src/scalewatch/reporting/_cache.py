@@ -40,9 +40,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 from scalewatch.findings import Analysis
@@ -148,6 +148,25 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, allow_nan=False, separators=(",", ":")).encode()).hexdigest()
 
 
+def _seconds(entry: Any) -> dict[str, float]:
+    """The ``"seconds"`` mapping (analysis key -> seconds) of a durations file; empty when malformed."""
+    try:
+        return {str(k): float(v) for k, v in entry["seconds"].items() if isinstance(v, (int, float)) and 0 <= v < 1e7}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return {}
+
+
+def shipped_durations() -> dict[str, float]:
+    """Seconds each analysis of the default report took on the reference machine (``reporting/durations.json``,
+    written by ``benchmarks/bench_report.py``): the order of a parallel report before it has timed its own."""
+    from importlib.resources import files
+
+    try:
+        return _seconds(json.loads(files("scalewatch.reporting").joinpath("durations.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
 class ReportCache:
     """Outcomes of analyses on disk, one JSON file per (analysis, data, settings, code).
 
@@ -209,11 +228,9 @@ class ReportCache:
         """Seconds each analysis (by key) took when it last ran here; empty when unknown or unreadable."""
         try:
             entry = json.loads(self._durations_path().read_text(encoding="utf-8"))
-            if entry.get("format") != FORMAT:
-                return {}
-            return {str(k): float(v) for k, v in entry["seconds"].items() if isinstance(v, (int, float)) and 0 <= v < 1e7}
-        except (OSError, AttributeError, KeyError, TypeError, ValueError):
+        except (OSError, ValueError):
             return {}
+        return _seconds(entry) if isinstance(entry, dict) and entry.get("format") == FORMAT else {}
 
     def save_durations(self, seconds: Mapping[str, float]) -> None:
         """Merge ``seconds`` (analysis key -> seconds it took to compute) into :meth:`durations`."""

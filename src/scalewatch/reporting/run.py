@@ -235,18 +235,6 @@ def _select(analyses: Sequence[Analysis], data: Sequence[str], only: Sequence[st
 ProgressFn = Callable[[int, int, Analysis, "Outcome | None"], None]
 
 
-def shipped_durations() -> dict[str, float]:
-    """Seconds each analysis of the default report took on the reference machine (``reporting/durations.json``,
-    written by ``benchmarks/bench_report.py``): the order of a parallel report before it has timed its own."""
-    from importlib.resources import files
-
-    try:
-        entry = json.loads(files("scalewatch.reporting").joinpath("durations.json").read_text(encoding="utf-8"))
-        return {str(k): float(v) for k, v in entry["seconds"].items()}
-    except (OSError, KeyError, TypeError, ValueError, AttributeError):
-        return {}
-
-
 def run_report(
     *,
     data: Sequence[str] | None = None,
@@ -313,7 +301,7 @@ def run_report(
     data = tuple(data or ())
     only = tuple(only or ())
     from scalewatch.reporting import _parallel
-    from scalewatch.reporting._cache import ReportCache, cache_enabled
+    from scalewatch.reporting._cache import ReportCache, cache_enabled, shipped_durations
 
     store = ReportCache(cache_dir, seed=seed, fast=fast) if cache_enabled(cache) else None
     failures: tuple[ImportFailure, ...] = ()

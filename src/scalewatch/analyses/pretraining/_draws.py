@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DRAW_BLOCK", "EXACT_DRAW_ENTRIES", "draw_blocks", "normal_mean_draws", "exact_draws"]
+__all__ = ["DRAW_BLOCK", "EXACT_DRAW_ENTRIES", "NULL_DRAWS", "draw_blocks", "normal_mean_draws", "exact_draws"]
 
 #: most entries of a block of simulated draws (draws x runs): 128 MB of float64
 DRAW_BLOCK = 2**24
 #: most entries (draws x runs) drawn one by one; above, a resampled mean is drawn from its normal limit
 EXACT_DRAW_ENTRIES = 2**26
+#: draws of a held-out mean excess (or trend) under the law: the backtest's and the over-training test's default
+NULL_DRAWS = 4000
 
 
 def draw_blocks(n: int, per: int, budget: int = DRAW_BLOCK) -> list[slice]:

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._draws import draw_blocks, exact_draws, normal_mean_draws
+from scalewatch.analyses.pretraining._draws import NULL_DRAWS, draw_blocks, exact_draws, normal_mean_draws
 from scalewatch.analyses.pretraining.backtest_report import backtest_finding
 from scalewatch.analyses.pretraining.candidates import LawSpec, _design, resolve_laws
 from scalewatch.analyses.pretraining.data import frontier, runs_table
@@ -181,7 +181,7 @@ class BacktestResult(Result):
         return self.summary[(self.summary["law"] == law) & (self.summary["test_set"] == test_set)].reset_index(drop=True)
 
     def null_mean_excess(
-        self, law: str, cutoff: float, run_ids: Sequence[Any] | None = None, *, n_draws: int = 4000, seed: Any = 0
+        self, law: str, cutoff: float, run_ids: Sequence[Any] | None = None, *, n_draws: int = NULL_DRAWS, seed: Any = 0
     ) -> tuple[float, np.ndarray]:
         """Observed mean excess of held-out runs and draws of it under the law (percent).
 

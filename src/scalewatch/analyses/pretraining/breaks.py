@@ -326,12 +326,11 @@ def _wild_draws(e0: np.ndarray, Q: np.ndarray, H: np.ndarray, pairs: np.ndarray,
     up to ~8,000 runs at 499 draws, and bounded memory for a million runs.
     """
     n = e0.size
-    G = int(groups.max()) + 1
     step = max(1, _WILD_BLOCK // max(n, 1))
     null_parts, alt_parts = [], []
     none = np.zeros((0, 2), dtype=int)
     for c in range(0, n_boot, step):
-        signs = rng.choice(np.array([-1.0, 1.0]), size=(G, min(step, n_boot - c)))[groups]  # (n, b)
+        signs = _group_signs(groups, min(step, n_boot - c), rng)  # (n, b)
         null_parts.append(_sup_f(_project_off(Q, e0[:, None] * signs), H, pairs, dof0))
         if fitted is not None:
             alt_parts.append(_sup_f(fitted[:, None] + _project_off(Q, (e0 - fitted)[:, None] * signs), H, none, dof0))

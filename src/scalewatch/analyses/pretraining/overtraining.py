@@ -21,7 +21,7 @@ from scalewatch.analyses.pretraining._common import (
     _offset_interval,
     _pvalue_upper,
 )
-from scalewatch.analyses.pretraining._draws import draw_blocks, exact_draws, normal_mean_draws
+from scalewatch.analyses.pretraining._draws import NULL_DRAWS, draw_blocks, exact_draws, normal_mean_draws
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest
 from scalewatch.analyses.pretraining.data import GADRE, _dataset, gadre_runs, runs_table
 from scalewatch.analyses.pretraining.gadre_procedure import GADRE_REPO_PRINTED, GADRE_REPO_SOURCE, gadre_loss, gadre_procedure
@@ -308,7 +308,7 @@ def pooled_trend(
     by: str = "chinchilla_multiplier",
     run_group: str = "params",
     ci: float = 0.95,
-    n_draws: int = 4000,
+    n_draws: int = NULL_DRAWS,
     seed: int | np.random.Generator | None = 0,
 ) -> dict[str, Any]:
     r"""Pooled within-model trend of the held-out excess in :math:`\log_2 M`, with run-group dependence.
@@ -492,11 +492,11 @@ def overtraining_test(
         # tokens per parameter are put on that grid, M rounded to the nearest power of two
         raw = df["tokens_per_param"].to_numpy(float) / 20.0
         df["chinchilla_multiplier"] = 2.0 ** np.round(np.log2(raw))
-        n_raw = int(np.unique(raw).size)
-        if n_raw > int(np.unique(df["chinchilla_multiplier"]).size):
+        n_raw, n_grid = int(np.unique(raw).size), int(np.unique(df["chinchilla_multiplier"]).size)
+        if n_raw > n_grid:
             note = (note + "; " if note else "") + (
                 f"M = tokens per parameter / 20 rounded to the nearest power of two ({n_raw} distinct values of M put on "
-                f"{int(np.unique(df['chinchilla_multiplier']).size)} grid points)")
+                f"{n_grid} grid points)")
     if min_multiplier is not None:
         dropped = int((df["chinchilla_multiplier"] < min_multiplier).sum())
         df = df[df["chinchilla_multiplier"] >= min_multiplier]
@@ -516,7 +516,7 @@ def overtraining_test(
     by_m = pd.DataFrame(rows)
     ci = next(iter(bts.values())).ci
     n_held = max((int(bt.predictions["in_scope"].sum()) for bt in bts.values()), default=0)
-    if not exact_draws(4000, n_held):
+    if not exact_draws(NULL_DRAWS, n_held):
         note = (note + "; " if note else "") + (
             f"with up to {n_held:,} held-out runs, the null draws of their mean excess and trend take the resampled "
             "training residuals' mean from its normal limit (CLT; analyses.pretraining._draws)")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
-from scalewatch.analyses.pretraining._draws import exact_draws
+from scalewatch.analyses.pretraining._draws import NULL_DRAWS, exact_draws
 from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
 from scalewatch.analyses.pretraining.break_result import BreakTestResult
@@ -28,10 +28,10 @@ from scalewatch.findings.rules import overrule, rule
 __all__ = ["WallTestResult", "wall_decision", "wall_test", "wall_test_analysis", "RATE_SCENARIOS"]
 
 
-#: the scenarios of :func:`~scalewatch.analyses.pretraining.misfit_scenarios` whose rates the wall test reports
 #: runs above which the break test's rates are simulated on a random subset of the design:
 #: each of the n_calibration simulations per scenario bootstraps the whole design 99 times
 CALIBRATION_MAX_RUNS = 5000
+#: the scenarios of :func:`~scalewatch.analyses.pretraining.misfit_scenarios` whose rates the wall test reports
 RATE_SCENARIOS = ("a: i.i.d. null", "b: smooth misfit", "break 2%/decade", "break 5%/decade", "break 10%/decade")
 
 
@@ -578,7 +578,7 @@ def wall_test(
     heldout = _heldout_table(bt, law, bt.ci, rng, cb)
     heldout_p = float(min(1.0, heldout["p"].min() * len(heldout)))
     n_held = int(heldout["n_test"].max()) if len(heldout) else 0
-    if not exact_draws(4000, n_held):
+    if not exact_draws(NULL_DRAWS, n_held):
         notes.append(f"with up to {n_held:,} held-out runs, the law's null draws of their mean excess take the mean of the "
                      "resampled training residuals from its normal limit (CLT; analyses.pretraining._draws)")
     # the break test's held-out check reuses the backtest's fit at its first cut-off
