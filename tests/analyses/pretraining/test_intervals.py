@@ -59,6 +59,36 @@ def test_data_from_the_law_are_covered_near_nominal():
     assert 0.8 <= cov / n <= 0.99
 
 
+def test_bootstrap_scale_covers_data_from_the_law_and_widens_with_the_distance():
+    # scale="bootstrap": each run's interval is sized by its own bootstrap prediction SD plus the in-sample SD
+    cov, n = 0, 0
+    for seed in range(2):
+        res = calibrated_backtest(isoflop(0.01, seed), n_boot=50, seed=seed, scale="bootstrap", scale_boot=40)
+        s = res.summary
+        cov += int(s["covered"].sum())
+        n += int(s["n_test"].sum())
+        assert res.scale == "bootstrap" and res.to_dict()["scale"] == "bootstrap" and "bootstrap prediction SD" in res.to_dict()["method"]
+        assert s["scale_per_decade_pct"].isna().all() and (s["scale0_pct"] > 0).all()
+        p = res.predictions
+        # the difficulty grows with the distance of the extrapolation: far runs get wider intervals than near ones
+        for c in s["cutoff"]:
+            q = p[p["cutoff"] == c]
+            near, far = q["distance_decades"] <= q["distance_decades"].median(), q["distance_decades"] > q["distance_decades"].median()
+            if far.any():
+                assert (q["hi"] - q["lo"])[far].mean() > (q["hi"] - q["lo"])[near].mean()
+    assert 0.8 <= cov / n <= 0.99
+
+
+def test_bootstrap_scale_under_covers_hoffmann_runs():
+    # why it is not the default: on Hoffmann et al.'s runs it is too narrow, most of all just above 2.8e20 FLOP
+    # (measured 0.86, 0.78, 0.64, 0.77, 0.88 at nominal 0.9; the distance scale gives 0.98, 0.99, 0.88, 0.92, 0.88)
+    from scalewatch.analyses.pretraining.data import chinchilla_runs
+
+    s = calibrated_backtest(chinchilla_runs()[0], n_boot=50, seed=0, scale="bootstrap").summary
+    assert s["covered"].tolist() == [103, 75, 46, 37, 21]
+    assert s["coverage"].iloc[2] < 0.7
+
+
 def test_cluster_bootstrap_respects_groups():
     rng = np.random.default_rng(0)
     shared = np.repeat(rng.normal(0, 1.0, 10), 20)  # 10 groups of 20 runs, errors shared within a group
@@ -96,6 +126,10 @@ def test_errors_name_the_argument():
     runs = isoflop(0.01, 0)
     with pytest.raises(ValueError, match="nominal=1.5"):
         calibrated_backtest(runs, nominal=1.5)
+    with pytest.raises(ValueError, match="scale='sd'.*'distance'.*'bootstrap'"):
+        calibrated_backtest(runs, scale="sd")
+    with pytest.raises(ValueError, match="scale_boot=5"):
+        calibrated_backtest(runs, scale="bootstrap", scale_boot=5)
     with pytest.raises(ValueError, match="group='size'"):
         run_groups(runs, "size")
     with pytest.raises(ValueError, match="n_boot=3"):

@@ -86,6 +86,16 @@ intervals are reported as measured: on those runs, at nominal 90%,
 118/120, 95/96, 63/72, 44/48 and 21/24 (the earlier version: 120/120,
 93/96, 64/72, 46/48, 23/24).
 
+A scale that shrinks as a fit sees more runs (``scale="bootstrap"``: each
+run's cluster-bootstrap prediction SD under the fit that predicts it, plus
+the fit's in-sample SD, as the difficulty of normalised conformal scores;
+Papadopoulos, Gammerman & Vovk 2008) removes the first cause by
+construction, and is too narrow: 103/120, 75/96, 46/72, 37/48 and 21/24.
+On Porian et al.'s runs Chinchilla's law fitted below a cut-off misses the
+runs above it by 1.2-18% RMS in all 15 configurations (the validation page,
+``benchmarks/validate_break_test.py``); no configuration meets the band
+(the closest over-cover: 100% at every cut-off).
+
 Dependence-aware summaries
 --------------------------
 :func:`cluster_bootstrap_mean` resamples whole groups of runs (model sizes or
@@ -101,6 +111,8 @@ Lee, Y., Barber, R. F. and Willett, R. (2023), "Distribution-free inference
 with hierarchical data", arXiv:2306.06342. Dunn, R., Wasserman, L. and Ramdas,
 A. (2023), "Distribution-free prediction sets for two-layer hierarchical
 models", JASA 118(544), 2491-2502.
+Papadopoulos, H., Gammerman, A. and Vovk, V. (2008), "Normalized nonconformity
+measures for regression conformal prediction", Proc. IASTED AIA 2008, 64-69.
 Lei, J., G'Sell, M., Rinaldo, A., Tibshirani, R. J. and Wasserman, L. (2018),
 "Distribution-free predictive inference for regression", JASA 113(523),
 1094-1111. Barber, R. F., Candes, E. J., Ramdas, A. and Tibshirani, R. J.
@@ -348,8 +360,15 @@ def _holdout_origins(x: np.ndarray, shares: Sequence[float], min_below: int) -> 
 
 def _fit_predict(
     spec: Any, df: pd.DataFrame, train: np.ndarray, pred_rows: np.ndarray, loss: str, rng: np.random.Generator, correction: int = -1,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fit on ``train`` rows; return log predictions of ``pred_rows`` and the in-sample excess (log obs - log pred).
+    sd_boot: int = 0, boot_groups: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""Fit on ``train`` rows; return log predictions of ``pred_rows``, the in-sample excess (log obs - log pred)
+    and, with ``sd_boot = B > 0``, each predicted run's difficulty :math:`\sigma` (else None).
+
+    :math:`\sigma^2 = \operatorname{Var}_b \log \hat L_b + \tau^2`: the variance of the law's log
+    prediction over ``B`` bootstrap refits that resample ``boot_groups`` (labels of the
+    training runs) whole, plus the in-sample residual variance :math:`\tau^2` (``n - p``
+    degrees of freedom).
 
     With ``correction = K >= 0`` the prediction is the law plus a degree-K
     polynomial in log(D/N) fitted to the law's in-sample residuals (the shape
@@ -375,7 +394,17 @@ def _fit_predict(
         coef = np.linalg.lstsq(cols(z[train])[ok], e_in[ok], rcond=None)[0]
         lp = lp + cols(z[pred_rows]) @ coef
         e_in = e_in - cols(z[train]) @ coef
-    return lp, e_in
+    if sd_boot <= 0:
+        return lp, e_in, None
+    from scalewatch.fitting import bootstrap
+
+    bt = bootstrap(res, int(sd_boot), groups=boot_groups, seed=rng)
+    th = np.column_stack([bt.samples[name] for name in spec.law.param_names])  # (B', p)
+    with np.errstate(all="ignore"):
+        lpb = np.log(spec.law.predict(_design(res, df[pred_rows]), th))  # (B', n_pred)
+    ok = np.isfinite(e_in)
+    tau2 = float(np.sum(e_in[ok] ** 2) / max(1, int(ok.sum()) - spec.law.n_params))
+    return lp, e_in, np.sqrt(np.var(lpb, axis=0, ddof=1) + tau2)
 
 
 @dataclass(frozen=True)
@@ -393,8 +422,9 @@ class _ResidualModel:
     def mean(self, z: np.ndarray) -> np.ndarray:
         return _mean_columns(z, self.z_center, self.z_scale, self.degree) @ self.coef
 
-    def scale(self, d: np.ndarray) -> np.ndarray:
-        return self.s0 + self.s1 * d
+    def scale(self, d: np.ndarray, sigma: np.ndarray | None = None) -> np.ndarray:
+        # scale="bootstrap": the runs' own difficulty; scale="distance": the MAD line in the distance
+        return sigma if sigma is not None else self.s0 + self.s1 * d
 
 
 def _mean_columns(z: np.ndarray, zc: float, zs: float, degree: int) -> np.ndarray:
@@ -463,20 +493,29 @@ def hierarchical_conformal_quantile(scores: Any, groups: Any, nominal: float) ->
     return float(u[order][min(i, u.size - 1)])
 
 
-def _fit_residual_model(e: np.ndarray, d: np.ndarray, z: np.ndarray, groups: np.ndarray, nominal: float, degree: int, by_groups: bool = True) -> _ResidualModel:
+def _fit_residual_model(
+    e: np.ndarray, d: np.ndarray, z: np.ndarray, groups: np.ndarray, nominal: float, degree: int, by_groups: bool = True,
+    sigma: np.ndarray | None = None,
+) -> _ResidualModel:
     from scipy.optimize import nnls
 
     zc, zs = float(np.mean(z)), float(np.std(z)) or 1.0
     # hierarchical: every group counts once in the mean, the scale and the quantile; else every record once
     w = group_weights(groups) if by_groups else np.full(e.size, 1.0 / e.size)
-    sw = np.sqrt(w)
+    # with a per-record difficulty sigma the mean is a weighted fit of e / sigma (each record in its own units)
+    sw = np.sqrt(w) if sigma is None else np.sqrt(w) / sigma
     P = _mean_columns(z, zc, zs, degree)
     coef = np.linalg.lstsq(P * sw[:, None], e * sw, rcond=None)[0] if P.shape[1] else np.zeros(0)
     r = e - P @ coef
-    # mean absolute deviation, linear in the distance (Lei et al. 2018, sec. 5.2), non-negative coefficients
-    sq, _ = nnls(np.column_stack([np.ones_like(d), d]) * sw[:, None], np.abs(r) * sw)
-    s0, s1 = max(float(sq[0]), 1e-6), float(sq[1])
-    scores = np.abs(r) / (s0 + s1 * d)
+    if sigma is None:
+        # mean absolute deviation, linear in the distance (Lei et al. 2018, sec. 5.2), non-negative coefficients
+        sq, _ = nnls(np.column_stack([np.ones_like(d), d]) * sw[:, None], np.abs(r) * sw)
+        s0, s1 = max(float(sq[0]), 1e-6), float(sq[1])
+        scores = np.abs(r) / (s0 + s1 * d)
+    else:
+        # normalised scores (Papadopoulos, Gammerman & Vovk 2008); s0 = the median difficulty, for the summary
+        s0, s1 = float(np.median(sigma)), math.nan
+        scores = np.abs(r) / sigma
     n_groups = int(np.unique(groups).size)
     q = hierarchical_conformal_quantile(scores, groups, nominal) if by_groups else _conformal_quantile(scores, nominal, int(scores.size))
     return _ResidualModel(coef, s0, s1, q, zc, zs, int(e.size), n_groups, int(degree))
@@ -494,7 +533,8 @@ class CalibratedBacktestResult(Result):
         (95% Clopper-Pearson), ``naive_coverage`` (in-sample i.i.d. interval),
         ``rmse_pct``, ``mean_excess_pct`` with its cluster-bootstrap
         ``mean_excess_low``/``mean_excess_high``, the residual model
-        (``scale0_pct``, ``scale_per_decade_pct``, ``q``), ``bounded`` (False
+        (``scale0_pct``, ``scale_per_decade_pct``, ``q``; with ``scale="bootstrap"``
+        ``scale0_pct`` is the records' median difficulty and the slope is NaN), ``bounded`` (False
         when the calibration records hold too few groups for a finite
         conformal quantile at the nominal level, fewer than
         :math:`\gamma / (1 - \gamma)`: the interval is then the whole line and
@@ -514,6 +554,7 @@ class CalibratedBacktestResult(Result):
     data_source: str = ""
     seed: int | None = 0
     quantile_n: str = "groups"
+    scale: str = "distance"
 
     def calibrations(self) -> list[Calibration]:
         """One :class:`~scalewatch.findings.rules.Calibration` per cut-off (for the verdict rules)."""
@@ -563,7 +604,10 @@ class CalibratedBacktestResult(Result):
             "group": self.group,
             "nominal_coverage": self.nominal,
             "shape_degree": self.shape_degree,
-            "method": "rolling-origin locally weighted split conformal (Lei et al. 2018): mean polynomial in log D/N, scale growing with extrapolation distance; "
+            "scale": self.scale,
+            "method": "rolling-origin locally weighted split conformal (Lei et al. 2018): mean polynomial in log D/N, "
+            + ("scale growing with extrapolation distance; " if self.scale == "distance"
+               else "scale: each run's cluster-bootstrap prediction SD plus the in-sample residual SD (normalised scores, Papadopoulos et al. 2008); ")
             + ("hierarchical conformal quantile, every run group counts once (Lee, Barber & Willett 2023)" if self.quantile_n == "groups" else "ordinary split-conformal quantile over records"),
             "summary": [{k: clean(v) for k, v in r.items()} for r in self.summary.to_dict("records")],
             "data_source": self.data_source,
@@ -600,6 +644,8 @@ def calibrated_backtest(
     min_train: int | None = None,
     quantile_n: str = "groups",
     correction: int = -1,
+    scale: str = "distance",
+    scale_boot: int = 100,
     seed: int | np.random.Generator | None = 0,
 ) -> CalibratedBacktestResult:
     r"""Rolling-origin backtest whose intervals are calibrated on the training runs' own rolling origins.
@@ -640,6 +686,19 @@ def calibrated_backtest(
         :func:`hierarchical_conformal_quantile`); ``"records"``, ordinary split
         conformal (every record one unit, level
         :math:`\lceil (n+1)\gamma \rceil / n`).
+    scale : {"distance", "bootstrap"}, default "distance"
+        What sizes a run's interval. ``"distance"``: the mean absolute
+        deviation of the records, linear in the extrapolation distance
+        (step 2 of the module docstring). ``"bootstrap"``: each run's own
+        difficulty :math:`\sigma = (\operatorname{Var}_b \log \hat L_b + \tau^2)^{1/2}`
+        under the fit that predicts it, from ``scale_boot`` cluster-bootstrap
+        refits resampling ``group`` whole, plus the fit's in-sample residual
+        variance :math:`\tau^2` (normalised scores :math:`|e - m| / \sigma`;
+        Papadopoulos, Gammerman & Vovk 2008). It lets the width shrink as a
+        fit sees more runs, which the distance line cannot; on Hoffmann et
+        al.'s runs it under-covers (see the module docstring), so it is not the default.
+    scale_boot : int, default 100
+        Bootstrap refits per fit for ``scale="bootstrap"``.
     seed : int, Generator or None, default 0
 
     Returns
@@ -660,6 +719,10 @@ def calibrated_backtest(
         raise ValueError(f"calibrated_backtest(nominal={nominal!r}); use a level in (0, 1), e.g. 0.9.")
     if quantile_n not in ("groups", "records"):
         raise ValueError(f"calibrated_backtest(quantile_n={quantile_n!r}); use 'groups' or 'records'.")
+    if scale not in ("distance", "bootstrap"):
+        raise ValueError(f"calibrated_backtest(scale={scale!r}); use 'distance' (MAD linear in the extrapolation distance) or 'bootstrap' (each run's bootstrap difficulty).")
+    if scale == "bootstrap" and (isinstance(scale_boot, bool) or not isinstance(scale_boot, (int, np.integer)) or scale_boot < 20):
+        raise ValueError(f"calibrated_backtest(scale_boot={scale_boot!r}); use an integer >= 20 (100 by default).")
     specs = resolve_laws(law, by, what="calibrated_backtest")
     if len(specs) != 1 or specs[0].scope != "runs":
         raise ValueError("calibrated_backtest(law=...) takes one law of N and D (e.g. 'chinchilla').")
@@ -683,25 +746,28 @@ def calibrated_backtest(
         if test.sum() == 0 or train.sum() < min_train:
             raise ValueError(f"calibrated_backtest(cutoffs=[..., {c:g}, ...]): {int(train.sum())} runs at or below and {int(test.sum())} above; need >= {min_train} below and >= 1 above.")
         inner = _holdout_origins(x[train], inner_holdout, min_train)
-        rec_e, rec_d, rec_z, rec_g = [], [], [], []
+        rec_e, rec_d, rec_z, rec_g, rec_s = [], [], [], [], []
+        boot = scale_boot if scale == "bootstrap" else 0
         for o in inner:
             tr_in = x <= o * (1 + 1e-12)
             ev = train & ~tr_in
-            lp, _ = _fit_predict(spec, df, tr_in, ev, loss, rng, correction)
+            lp, _, sg = _fit_predict(spec, df, tr_in, ev, loss, rng, correction, boot, groups[tr_in])
             rec_e.append(np.log(y[ev]) - lp)
             rec_d.append(np.log10(x[ev] / o))
             rec_z.append(z[ev])
             rec_g.append(groups[ev])
+            rec_s.append(sg if sg is not None else np.ones(int(ev.sum())))
         if not rec_e:
             raise ValueError(f"calibrated_backtest: the cut-off {c:g} leaves too few training runs for an inner origin (each needs {min_train}).")
-        e_c, d_c, z_c, g_c = (np.concatenate(a) for a in (rec_e, rec_d, rec_z, rec_g))
-        ok = np.isfinite(e_c)
-        model = _fit_residual_model(e_c[ok], d_c[ok], z_c[ok], g_c[ok], nominal, shape_degree, quantile_n == "groups")
-        lp, e_in = _fit_predict(spec, df, train, test, loss, rng, correction)
+        e_c, d_c, z_c, g_c, s_c = (np.concatenate(a) for a in (rec_e, rec_d, rec_z, rec_g, rec_s))
+        ok = np.isfinite(e_c) & np.isfinite(s_c)
+        model = _fit_residual_model(e_c[ok], d_c[ok], z_c[ok], g_c[ok], nominal, shape_degree, quantile_n == "groups",
+                                    s_c[ok] if boot else None)
+        lp, e_in, s_te = _fit_predict(spec, df, train, test, loss, rng, correction, boot, groups[train])
         e_te = np.log(y[test]) - lp
         d_te = np.log10(x[test] / c)
         center = model.mean(z[test])
-        half = model.q * model.scale(d_te)
+        half = model.q * model.scale(d_te, s_te)
         lo, hi = center - half, center + half
         cov = (e_te >= lo) & (e_te <= hi)
         sd_in = float(np.std(e_in[np.isfinite(e_in)], ddof=spec.law.n_params)) if np.isfinite(e_in).sum() > spec.law.n_params else math.nan
@@ -729,6 +795,7 @@ def calibrated_backtest(
         data_source=str(getattr(data, "name", "") or ""),
         seed=int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
         quantile_n=quantile_n,
+        scale=scale,
     )
 
 
