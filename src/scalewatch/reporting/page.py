@@ -499,8 +499,8 @@ figure.plot-figure { margin: 22px 0 26px; }
 .plot { width: 100%; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
 .plot-error { padding: 20px; color: #a40e26; background: #fff8f8; }
 .caption { color: var(--muted); font-size: 13.5px; margin: 8px 2px 0; max-width: 900px; }
-table.numbers td.name { font-weight: 600; white-space: nowrap; }
-table.numbers td.note { color: var(--muted); font-size: 13px; }
+table.numbers td.name { font-weight: 600; width: 34%; min-width: 200px; }
+table.numbers td.note { color: var(--muted); font-size: 13px; min-width: 260px; }
 table.numbers td.unit { color: var(--muted); white-space: nowrap; }
 .method { max-width: 900px; }
 ul.notes, ol.citations { padding-left: 22px; margin: 0; } ul.notes li, ol.citations li { margin-bottom: 4px; }

@@ -52,6 +52,15 @@ def test_shape_misfit_fools_the_iid_test_not_the_robust_one():
     assert {"p_robust", "robust_detected", "iid_detected", "robust_null", "misfit_sd_pct"} <= set(d)
     assert "robust" in res.report()
     assert list(res.shape_curve.columns) == ["tokens_per_param", "residual_pct", "shape_pct"]
+    # the figure's curve is a function of log D/N alone (a degree-4 polynomial: one curve, not a zigzag over model sizes),
+    # it is the least-squares polynomial of the plotted residuals, and its size matches the misfit the robust null allows
+    c = res.shape_curve
+    zc = np.log(c["tokens_per_param"].to_numpy())
+    poly = np.polynomial.polynomial.Polynomial.fit(zc, c["shape_pct"].to_numpy(), 4)
+    assert np.max(np.abs(poly(zc) - c["shape_pct"].to_numpy())) < 1e-8
+    r = (c["residual_pct"] - c["shape_pct"]).to_numpy()
+    assert np.abs(np.vander(zc - zc.mean(), 5).T @ r).max() < 1e-8 * len(r)
+    assert 0.5 < np.std(c["shape_pct"]) / res.misfit_sd_pct < 2
 
 
 def test_planted_break_survives_the_robust_null():

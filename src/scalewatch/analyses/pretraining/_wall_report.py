@@ -85,6 +85,7 @@ def wall_figures(result: Any) -> list[Figure]:
     curve = result.breaks.shape_curve
     if len(curve):
         b = result.breaks
+        ends = (float(curve["shape_pct"].iloc[0]), float(curve["shape_pct"].iloc[-1]))  # sorted by D/N
         verdict = (
             "the i.i.d. test's apparent bend is explained by this shape misfit (the robust null, which allows it, does not reject)"
             if b.explained_by_shape else
@@ -92,10 +93,10 @@ def wall_figures(result: Any) -> list[Figure]:
         )
         figs.append(
             figure(
-                "Shape misfit: residual of the law against tokens per parameter, and the robust null's smooth term",
+                "Shape misfit: residual of the law against tokens per parameter, and its smooth trend",
                 [
                     points(curve["tokens_per_param"], curve["residual_pct"], "residual of the law (run)", color="#8c959f", size=5),
-                    points(curve["tokens_per_param"], curve["shape_pct"], f"smooth term (degree {b.shape_degree} in log D/N)",
+                    points(curve["tokens_per_param"], curve["shape_pct"], f"smooth trend (degree {b.shape_degree} in log D/N)",
                            color=PALETTE[3 % len(PALETTE)], mode="lines"),
                 ],
                 x_title="tokens per parameter D/N",
@@ -103,9 +104,13 @@ def wall_figures(result: Any) -> list[Figure]:
                 y_log=False,
                 shapes=[hline(0.0)],
                 caption=(
-                    f"The law misses runs far below and far above the compute-optimal ratio in opposite directions (SD of the smooth "
-                    f"term {b.misfit_sd_pct:.2g}% of loss). Across an isoFLOP design D/N drifts with compute, so this misfit alone "
-                    f"makes the i.i.d. break test reject (p = {b.p_value:.2g}); the robust null allows it (p = {b.p_robust:.2g}): {verdict}."
+                    f"Line: the least-squares degree-{b.shape_degree} polynomial in log D/N through the law's residuals. "
+                    f"It is {ends[0]:+.2g}% at the lowest D/N and {ends[1]:+.2g}% at the highest: the law misses runs far from the "
+                    f"compute-optimal ratio {'in the same direction at both ends' if ends[0] * ends[1] > 0 else 'in opposite directions'}. The robust null "
+                    f"fits such a term jointly with the law's parameters; the part of it the law cannot absorb has an SD of "
+                    f"{b.misfit_sd_pct:.2g}% of loss. Across an isoFLOP design D/N drifts with compute, so such a misfit alone "
+                    f"can make the i.i.d. break test reject; here it gives p = {b.p_value:.2g}, and the robust null, which allows the "
+                    f"misfit, p = {b.p_robust:.2g}: {verdict}."
                 ),
             )
         )

@@ -60,12 +60,13 @@ class BreakTestResult(Result):
         ``shape_degree`` in log(D/N), no change along ``by``; wild cluster
         bootstrap (signs flipped per group of ``n_groups``); combined as ``p_value``.
     misfit_sd_pct : float
-        SD (percent of loss) of the fitted smooth term in log(D/N): the law's
-        shape misfit that the robust null allows.
+        SD (percent of loss) of the fitted smooth term in log(D/N), net of what
+        the law's own parameters absorb: the law's shape misfit that the robust null allows.
     shape_curve : pandas.DataFrame
-        ``tokens_per_param``, ``residual_pct`` (law residual) and ``shape_pct``
-        (the smooth term), sorted: what explains an apparent bend when only the
-        i.i.d. test fires.
+        Sorted by ``tokens_per_param``: ``residual_pct``, the law's residual
+        (log loss, percent), and ``shape_pct``, their least-squares polynomial
+        of degree ``shape_degree`` in log D/N (a function of D/N alone): what
+        explains an apparent bend when only the i.i.d. test fires.
     break_at_robust, slope_change_robust, slope_interval_robust : float, float, tuple
         The one-break location and slope change (% of loss per decade) beyond
         the shape term, with a wild-cluster-bootstrap percentile interval: the

@@ -429,10 +429,13 @@ def _robust_test(
     Qg = _basis(G)
     Pg = _project_off(Qg, P)
     eg = _project_off(Qg, e[:, None])[:, 0]
-    coef = np.linalg.lstsq(Pg, eg, rcond=None)[0]
-    shape_fit = Pg @ coef
+    coef = np.linalg.lstsq(Pg, eg, rcond=None)[0]  # the shape coefficients of the joint fit e ~ G b + P c (Frisch-Waugh)
+    shape_fit = Pg @ coef  # the part of the smooth term the law's parameters cannot absorb: its SD is the misfit
+    # for the figure: the law's residuals against log D/N and their least-squares polynomial in log D/N (a function of
+    # D/N alone, so one curve; the joint split P c + G b is not drawn, as the law's terms and P are nearly collinear)
     z = np.log(df["tokens"].to_numpy(float) / df["params"].to_numpy(float)) if has_shape else np.full(n, np.nan)
-    curve = pd.DataFrame({"tokens_per_param": np.exp(z), "residual_pct": 100 * eg, "shape_pct": 100 * shape_fit}).sort_values("tokens_per_param")
+    smooth = P @ np.linalg.lstsq(P, e, rcond=None)[0]
+    curve = pd.DataFrame({"tokens_per_param": np.exp(z), "residual_pct": 100 * e, "shape_pct": 100 * smooth}).sort_values("tokens_per_param")
     return {
         **w, "available": True, "has_shape": has_shape, "n_groups": int(groups.max()) + 1,
         "break_at": float(np.exp(taus[j1])), "slope": c1 * 100 * _LN10, "slope_interval": (float(slope_iv[0]), float(slope_iv[1])),
