@@ -225,8 +225,12 @@ def _deciding_numbers(f: Finding) -> tuple[dict[str, Any], ...]:
     if head is not None:
         out.append({"finding": f.key, "number": head.name, "text": head.text(unit=True), "value": head.value,
                     "low": head.low, "high": head.high, "unit": head.unit})
+    # an interval's coverage decides only where the finding's rule judged it (its decision carries the calibration);
+    # elsewhere (e.g. the trend backtests' forecast coverage) it is context, not a deciding number
+    d = _decision(f)
+    judged = bool(d and d.get("calibration"))
     cov = next((n for n in f.numbers if "coverage" in n.name and "parameter-only" not in n.name and n is not head
-                and re.search(r"\d+(\.\d+)?%", n.name)), None)
+                and re.search(r"\d+(\.\d+)?%", n.name)), None) if judged else None
     if cov is not None:
         out.append({"finding": f.key, "number": cov.name, "text": cov.text(unit=True), "value": cov.value,
                     "low": cov.low, "high": cov.high, "unit": cov.unit})

@@ -316,6 +316,16 @@ def selfplay_finding(result: Any) -> Finding:
         "The 'ground truth' arm spends the same training compute on true labels of the same pool and no generation "
         "compute: an upper bound for what the checker can keep.",
     ]
+    if big_text:
+        # the wider model's own level says what its comparison means
+        wide = seed_interval([100 * r["pass@1"] for r in recs if r["part"] == "closed" and r["arm"] == "larger_model" and r["round"] == R])
+        base = seed_interval([100 * r["pass@1"] for r in recs if r["part"] == "closed" and r["arm"] == "seed" and r["round"] == 0])
+        notes.append(
+            f"The wider model, trained from scratch on the verified loop's total compute, reaches {wide[0]:.1f}% pass@1 "
+            f"[{wide[1]:.1f}, {wide[2]:.1f}] after round {R}, against {base[0]:.1f}% for the seed model: at this budget a model "
+            "twice as wide is under-trained, so its comparison says that this compute buys more as self-training than as a "
+            "fresh, larger model here, not that self-training beats scale in general."
+        )
     return Finding(
         key=KEY,
         question="synthetic-data",

@@ -752,12 +752,13 @@ _add(
         margin=0.1,
         gate=1.0,
         favourable="above",
-        inside="in step",
-        favourable_label="ahead",
-        unfavourable_label="decoupling",
+        inside="size on trend",
+        favourable_label="size growing faster",
+        unfavourable_label="size growing slower",
         why="0.1 orders of magnitude per year (26% per year) is about a tenth of the 2018-2022 growth of frontier model size (about 0.8 OOM/yr) "
         "and the smallest change that alters a five-year extrapolation by more than a factor of 3. "
-        "'decoupling': model size grows slower after the break (downward pressure); 'ahead': faster; 'in step': no break.",
+        "'size growing slower': model size grows slower after the break (downward pressure); 'size growing faster': faster; "
+        "'size on trend': no break. A statement about parameter counts, not about capabilities (so not 'decoupling').",
     )
 )
 _add(

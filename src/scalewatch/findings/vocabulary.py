@@ -35,7 +35,18 @@ _VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "inconclusive": "unknown",
             }
         ),
-        "capabilities": MappingProxyType({"in step": "ok", "decoupling": "warn", "ahead": "ok", "inconclusive": "unknown"}),
+        "capabilities": MappingProxyType(
+            {
+                "in step": "ok",
+                "decoupling": "warn",
+                "ahead": "ok",
+                # parameter counts (capabilities.model_size): statements about model size, not capabilities
+                "size on trend": "info",
+                "size growing slower": "info",
+                "size growing faster": "info",
+                "inconclusive": "unknown",
+            }
+        ),
         "test-time": MappingProxyType(
             {
                 "holds": "ok",

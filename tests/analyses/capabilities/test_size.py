@@ -58,6 +58,12 @@ def test_smallest_series_matches_the_economics_finding(size):
     pd_ = price_decline(n_resamples=20, seed=0)
     ours = size.record_rates.set_index("threshold").loc[0.65, "rate"]
     assert ours == pytest.approx(pd_.size_rate, rel=1e-9)
+    # one quantity, one interval (issue 16, item 6): with the report's resamples and seed the two findings share the draws
+    from scalewatch.analyses.capabilities.size import SIZE_N_BOOT
+
+    shared = price_decline(n_resamples=20, seed=0, size_n_boot=SIZE_N_BOOT[1], size_seed=0)
+    r = size.record_rates.set_index("threshold").loc[0.65]
+    assert (shared.size_low, shared.size_high) == (r["low"], r["high"])
 
 
 def test_permutation_p_is_large_without_a_break():

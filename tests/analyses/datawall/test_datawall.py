@@ -117,6 +117,11 @@ def test_data_wall_on_real_data_is_consistent_and_editable(demand):
     assert wall.verdict in ("wall before 2030", "no wall before 2030", "inconclusive")
     assert wall.verdict == wall.decision.verdict == verdict_for(wall.p_before(2030), 2030)
     assert wall.decision.rule.name == "data.wall_year"
+    # one interval for the pooled wall year: the one the rule judges (10%-90%), in the numbers and in to_dict
+    assert (lo - 2030, hi - 2030) == pytest.approx((wall.decision.low, wall.decision.high), abs=1e-9)
+    pooled = [n for n in wall.numbers() if n["name"] == "wall year (pooled)"]
+    assert len(pooled) == 1 and pooled[0]["ci"] == 0.8 and (pooled[0]["low"], pooled[0]["high"]) == pytest.approx((lo, hi))
+    assert wall.to_dict()["wall_year"]["pooled"]["ci"] == 0.8
     # repetition: ln(3.73) / growth rate of demand, a year or two
     r = wall.relief_summary()
     assert 0.5 < r[0] < 4

@@ -112,3 +112,17 @@ def test_one_bootstrap_per_fit_is_shared_whatever_the_order_of_the_runs():
     f = chinchilla_fit_finding(shuffled, n_boot=20, seed=5, drop_highest=0)
     assert (f.number("a").low, f.number("a").high) == pytest.approx(boot.interval("a"))
     assert "20 bootstrap resamples" in f.number("a").note
+
+
+def test_the_wall_test_quotes_the_same_interval_of_the_top_runs(finding):
+    # one quantity, one interval (issue 16, item 6): the wall test's "top 24 runs: mean excess" pairs the same shared
+    # Chinchilla bootstrap with the same cluster resample of model sizes as this finding's headline number
+    from scalewatch.analyses.pretraining.wall import wall_test
+
+    w = wall_test(datasets.load("chinchilla-hoffmann2022"), fast=True, calibrate=False, seed=0)
+    ours = finding.number("mean excess of the largest runs")
+    assert w.top.k == 24 and w.top_grouped.n_boot == 200 and w.top_grouped.n_groups == 17
+    assert (w.top_grouped.mean, w.top_grouped.low, w.top_grouped.high) == pytest.approx((ours.value, ours.low, ours.high), abs=1e-12)
+    quoted = [n for n in w.to_finding().numbers if n.name.startswith("top 24 runs")]
+    assert len(quoted) == 1 and (quoted[0].low, quoted[0].high) == pytest.approx((ours.low, ours.high), abs=1e-12)
+    assert "bootstrap parameters" in quoted[0].note

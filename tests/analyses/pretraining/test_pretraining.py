@@ -188,6 +188,10 @@ def test_porian_exponents_explain_kaplan_vs_chinchilla(fast_results):
     est = r.estimates.set_index("estimate")
     # Chinchilla's own runs, Approach 3: a = 0.51 [0.49, 0.55]; Hoffmann et al. report 0.46-0.50
     assert 0.45 < est.loc["chinchilla-hoffmann2022 (approach 3)", "a"] < 0.6
+    # one quantity, one interval: the Approach-2 estimate and its reproduction's default variant are the same fit
+    a2 = est.loc["chinchilla-hoffmann2022 (approach 2)"]
+    dflt = r.approach2[(r.approach2["variant"] == "window of 5 sizes (our default)") & (r.approach2["tolerance_decades"] == 0.12)].iloc[0]
+    assert (a2["a"], a2["low"], a2["high"]) == (dflt["a"], dflt["low"], dflt["high"])
     assert r.verdict in VERDICTS
     json.dumps(r.to_dict())
 

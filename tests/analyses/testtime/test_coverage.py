@@ -130,6 +130,8 @@ def test_out_of_sample_comparison_picks_the_generating_law():
     assert t.loc[("brown", "brown"), "mae_pp"] < 1e-4
     assert t.loc[("power_failure", "power_failure"), "mae_pp"] < 1e-3
     assert t.loc[("brown", "logistic"), "mae_pp"] > 1.0  # a wrong shape misses out of sample
+    # errors are observed minus predicted, the sign of the findings: a law with no plateau over-predicts a plateaued curve
+    assert t.loc[("power_failure", "brown"), "error_last_pp"] < 0
     assert set(cmp.summary["law"]) == set(COVERAGE_LAWS)
     assert json.loads(json.dumps(cmp.to_dict()))["fit_up_to"] == [128]
 

@@ -59,7 +59,10 @@ Verdicts
 --------
 One vocabulary, :data:`VERDICTS`: **in step** (scores follow loss or compute
 as the link predicts), **decoupling** (scores fall short of it, or stop
-responding), **ahead** (scores beat it) and **inconclusive**. Each analysis
+responding), **ahead** (scores beat it) and **inconclusive**; the trend of
+model size itself (``capabilities.model_size``) says **size on trend**, **size
+growing slower** or **size growing faster**, about parameter counts rather than
+capabilities. Each analysis
 states its rule in its method text; the rules are the functions
 :func:`frontier_decision` (the pooled frontier slope, :mod:`~scalewatch.analyses.capabilities.pooling`),
 :func:`observational_verdict`, :func:`decoupling_verdict` and :func:`emergence_verdict`.

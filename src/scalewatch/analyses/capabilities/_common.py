@@ -16,8 +16,8 @@ __all__ = ["QUESTION", "VERDICTS"]
 QUESTION = "capabilities"
 
 
-#: verdicts of this question
-VERDICTS = ("in step", "decoupling", "ahead", "inconclusive")
+#: verdicts of this question; the last three are capabilities.model_size's, about parameter counts
+VERDICTS = ("in step", "decoupling", "ahead", "inconclusive", "size on trend", "size growing slower", "size growing faster")
 
 
 def _err(y: Any, low: Any, high: Any) -> dict[str, Any]:

@@ -274,7 +274,7 @@ class GenerationGains(DecidedResult):
                     has = math.isfinite(r.gain_low)
                     out.append(Number(f"{lin} {r.frm} -> {to}: {what}", r.gain, r.gain_low if has else None, r.gain_high if has else None,
                                       unit="index", ci=self.ci if has else None,
-                                      note=f"ours; {r.n_bench_from}/{r.n_bench_to} {d.split(' ')[0]} benchmarks scored"
+                                      note=f"ours; {d.split(' ')[0]} benchmarks scored: {r.n_bench_from} for {r.frm}, {r.n_bench_to} for {to}"
                                       + ("" if has else " (one benchmark: no interval)")))
         g = self.generations
         gpt3 = g[(g["generation"] == "GPT-3") & (g["domain"] == "all")]
@@ -290,7 +290,8 @@ class GenerationGains(DecidedResult):
         txt = ""
         if a is not None and b is not None:
             txt = (f"GPT-3 -> GPT-4 gained {a.gain:.2f} [{a.gain_low:.2f}, {a.gain_high:.2f}] index units ({a.per_decade:.2f} per decade "
-                   f"of compute), GPT-4 -> GPT-4.5 {b.gain:.2f} [{b.gain_low:.2f}, {b.gain_high:.2f}] ({b.per_decade:.2f} per decade); ")
+                   f"of compute), GPT-4 -> GPT-4.5 {b.gain:.2f} [{b.gain_low:.2f}, {b.gain_high:.2f}] ({b.per_decade:.2f} per decade; "
+                   "the claim's steps); judged per lineage, ")
         return (txt + f"the latest generations' gain per decade differs from their lineages' earlier slope by {e:+.2f} "
                 f"[{lo:+.2f}, {hi:+.2f}] ({self.verdict}).")
 

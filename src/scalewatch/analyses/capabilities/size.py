@@ -39,7 +39,8 @@ from scalewatch.analyses.trends import top_k_at_release, year_fraction
 from scalewatch.findings import DecidedResult, Decision, Finding, Number, analysis, rule
 from scalewatch.plots import PALETTE, curve, figure, points, vline
 
-__all__ = ["ModelSize", "segmented_trend", "smallest_at_score", "model_size_analysis", "report_model_size"]
+__all__ = ["ModelSize", "SIZE_N_BOOT", "segmented_trend", "smallest_at_score", "mmlu_by_model", "size_decline",
+           "model_size_analysis", "report_model_size"]
 
 _HUBER_C = 1.345
 
@@ -136,6 +137,70 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     xm = x - x.mean()
     den = float(xm @ xm)
     return float(xm @ (y - y.mean()) / den) if den > 0 else math.nan
+
+
+#: bootstrap resamples (full, fast) of the smallest-model size decline: every finding that quotes it uses these,
+#: with the report's seed, so the decline has one interval in a report (issue 16, item 6)
+SIZE_N_BOOT = (500, 100)
+
+
+def mmlu_by_model(benchmarks: Any, models: Any) -> pd.DataFrame:
+    """One row per model with an MMLU score and a disclosed parameter count, in date order.
+
+    Parameters
+    ----------
+    benchmarks, models : Dataset
+        ``epoch-benchmark-stitching`` (its ``external`` and ``model_versions`` tables) and ``epoch-ai-models``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model``, ``score`` (median MMLU over the model's versions, 0-1), ``params``, ``date`` (first release),
+        ``year`` (fractional), sorted by date.
+    """
+    ex = benchmarks.tables["external"]
+    mm = ex[(ex["benchmark"] == "MMLU") & ex["value"].notna()]
+    mv = benchmarks.tables["model_versions"][["version", "model", "release_date"]]
+    j = mm.merge(mv, left_on="model_version", right_on="version").merge(
+        models.tables["models"][["model", "parameters", "publication_date"]], on="model")
+    j = j[j["parameters"].notna()]
+    j["date"] = j["release_date"].fillna(j["publication_date"])
+    per = j.groupby("model", as_index=False).agg(score=("value", "median"), params=("parameters", "first"), date=("date", "min"))
+    per = per[per["date"].notna()].sort_values("date", kind="stable").reset_index(drop=True)
+    per["year"] = year_fraction(per["date"])
+    return per
+
+
+def size_decline(per: pd.DataFrame, threshold: float, *, n_boot: int, ci: float = 0.95, seed: int = 0) -> dict[str, Any]:
+    r"""How fast the smallest model reaching ``score >= threshold`` shrank: OOM of parameters per year, with a bootstrap.
+
+    The record setters (:func:`smallest_at_score`) are regressed by least squares,
+    :math:`\log_{10} N = c - r\,t`; the interval resamples *models* (a copy of a model never sets a second
+    record, so resampled models are de-duplicated, date order kept) and recomputes the record setters and
+    the slope; resamples with fewer than 3 record setters are left out. The draws come from a generator seeded
+    by ``(seed, threshold)`` alone, so every finding that quotes the decline with the same ``n_boot``, ``ci``
+    and ``seed`` gives it the same interval.
+
+    Returns
+    -------
+    dict
+        ``rate``, ``low``, ``high`` (OOM/yr, positive = smaller), ``records`` (row indices of ``per``),
+        ``draws`` (the successful bootstrap rates), ``n_boot``, ``n_failed``.
+    """
+    idx = smallest_at_score(per, threshold)
+    ys, ps, ss = per["year"].to_numpy(float), per["params"].to_numpy(float), per["score"].to_numpy(float)
+    rate = -_slope(ys[idx], np.log10(ps[idx])) if idx.size >= 3 else math.nan
+    rng = np.random.default_rng((int(seed), int(round(threshold * 10_000))))
+    draws = np.full(int(n_boot), np.nan)
+    for b in range(int(n_boot)):
+        i = np.unique(rng.integers(0, len(per), len(per)))  # date order kept; copies never set a second record
+        ii = i[_records(ss[i], ps[i], threshold)]
+        if ii.size >= 3 and np.ptp(ys[ii]) > 0:
+            draws[b] = -_slope(ys[ii], np.log10(ps[ii]))
+    ok = draws[np.isfinite(draws)]
+    q = ((1 - ci) / 2, (1 + ci) / 2)
+    lo, hi = (float(v) for v in np.quantile(ok, q)) if ok.size >= 10 else (math.nan, math.nan)
+    return {"rate": float(rate), "low": lo, "high": hi, "records": idx, "draws": ok, "n_boot": int(n_boot), "n_failed": int(n_boot - ok.size)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -298,7 +363,7 @@ def model_size_analysis(
     t0 = time.perf_counter()
     if not 0 < ci < 1:
         raise ValueError(f"model_size_analysis(ci={ci!r}); give a level in (0, 1), e.g. 0.95.")
-    nb = _n_boot(n_boot, fast, default=500, fast_default=100)
+    nb = _n_boot(n_boot, fast, default=SIZE_N_BOOT[0], fast_default=SIZE_N_BOOT[1])
     rng = seeds.rng(seed)
     q = ((1 - ci) / 2, (1 + ci) / 2)
     m = load("epoch-ai-models").tables["models"]
@@ -338,33 +403,13 @@ def model_size_analysis(
     fits = pd.DataFrame(rows)
 
     # -- smallest model at an MMLU score --
-    bs = load("epoch-benchmark-stitching")
-    ex = bs.tables["external"]
-    mm = ex[(ex["benchmark"] == "MMLU") & ex["value"].notna()]
-    mv = bs.tables["model_versions"][["version", "model", "release_date"]]
-    j = mm.merge(mv, left_on="model_version", right_on="version").merge(
-        load("epoch-ai-models").tables["models"][["model", "parameters", "publication_date"]], on="model")
-    j = j[j["parameters"].notna()]
-    j["date"] = j["release_date"].fillna(j["publication_date"])
-    per = j.groupby("model", as_index=False).agg(score=("value", "median"), params=("parameters", "first"), date=("date", "min"))
-    per = per[per["date"].notna()].sort_values("date", kind="stable").reset_index(drop=True)
-    per["year"] = year_fraction(per["date"])
+    per = mmlu_by_model(load("epoch-benchmark-stitching"), load("epoch-ai-models"))
+    size_seed = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else int(rng.integers(2**31))
     recs, rates = [], []
     for thr in thresholds:
-        idx = smallest_at_score(per, thr)
-        r = per.iloc[idx].assign(threshold=thr)
-        recs.append(r)
-        rate = -_slope(r["year"].to_numpy(float), np.log10(r["params"].to_numpy(float))) if len(r) >= 3 else math.nan
-        sb = np.full(nb, np.nan)
-        ys, ps, ss = per["year"].to_numpy(float), per["params"].to_numpy(float), per["score"].to_numpy(float)
-        for b in range(nb):
-            i = np.unique(rng.integers(0, len(per), len(per)))  # date order kept; copies never set a second record
-            ii = i[_records(ss[i], ps[i], thr)]
-            if ii.size >= 3:
-                sb[b] = -_slope(ys[ii], np.log10(ps[ii]))
-        sb = sb[np.isfinite(sb)]
-        lo, hi = np.quantile(sb, q) if sb.size >= 10 else (math.nan, math.nan)
-        rates.append({"threshold": thr, "rate": rate, "low": float(lo), "high": float(hi), "n_records": len(r)})
+        sd = size_decline(per, thr, n_boot=nb, ci=ci, seed=size_seed)
+        recs.append(per.iloc[sd["records"]].assign(threshold=thr))
+        rates.append({"threshold": thr, "rate": sd["rate"], "low": sd["low"], "high": sd["high"], "n_records": len(sd["records"])})
     records = pd.concat(recs, ignore_index=True)[["threshold", "model", "date", "year", "params", "score"]].rename(columns={"score": "mmlu"})
     records["date"] = pd.to_datetime(records["date"]).dt.strftime("%Y-%m-%d")
     f = fits[(fits["series"] == "frontier") & (fits["break_year"] == break_year)].iloc[0]

@@ -73,9 +73,17 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
     summary = (
         f"If frontier trends continue (compute {gc:.1f}x/yr, unique training tokens {gd:.1f}x/yr), demand reaches the usable "
         f"stock of public text ({format_interval(smed, slo, shi)} tokens, {ratio:.0f}x Llama 3's) in "
-        f"{format_interval(med, lo, hi)} ({pct}; Villalobos et al. 2024: median 2028, 2026-2032); {100 * p:.0f}% of draws "
+        f"{format_interval(med, lo, hi)} ({100 * result.year_ci():g}%, the interval the verdict judges; Villalobos et al. 2024: "
+        f"median 2028, 2026-2032); {100 * p:.0f}% of draws "
         f"reach it by {a.verdict_year}."
     )
+    fragile = None
+    near = [f"{end} end {v:.2f}" for end, v in (("lower", lo), ("upper", hi)) if abs(v - a.verdict_year) < 0.25]
+    if near:
+        # rounding can hide which side of the verdict year an end lies on, and the verdict turns on it
+        fragile = (f"fragile: the judged interval's {' and '.join(near)} lies within a quarter year of {a.verdict_year}, so the "
+                   f"verdict turns on a few per cent of the Monte Carlo draws (P(wall by {a.verdict_year}) = {p:.3f}, the rule "
+                   "asks 0.9 for 'wall' and at most 0.1 for 'no wall')")
     figs = result.figures()
     captions = {
         "stock": ("Usable stock of training tokens",
@@ -123,6 +131,8 @@ def wall_finding_parts(result: Any) -> dict[str, Any]:
         + "."
     )
     notes = list(result.demand.notes)
+    if fragile:
+        notes.insert(0, fragile)
     sens = result.sensitivity
     if len(sens):
         notes.append(

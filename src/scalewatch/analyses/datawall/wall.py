@@ -84,10 +84,14 @@ def wall_rule(verdict_year: int = 2030) -> Rule:
     return replace(base, favourable_label=f"no wall before {verdict_year}", unfavourable_label=f"wall before {verdict_year}")
 
 
+#: level of the pooled wall year's interval: the central 80% (10% and 90% quantiles) that the rule data.wall_year judges
+VERDICT_CI = 0.8
+
+
 def _decide(pooled: np.ndarray, verdict_year: int) -> tuple[Decision, float, float]:
     """The rule's decision on the 10%-90% interval of (wall year - verdict year) over the pooled draws."""
     x = np.where(np.isfinite(pooled), pooled - verdict_year, _NEVER)
-    lo, hi = (float(v) for v in np.quantile(x, [0.1, 0.9]))
+    lo, hi = (float(v) for v in np.quantile(x, [(1 - VERDICT_CI) / 2, (1 + VERDICT_CI) / 2]))
     return wall_rule(verdict_year).decide(lo, hi), lo, hi
 
 
@@ -138,11 +142,25 @@ class DataWall(Result):
     def ci(self) -> float:
         return self.stock.ci
 
+    def year_ci(self, route: str = "pooled") -> float:
+        """Level of ``route``'s wall-year interval: the pooled one is the rule's central 80%, the routes' the report's level."""
+        return VERDICT_CI if route == "pooled" else self.ci
+
     def year_summary(self, route: str = "pooled") -> tuple[float, float, float]:
-        """(median, low, high) wall year of ``route``."""
+        """(median, low, high) wall year of ``route`` at level :meth:`year_ci`.
+
+        The pooled interval is the one the verdict judges (rule ``data.wall_year``: the 10% and 90% quantiles, a
+        draw in which demand never meets the stock counted as 100 years after the verdict year), so the report
+        quotes the pooled wall year with one interval; a route's interval drops such draws.
+        """
         v = self.wall_years[route]
-        v = v[np.isfinite(v)]
-        lo, med, hi = np.quantile(v, [(1 - self.ci) / 2, 0.5, (1 + self.ci) / 2])
+        ci = self.year_ci(route)
+        q = [(1 - ci) / 2, 0.5, (1 + ci) / 2]
+        if route == "pooled":
+            year = self.demand.assumptions.verdict_year
+            lo, med, hi = np.quantile(np.where(np.isfinite(v), v, year + _NEVER), q)
+        else:
+            lo, med, hi = np.quantile(v[np.isfinite(v)], q)
         return float(med), float(lo), float(hi)
 
     def p_before(self, year: float, route: str = "pooled") -> float:
@@ -159,8 +177,8 @@ class DataWall(Result):
     def to_dict(self) -> dict[str, Any]:
         a = self.demand.assumptions
 
-        def d(v: tuple[float, float, float]) -> dict[str, float]:
-            return {"median": v[0], "low": v[1], "high": v[2], "ci": self.ci}
+        def d(v: tuple[float, float, float], ci: float | None = None) -> dict[str, float]:
+            return {"median": v[0], "low": v[1], "high": v[2], "ci": self.ci if ci is None else ci}
 
         return {
             "key": KEY,
@@ -168,7 +186,7 @@ class DataWall(Result):
             "verdict_year": a.verdict_year,
             "p_wall_before_verdict_year": self.p_before(a.verdict_year),
             "p_wall_before": {str(y): self.p_before(y) for y in (2026, 2028, 2030, 2032, 2035)},
-            "wall_year": {route: d(self.year_summary(route)) for route in self.wall_years},
+            "wall_year": {route: d(self.year_summary(route), self.year_ci(route)) for route in self.wall_years},
             "repetition": {
                 "relief_epochs": a.relief_epochs,
                 "r_star": a.r_star,
@@ -199,7 +217,7 @@ class DataWall(Result):
         ]
         for route in self.wall_years:
             med, lo, hi = self.year_summary(route)
-            lines.append(f"    wall year ({route:<16}) {med:.1f} [{lo:.1f}, {hi:.1f}] {pct}")
+            lines.append(f"    wall year ({route:<16}) {med:.1f} [{lo:.1f}, {hi:.1f}] {100 * self.year_ci(route):g}%")
         med, lo, hi = self.relief_summary()
         lines.append(
             f"    repetition ({a.relief_epochs:g} epochs)       x{self.relief_factor:.3g} effective data per unique token: "
@@ -234,7 +252,9 @@ class DataWall(Result):
         out.append(number_record("compute-optimal data exponent b", b[0], b[1], b[2], "", ci, "D_opt ~ C^b; Chinchilla refit to Hoffmann et al.'s runs"))
         for route in self.wall_years:
             m, l, h = self.year_summary(route)
-            out.append(number_record(f"wall year ({route})", m, l, h, "year", ci, "demand meets the stock if the trends continue"))
+            out.append(number_record(f"wall year ({route})", m, l, h, "year", self.year_ci(route),
+                                     "demand meets the stock if the trends continue"
+                                     + ("; central 80% of the pooled draws, the interval the rule data.wall_year judges" if route == "pooled" else "")))
         out.append(number_record(f"P(wall by {a.verdict_year})", self.p_before(a.verdict_year), None, None, "", None, "share of pooled Monte Carlo draws"))
         for row in self.scenarios.itertuples():
             if row.kind == "published":

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from scalewatch.analyses.capabilities.size import SIZE_N_BOOT
 from scalewatch.analyses.economics._common import (
     _BENCH,
     _CITE_COTTIER,
@@ -60,6 +61,7 @@ def debate_numbers_finding(
     n_draws: int = 4000,
     ci: float = 0.95,
     seed: int | np.random.Generator | None = 0,
+    size_n_boot: int | None = None,
 ) -> Finding:
     r"""The debate's own numbers, each recomputed with its assumptions shown.
 
@@ -82,6 +84,9 @@ def debate_numbers_finding(
         Capability level of the price-decline check.
     n_resamples, n_draws, ci, seed
         Bootstrap resamples (price decline), Monte Carlo draws (costs), level, seed.
+    size_n_boot : int, optional
+        Resamples of the model-size decline (default ``n_resamples``); the report passes
+        :data:`~scalewatch.analyses.capabilities.size.SIZE_N_BOOT`, as ``capabilities.model_size`` uses.
 
     Returns
     -------
@@ -103,7 +108,10 @@ def debate_numbers_finding(
     cluster = cluster_for_budget(budget, n_draws=n_draws, ci=ci, seed=rng)
     prem = reasoning_premium(tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=reasoning_tokens, n_draws=n_draws, ci=ci, seed=rng)
     prem_launch = reasoning_premium(baseline="gpt-4o", tokens_in=tokens_in, tokens_out=tokens_out, reasoning_tokens=0, n_draws=n_draws, ci=ci, seed=rng)
-    decline = price_decline(hw, bs, md, pd_, threshold=mmlu_threshold, n_resamples=n_resamples, ci=ci, seed=rng)
+    # the model-size part shares capabilities.model_size's draws (same resamples and seed): one interval in a report
+    size_seed = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+    decline = price_decline(hw, bs, md, pd_, threshold=mmlu_threshold, n_resamples=n_resamples, ci=ci, seed=rng,
+                            size_n_boot=size_n_boot, size_seed=size_seed)
     train = training_cost(frontier_flop, n_draws=n_draws, ci=ci, seed=rng)
     alloc = inference_aware_allocation(reference_params=13e9, inference_tokens=2e12)
     all_in = cluster_for_budget(budget, scenario="all-in", n_draws=n_draws, ci=ci, seed=cluster_rng)
@@ -271,5 +279,5 @@ def debate_numbers(ctx: Any) -> Finding:
     """The debate's cost numbers recomputed with their assumptions shown."""
     return debate_numbers_finding(
         ctx.dataset(_HARDWARE), ctx.dataset(_BENCH), ctx.dataset(_MODELS), ctx.dataset(_PRICES),
-        n_resamples=ctx.pick(1000, 200), n_draws=ctx.pick(4000, 1000), seed=ctx.seed,
+        n_resamples=ctx.pick(1000, 200), n_draws=ctx.pick(4000, 1000), seed=ctx.seed, size_n_boot=ctx.pick(*SIZE_N_BOOT),
     )

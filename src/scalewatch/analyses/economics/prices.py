@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from scalewatch import seeds
+from scalewatch.analyses.capabilities.size import mmlu_by_model, size_decline
 from scalewatch.analyses.economics.assumptions import _DRAWS, Assumption, CostEstimate, _as_assumption, _propagate
 from scalewatch.analyses.trends import year_fraction
 from scalewatch.findings import Result
@@ -295,6 +296,8 @@ def price_decline(
     n_resamples: int = 1000,
     ci: float = 0.95,
     seed: int | np.random.Generator | None = 0,
+    size_n_boot: int | None = None,
+    size_seed: int | None = None,
 ) -> PriceDecline:
     r"""How fast the cost per token at fixed capability fell, in what the data can measure.
 
@@ -331,6 +334,12 @@ def price_decline(
     n_resamples : int, default 1000
     ci : float, default 0.95
     seed : int, Generator or None, default 0
+    size_n_boot, size_seed : int, optional
+        Resamples and seed of the model-size decline
+        (:func:`scalewatch.analyses.capabilities.size.size_decline`); default
+        ``n_resamples`` and a seed drawn from ``seed``. A report passes
+        :data:`~scalewatch.analyses.capabilities.size.SIZE_N_BOOT` and its own
+        seed, as ``capabilities.model_size`` does, so the decline has one interval.
 
     Returns
     -------
@@ -385,42 +394,16 @@ def price_decline(
         hb[r] = -_trend(xh[i], yh[i]) if np.ptp(xh[i]) > 0 else np.nan
     hb = hb[np.isfinite(hb)]
 
-    # -- model size: smallest model at MMLU >= threshold --
-    ex = bs.tables["external"]
-    mm = ex[(ex["benchmark"] == "MMLU") & ex["value"].notna()]
-    mv = bs.tables["model_versions"][["version", "model", "release_date"]]
-    j = mm.merge(mv, left_on="model_version", right_on="version", how="inner")
-    j = j.merge(md.tables["models"][["model", "parameters", "publication_date"]], on="model", how="inner")
-    j = j[j["parameters"].notna()]
-    j["date"] = j["release_date"].fillna(j["publication_date"])
-    per = j.groupby("model", as_index=False).agg(mmlu=("value", "median"), params=("parameters", "first"), date=("date", "min"))
-    per = per[per["date"].notna()].sort_values("date", kind="stable").reset_index(drop=True)
-    years_m = year_fraction(per["date"])
-    params_m = per["params"].to_numpy(dtype=float)
-    ok_m = per["mmlu"].to_numpy(dtype=float) >= threshold
-
-    def setters(sel: np.ndarray) -> np.ndarray:
-        """Indices (date order) of the models that were the smallest yet to reach the threshold."""
-        sel = sel[ok_m[sel]]
-        if sel.size == 0:
-            return sel
-        prev = np.minimum.accumulate(np.r_[np.inf, params_m[sel][:-1]])
-        return sel[params_m[sel] < prev]
-
-    rec_idx = setters(np.arange(len(per)))
-    if len(rec_idx) < 3:
-        raise ValueError(f"{func}(threshold={threshold}): only {len(rec_idx)} record-setting models reach MMLU >= {threshold}; try a lower threshold.")
-    rec = per.iloc[rec_idx]
-    size_rate = -_trend(years_m[rec_idx], np.log10(params_m[rec_idx]))
-    sb = np.full(n_resamples, np.nan)
-    for r in range(n_resamples):
-        rr = setters(np.unique(rng.integers(0, len(per), len(per))))  # copies of a model never set a second record: unique is exact
-        if len(rr) >= 3 and np.ptp(years_m[rr]) > 0:
-            sb[r] = -_trend(years_m[rr], np.log10(params_m[rr]))
-    n_bad = int(np.sum(~np.isfinite(sb)))
-    sb = sb[np.isfinite(sb)]
-    if n_bad:
-        notes.append(f"{n_bad}/{n_resamples} model resamples had fewer than 3 record setters and were left out")
+    # -- model size: smallest model at MMLU >= threshold (the same computation, draws and interval as capabilities.model_size) --
+    per = mmlu_by_model(bs, md)
+    sd = size_decline(per, threshold, n_boot=n_resamples if size_n_boot is None else int(size_n_boot), ci=ci,
+                      seed=int(rng.integers(2**31)) if size_seed is None else int(size_seed))
+    if len(sd["records"]) < 3:
+        raise ValueError(f"{func}(threshold={threshold}): only {len(sd['records'])} record-setting models reach MMLU >= {threshold}; try a lower threshold.")
+    rec = per.iloc[sd["records"]].rename(columns={"score": "mmlu"})
+    size_rate, sb = sd["rate"], sd["draws"]
+    if sd["n_failed"]:
+        notes.append(f"{sd['n_failed']}/{sd['n_boot']} model resamples had fewer than 3 record setters and were left out")
     m = min(len(hb), len(sb))
     comb = hb[:m] + sb[:m]
     spts = rec.assign(date=pd.to_datetime(rec["date"]).dt.strftime("%Y-%m-%d"))[["model", "date", "params", "mmlu"]].reset_index(drop=True)
@@ -445,7 +428,7 @@ def price_decline(
     notes.append("parameters are total parameters: for mixtures of experts the FLOP per token follow the active ones")
     return PriceDecline(
         hardware_rate=hw_rate, hardware_low=float(np.quantile(hb, q[0])), hardware_high=float(np.quantile(hb, q[1])),
-        size_rate=size_rate, size_low=float(np.quantile(sb, q[0])), size_high=float(np.quantile(sb, q[1])),
+        size_rate=size_rate, size_low=sd["low"], size_high=sd["high"],
         combined_rate=hw_rate + size_rate, combined_low=float(np.quantile(comb, q[0])), combined_high=float(np.quantile(comb, q[1])),
         years=float(years), hardware_points=hpts, size_points=spts, list_price_pairs=pd.DataFrame(pairs), threshold=float(threshold),
         ci=float(ci), n_resamples=int(n_resamples), notes=tuple(notes),

@@ -182,8 +182,11 @@ def wall_method(result: Any) -> str:
         f"{bt.cutoffs[0]:.3g}, cuts the held-out RMS excess by at least {100 * br.margin:g}% (law + shape term + hinge against law + "
         "shape term); when only the i.i.d. test rejects, the apparent bend is the law's shape misfit in tokens per parameter "
         "(shown in the shape-misfit figure)." + rates + f" Top-of-range: mean excess of the {result.top.k} "
-        f"runs with the largest {result.by} over the law fitted to all runs, with a cluster-bootstrap interval by model size and a "
-        f"permutation p against {result.top.n_perm} random k-subsets.\n\n"
+        f"runs with the largest {result.by} over the law fitted to all runs; its interval: "
+        + (result.top_grouped.method + (" (for Chinchilla's law: the report's shared bootstrap, the same interval as pretraining.chinchilla_fit)"
+                                        if result.top_grouped.method.startswith("bootstrap parameters") else "")
+           if result.top_grouped is not None else "a bootstrap of runs")
+        + f"; and a permutation p against {result.top.n_perm} random k-subsets.\n\n"
         "Verdict (scalewatch.analyses.pretraining.wall_decision): the question is the TOP of the range. (1) The held-out mean excess "
         "of the largest runs (the highest cut-off with at least 5 held-out runs) is judged by loss.heldout_excess with the empirical "
         "coverage of its calibrated intervals; a lower cut-off whose intervals cover far fewer runs than nominal makes the verdict "

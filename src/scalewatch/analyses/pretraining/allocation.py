@@ -65,6 +65,8 @@ def approach2_reproduction(
     tolerances: tuple[float, ...] = (0.08, 0.12, 0.3),
     n_boot: int = 200,
     seed: int | np.random.Generator | None = 0,
+    default: Any = None,
+    default_tolerance: float = 0.12,
 ) -> pd.DataFrame:
     r"""Hoffmann et al.'s Approach 2 on the extracted Chinchilla runs, one procedural choice at a time.
 
@@ -93,6 +95,10 @@ def approach2_reproduction(
     n_boot : int, default 200
         Resamples (runs within budgets) of each variant.
     seed : int, Generator or None, default 0
+    default : IsoflopAllocation, optional
+        The report's own Approach-2 fit (window of 5 sizes at ``default_tolerance``): reused for that
+        variant, so the report quotes its exponent with one interval.
+    default_tolerance : float, default 0.12
 
     Returns
     -------
@@ -119,7 +125,10 @@ def approach2_reproduction(
             if loss is not None:
                 sub = sub.assign(loss=loss[near])
             try:
-                al = isoflop_allocation(sub, columns={"compute": "budget"}, window=window, bootstrap=n_boot, seed=rng)
+                if default is not None and window == 5 and loss is None and math.isclose(tol, default_tolerance):
+                    al = default
+                else:
+                    al = isoflop_allocation(sub, columns={"compute": "budget"}, window=window, bootstrap=n_boot, seed=rng)
             except ValueError as err:
                 rows.append({"variant": variant, "tolerance_decades": tol, "runs_used": int(near.sum()), "budgets_used": 0,
                              "a": math.nan, "low": math.nan, "high": math.nan, "contains_published": False, "note": str(err)})
@@ -366,10 +375,10 @@ def allocation_test(
     d = np.log(ch["compute"].to_numpy(float))[:, None] - np.log(nominal)[None, :]
     j = np.abs(d).argmin(axis=1)
     near = np.abs(d[np.arange(len(ch)), j]) <= 0.12 * math.log(10)
-    approach2("chinchilla-hoffmann2022", ch[near].assign(budget=nominal[j][near]), columns={"compute": "budget"})
+    al2 = approach2("chinchilla-hoffmann2022", ch[near].assign(budget=nominal[j][near]), columns={"compute": "budget"})
     notes.append(f"chinchilla-hoffmann2022 approach 2: {int(near.sum())} of {len(ch)} runs lie within 0.12 decades of a nominal budget")
     ch_fit = quiet_fit(Chinchilla(), ch, [], seed=0)
-    repro = approach2_reproduction(ch, ch_fit.params, n_boot=n_boot_iso, seed=rng)
+    repro = approach2_reproduction(ch, ch_fit.params, n_boot=n_boot_iso, seed=rng, default=al2, default_tolerance=0.12)
     notes.append(_approach2_note(repro))
     g, _ = gadre_runs(ds=dsets[GADRE])
     g = g[g["chinchilla_multiplier"] >= 0.5]

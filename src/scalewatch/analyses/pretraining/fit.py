@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from scalewatch.analyses.pretraining._common import CHINCHILLA_N_BOOT, chinchilla_bootstrap
+from scalewatch.analyses.pretraining.intervals import top_excess_with_parameters
 from scalewatch.findings import Decision, Finding, Number, analysis
 from scalewatch.findings.rules import decision_text, overrule, rule
 from scalewatch.plots import PALETTE, band, curve, figure, hline, points, sequential_colors, vrect
@@ -228,19 +229,10 @@ def chinchilla_fit_finding(
     top = Ck >= cut
     n_top = int(top.sum())
     theta_b = np.column_stack([boot.samples[n] for n in law.param_names])  # (R, 5) successful resamples
-    pred_top = law.predict(np.c_[Nk[top], Dk[top]], theta_b)  # (R, n_top)
-    # resample model sizes (clusters), not runs: runs of one size share their errors
-    _, group = np.unique(Nk[top], return_inverse=True)
-    n_groups = int(group.max()) + 1
-    members = [np.flatnonzero(group == g) for g in range(n_groups)]
-    log_obs = np.log(Lk[top])
-    means = np.empty(pred_top.shape[0])
-    for i in range(pred_top.shape[0]):
-        pick = np.concatenate([members[g] for g in rng.integers(0, n_groups, size=n_groups)])
-        means[i] = (100.0 * (log_obs[pick] - np.log(pred_top[i, pick]))).mean()
-    q = ((1 - ci) / 2, (1 + ci) / 2)
-    ex_mean = float(excess[top].mean())
-    ex_low, ex_high = (float(v) for v in np.quantile(means, q))
+    # bootstrap parameters x model sizes resampled (runs of one size share their errors); the wall test quotes the same
+    gm = top_excess_with_parameters(law, result.theta, theta_b, Nk, Dk, Lk, top, ci=ci, seed=boot_seed)
+    n_groups = gm.n_groups
+    ex_mean, ex_low, ex_high = float(excess[top].mean()), gm.low, gm.high
     decision = chinchilla_decision(n_top, ex_low, ex_high)
     verdict, reason = decision.verdict, decision.reason
 

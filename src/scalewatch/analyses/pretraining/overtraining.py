@@ -107,13 +107,16 @@ class OvertrainingResult(Result):
             f"{f['excess_pct']:+.2f}% [{f['low']:+.2f}, {f['high']:+.2f}] (p = {f['p']:.2g}), growing "
             + (f"{self.trend['slope']:+.2f}% per doubling of M [{self.trend['low']:+.2f}, {self.trend['high']:+.2f}] (pooled)"
                if self.trend else f"{self.slope_pct_per_doubling:+.2f}% per doubling of M")
-            + (
-                f"; fits of {self.n_fit} runs for {self.n_params} parameters are too few for a reliable interval"
-                if _FEW_RUNS in self.reason
-                else ""
-            )
+            + self._why_open()
             + f": {self.verdict}."
         )
+
+    def _why_open(self) -> str:
+        """Why the sentence's verdict is open, in the rule's words (too wide) and the fit's (too few runs)."""
+        wide, few = "wider than the gate" in self.reason, _FEW_RUNS in self.reason
+        if wide:
+            return "; the trend's interval is too wide" + (f" (fits of {self.n_fit} runs for {self.n_params} parameters)" if few else "")
+        return f"; fits of {self.n_fit} runs for {self.n_params} parameters are too few for a reliable interval" if few else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {

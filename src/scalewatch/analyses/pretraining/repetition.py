@@ -162,14 +162,24 @@ class RepetitionResult(Result):
     def numbers(self) -> list[Number]:
         """The reported numbers, with their intervals where there are any."""
         out = []
+        # the judged number first (the finding's headline), then the constants
+        out.append(_number(f"held-out RMS excess, data-constrained law (> {self.cutoff:g} epochs), judged", self.rms["rms_pct"],
+                           self.rms["low"], self.rms["high"], "%", "bootstrap over held-out runs; rule repetition.heldout_rms"))
         for r in self.constants.itertuples():
             label = {"R_D_star": "R_D*", "R_N_star": "R_N*"}.get(r.name, r.name)
+            prof = self.profiles.get(r.name) if (r.fit == "all runs" and self.profiles) else None
+            if prof is not None and not prof.identified:
+                # not pinned down by the runs: reported as not identified, with no point estimate and no bootstrap range
+                out.append(_number(f"{label} ({r.fit}), ours: not identified (profile likelihood)", None,
+                                   note=f"{prof.text()}; published {r.published:g}; the optimum ({r.estimate:.4g}) is one point of a flat "
+                                   f"profile, and the bootstrap percentile range [{r.low:.3g}, {r.high:.3g}] says the same"))
+                continue
             out.append(_number(f"{label} ({r.fit}), ours", r.estimate, r.low, r.high, note=f"published {r.published:g}; bootstrap percentile"))
-            if r.fit == "all runs":
+            if prof is not None:
                 out.append(_number(f"{label} ({r.fit}), ours, profile likelihood", r.estimate,
                                    r.profile_low if math.isfinite(r.profile_low) else None,
                                    r.profile_high if math.isfinite(r.profile_high) else None,
-                                   note=self.profiles[r.name].text()))
+                                   note=prof.text()))
         rep = self.reproduction
         if rep is not None:
             for key, label in (("R_D_star", "R_D*"), ("R_N_star", "R_N*")):
@@ -182,8 +192,6 @@ class RepetitionResult(Result):
                                note=f"the notebook prints {rep.published['objective_float32']:.10g} (float32)"))
             out.append(_number("stage-2 objective at ours (notebook's starts)", rep.notebook["objective"], note="Huber, delta 1e-3, log loss"))
             out.append(_number("stage-2 objective at ours (wider search)", rep.ours["objective"], note="Huber, delta 1e-3, log loss"))
-        out.append(_number(f"held-out RMS excess, data-constrained law (> {self.cutoff:g} epochs), judged", self.rms["rms_pct"],
-                           self.rms["low"], self.rms["high"], "%", "bootstrap over held-out runs; rule repetition.heldout_rms"))
         for r in self.comparison.itertuples():
             out += [
                 _number(f"held-out RMS excess, {r.law} (> {self.cutoff:g} epochs, {r.n_test} runs)", r.rmse_pct, unit="%"),
@@ -399,7 +407,7 @@ def _repetition_finding_parts(result: Any) -> dict[str, Any]:
         ("Profile likelihood of R_D* and R_N*", records(prof_rows, ["fit", "name", "estimate", "low", "high", "identified", "text"], digits=4)),
         ("Data-constrained constants: this fit and the published ones",
          records(result.constants, ["name", "fit", "n_runs", "estimate", "low", "high", "published", "contains_published"],
-                  {"contains_published": "interval contains published"}, digits=4)),
+                  {"contains_published": "bootstrap interval contains published"}, digits=4)),
         (f"Held-out runs (more than {result.cutoff:g} epochs): Chinchilla against the data-constrained law",
          records(result.comparison, ["law", "n_test", "rmse_pct", "median_abs_pct", "bias_pct", "coverage"],
                   {"rmse_pct": "RMS excess %", "median_abs_pct": "median |excess| %", "bias_pct": "mean excess %"}, digits=4)),

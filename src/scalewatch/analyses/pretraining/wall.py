@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalewatch.analyses.pretraining._common import _display, _number, _offset_interval, _pvalue_upper
+from scalewatch.analyses.pretraining._common import CHINCHILLA_N_BOOT, _display, _number, _offset_interval, _pvalue_upper, chinchilla_bootstrap
 from scalewatch.analyses.pretraining._draws import NULL_DRAWS, exact_draws
 from scalewatch.analyses.pretraining._wall_report import wall_figures, wall_finding_parts, wall_method
 from scalewatch.analyses.pretraining.backtest import BacktestResult, backtest, default_cutoffs
@@ -19,8 +20,15 @@ from scalewatch.analyses.pretraining.break_result import BreakTestResult
 from scalewatch.analyses.pretraining.breaks import break_test
 from scalewatch.analyses.pretraining.calibration import BreakRatesResult, misfit_scenarios, simulate_break_rates
 from scalewatch.analyses.pretraining.data import CHINCHILLA, _dataset, chinchilla_runs, runs_table
-from scalewatch.analyses.pretraining.intervals import CalibratedBacktestResult, GroupedMean, calibrated_backtest, grouped_top_residuals
+from scalewatch.analyses.pretraining.intervals import (
+    CalibratedBacktestResult,
+    GroupedMean,
+    calibrated_backtest,
+    grouped_top_residuals,
+    top_excess_with_parameters,
+)
 from scalewatch.analyses.pretraining.residuals import TopResidualResult, top_residuals
+from scalewatch.errors import IdentifiabilityWarning
 from scalewatch.findings import Decision, Figure, Finding, Number, Result, analysis, finite
 from scalewatch.findings.rules import calibration as coverage_check
 from scalewatch.findings.rules import overrule, rule
@@ -223,7 +231,7 @@ class WallTestResult(Result):
             out.append(_number(f"mean held-out RMS excess on {self.backtest.compare_on} runs: {r.law}", r.rmse_pct, unit="%"))
         t = self.top
         lo, hi = self.top_interval
-        how = "cluster bootstrap by model size" if self.top_grouped is not None else f"{100 * t.ci:g}% bootstrap"
+        how = self.top_grouped.method if self.top_grouped is not None else f"{100 * t.ci:g}% bootstrap"
         out.append(_number(f"top {t.k} runs ({self.by}): mean excess", t.mean_excess, lo, hi, "%", f"95% {how}; permutation p = {t.p_value:.3g}"))
         b = self.breaks
         out += [
@@ -350,8 +358,9 @@ def wall_decision(
        runs decides (its held-out runs are the largest runs, predicted from all runs below them); a lower
        cut-off still withholds the verdict when its intervals are far short of nominal ("miscalibrated"),
        or when its runs fall short of the law while the top's do not ("overruled"). A far-short coverage does
-       not withhold an *unfavourable* miss confirmed by a wall-ward break at the top (a break pushes held-out
-       runs out of their intervals: the low coverage is the miss itself).
+       not withhold an *unfavourable* miss confirmed by a wall-ward break at or below those held-out runs (a
+       hinge's change of slope applies to every run beyond it, so it pushes the held-out runs out of intervals
+       calibrated on the runs before it: the low coverage is the miss itself).
     2. *Top runs in sample.* If the top runs' excess over the law fitted to all runs (``pretraining.top_excess``)
        lies wholly above its margin, they decide ("bends"), unless the held-out runs beat the law.
     3. *Break.* The break is judged by ``pretraining.break_slope`` on the robust test
@@ -442,11 +451,11 @@ def wall_decision(
             # too few run groups for a finite conformal quantile: the intervals are the whole line and cover trivially
             d = overrule(d, f"the calibrated intervals above the cut-off {r.cutoff:.3g} are unbounded (too few run groups for a "
                             "finite conformal quantile), so their coverage says nothing")
-        if d.outcome == "miscalibrated" and raw.outcome == "unfavourable" and wallward and at_top:
+        if d.outcome == "miscalibrated" and raw.outcome == "unfavourable" and wallward and break_at <= r.cutoff * (1 + 1e-12):
             d = Decision(
                 raw.verdict, raw.outcome,
                 f"{raw.reason}; the intervals cover {cal.text()} of held-out runs against a nominal {100 * nominal:g}%, "
-                "as a break makes them (a break at the top survives the robust null)",
+                f"as a break makes them (a wall-ward break {where}, below these runs, survives the robust null)",
                 raw.rule, raw.low, raw.high, cal,
             )
         decisions.append((r, d))
@@ -492,6 +501,33 @@ def wall_decision(
         return replace(d, reason=f"{d.reason}; the i.i.d. break test rejects (p = {iid_p:.2g}) but the robust null does not "
                                  f"(p = {robust_p:.2g}): the apparent bend is explained by the law's shape misfit in tokens per parameter")
     return replace(d, reason=f"{d.reason}; no break survives the robust null (p = {robust_p:.2g})")
+
+
+def _top_grouped(df: pd.DataFrame, fit_result: Any, k: int, by: str, fast: bool, seed: Any, rng: np.random.Generator) -> GroupedMean:
+    """The top k runs' mean excess with a grouped interval: for Chinchilla's law, the report's one interval of it.
+
+    With Chinchilla's law, an integer seed and ``params``/``tokens`` columns, the interval pairs the report's shared
+    Chinchilla bootstrap (:func:`~scalewatch.analyses.pretraining._common.chinchilla_bootstrap`, the resamples that
+    ``pretraining.chinchilla_fit`` uses) with a cluster resample of model sizes
+    (:func:`~scalewatch.analyses.pretraining.intervals.top_excess_with_parameters`): the same numbers as that
+    finding's "mean excess of the largest runs" when the top runs are the same. Otherwise a cluster bootstrap by
+    model size conditional on the fit.
+    """
+    from scalewatch.laws import Chinchilla
+
+    x = pd.to_numeric(df[by], errors="coerce").to_numpy(float)
+    top_idx = np.argsort(x, kind="stable")[-int(k):]
+    if isinstance(fit_result.law, Chinchilla) and isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and "tokens" in df.columns:
+        N, D, L = (df[c].to_numpy(float) for c in ("params", "tokens", "loss"))
+        with warnings.catch_warnings():  # the wall test's own fit (quiet_fit) already notes identifiability
+            warnings.simplefilter("ignore", IdentifiabilityWarning)
+            res, boot = chinchilla_bootstrap(N, D, L, n_boot=CHINCHILLA_N_BOOT[bool(fast)], seed=int(seed))
+        if res.n_obs == len(df) and np.allclose(res.theta, fit_result.theta, rtol=1e-6, atol=1e-9):
+            theta_b = np.column_stack([boot.samples[n] for n in res.law.param_names])
+            top = np.zeros(len(df), dtype=bool)
+            top[top_idx] = True
+            return top_excess_with_parameters(res.law, res.theta, theta_b, N, D, L, top, ci=0.95, seed=int(seed))
+    return grouped_top_residuals(df, fit_result.law, by=by, k=k, fit_result=fit_result, n_boot=1000 if fast else 2000, seed=rng)
 
 
 def wall_test(
@@ -589,7 +625,7 @@ def wall_test(
     top = top_residuals(df, law, by=by, fit_result=br.fit if br.scope == "runs" or br.fit is None else None, n_perm=999 if fast else 4999, seed=rng)
     top_grouped = None
     if br.scope == "runs" and "params" in df.columns:
-        top_grouped = grouped_top_residuals(df, law, by=by, k=top.k, fit_result=br.fit, n_boot=1000 if fast else 2000, seed=rng)
+        top_grouped = _top_grouped(df, br.fit, top.k, by, fast, seed, rng)
     rates = None
     if calibrate:
         try:

@@ -383,7 +383,8 @@ class LawComparison(Result):
     table : pandas.DataFrame
         One row per (model, law, fit_up_to): ``mae_pp`` (mean absolute error in
         coverage percentage points over the held-out k), ``error_last_pp``
-        (predicted minus observed at the largest k), ``rmse_loglog`` (in-fit
+        (observed minus predicted at the largest k, the sign of the findings'
+        forecast errors: > 0, the law under-predicts), ``rmse_loglog`` (in-fit
         residual), ``n_fit``, ``n_held``.
     summary : pandas.DataFrame
         Per (law, fit_up_to): mean ``mae_pp`` over models and how many models
@@ -470,7 +471,7 @@ def compare_coverage_laws(
                 except ValueError:
                     continue
                 pred = f.predict(curves.ks[held])
-                err = 100.0 * (pred - cov[held])
+                err = 100.0 * (cov[held] - pred)  # observed minus predicted, as every forecast error of the report
                 rows.append({
                     "model": model, "law": law.name, "fit_up_to": int(cut), "mae_pp": float(np.mean(np.abs(err))),
                     "error_last_pp": float(err[-1]), "k_last": int(curves.ks[held][-1]),
