@@ -44,6 +44,14 @@ def test_miscalibrated_intervals_are_inconclusive() -> None:
     assert "62%" in d.reason
     ok = calibration(64, 72, nominal=0.9)
     assert not ok.far_short and LOSS.decide(-0.5, 0.5, calibration=ok).verdict == "holds"
+    # a miss wholly beyond the margin is what empties the intervals: it keeps its direction, and says why
+    for lo, hi, verdict in ((1.5, 3.0, "falls short of the law"), (-3.0, -1.5, "beats the law")):
+        d = LOSS.decide(lo, hi, calibration=cal)
+        assert d.verdict == verdict and "62%" in d.reason and "misses them by more than the margin" in d.reason
+    # ... but not one that straddles the margin, nor one wider than the gate
+    assert LOSS.decide(0.5, 1.5, calibration=cal).outcome == "miscalibrated"
+    assert LOSS.decide(1.5, 6.0, calibration=cal).outcome == "miscalibrated"
+    assert "unless the interval lies wholly outside the margin" in LOSS.text()
 
 
 def test_no_interval_is_inconclusive() -> None:

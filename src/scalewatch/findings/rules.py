@@ -20,8 +20,9 @@ law were right (``center``, 0 for an error), a **practical margin** and an
 Where a finding extrapolates, the interval it judges must be calibrated:
 :func:`calibration` compares the empirical coverage of held-out points with
 the nominal level (Clopper-Pearson interval of the coverage) and a rule given
-a calibration that falls far short of nominal returns "inconclusive" whatever
-the interval says.
+a calibration that falls far short of nominal returns "inconclusive", unless
+the interval lies wholly outside the margin: a miss that large is what empties
+the intervals, so the verdict keeps its direction.
 
 This module is pure Python (no NumPy): the report, the docs and every analysis
 use the same rules, and :data:`RULES` lists the margins in one table.
@@ -228,7 +229,9 @@ class Rule:
             outcome "no interval").
         calibration : Calibration, optional
             The empirical coverage of the intervals this one was sized like;
-            when it falls far short of nominal the verdict is "inconclusive".
+            when it falls far short of nominal the verdict is "inconclusive",
+            unless ``[low, high]`` lies wholly outside the margin (and within the
+            gate): the miss then explains the low coverage and keeps its direction.
 
         Returns
         -------
@@ -243,6 +246,17 @@ class Rule:
         span = f"[{_fmt(low)}, {_fmt(high)}]{unit}"
         lo_m, hi_m = self.center - self.margin, self.center + self.margin
         band = f"{_fmt(self.center)} +/- {_fmt(self.margin)}{unit}"
+        beyond = (low >= hi_m or high <= lo_m) and high - low <= self.gate
+        if calibration is not None and calibration.far_short and beyond:
+            # a miss beyond the margin pushes the held-out points out of intervals sized for a law that holds:
+            # the low coverage is the miss itself, and the verdict names its direction
+            side = self.decide(low, high)
+            return Decision(
+                side.verdict, side.outcome,
+                f"{side.reason}; the intervals cover {calibration.text()} of held-out points against a nominal "
+                f"{100 * calibration.nominal:g}%, because the law misses them by more than the margin",
+                self, low, high, calibration,
+            )
         if calibration is not None and calibration.far_short:
             return Decision(
                 self.undecided,
@@ -287,7 +301,9 @@ class Rule:
         return (
             f"Verdict rule {self.name}: '{self.inside}' when the interval of the {self.quantity} lies inside {band} "
             f"(an equivalence test); {sides}; '{self.undecided}' when the interval is wider than {_fmt(self.gate)}{unit}, "
-            f"straddles the margin, or the intervals' empirical coverage of held-out points falls far short of nominal."
+            f"straddles the margin, or the intervals' empirical coverage of held-out points falls far short of nominal "
+            f"(unless the interval lies wholly outside the margin: a miss that large is what empties the intervals, and the "
+            f"verdict names its direction)."
             + (f" Why this margin: {self.why}" if self.why else "")
         )
 

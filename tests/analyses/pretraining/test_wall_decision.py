@@ -54,8 +54,11 @@ TWO = (-0.5, 0.5, 65, 72)  # a lower cut-off that also holds
         (_held(1.2, 2.5, 23, 24, TWO), {**QUIET, **ROBUST_LOW}, "breaks", "unfavourable"),
         # ... also when that miss pushes the held-out runs out of their intervals: a hinge below them moves them all
         (_held(4.1, 6.3, 2, 21, TWO), {**QUIET, **ROBUST_LOW}, "breaks", "unfavourable"),
-        # a far-short coverage with no wall-ward break behind it still withholds the verdict
-        (_held(4.1, 6.3, 2, 21), {**QUIET, **NO_BREAK}, "inconclusive", "miscalibrated"),
+        # a miss beyond the margin empties the intervals: the low coverage is the miss itself, the direction stands
+        (_held(4.1, 6.3, 2, 21), {**QUIET, **NO_BREAK}, "falls short of the law", "unfavourable"),
+        (_held(-6.3, -4.1, 2, 21), {**QUIET, **NO_BREAK}, "beats the law", "favourable"),
+        # ... but not a miss whose interval straddles the margin
+        (_held(0.2, 2.3, 2, 21), {**QUIET, **NO_BREAK}, "inconclusive", "miscalibrated"),
         # a significant robust kink that does not predict held-out runs better still withholds "holds"
         (_held(-0.5, 0.5), {**QUIET, **ROBUST_TOP, "break_wins": False}, "inconclusive", "overruled"),
         # the top runs alone beyond the margin: bends

@@ -358,9 +358,8 @@ def wall_decision(
        runs decides (its held-out runs are the largest runs, predicted from all runs below them); a lower
        cut-off still withholds the verdict when its intervals are far short of nominal ("miscalibrated"),
        or when its runs fall short of the law while the top's do not ("overruled"). A far-short coverage does
-       not withhold an *unfavourable* miss confirmed by a wall-ward break at or below those held-out runs (a
-       hinge's change of slope applies to every run beyond it, so it pushes the held-out runs out of intervals
-       calibrated on the runs before it: the low coverage is the miss itself).
+       not withhold a miss whose interval lies wholly beyond the margin (the rule's own clause: a miss that
+       large, e.g. after a break, is what empties the intervals).
     2. *Top runs in sample.* If the top runs' excess over the law fitted to all runs (``pretraining.top_excess``)
        lies wholly above its margin, they decide ("bends"), unless the held-out runs beat the law.
     3. *Break.* The break is judged by ``pretraining.break_slope`` on the robust test
@@ -446,18 +445,10 @@ def wall_decision(
     for r in h.itertuples():
         cal = coverage_check(int(r.covered), int(r.n_test), nominal, note=f"held-out runs above the cut-off {r.cutoff:.3g}")
         d = held.decide(r.low, r.high, calibration=cal)
-        raw = held.decide(r.low, r.high)
         if not bool(getattr(r, "bounded", True)) and d.outcome not in ("miscalibrated", "no interval"):
             # too few run groups for a finite conformal quantile: the intervals are the whole line and cover trivially
             d = overrule(d, f"the calibrated intervals above the cut-off {r.cutoff:.3g} are unbounded (too few run groups for a "
                             "finite conformal quantile), so their coverage says nothing")
-        if d.outcome == "miscalibrated" and raw.outcome == "unfavourable" and wallward and break_at <= r.cutoff * (1 + 1e-12):
-            d = Decision(
-                raw.verdict, raw.outcome,
-                f"{raw.reason}; the intervals cover {cal.text()} of held-out runs against a nominal {100 * nominal:g}%, "
-                f"as a break makes them (a wall-ward break {where}, below these runs, survives the robust null)",
-                raw.rule, raw.low, raw.high, cal,
-            )
         decisions.append((r, d))
     enough = [(r, d) for r, d in decisions if int(r.n_test) >= min_test]
     if not enough:

@@ -77,13 +77,8 @@ def coverage_decision(
     if g is not None and g.outcome == "inside":
         d = g
     else:
-        fe = rule("score.forecast_error")
-        raw = fe.decide(excess[1], excess[2])
-        d = fe.decide(excess[1], excess[2], calibration=calibration)
-        if d.outcome == "miscalibrated" and raw.outcome in ("favourable", "unfavourable"):
-            d = Decision(raw.verdict, raw.outcome, f"{raw.reason}; the forecast intervals cover {calibration.text()} of held-out k "
-                         f"against a nominal {100 * calibration.nominal:g}%, because the law misses them by more than the margin",
-                         raw.rule, raw.low, raw.high, calibration)
+        # a miss beyond the margin keeps its direction even when it empties the forecast intervals (the rule's own clause)
+        d = rule("score.forecast_error").decide(excess[1], excess[2], calibration=calibration)
     if n_models < 3:
         return overrule(d, f"only {n_models} model(s) to pool, fewer than 3")
     return d
