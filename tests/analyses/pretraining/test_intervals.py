@@ -211,3 +211,36 @@ def test_second_datasets_say_why_the_target_is_not_met():
     g, _ = gadre_runs("c4_original")
     gs = calibrated_backtest(g, n_boot=50, seed=0, min_train=10, holdout=(0.4, 0.3, 0.2)).summary
     assert not gs["bounded"].any() and (gs["n_calibration_groups"] < 9).all()
+
+
+def test_top_excess_with_parameters_equals_the_plain_loop_and_adds_parameter_uncertainty():
+    from scalewatch.analyses.pretraining import top_excess_with_parameters
+
+    runs = isoflop(0.01, 4)
+    law = laws.Chinchilla()
+    theta = law.theta_array(HOFFMANN)
+    rng = np.random.default_rng(1)
+    theta_b = theta * np.exp(rng.normal(0.0, 0.01, (300, theta.size)))  # parameter draws around the fit
+    N, D, L = (runs[c].to_numpy(float) for c in ("params", "tokens", "loss"))
+    top = runs["compute"].to_numpy() >= np.quantile(runs["compute"], 0.8)
+    got = top_excess_with_parameters(law, theta, theta_b, N, D, L, top, seed=3)
+    # reference: the definition, one resample at a time (sizes drawn whole, every run of a drawn size taken)
+    idx = np.flatnonzero(top)
+    _, g = np.unique(np.round(N[idx], 6), return_inverse=True)
+    order = np.argsort(g, kind="stable")
+    idx, g = idx[order], g[order]
+    G = g.max() + 1
+    ref_rng = np.random.default_rng(3)
+    draws = [ref_rng.integers(0, G, size=G) for _ in range(len(theta_b))]
+    means = []
+    for t, d in zip(theta_b, draws, strict=True):
+        pick = np.concatenate([idx[g == j] for j in d])
+        means.append(np.mean(100 * (np.log(L[pick]) - np.log(law.predict(np.c_[N[pick], D[pick]], t)))))
+    assert (got.low, got.high) == pytest.approx(tuple(np.quantile(means, [0.025, 0.975])), abs=1e-10)
+    assert got.mean == pytest.approx(np.mean(100 * (np.log(L[top]) - np.log(law.predict(np.c_[N[top], D[top]], theta)))))
+    assert got.n == top.sum() and got.n_groups == G and got.n_boot == 300 and "bootstrap parameters" in got.method
+    # with the parameters held at the fit only the run groups vary: a narrower interval
+    fixed = top_excess_with_parameters(law, theta, np.tile(theta, (300, 1)), N, D, L, top, seed=3)
+    assert fixed.high - fixed.low < got.high - got.low
+    with pytest.raises(ValueError, match="need at least one top run and >= 10 bootstrap rows"):
+        top_excess_with_parameters(law, theta, theta_b[:5], N, D, L, top)

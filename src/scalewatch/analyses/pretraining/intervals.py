@@ -383,18 +383,27 @@ def top_excess_with_parameters(
     theta_boot = np.asarray(theta_boot, dtype=float)
     if idx.size == 0 or theta_boot.ndim != 2 or theta_boot.shape[0] < 10:
         raise ValueError(f"top_excess_with_parameters: need at least one top run and >= 10 bootstrap rows; got {idx.size} and {theta_boot.shape}.")
+    _, group = np.unique(np.round(N[idx], 6), return_inverse=True)
+    order = np.argsort(group, kind="stable")  # runs of one size contiguous, for per-group sums
+    idx, group = idx[order], group[order]
+    G = int(group.max()) + 1
+    starts = np.flatnonzero(np.r_[True, np.diff(group) > 0])
+    sizes = np.bincount(group, minlength=G).astype(float)  # runs per model size
     X = np.c_[N[idx], D[idx]]
     log_obs = np.log(L[idx])
     est = float(np.mean(100.0 * (log_obs - np.log(law.predict(X, theta)))))
-    pred = np.log(law.predict(X, theta_boot))  # (R, k)
-    _, group = np.unique(np.round(N[idx], 6), return_inverse=True)
-    G = int(group.max()) + 1
-    members = [np.flatnonzero(group == g) for g in range(G)]
     rng = np.random.default_rng(seed)
-    means = np.empty(theta_boot.shape[0])
-    for r in range(theta_boot.shape[0]):
-        pick = np.concatenate([members[g] for g in rng.integers(0, G, size=G)])
-        means[r] = float(np.mean(100.0 * (log_obs[pick] - pred[r, pick])))
+    R = theta_boot.shape[0]
+    # resample r: parameters theta_r and G sizes drawn with replacement (multiplicities w_r); the mean over the runs
+    # drawn is sum_g w_rg S_rg / sum_g w_rg n_g with S_rg the size's summed excess under theta_r. Blocks of
+    # resamples bound the (block, k) excess array.
+    w = np.stack([np.bincount(rng.integers(0, G, size=G), minlength=G) for _ in range(R)]).astype(float)  # (R, G)
+    means = np.empty(R)
+    block = max(1, int(2**22 // max(1, idx.size)))
+    for a in range(0, R, block):
+        e = 100.0 * (log_obs[None, :] - np.log(law.predict(X, theta_boot[a:a + block])))  # (b, k)
+        S = np.add.reduceat(e, starts, axis=1)  # (b, G)
+        means[a:a + block] = (w[a:a + block] * S).sum(axis=1) / (w[a:a + block] @ sizes)
     lo, hi = np.quantile(means, [(1 - ci) / 2, (1 + ci) / 2])
     return GroupedMean(est, float(lo), float(hi), int(idx.size), G, float(ci), int(theta_boot.shape[0]),
                        method=f"bootstrap parameters ({theta_boot.shape[0]} resamples) x {G} model sizes resampled whole, percentile interval")
