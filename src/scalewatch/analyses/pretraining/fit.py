@@ -260,7 +260,9 @@ def chinchilla_fit_finding(
     comparison = []
     for name in (*law.param_names, "a"):
         lo, hi = boot.interval(name)
-        row: dict[str, Any] = {"parameter": name, "this fit": boot.estimate[name], "low": lo, "high": hi}
+        # a is not printed by either source: its column values are derived from their alpha and beta, and the row says so
+        label = "a = beta / (alpha + beta) (published columns: derived from their alpha and beta)" if name == "a" else name
+        row: dict[str, Any] = {"parameter": label, "this fit": boot.estimate[name], "low": lo, "high": hi}
         for who, p in PUBLISHED.items():
             row[who] = p["beta"] / (p["alpha"] + p["beta"]) if name == "a" else p[name]
         comparison.append(row)
