@@ -367,8 +367,8 @@ def _data_sources(report: Report) -> str:
     )
     return (
         "<section id='data-sources'><h2>Data sources and attribution</h2>"
-        f"{snap}<table><thead><tr><th>dataset</th><th>upstream @ commit</th><th>read from</th><th>licence</th>"
-        f"<th>attribution</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        f"{snap}<div class='table-wrap'><table class='sources'><thead><tr><th>dataset</th><th>upstream @ commit</th><th>read from</th>"
+        f"<th>licence</th><th>attribution</th></tr></thead><tbody>{rows}</tbody></table></div></section>"
     )
 
 
@@ -500,6 +500,7 @@ figure.plot-figure { margin: 22px 0 26px; }
 .plot-error { padding: 20px; color: #a40e26; background: #fff8f8; }
 .caption { color: var(--muted); font-size: 13.5px; margin: 8px 2px 0; max-width: 900px; }
 table.numbers td.name { font-weight: 600; width: 34%; min-width: 200px; }
+table.sources td { overflow-wrap: anywhere; }
 table.numbers td.note { color: var(--muted); font-size: 13px; min-width: 260px; }
 table.numbers td.unit { color: var(--muted); white-space: nowrap; }
 .method { max-width: 900px; }
