@@ -192,3 +192,17 @@ def test_scenarios_show_how_each_choice_moves_the_year_and_quote_villalobos(dema
     assert wall_rule().decide(-4.0, -1.0).verdict == "wall before 2030"
     assert wall_rule().decide(-2.9, 0.1).verdict == "inconclusive"
     json.dumps(wall.to_dict())
+
+
+def test_the_law_draws_are_the_reports_one_chinchilla_bootstrap():
+    # one bootstrap per fit (issue 16, item 6): with the report's seed and resample count, b = 1 - a of every
+    # resample is the one pretraining.chinchilla_fit quotes a from
+    from scalewatch.analyses.datawall.demand import DemandAssumptions, data_demand
+    from scalewatch.analyses.pretraining import CHINCHILLA_N_BOOT, chinchilla_bootstrap
+    from scalewatch.analyses.pretraining.data import chinchilla_runs
+
+    dm = data_demand(DemandAssumptions(n_boot=50, law_bootstrap=CHINCHILLA_N_BOOT[1]), seed=1, law_seed=0)
+    runs, _ = chinchilla_runs()
+    _, bs = chinchilla_bootstrap(runs["params"], runs["tokens"], runs["loss"], n_boot=CHINCHILLA_N_BOOT[1], seed=0)
+    assert dm.law_failed == bs.n_failed == 0 and dm.law_draws["b"].size == CHINCHILLA_N_BOOT[1]
+    assert np.allclose(dm.law_draws["b"], 1.0 - np.asarray(bs.samples["a"]), rtol=0, atol=1e-12)

@@ -73,8 +73,9 @@ class DemandAssumptions:
         Conversion of dataset sizes recorded in words (OpenAI's 4/3 tokens per word).
     n_boot : int, default 1000
         Case-bootstrap resamples of each trend fit.
-    law_bootstrap : int, default 200
-        Bootstrap resamples of the Chinchilla fit that gives the compute-optimal tokens.
+    law_bootstrap : int, default 1000
+        Bootstrap resamples of the Chinchilla fit that gives the compute-optimal tokens (the report's
+        count, ``CHINCHILLA_N_BOOT``: the same resamples as every other finding that quotes that fit).
     overtrain : float, default 1.0
         Tokens per parameter as a multiple of the compute-optimal ratio
         (demand scales by its square root at fixed compute).
@@ -101,7 +102,7 @@ class DemandAssumptions:
     domain: str = "Language"
     tokens_per_word: float = TOKENS_PER_WORD
     n_boot: int = 1000
-    law_bootstrap: int = 200
+    law_bootstrap: int = 1000
     overtrain: float = 1.0
     stock_epochs: float = 1.0
     relief_epochs: float = 4.0
@@ -348,7 +349,9 @@ def _frontier_table(a: DemandAssumptions) -> tuple[pd.DataFrame, list[str]]:
     return out.sort_values("year").reset_index(drop=True), notes
 
 
-def data_demand(assumptions: DemandAssumptions | None = None, *, ci: float = 0.9, seed: int | np.random.Generator | None = 0) -> DataDemand:
+def data_demand(
+    assumptions: DemandAssumptions | None = None, *, ci: float = 0.9, seed: int | np.random.Generator | None = 0, law_seed: int | None = None,
+) -> DataDemand:
     """Frontier compute and dataset trends and the compute-optimal tokens of a fitted Chinchilla law.
 
     Parameters
@@ -359,15 +362,18 @@ def data_demand(assumptions: DemandAssumptions | None = None, *, ci: float = 0.9
         Level of the intervals.
     seed : int, Generator or None, default 0
         Seed of every bootstrap.
+    law_seed : int, optional
+        Seed of the Chinchilla fit's bootstrap (default: drawn from ``seed``). The fit and its resamples are
+        :func:`scalewatch.analyses.pretraining.chinchilla_bootstrap`'s, so with the report's seed and
+        ``law_bootstrap`` equal to its resample count they are the report's one bootstrap of that fit.
 
     Returns
     -------
     DataDemand
     """
+    from scalewatch.analyses.pretraining import chinchilla_bootstrap
     from scalewatch.analyses.pretraining.data import chinchilla_runs
     from scalewatch.errors import IdentifiabilityWarning
-    from scalewatch.fitting import bootstrap, fit
-    from scalewatch.laws import Chinchilla
 
     a = DemandAssumptions() if assumptions is None else assumptions
     if not isinstance(a, DemandAssumptions):
@@ -385,16 +391,16 @@ def data_demand(assumptions: DemandAssumptions | None = None, *, ci: float = 0.9
     )
     runs, note = chinchilla_runs()
     notes.append(note)
+    drawn = int(rng.integers(2**63))  # drawn either way, so the stream after it does not depend on law_seed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IdentifiabilityWarning)
         with np.errstate(all="ignore"):
-            law_fit = fit(Chinchilla(), runs)
-            bs = bootstrap(law_fit, a.law_bootstrap, ci=ci, seed=int(rng.integers(2**63)), derived={
-                "G": lambda p: _allocation_constants(p)["G"],
-                "b": lambda p: _allocation_constants(p)["b"],
-            })
+            # the report's one bootstrap of this fit (shared with pretraining.chinchilla_fit and the allocation finding)
+            law_fit, bs = chinchilla_bootstrap(runs["params"], runs["tokens"], runs["loss"], n_boot=a.law_bootstrap,
+                                               seed=drawn if law_seed is None else int(law_seed), ci=ci)
     notes.extend(f"Chinchilla fit: {w.message}" for w in caught if issubclass(w.category, IdentifiabilityWarning))
     draws = {k: np.asarray(v, dtype=np.float64) for k, v in bs.samples.items()}
+    draws.update(_allocation_constants(draws))  # G and b of every resample
     ok = np.isfinite(draws["G"]) & np.isfinite(draws["b"]) & (draws["G"] > 0) & (draws["b"] > 0)
     draws = {k: v[ok] for k, v in draws.items()}
     return DataDemand(

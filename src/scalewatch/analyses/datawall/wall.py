@@ -206,7 +206,6 @@ class DataWall(Result):
 
     def report(self) -> str:
         a = self.demand.assumptions
-        pct = f"{100 * self.ci:g}%"
         gc, gd = self.demand.compute.growth_per_year(), self.demand.dataset.growth_per_year()
         b = self.demand.law_quantity("b")
         lines = [
@@ -350,7 +349,8 @@ def data_wall(
         st = stock
     else:
         st = data_stock(stock, ci=ci, seed=int(rng.integers(2**63)))
-    dm = demand if isinstance(demand, DataDemand) else data_demand(demand, ci=ci, seed=int(rng.integers(2**63)))
+    law_seed = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None  # the report's seed
+    dm = demand if isinstance(demand, DataDemand) else data_demand(demand, ci=ci, seed=int(rng.integers(2**63)), law_seed=law_seed)
     a = dm.assumptions
     mc = np.random.default_rng(int(rng.integers(2**63)))
     walls = _wall_samples(st.total, dm, mc)
@@ -443,11 +443,13 @@ def datawall_finding(*, fast: bool = False, seed: int = 0):
     """:func:`data_wall` with the cited defaults, as a Finding.
 
     ``fast`` cuts the Monte Carlo and the bootstraps (4,000 draws, 300 trend and
-    30 law resamples) for tests; the default takes about a second.
+    200 law resamples, the report's fast count) for tests; the default takes a few seconds.
     """
+    from scalewatch.analyses.pretraining import CHINCHILLA_N_BOOT
+
     if fast:
         stock = DataStockAssumptions(n_samples=4000)
-        demand = DemandAssumptions(n_boot=300, law_bootstrap=30)
+        demand = DemandAssumptions(n_boot=300, law_bootstrap=CHINCHILLA_N_BOOT[1])
         return data_wall(stock, demand, seed=seed, sensitivity_starts=(2019.0, 2020.0, 2021.0)).to_finding()
     return data_wall(seed=seed).to_finding()
 
