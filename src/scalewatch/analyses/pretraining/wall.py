@@ -498,7 +498,7 @@ def _top_grouped(df: pd.DataFrame, fit_result: Any, k: int, by: str, fast: bool,
     """The top k runs' mean excess with a grouped interval: for Chinchilla's law, the report's one interval of it.
 
     With Chinchilla's law, an integer seed and ``params``/``tokens`` columns, the interval pairs the report's shared
-    Chinchilla bootstrap (:func:`~scalewatch.analyses.pretraining._common.chinchilla_bootstrap`, the resamples that
+    Chinchilla bootstrap (:func:`~scalewatch.analyses.pretraining.chinchilla_bootstrap`, the resamples that
     ``pretraining.chinchilla_fit`` uses) with a cluster resample of model sizes
     (:func:`~scalewatch.analyses.pretraining.intervals.top_excess_with_parameters`): the same numbers as that
     finding's "mean excess of the largest runs" when the top runs are the same. Otherwise a cluster bootstrap by
