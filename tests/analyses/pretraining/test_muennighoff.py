@@ -113,3 +113,11 @@ def test_repetition_test_uses_the_robust_search_and_the_rules():
     assert "R_D*, published (Muennighoff et al. 2023; notebook cell 29)" in names
     assert "R_D*, ours: the notebook's stage 2 repeated" in names
     assert "not identified by these runs" in f.summary
+    # the judged number leads; an unidentified constant has no point estimate; an identified one has one interval,
+    # its profile interval (the bootstrap range only in the note)
+    assert f.headline_number.name.startswith("held-out RMS excess") and f.headline_number.low is not None
+    rd_n = f.number("R_D* (all runs), ours: not identified (profile likelihood)")
+    assert rd_n.value is None and rd_n.low is None and "not identified" in rd_n.note
+    rn_n = f.number("R_N* (all runs), ours")
+    assert (rn_n.low, rn_n.high) == pytest.approx((rn.low, rn.high)) and "bootstrap percentile range" in rn_n.note
+    assert sum(n.name.startswith("R_N* (all runs)") for n in f.numbers) == 1

@@ -174,12 +174,15 @@ class RepetitionResult(Result):
                                    note=f"{prof.text()}; published {r.published:g}; the optimum ({r.estimate:.4g}) is one point of a flat "
                                    f"profile, and the bootstrap percentile range [{r.low:.3g}, {r.high:.3g}] says the same"))
                 continue
-            out.append(_number(f"{label} ({r.fit}), ours", r.estimate, r.low, r.high, note=f"published {r.published:g}; bootstrap percentile"))
             if prof is not None:
-                out.append(_number(f"{label} ({r.fit}), ours, profile likelihood", r.estimate,
+                # one interval per constant: the profile-likelihood one where it was computed (the bootstrap range in the note)
+                out.append(_number(f"{label} ({r.fit}), ours", r.estimate,
                                    r.profile_low if math.isfinite(r.profile_low) else None,
                                    r.profile_high if math.isfinite(r.profile_high) else None,
-                                   note=prof.text()))
+                                   note=f"{prof.text()} (profile likelihood); published {r.published:g}; bootstrap percentile range "
+                                   f"[{r.low:.3g}, {r.high:.3g}]"))
+                continue
+            out.append(_number(f"{label} ({r.fit}), ours", r.estimate, r.low, r.high, note=f"published {r.published:g}; bootstrap percentile"))
         rep = self.reproduction
         if rep is not None:
             for key, label in (("R_D_star", "R_D*"), ("R_N_star", "R_N*")):
