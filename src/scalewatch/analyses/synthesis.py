@@ -219,15 +219,14 @@ def _decision(f: Finding) -> Mapping[str, Any] | None:
     return f.rule if isinstance(f.rule, Mapping) else None
 
 
-def _deciding_numbers(f: Finding) -> tuple[dict[str, Any], ...]:
+def _deciding_numbers(f: Finding, d: Mapping[str, Any] | None) -> tuple[dict[str, Any], ...]:
     out = []
     head = f.headline_number
     if head is not None:
         out.append({"finding": f.key, "number": head.name, "text": head.text(unit=True), "value": head.value,
                     "low": head.low, "high": head.high, "unit": head.unit})
-    # an interval's coverage decides only where the finding's rule judged it (its decision carries the calibration);
-    # elsewhere (e.g. the trend backtests' forecast coverage) it is context, not a deciding number
-    d = _decision(f)
+    # an interval's coverage decides only where the finding's rule judged it (its decision ``d`` carries the
+    # calibration); elsewhere (e.g. the trend backtests' forecast coverage) it is context, not a deciding number
     judged = bool(d and d.get("calibration"))
     cov = next((n for n in f.numbers if "coverage" in n.name and "parameter-only" not in n.name and n is not head
                 and re.search(r"\d+(\.\d+)?%", n.name)), None) if judged else None
@@ -273,7 +272,7 @@ def _answer(q: Question, by_key: Mapping[str, Finding]) -> Answer:
             why += "; but " + ", ".join(f"{g.key} says '{g.verdict}'" for g in dissent)
         change = _CHANGE.get(outcome, "new data whose interval crosses the finding's threshold")
     change += _break_clause(f)
-    return Answer(q.key, q.text, f.verdict, f.key, _deciding_numbers(f), evidence, why, change, listed)
+    return Answer(q.key, q.text, f.verdict, f.key, _deciding_numbers(f, d), evidence, why, change, listed)
 
 
 def synthesize(findings: Iterable[Finding], *, questions: Sequence[Question] = QUESTIONS) -> Synthesis:

@@ -136,7 +136,7 @@ from scalewatch.analyses.pretraining.candidates import _design, resolve_laws
 from scalewatch.analyses.pretraining.data import runs_table
 from scalewatch.findings import Number, Result
 from scalewatch.findings.rules import Calibration, calibration
-from scalewatch.fitting import quiet_fit
+from scalewatch.fitting import bootstrap, quiet_fit
 
 __all__ = [
     "run_groups",
@@ -465,8 +465,6 @@ def _fit_predict(
         e_in = e_in - cols(z[train]) @ coef
     if sd_boot <= 0:
         return lp, e_in, None
-    from scalewatch.fitting import bootstrap
-
     bt = bootstrap(res, int(sd_boot), groups=boot_groups, seed=rng)
     th = np.column_stack([bt.samples[name] for name in spec.law.param_names])  # (B', p)
     with np.errstate(all="ignore"):
